@@ -1,0 +1,354 @@
+"""Collection: one pytest item per case (pickle), run with pytest-bdd step definitions.
+
+Feature files are collected directly (no glue module). Each item runs its steps through the
+step registry; a pending case costs no more than a passing test (no exception is raised and no
+traceback formatted: the report is turned into an xfail afterwards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from pytest_bdd.compat import get_fixture_names, inject_fixture
+from pytest_bdd.steps import step_function_context_registry
+
+from checklist._pending import InvalidValue, Pending
+from checklist.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
+from checklist.registry import STEPDEF_PREFIX, Resolution, StepDef, StepRegistry, snippet
+from checklist.status import CaseOutcome
+
+if TYPE_CHECKING:
+    from checklist.plugin import ChecklistSession
+
+STATUS_PROPERTIES = ("requirement", "status", "reason", "message", "steps")
+PARSE_ERROR_ITEM = "GHERKIN-ERROR"
+
+
+class StepError(Exception):
+    """A case that cannot be run (ambiguous step, bad value, unusable file): status ``error``."""
+
+
+class PendingPassed(AssertionError):
+    """A case tagged @pending whose steps all passed: strict, like xfail(strict=True)."""
+
+
+def static_outcome(req: Requirement, case: Case | None) -> CaseOutcome | None:
+    """The outcome known without looking at step definitions: empty, TBD, or nothing yet."""
+    tagged = req.tagged_pending
+    if case is None:
+        return CaseOutcome("pending", "empty", "no cases: the outline's Examples have no rows")
+    if not case.steps:
+        return CaseOutcome("pending", "tagged" if tagged else "empty", "no steps: write the steps of this scenario")
+    tbd = [step for step in case.steps if step.has_tbd]
+    if tbd:
+        where = ", ".join(f"line {step.line}" for step in tbd)
+        return CaseOutcome(
+            "pending",
+            "tagged" if tagged else "tbd",
+            f"TBD at {where}: replace TBD with the required value",
+            steps="".join("P" if step.has_tbd else "-" for step in case.steps),
+        )
+    return None
+
+
+def plan_outcome(req: Requirement, case: Case, resolutions: tuple[Resolution, ...]) -> CaseOutcome | None:
+    """The outcome known from the step definitions alone: ambiguous (error) or undefined (pending)."""
+    ambiguous = [r for r in resolutions if r.ambiguous]
+    if ambiguous:
+        lines = [f"ambiguous step: {len(ambiguous[0].matches)} definitions match at the same level"]
+        for res in ambiguous:
+            lines.append(f"  {req.feature}:{res.step.line}:{res.step.column}: {res.step.keyword}{res.step.text}")
+            lines.extend(f"    matches {stepdef.describe()}" for stepdef in res.matches)
+        lines.append("Make one pattern more specific, or move one definition to a closer conftest.py.")
+        codes = "".join("E" if r.ambiguous else "U" if r.undefined else "-" for r in resolutions)
+        return CaseOutcome("error", "ambiguous", "\n".join(lines), steps=codes)
+    undefined = [r.step for r in resolutions if r.undefined]
+    if undefined:
+        first = undefined[0]
+        count = f"{len(undefined)} undefined steps, first" if len(undefined) > 1 else "undefined step"
+        lines = [f"{count}: {first.keyword}{first.text} ({req.feature}:{first.line})"]
+        lines.extend(f"  {req.feature}:{step.line}:{step.column}: {step.keyword}{step.text}" for step in undefined)
+        lines.append("Paste into steps/ (and import checklist; from pytest_bdd import given, when, then, parsers):")
+        seen = set()
+        for step in undefined:
+            text = snippet(step)
+            if text not in seen:
+                seen.add(text)
+                lines.append(text)
+        codes = "".join("U" if r.undefined else "-" for r in resolutions)
+        return CaseOutcome("pending", "tagged" if req.tagged_pending else "undefined", "\n".join(lines), steps=codes)
+    return None
+
+
+def run_case(request: pytest.FixtureRequest) -> None:
+    """The test function every case item runs; the item knows its steps."""
+    __tracebackhide__ = True
+    item = request.node
+    assert isinstance(item, CaseItem)
+    item.run_steps(request)
+
+
+class FeatureFile(pytest.File):
+    """A ``.feature`` file: one item per pickle, or one error item if the file is unusable."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        state = self.state
+        doc = state.feature(self.path)
+        if doc.errors:
+            yield FeatureErrorItem.from_parent(self, name=PARSE_ERROR_ITEM, doc=doc)
+            return
+        state.register_tags(doc)
+        fixtureinfo = None
+        for req in doc.requirements:
+            cases: list[Case | None] = list(req.cases) or [None]
+            for case in cases:
+                name = case.item_name if case is not None else requirement_item_name(req)
+                item = CaseItem.from_parent(
+                    self, name=name, callobj=run_case, fixtureinfo=fixtureinfo, requirement=req, case=case
+                )
+                fixtureinfo = item._fixtureinfo  # the same for every case of a file: compute once
+                yield item
+
+    @property
+    def state(self) -> ChecklistSession:
+        from checklist.plugin import CHECKLIST_KEY
+
+        return self.config.stash[CHECKLIST_KEY]
+
+    def registry(self) -> StepRegistry:
+        return self.state.registry_for(self)
+
+
+def stepdefs_visible_from(node: pytest.Collector) -> list[StepDef]:
+    """Every pytest-bdd step definition visible from ``node``, with where it was registered."""
+    fm = node.config.pluginmanager.get_plugin("funcmanage")
+    found = []
+    for name in get_fixture_names(fm):
+        if not name.startswith(STEPDEF_PREFIX):
+            continue
+        for fixturedef in fm.getfixturedefs(name, node) or ():
+            context = step_function_context_registry.get(fixturedef.func)
+            if context is not None:
+                found.append(StepDef(context, fixturedef.baseid))
+    return found
+
+
+class CaseItem(pytest.Function):
+    """One case of a requirement; its node id names the requirement id."""
+
+    def __init__(self, *, requirement: Requirement, case: Case | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.requirement = requirement
+        self.case = case
+        self.pending: CaseOutcome | None = None
+        self.current_step: Step | None = None
+        self.steps_done = 0
+        self.steps_total = len(case.steps) if case is not None else 0
+        tags = case.tags if case is not None else requirement.tags
+        for tag in tags:
+            self.add_marker(tag)
+        self.extra_keyword_matches.add(requirement.name)
+        if case is not None and case.name != requirement.name:
+            self.extra_keyword_matches.add(case.name)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        line = self.case.line if self.case is not None else self.requirement.line
+        name = self.case.name if self.case is not None else self.requirement.name
+        return self.path, line - 1, f"{self.requirement.id}: {name}"
+
+    def run_steps(self, request: pytest.FixtureRequest) -> None:
+        __tracebackhide__ = True
+        req, case = self.requirement, self.case
+        known = static_outcome(req, case)
+        if known is None and case is not None:
+            assert isinstance(self.parent, FeatureFile)
+            resolutions = self.parent.registry().resolve_all(case.steps)
+            known = plan_outcome(req, case, resolutions)
+            if known is None:
+                self._execute(request, resolutions)
+                return
+        assert known is not None
+        if known.status == "error":
+            self.pending = known  # keeps the step codes for the report
+            raise StepError(known.message)
+        self.pending = known
+
+    def _execute(self, request: pytest.FixtureRequest, resolutions: tuple[Resolution, ...]) -> None:
+        __tracebackhide__ = True
+        for resolution in resolutions:
+            step = self.current_step = resolution.step
+            stepdef = resolution.stepdef
+            assert stepdef is not None
+            try:
+                execute_step(request, step, stepdef)
+            except Pending as exc:
+                reason = "tagged" if self.requirement.tagged_pending else exc.reason
+                where = f"{self.requirement.feature}:{step.line}: {step.keyword}{step.text}"
+                message = f"{exc.message or 'pending'} ({where})"
+                self.pending = CaseOutcome("pending", reason, message, steps=self.step_codes("P"))
+                return
+            except InvalidValue as exc:
+                raise StepError(f"{self.requirement.feature}:{step.line}:{step.column}: {exc}") from None
+            self.steps_done += 1
+        self.current_step = None
+        if self.requirement.tagged_pending:
+            raise PendingPassed(
+                f"{self.requirement.id} is tagged @pending but every step passed: remove @pending "
+                f"({self.requirement.location})"
+            )
+
+    def step_codes(self, stop: str) -> str:
+        """Codes for the steps: passed up to the one that stopped the case, then not run."""
+        if self.steps_done >= self.steps_total:
+            return "." * self.steps_total
+        return "." * self.steps_done + stop + "-" * (self.steps_total - self.steps_done - 1)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        if isinstance(excinfo.value, StepError | PendingPassed):
+            return str(excinfo.value)
+        rep = super().repr_failure(excinfo)
+        step = self.current_step
+        if step is not None and hasattr(rep, "addsection"):
+            rep.addsection("failing step", f"{self.requirement.feature}:{step.line}: {step.keyword}{step.text}")
+        return rep
+
+    def failure_message(self, exc: BaseException) -> str:
+        step = self.current_step
+        text = str(exc) if isinstance(exc, AssertionError) else f"{type(exc).__name__}: {exc}"
+        text = text or "assertion failed"
+        if step is not None:
+            text = f"{text} (step {self.requirement.feature}:{step.line}: {step.keyword}{step.text})"
+        return text
+
+
+def execute_step(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -> None:
+    """Run one step the way pytest-bdd does: parsed args, converters, fixtures, target_fixture."""
+    __tracebackhide__ = True
+    context = stepdef.context
+    parsed = context.parser.parse_arguments(step.text) or {}
+    params = stepdef.signature.parameters
+    kwargs: dict[str, object] = {
+        key: context.converters.get(key, _identity)(value) for key, value in parsed.items() if key in params
+    }
+    if "datatable" in params and step.datatable is not None:
+        kwargs["datatable"] = [list(row) for row in step.datatable]
+    if "docstring" in params and step.docstring is not None:
+        kwargs["docstring"] = step.docstring
+    for arg in stepdef.required_args:
+        if arg not in kwargs:
+            kwargs[arg] = request.getfixturevalue(arg)
+    if stepdef.is_generator:
+        generator = stepdef.func(**kwargs)
+        value = next(generator)
+        request.addfinalizer(lambda: _finish_generator(generator))
+    else:
+        value = stepdef.func(**kwargs)
+    if context.target_fixture is not None:
+        inject_fixture(request, context.target_fixture, value)
+
+
+def _identity(value: object) -> object:
+    return value
+
+
+def _finish_generator(generator: Iterator[object]) -> None:
+    try:
+        next(generator)
+    except StopIteration:
+        return
+    raise RuntimeError("a step definition may yield only once")
+
+
+class FeatureErrorItem(pytest.Item):
+    """Stands for a feature file that cannot be used, so the run goes on and still fails loudly."""
+
+    def __init__(self, *, doc: FeatureDoc, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.doc = doc
+
+    def runtest(self) -> None:
+        raise StepError("\n".join(str(error) for error in self.doc.errors))
+
+    def step_codes(self, stop: str) -> str:
+        """Codes for the steps: passed up to the one that stopped the case, then not run."""
+        if self.steps_done >= self.steps_total:
+            return "." * self.steps_total
+        return "." * self.steps_done + stop + "-" * (self.steps_total - self.steps_done - 1)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        first = self.doc.errors[0]
+        return self.path, first.line - 1, f"{self.doc.path}: cannot be read as Gherkin"
+
+
+def call_outcome(item: CaseItem, call: pytest.CallInfo[None]) -> CaseOutcome:
+    """Classify the call phase of a case."""
+    excinfo = call.excinfo
+    if excinfo is None:
+        return item.pending or CaseOutcome("verified", steps=item.step_codes("."))
+    exc = excinfo.value
+    if isinstance(exc, StepError):
+        if item.pending is not None and item.pending.status == "error":
+            return item.pending
+        return CaseOutcome("error", "step", str(exc), steps=item.step_codes("E"))
+    if isinstance(exc, pytest.skip.Exception):
+        return CaseOutcome("skipped", "skipped", str(exc.msg or "skipped"), steps=item.step_codes("-"))
+    if isinstance(exc, pytest.xfail.Exception):
+        return CaseOutcome("pending", "placeholder", str(exc.msg or "xfail"), steps=item.step_codes("P"))
+    if isinstance(exc, PendingPassed):
+        return CaseOutcome("failing", "", str(exc), steps=item.step_codes("."))
+    return CaseOutcome("failing", "", item.failure_message(exc), steps=item.step_codes("F"))
+
+
+def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Give the report its checklist status; pending becomes xfail without any traceback."""
+    if isinstance(item, FeatureErrorItem):
+        if report.when == "call":
+            message = "\n".join(str(error) for error in item.doc.errors)
+            _attach(item, report, CaseOutcome("error", "gherkin", message), item.doc.path)
+        return
+    if not isinstance(item, CaseItem):
+        return
+    outcome: CaseOutcome | None
+    if report.when == "setup":
+        if report.passed:
+            return
+        if report.skipped:
+            outcome = CaseOutcome("skipped", "skipped", _skip_message(report))
+        else:
+            outcome = CaseOutcome("error", "setup", f"setup failed: {_short(report)}")
+    elif report.when == "call":
+        outcome = call_outcome(item, call)
+        if outcome.status == "pending" and not hasattr(report, "wasxfail"):
+            report.outcome = "skipped"
+            report.wasxfail = f"pending ({outcome.reason}): {outcome.message.splitlines()[0]}"
+            report.longrepr = None
+    else:
+        if not report.failed:
+            return
+        outcome = CaseOutcome("error", "teardown", f"teardown failed: {_short(report)}")
+    _attach(item, report, outcome, item.requirement.id)
+
+
+def _attach(item: pytest.Item, report: pytest.TestReport, outcome: CaseOutcome, requirement: str) -> None:
+    kept = [prop for prop in item.user_properties if prop[0] not in STATUS_PROPERTIES]
+    item.user_properties[:] = kept + outcome.to_properties(requirement)
+    report.user_properties = list(item.user_properties)
+
+
+def _skip_message(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _short(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message)
+    return str(report.longrepr).strip().splitlines()[-1] if report.longrepr else "unknown error"

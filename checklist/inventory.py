@@ -1,0 +1,432 @@
+"""Inventory: what requirements exist, straight from gherkin-official's AST and pickles.
+
+Pure functions and frozen dataclasses; no pytest here. A requirement is a Scenario or Scenario
+Outline (in a Feature or a Rule); a case is one pickle of it, counted exactly as the official
+compiler counts them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gherkin.errors import CompositeParserException, ParserError
+from gherkin.parser import Parser
+from gherkin.pickles.compiler import Compiler
+
+DEFAULT_ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d+$"
+PENDING_TAG = "pending"
+SEED_TAG_PREFIX = "seed-"
+TBD = re.compile(r"\bTBD\b")
+
+# Pickle step types → pytest-bdd step types; "Unknown" (a leading `*`) matches any type.
+STEP_TYPES: Mapping[str, str | None] = {"Context": "given", "Action": "when", "Outcome": "then", "Unknown": None}
+
+
+@dataclass(frozen=True)
+class GherkinError:
+    """A problem in a feature file, printed the way compilers do: ``path:line:col: message``."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Step:
+    keyword: str
+    type: str | None
+    text: str
+    line: int
+    column: int
+    docstring: str | None = None
+    datatable: tuple[tuple[str, ...], ...] | None = None
+
+    @property
+    def has_tbd(self) -> bool:
+        if TBD.search(self.text) or (self.docstring is not None and TBD.search(self.docstring)):
+            return True
+        return any(TBD.search(cell) for row in self.datatable or () for cell in row)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One pickle: the scenario itself, or one Examples row of an outline."""
+
+    name: str
+    item_name: str
+    line: int
+    tags: tuple[str, ...]
+    steps: tuple[Step, ...]
+    example: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def has_tbd(self) -> bool:
+        return any(step.has_tbd for step in self.steps)
+
+
+@dataclass(frozen=True)
+class ExamplesInfo:
+    line: int
+    column: int
+    name: str
+    header: tuple[str, ...]
+    rows: int
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    has_id: bool
+    id_tags: tuple[str, ...]
+    name: str
+    description: str
+    keyword: str
+    feature: str
+    feature_name: str
+    rule: str | None
+    line: int
+    column: int
+    area: str
+    tags: tuple[str, ...]
+    seeds: tuple[str, ...]
+    cases: tuple[Case, ...]
+    text: str
+    outline_steps: tuple[Step, ...] = ()
+    examples: tuple[ExamplesInfo, ...] = ()
+
+    @property
+    def location(self) -> str:
+        return f"{self.feature}:{self.line}"
+
+    @property
+    def tagged_pending(self) -> bool:
+        return PENDING_TAG in self.tags
+
+
+@dataclass(frozen=True)
+class FeatureDoc:
+    path: str
+    name: str
+    language: str
+    requirements: tuple[Requirement, ...] = ()
+    errors: tuple[GherkinError, ...] = ()
+
+
+@dataclass(frozen=True)
+class Inventory:
+    features: tuple[FeatureDoc, ...] = ()
+
+    @property
+    def requirements(self) -> tuple[Requirement, ...]:
+        return tuple(req for doc in self.features for req in doc.requirements)
+
+    @property
+    def errors(self) -> tuple[GherkinError, ...]:
+        return tuple(err for doc in self.features for err in doc.errors)
+
+
+@dataclass
+class _Names:
+    """Keeps item names unique inside one feature file (duplicate ids are a lint error, not a crash)."""
+
+    seen: set[str] = field(default_factory=set)
+
+    def unique(self, name: str, line: int) -> str:
+        if name in self.seen:
+            name = f"{name}@{line}"
+        self.seen.add(name)
+        return name
+
+
+def area_of(relpath: str, features_dir: str) -> str:
+    """The first folder under ``features_dir``, or the file's stem for a top-level file."""
+    rel = relpath
+    prefix = features_dir.rstrip("/") + "/" if features_dir not in ("", ".") else ""
+    if prefix and rel.startswith(prefix):
+        rel = rel[len(prefix) :]
+    parts = rel.split("/")
+    if len(parts) > 1:
+        return parts[0]
+    return parts[0].removesuffix(".feature")
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, GherkinError | None]:
+    """UTF-8 text (BOM stripped), or an error naming the line and column of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        message = f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded ({exc.reason}); save the file as UTF-8"
+        return None, GherkinError(path, line, column, message)
+
+
+def _parser_errors(exc: ParserError, path: str) -> list[GherkinError]:
+    inner: Sequence[Any] = exc.errors if isinstance(exc, CompositeParserException) else [exc]
+    errors = []
+    for err in inner:
+        location = getattr(err, "location", None) or {}
+        message = str(err)
+        # gherkin prefixes "(line:col): "; we print the location ourselves.
+        message = re.sub(r"^\(\d+:\d+\): ", "", message)
+        errors.append(GherkinError(path, int(location.get("line") or 1), int(location.get("column") or 1), message))
+    return errors
+
+
+def parse_feature(
+    data: bytes | str,
+    path: str,
+    *,
+    area: str | None = None,
+    id_pattern: str = DEFAULT_ID_PATTERN,
+) -> FeatureDoc:
+    """Parse one feature file into requirements and cases; problems become ``errors``, never exceptions."""
+    if isinstance(data, bytes):
+        text, error = decode(data, path)
+        if text is None:
+            assert error is not None
+            return FeatureDoc(path=path, name="", language="", errors=(error,))
+    else:
+        text = data.removeprefix("\ufeff")
+    try:
+        document = Parser().parse(text)
+    except ParserError as exc:
+        return FeatureDoc(path=path, name="", language="", errors=tuple(_parser_errors(exc, path)))
+    document["uri"] = path
+    feature = document.get("feature")
+    if feature is None:
+        return FeatureDoc(path=path, name="", language="")
+    try:
+        pickles = Compiler().compile(document)
+    except ParserError as exc:  # pragma: no cover - the compiler re-validates rarely
+        return FeatureDoc(path=path, name="", language="", errors=tuple(_parser_errors(exc, path)))
+    return _build(feature, pickles, text, path, area if area is not None else area_of(path, ""), re.compile(id_pattern))
+
+
+def _tag_names(node: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(tag["name"].removeprefix("@") for tag in node.get("tags", ()))
+
+
+def _scenarios(feature: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any] | None]]:
+    for child in feature.get("children", ()):
+        if "scenario" in child:
+            yield child["scenario"], None
+        elif "rule" in child:
+            rule = child["rule"]
+            for grandchild in rule.get("children", ()):
+                if "scenario" in grandchild:
+                    yield grandchild["scenario"], rule
+
+
+def _start_line(node: Mapping[str, Any]) -> int:
+    lines = [node["location"]["line"]] + [tag["location"]["line"] for tag in node.get("tags", ())]
+    return min(lines)
+
+
+def _ast_steps(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield from node.get("steps", ())
+
+
+def _step_index(feature: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """AST node id → AST step or examples row, so pickle steps get their source lines back."""
+    index: dict[str, Mapping[str, Any]] = {}
+
+    def visit(children: Iterable[Mapping[str, Any]]) -> None:
+        for child in children:
+            for key in ("background", "scenario"):
+                if key in child:
+                    for step in _ast_steps(child[key]):
+                        index[step["id"]] = step
+                    for examples in child[key].get("examples", ()):
+                        for row in examples.get("tableBody", ()):
+                            index[row["id"]] = row
+            if "rule" in child:
+                visit(child["rule"].get("children", ()))
+
+    visit(feature.get("children", ()))
+    return index
+
+
+def _pickle_step(step: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]) -> Step:
+    ast_step = index.get(step["astNodeIds"][0], {})
+    location = ast_step.get("location", {"line": 0, "column": 0})
+    argument = step.get("argument", {})
+    docstring = argument["docString"]["content"] if "docString" in argument else None
+    datatable = None
+    if "dataTable" in argument:
+        datatable = tuple(tuple(cell["value"] for cell in row["cells"]) for row in argument["dataTable"]["rows"])
+    return Step(
+        keyword=ast_step.get("keyword", "* "),
+        type=STEP_TYPES.get(step.get("type", "Unknown")),
+        text=step["text"],
+        line=int(location["line"]),
+        column=int(location["column"]),
+        docstring=docstring,
+        datatable=datatable,
+    )
+
+
+def _param_id(values: Sequence[str]) -> str:
+    return "-".join(values).replace("::", ":").replace("\n", " ")
+
+
+def _build(
+    feature: Mapping[str, Any],
+    pickles: Sequence[Mapping[str, Any]],
+    text: str,
+    path: str,
+    area: str,
+    id_re: re.Pattern[str],
+) -> FeatureDoc:
+    index = _step_index(feature)
+    by_scenario: dict[str, list[Mapping[str, Any]]] = {}
+    for pickle in pickles:
+        by_scenario.setdefault(pickle["astNodeIds"][0], []).append(pickle)
+    lines = text.splitlines()
+    scenarios = list(_scenarios(feature))
+    # A scenario's text runs from its first tag line to the line before the next scenario, rule or EOF.
+    starts = sorted(
+        {_start_line(s) for s, _ in scenarios}
+        | {_start_line(child["rule"]) for child in feature.get("children", ()) if "rule" in child}
+    )
+    feature_tags = _tag_names(feature)
+    names = _Names()
+    requirements = []
+    for scenario, rule in scenarios:
+        own_tags = _tag_names(scenario)
+        rule_tags = _tag_names(rule) if rule else ()
+        tags = tuple(dict.fromkeys(feature_tags + rule_tags + own_tags))
+        id_tags = tuple(tag for tag in own_tags if id_re.search(tag))
+        line = int(scenario["location"]["line"])
+        req_id = id_tags[0] if id_tags else f"{path}:{line}"
+        base_name = id_tags[0] if id_tags else f"L{line}"
+        start = _start_line(scenario)
+        following = [s for s in starts if s > start]
+        end = (following[0] - 1) if following else len(lines)
+        body = "\n".join(lines[start - 1 : end]).rstrip()
+        examples_row_values: dict[str, tuple[tuple[str, str], ...]] = {}
+        examples_info = []
+        for examples in scenario.get("examples", ()):
+            header = tuple(cell["value"] for cell in (examples.get("tableHeader") or {}).get("cells", ()))
+            body_rows = examples.get("tableBody", ())
+            examples_info.append(
+                ExamplesInfo(
+                    line=int(examples["location"]["line"]),
+                    column=int(examples["location"]["column"]),
+                    name=examples.get("name", ""),
+                    header=header,
+                    rows=len(body_rows),
+                )
+            )
+            for row in body_rows:
+                examples_row_values[row["id"]] = tuple(zip(header, (c["value"] for c in row["cells"]), strict=False))
+        cases = []
+        item_base = names.unique(base_name, line)
+        case_pickles = by_scenario.get(scenario["id"], [])
+        param_ids = [_param_id([v for _, v in examples_row_values.get(p["astNodeIds"][-1], ())]) for p in case_pickles]
+        for pickle, param in zip(case_pickles, param_ids, strict=True):
+            is_row = len(pickle["astNodeIds"]) > 1
+            if is_row and param_ids.count(param) > 1:
+                param = f"{param}#{int(pickle['location']['line'])}"
+            item_name = f"{item_base}[{param}]" if is_row else item_base
+            cases.append(
+                Case(
+                    name=pickle["name"],
+                    item_name=item_name,
+                    line=int(pickle["location"]["line"]),
+                    tags=_tag_names(pickle),
+                    steps=tuple(_pickle_step(step, index) for step in pickle["steps"]),
+                    example=examples_row_values.get(pickle["astNodeIds"][-1], ()) if is_row else (),
+                )
+            )
+        requirements.append(
+            Requirement(
+                id=req_id,
+                has_id=bool(id_tags),
+                id_tags=id_tags,
+                name=scenario.get("name", ""),
+                description=_dedent(scenario.get("description", "")),
+                keyword=scenario.get("keyword", "Scenario"),
+                feature=path,
+                feature_name=feature.get("name", ""),
+                rule=rule.get("name", "") if rule else None,
+                line=line,
+                column=int(scenario["location"]["column"]),
+                area=area,
+                tags=tags,
+                seeds=tuple(tag.removeprefix(SEED_TAG_PREFIX) for tag in tags if tag.startswith(SEED_TAG_PREFIX)),
+                cases=tuple(cases),
+                text=body,
+                outline_steps=tuple(_outline_step(step) for step in scenario.get("steps", ())),
+                examples=tuple(examples_info),
+            )
+        )
+    return FeatureDoc(
+        path=path,
+        name=feature.get("name", ""),
+        language=feature.get("language", "en"),
+        requirements=tuple(requirements),
+    )
+
+
+def _outline_step(step: Mapping[str, Any]) -> Step:
+    return Step(
+        keyword=step.get("keyword", ""),
+        type=None,
+        text=step.get("text", ""),
+        line=int(step["location"]["line"]),
+        column=int(step["location"]["column"]),
+    )
+
+
+def _dedent(text: str) -> str:
+    return "\n".join(line.strip() for line in text.strip("\n").splitlines()).strip()
+
+
+def requirement_item_name(req: Requirement) -> str:
+    """The pytest item name of a requirement that has no cases (it still gets one item, pending)."""
+    return req.id if req.has_id else f"L{req.line}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Files on disk
+
+
+_SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox"}
+
+
+def discover(directory: Path) -> list[Path]:
+    """Every ``*.feature`` under ``directory``, sorted, skipping VCS and virtualenv folders."""
+    if directory.is_file():
+        return [directory] if directory.suffix == ".feature" else []
+    found = []
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        found.extend(Path(dirpath, name) for name in filenames if name.endswith(".feature"))
+    return sorted(found)
+
+
+def relpath(path: Path, rootdir: Path) -> str:
+    try:
+        return path.resolve().relative_to(rootdir.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def load_feature(path: Path, rootdir: Path, features_dir: str, id_pattern: str = DEFAULT_ID_PATTERN) -> FeatureDoc:
+    rel = relpath(path, rootdir)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FeatureDoc(path=rel, name="", language="", errors=(GherkinError(rel, 1, 1, f"cannot read: {exc}"),))
+    return parse_feature(data, rel, area=area_of(rel, features_dir), id_pattern=id_pattern)

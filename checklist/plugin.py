@@ -1,0 +1,258 @@
+"""The pytest plugin: options, collection of ``.feature`` files, outcomes, reports.
+
+Hooks stay short; the logic lives in inventory, registry, status and the report modules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checklist import outputs, report_json, report_terminal
+from checklist.collect import CaseItem, FeatureErrorItem, FeatureFile, finish_report, stepdefs_visible_from
+from checklist.inventory import (
+    DEFAULT_ID_PATTERN,
+    FeatureDoc,
+    Inventory,
+    discover,
+    load_feature,
+    relpath,
+    requirement_item_name,
+)
+from checklist.registry import StepRegistry
+from checklist.status import CaseOutcome, Checklist, aggregate
+
+JSON_OPTION = "--checklist-json"
+INI_FEATURES = "checklist_features"
+INI_SEEDS = "checklist_seeds"
+INI_ID_PATTERN = "checklist_id_pattern"
+INI_REQUIRE_IDS = "checklist_require_ids"
+INI_SYSTEM = "checklist_system"
+INI_JSON = "checklist_json"
+
+
+class ChecklistSession:
+    """Per-session state: parsed feature files, outcomes as they arrive, the final checklist."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.rootdir = config.rootpath
+        self.features_dir = _ini_str(config, INI_FEATURES) or "features"
+        self.id_pattern = _ini_str(config, INI_ID_PATTERN) or DEFAULT_ID_PATTERN
+        try:
+            re.compile(self.id_pattern)
+        except re.error as exc:
+            raise pytest.UsageError(
+                f"{INI_ID_PATTERN} = {self.id_pattern!r} is not a valid regular expression ({exc}); "
+                f"fix it in [tool.pytest.ini_options] or with -o {INI_ID_PATTERN}=..."
+            ) from None
+        self.require_ids = _ini_bool(config, INI_REQUIRE_IDS)
+        self.json_path = config.getoption("checklist_json_path") or _ini_str(config, INI_JSON) or None
+        self.docs: dict[str, FeatureDoc] = {}
+        self.outcomes: dict[str, CaseOutcome] = {}
+        self.expected: set[str] = set()
+        self.crashed: list[str] = []
+        self.interrupted = False
+        self.result: Checklist | None = None
+        self.regressions: list[str] = []
+        self._tags: set[str] = set()
+        self._registries: dict[tuple[str, int], StepRegistry] = {}
+
+    # -- inventory ---------------------------------------------------------------------------
+
+    def feature(self, path: Path) -> FeatureDoc:
+        rel = relpath(path, self.rootdir)
+        doc = self.docs.get(rel)
+        if doc is None:
+            doc = self.docs[rel] = load_feature(path, self.rootdir, self.features_dir, self.id_pattern)
+        return doc
+
+    def scope(self) -> list[Path]:
+        base = self.config.invocation_params.dir
+        return [(base / arg.split("::", 1)[0]).resolve() for arg in self.config.args]
+
+    def inventory(self) -> Inventory:
+        """Every feature file in scope: the features folder and any collected or named file."""
+        scope = self.scope()
+        features_root = (self.rootdir / self.features_dir).resolve()
+        paths = {p.resolve() for p in discover(features_root)} if features_root.exists() else set()
+        for target in scope:
+            if target != features_root and features_root not in target.parents and target not in features_root.parents:
+                paths.update(p.resolve() for p in discover(target)) if target.exists() else None
+        paths.update((self.rootdir / rel).resolve() for rel in self.docs)
+        chosen = sorted(p for p in paths if any(p == s or s in p.parents for s in scope))
+        return Inventory(tuple(self.feature(p) for p in chosen))
+
+    def register_tags(self, doc: FeatureDoc) -> None:
+        """Tags become markers; register them so --strict-markers accepts them."""
+        for req in doc.requirements:
+            for tag in {*req.tags, *(t for case in req.cases for t in case.tags)}:
+                if tag not in self._tags:
+                    self._tags.add(tag)
+                    self.config.addinivalue_line("markers", f"{tag}: Gherkin tag @{tag}")
+
+    def registry_for(self, node: FeatureFile) -> StepRegistry:
+        fm = self.config.pluginmanager.get_plugin("funcmanage")
+        key = (str(node.path.parent), len(fm._arg2node2fixturedefs) if hasattr(fm, "_arg2node2fixturedefs") else 0)
+        registry = self._registries.get(key)
+        if registry is None:
+            registry = self._registries[key] = StepRegistry(stepdefs_visible_from(node))
+        return registry
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    def record(self, report: pytest.TestReport) -> None:
+        outcome = CaseOutcome.from_properties(report.user_properties)
+        if outcome is not None:
+            previous = self.outcomes.get(report.nodeid)
+            if previous is None or previous.status != "error" or outcome.status == "error":
+                self.outcomes[report.nodeid] = outcome
+        elif report.failed and report.nodeid not in self.outcomes:
+            # No status travelled with it: the worker died, or a hook outside ours failed.
+            text = str(report.longrepr).strip().splitlines()
+            self.outcomes[report.nodeid] = CaseOutcome("error", "crashed", text[-1] if text else "the run died")
+
+    # -- hooks of this session (registered as a plugin object, like junitxml's LogXML) ---------
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.expected.update(item.nodeid for item in session.items if isinstance(item, CaseItem | FeatureErrorItem))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.record(report)
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        self.interrupted = True
+
+    def finish(self, session: pytest.Session) -> Checklist:
+        inventory = self.inventory()
+        nodeids = {}
+        for doc in inventory.features:
+            for req in doc.requirements:
+                for case in req.cases:
+                    nodeids[(req.feature, case.item_name)] = f"{req.feature}::{case.item_name}"
+                if not req.cases:
+                    name = requirement_item_name(req)
+                    nodeids[(req.feature, name)] = f"{req.feature}::{name}"
+        missing = self.expected - set(self.outcomes)
+        complete = not (
+            self.interrupted
+            or self.crashed
+            or missing
+            or session.shouldfail
+            or session.shouldstop
+            or session.exitstatus == pytest.ExitCode.INTERRUPTED
+        )
+        self.result = aggregate(inventory, self.outcomes, nodeids, complete=complete)
+        return self.result
+
+
+CHECKLIST_KEY = pytest.StashKey[ChecklistSession]()
+
+
+def _ini_str(config: pytest.Config, name: str) -> str:
+    value = config.getini(name)
+    return str(value).strip() if value is not None else ""
+
+
+def _ini_bool(config: pytest.Config, name: str) -> bool:
+    raw = config.getini(name)
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise pytest.UsageError(f"{name} must be true or false, found {raw!r}; fix it in pyproject or with -o {name}=true")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("checklist", "living checklist")
+    group.addoption(
+        JSON_OPTION,
+        dest="checklist_json_path",
+        metavar="PATH",
+        default=None,
+        help="write the checklist report as JSON to PATH (also: ini checklist_json)",
+    )
+    outputs.add_options(group)
+    parser.addini(INI_FEATURES, "folder of the requirement feature files (default: features)", default="features")
+    parser.addini(INI_SEEDS, "folder of the seeds manifest and digests (default: seeds)", default="seeds")
+    parser.addini(INI_ID_PATTERN, "regex a requirement id tag must match", default=DEFAULT_ID_PATTERN)
+    parser.addini(INI_REQUIRE_IDS, "every scenario must carry an id tag (true/false)", default="false")
+    parser.addini(INI_SYSTEM, "command line of the system under test; TBD until known", default="TBD")
+    parser.addini(INI_JSON, "write the checklist report as JSON to this path", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state = config.stash[CHECKLIST_KEY] = ChecklistSession(config)
+    config.pluginmanager.register(state, "checklist-session")
+    outputs.validate(config)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistHooks(config), "checklist-xdist")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(CHECKLIST_KEY, None)
+    if state is not None:
+        config.pluginmanager.unregister(state)
+        del config.stash[CHECKLIST_KEY]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix == ".feature":
+        return FeatureFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    finish_report(item, call, report)
+    return report  # type: ignore[return-value]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    state = config.stash[CHECKLIST_KEY]
+    result = state.finish(session)
+    seeds: list[dict[str, Any]] = []
+    if state.json_path:
+        report_json.write(Path(config.invocation_params.dir, state.json_path), result, seeds)
+    state.regressions = outputs.write_all(config, result, seeds)
+    if (not result.ok or state.regressions) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(CHECKLIST_KEY, None)
+    if state is None or state.result is None or hasattr(config, "workerinput"):
+        return
+    if not state.result.results and not state.result.errors:
+        return
+    terminalreporter.write_sep("=", "living checklist")
+    lines = report_terminal.render(state.result, verbose=config.get_verbosity() > 0)
+    lines += outputs.terminal_lines(config, state.result)
+    for line in lines:
+        terminalreporter.write_line(line)
+
+
+class XdistHooks:
+    """Hooks that exist only when pytest-xdist is installed."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.config.stash[CHECKLIST_KEY].expected.update(i for i in ids if ".feature::" in i)
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        if error:
+            self.config.stash[CHECKLIST_KEY].crashed.append(str(node.gateway.id))

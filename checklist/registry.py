@@ -1,0 +1,299 @@
+"""Step registry: which pytest-bdd step definition runs a step, found without scanning them all.
+
+pytest-bdd 9 asks every registered fixture whether it parses every step (quadratic in the number
+of definitions). Here the definitions visible from one place are indexed once by the literal text
+their pattern starts with, so a lookup costs a handful of dict probes plus the real parser on the
+few candidates. Semantics follow pytest-bdd: parsers and converters as given, the closest
+definition wins; two definitions at the same level that both match are ambiguous (an error).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from pytest_bdd import parsers
+from pytest_bdd.steps import StepFunctionContext
+
+from checklist.inventory import Step
+
+STEPDEF_PREFIX = "pytestbdd_stepdef_"
+_REGEX_META = set(".^$*+?{}[]\\|()")
+_QUANTIFIERS = set("*+?{")
+
+
+@dataclass(frozen=True, eq=False)
+class StepDef:
+    """One step definition as pytest-bdd registered it, with where it lives."""
+
+    context: StepFunctionContext
+    scope: str
+
+    @property
+    def func(self) -> Callable[..., Any]:
+        return self.context.step_func
+
+    @property
+    def type(self) -> str | None:
+        return self.context.type
+
+    @property
+    def pattern(self) -> str:
+        return str(self.context.parser.name)
+
+    @cached_property
+    def location(self) -> str:
+        func = inspect.unwrap(self.func)
+        try:
+            path = inspect.getsourcefile(func) or "?"
+            line = inspect.getsourcelines(func)[1]
+        except (OSError, TypeError):
+            return getattr(func, "__qualname__", repr(func))
+        return f"{path}:{line}"
+
+    @cached_property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.func)
+
+    @cached_property
+    def required_args(self) -> tuple[str, ...]:
+        return tuple(
+            p.name
+            for p in self.signature.parameters.values()
+            if p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty
+        )
+
+    @cached_property
+    def is_generator(self) -> bool:
+        return inspect.isgeneratorfunction(self.func)
+
+    def describe(self) -> str:
+        kind = self.type or "step"
+        return f'@{kind}("{self.pattern}") at {self.location}'
+
+
+def literal_prefix(parser: Any) -> tuple[str, bool]:
+    """The text every match must start with, and whether comparison ignores case."""
+    if isinstance(parser, parsers.string):
+        return parser.name, False
+    if isinstance(parser, parsers.parse):  # also cfparse
+        out = []
+        name = parser.name
+        i = 0
+        while i < len(name):
+            if name.startswith("{{", i):
+                out.append("{")
+                i += 2
+                continue
+            if name.startswith("}}", i):
+                out.append("}")
+                i += 2
+                continue
+            if name[i] == "{":
+                break
+            out.append(name[i])
+            i += 1
+        prefix = "".join(out)
+        # parse matches case-insensitively unless compiled otherwise; its whitespace is literal.
+        ignore_case = bool(parser.parser._re_flags & re.IGNORECASE) if hasattr(parser.parser, "_re_flags") else True
+        return prefix, ignore_case
+    if isinstance(parser, parsers.re):
+        regex: re.Pattern[str] = parser.regex
+        if regex.flags & (re.IGNORECASE | re.VERBOSE):
+            return "", False
+        return _regex_prefix(regex.pattern), False
+    return "", False
+
+
+def _regex_prefix(pattern: str) -> str:
+    out: list[str] = []
+    i = 0
+    if pattern.startswith("^"):
+        i = 1
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            if i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+                out.append(pattern[i + 1])
+                i += 2
+                continue
+            break
+        if ch in _REGEX_META:
+            if ch in _QUANTIFIERS and out:
+                out.pop()  # the previous literal is optional or repeated
+            break
+        out.append(ch)
+        i += 1
+    if i < len(pattern) and pattern[i] == "|":
+        return ""
+    if "|" in pattern:
+        return ""  # a top-level alternation could start anywhere
+    return "".join(out)
+
+
+@dataclass
+class _Level:
+    """The definitions registered at one place (plugin/conftest), indexed by literal prefix."""
+
+    scope: str
+    exact: dict[str, list[StepDef]] = field(default_factory=dict)
+    prefixed: dict[int, dict[str, list[StepDef]]] = field(default_factory=dict)
+    prefixed_nocase: dict[int, dict[str, list[StepDef]]] = field(default_factory=dict)
+    anywhere: list[StepDef] = field(default_factory=list)
+
+    def add(self, stepdef: StepDef) -> None:
+        parser = stepdef.context.parser
+        if isinstance(parser, parsers.string):
+            self.exact.setdefault(parser.name, []).append(stepdef)
+            return
+        prefix, nocase = literal_prefix(parser)
+        if not prefix:
+            self.anywhere.append(stepdef)
+            return
+        table = self.prefixed_nocase if nocase else self.prefixed
+        key = prefix.lower() if nocase else prefix
+        table.setdefault(len(prefix), {}).setdefault(key, []).append(stepdef)
+
+    def candidates(self, text: str) -> Iterable[StepDef]:
+        yield from self.exact.get(text, ())
+        for length, table in self.prefixed.items():
+            if length <= len(text):
+                yield from table.get(text[:length], ())
+        if self.prefixed_nocase:
+            for length, table in self.prefixed_nocase.items():
+                if length <= len(text):
+                    yield from table.get(text[:length].lower(), ())
+        yield from self.anywhere
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What runs a step: one definition, none (undefined) or several (ambiguous)."""
+
+    step: Step
+    matches: tuple[StepDef, ...]
+
+    @property
+    def stepdef(self) -> StepDef | None:
+        return self.matches[0] if len(self.matches) == 1 else None
+
+    @property
+    def undefined(self) -> bool:
+        return not self.matches
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.matches) > 1
+
+
+class StepRegistry:
+    """The step definitions visible from one node, closest level first."""
+
+    def __init__(self, stepdefs: Iterable[StepDef]) -> None:
+        levels: dict[str, _Level] = {}
+        for stepdef in stepdefs:
+            levels.setdefault(stepdef.scope, _Level(stepdef.scope)).add(stepdef)
+        # Closest first: a deeper registration place overrides a shallower one, like fixtures.
+        self.levels = sorted(levels.values(), key=lambda level: _depth(level.scope), reverse=True)
+        self._cache: dict[tuple[str | None, str], tuple[StepDef, ...]] = {}
+
+    @property
+    def stepdefs(self) -> list[StepDef]:
+        out: list[StepDef] = []
+        for level in self.levels:
+            out.extend(level.anywhere)
+            for defs in level.exact.values():
+                out.extend(defs)
+            for table in (*level.prefixed.values(), *level.prefixed_nocase.values()):
+                for defs in table.values():
+                    out.extend(defs)
+        return out
+
+    def match(self, step_type: str | None, text: str) -> tuple[StepDef, ...]:
+        key = (step_type, text)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        found: tuple[StepDef, ...] = ()
+        for level in self.levels:
+            seen: dict[Callable[..., Any], StepDef] = {}
+            for stepdef in level.candidates(text):
+                if step_type is not None and stepdef.type is not None and stepdef.type != step_type:
+                    continue
+                if stepdef.func in seen:
+                    continue  # the same function registered twice (e.g. @given and @step) is not ambiguous
+                if stepdef.context.parser.is_matching(text):
+                    seen[stepdef.func] = stepdef
+            if seen:
+                found = tuple(seen.values())
+                break
+        self._cache[key] = found
+        return found
+
+    def resolve(self, step: Step) -> Resolution:
+        return Resolution(step, self.match(step.type, step.text))
+
+    def resolve_all(self, steps: Sequence[Step]) -> tuple[Resolution, ...]:
+        return tuple(self.resolve(step) for step in steps)
+
+
+def _depth(scope: str) -> int:
+    if not scope:
+        return 0
+    head, _, tail = scope.partition("::")
+    return head.count("/") + 1 + (tail.count("::") + 1 if tail else 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Snippets for undefined steps
+
+_QUOTED = re.compile(r'"[^"]*"')
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+
+
+def snippet(step: Step) -> str:
+    """A ready-to-paste pytest-bdd step definition whose body raises the plugin's Pending."""
+    kind = step.type or "step"
+    names: list[str] = []
+    pieces: list[str] = []
+    pos = 0
+    tokens = sorted(
+        [(m.start(), m.end(), "quoted") for m in _QUOTED.finditer(step.text)]
+        + [(m.start(), m.end(), "number") for m in _NUMBER.finditer(step.text)],
+    )
+    last_end = 0
+    for start, end, kind_of in tokens:
+        if start < last_end:
+            continue
+        pieces.append(_escape_format(step.text[pos:start]))
+        if kind_of == "quoted":
+            name = f"text{len(names) + 1}" if names else "text"
+            pieces.append('"{' + name + '}"')
+        else:
+            is_float = "." in step.text[start:end]
+            name = f"n{len(names) + 1}" if names else "n"
+            pieces.append("{" + name + (":g}" if is_float else ":d}"))
+        names.append(name)
+        pos = last_end = end
+    pieces.append(_escape_format(step.text[pos:]))
+    fmt = "".join(pieces)
+    args = list(names)
+    if step.datatable is not None:
+        args.append("datatable")
+    if step.docstring is not None:
+        args.append("docstring")
+    decorator = f"@{kind}(parsers.parse({fmt!r}))" if names else f"@{kind}({fmt!r})"
+    message = f"{step.keyword.strip()} {step.text}".replace('"', "'")
+    return f'{decorator}\ndef _({", ".join(args)}):\n    raise checklist.Pending("not implemented yet: {message}")\n'
+
+
+def _escape_format(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def snippet_key(step: Step) -> tuple[str | None, str]:
+    return (step.type, snippet(step).split("\n", 1)[0])

@@ -1,0 +1,184 @@
+"""Status: per-case outcomes, per-requirement statuses and totals. Pure data, no pytest.
+
+The inventory says what exists; outcomes only say how it went. Every requirement in scope appears
+in the checklist whether or not an outcome arrived for it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from checklist._pending import PENDING_REASONS
+from checklist.inventory import GherkinError, Inventory, Requirement, requirement_item_name
+from checklist.measure import Measurement
+
+Status = Literal["error", "failing", "pending", "skipped", "verified"]
+STATUSES: tuple[Status, ...] = ("error", "failing", "pending", "skipped", "verified")
+DEFINED: tuple[Status, ...] = ("verified", "failing", "skipped")
+
+NOT_SELECTED = "not selected in this run (deselected, or another file or node id was asked for)"
+NOT_RUN = "not run: the session stopped before it (interrupted, -x/--maxfail, or a worker died)"
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """How one case went, as carried in ``user_properties`` (built-in types only)."""
+
+    status: Status
+    reason: str = ""
+    message: str = ""
+    measurements: tuple[Measurement, ...] = ()
+    # One code per step, in order: "." passed, "F" failed, "E" error (ambiguous, bad value),
+    # "P" pending, "U" undefined, "-" not run. Empty when no step was looked at.
+    steps: str = ""
+
+    def to_properties(self, requirement: str) -> list[tuple[str, str]]:
+        return [
+            ("requirement", requirement),
+            ("status", self.status),
+            ("reason", self.reason),
+            ("message", self.message),
+            ("steps", self.steps),
+        ]
+
+    @classmethod
+    def from_properties(cls, properties: Iterable[tuple[str, object]]) -> CaseOutcome | None:
+        values: dict[str, str] = {}
+        measurements = []
+        for key, value in properties:
+            if key == "measurement":
+                measurements.append(Measurement.from_json(str(value)))
+            elif key in ("status", "reason", "message", "steps"):
+                values[key] = str(value)
+        status = values.get("status")
+        if status not in STATUSES:
+            return None
+        return cls(
+            status=status,  # type: ignore[arg-type]
+            reason=values.get("reason", ""),
+            message=values.get("message", ""),
+            measurements=tuple(measurements),
+            steps=values.get("steps", ""),
+        )
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    nodeid: str
+    outcome: CaseOutcome
+
+
+@dataclass(frozen=True)
+class RequirementResult:
+    requirement: Requirement
+    nodeid: str
+    status: Status
+    reason: str
+    message: str
+    cases: tuple[CaseResult, ...]
+
+
+@dataclass(frozen=True)
+class Totals:
+    requirements: int = 0
+    cases: int = 0
+    defined: int = 0
+    verified: int = 0
+    failing: int = 0
+    pending: int = 0
+    skipped: int = 0
+    error: int = 0
+    pending_by_reason: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The whole answer of a run: every requirement in scope with its status."""
+
+    results: tuple[RequirementResult, ...]
+    errors: tuple[GherkinError, ...]
+    complete: bool
+    totals: Totals
+
+    @property
+    def ok(self) -> bool:
+        return self.totals.failing == 0 and self.totals.error == 0 and not self.errors
+
+
+def requirement_status(outcomes: Sequence[CaseOutcome]) -> tuple[Status, str, str]:
+    """The first status that applies, in DESIGN order: error, failing, pending, skipped, verified."""
+    if not outcomes:
+        return "pending", "empty", "no cases: the outline's Examples have no rows"
+    for status in STATUSES:
+        matching = [o for o in outcomes if o.status == status]
+        if matching:
+            return status, matching[0].reason, matching[0].message
+    raise AssertionError("unreachable: every outcome has a status")  # pragma: no cover
+
+
+def aggregate(
+    inventory: Inventory,
+    outcomes: Mapping[str, CaseOutcome],
+    nodeids: Mapping[tuple[str, str], str],
+    *,
+    complete: bool,
+    extra_errors: Sequence[GherkinError] = (),
+    static: Mapping[str, CaseOutcome] | None = None,
+) -> Checklist:
+    """Combine the inventory with the outcomes that arrived (keyed by node id).
+
+    ``nodeids`` maps (feature path, item name) to a node id. A case with no outcome is pending if
+    that is known without running it (``static``), else not selected (complete run) or not run.
+    """
+    static = static or {}
+    results = []
+    for req in inventory.requirements:
+        case_results = []
+        for case in req.cases:
+            nodeid = nodeids[(req.feature, case.item_name)]
+            outcome = outcomes.get(nodeid) or static.get(nodeid)
+            if outcome is None:
+                outcome = (
+                    CaseOutcome("skipped", "not-selected", NOT_SELECTED)
+                    if complete
+                    else CaseOutcome("error", "not-run", NOT_RUN)
+                )
+            case_results.append(CaseResult(nodeid, outcome))
+        req_nodeid = nodeids[(req.feature, requirement_item_name(req))] if not req.cases else case_results[0].nodeid
+        if req.cases:
+            status, reason, message = requirement_status([c.outcome for c in case_results])
+        else:
+            arrived = outcomes.get(req_nodeid)
+            status, reason, message = requirement_status([])
+            if arrived is not None and arrived.status == "error":
+                status, reason, message = arrived.status, arrived.reason, arrived.message
+        results.append(RequirementResult(req, req_nodeid, status, reason, message, tuple(case_results)))
+    errors = tuple(inventory.errors) + tuple(extra_errors)
+    return Checklist(tuple(results), errors, complete, totals(results))
+
+
+def totals(results: Iterable[RequirementResult]) -> Totals:
+    results = list(results)
+    counts = Counter(r.status for r in results)
+    reasons = Counter(r.reason for r in results if r.status == "pending")
+    return Totals(
+        requirements=len(results),
+        cases=sum(len(r.cases) for r in results),
+        defined=sum(counts[s] for s in DEFINED),
+        verified=counts["verified"],
+        failing=counts["failing"],
+        pending=counts["pending"],
+        skipped=counts["skipped"],
+        error=counts["error"],
+        pending_by_reason={reason: reasons[reason] for reason in PENDING_REASONS},
+    )
+
+
+def by_area(results: Iterable[RequirementResult]) -> dict[str, Totals]:
+    groups: dict[str, list[RequirementResult]] = {}
+    for result in results:
+        groups.setdefault(result.requirement.area, []).append(result)
+    return {area: totals(group) for area, group in sorted(groups.items())}
