@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from checklist import outputs, report_json, report_terminal
+from checklist import outputs, report_json, report_terminal, seeds
 from checklist.collect import CaseItem, FeatureErrorItem, FeatureFile, finish_report, stepdefs_visible_from
 from checklist.inventory import (
     DEFAULT_ID_PATTERN,
@@ -23,6 +23,7 @@ from checklist.inventory import (
     relpath,
     requirement_item_name,
 )
+from checklist.lint import lint
 from checklist.registry import StepRegistry
 from checklist.status import CaseOutcome, Checklist, aggregate
 
@@ -51,6 +52,7 @@ class ChecklistSession:
                 f"fix it in [tool.pytest.ini_options] or with -o {INI_ID_PATTERN}=..."
             ) from None
         self.require_ids = _ini_bool(config, INI_REQUIRE_IDS)
+        self.seeds_dir = _ini_str(config, INI_SEEDS) or "seeds"
         self.json_path = config.getoption("checklist_json_path") or _ini_str(config, INI_JSON) or None
         self.docs: dict[str, FeatureDoc] = {}
         self.outcomes: dict[str, CaseOutcome] = {}
@@ -146,7 +148,21 @@ class ChecklistSession:
             or session.shouldstop
             or session.exitstatus == pytest.ExitCode.INTERRUPTED
         )
-        self.result = aggregate(inventory, self.outcomes, nodeids, complete=complete)
+        seed_states, seed_findings = seeds.load(self.rootdir / self.seeds_dir, self.rootdir)
+        findings = lint(
+            inventory,
+            require_ids=self.require_ids,
+            id_pattern=self.id_pattern,
+            seed_ids={state.seed.id for state in seed_states},
+        )
+        self.result = aggregate(
+            inventory,
+            self.outcomes,
+            nodeids,
+            complete=complete,
+            findings=[*seed_findings, *findings],
+            seeds=seeds.report(seed_states, inventory),
+        )
         return self.result
 
 
@@ -223,10 +239,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     state = config.stash[CHECKLIST_KEY]
     result = state.finish(session)
-    seeds: list[dict[str, Any]] = []
+    seed_list = [dict(seed) for seed in result.seeds]
     if state.json_path:
-        report_json.write(Path(config.invocation_params.dir, state.json_path), result, seeds)
-    state.regressions = outputs.write_all(config, result, seeds)
+        report_json.write(Path(config.invocation_params.dir, state.json_path), result, seed_list)
+    state.regressions = outputs.write_all(config, result, seed_list)
     if (not result.ok or state.regressions) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -235,7 +251,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash.get(CHECKLIST_KEY, None)
     if state is None or state.result is None or hasattr(config, "workerinput"):
         return
-    if not state.result.results and not state.result.errors:
+    if not state.result.results and not state.result.errors and not state.result.findings:
         return
     terminalreporter.write_sep("=", "living checklist")
     lines = report_terminal.render(state.result, verbose=config.get_verbosity() > 0)

@@ -52,8 +52,28 @@ def to_data(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> 
         "totals": totals,
         "requirements": [requirement_data(result) for result in checklist.results],
         "errors": [
-            {"path": e.path, "line": e.line, "column": e.column, "message": e.message, "text": str(e)}
+            {
+                "path": e.path,
+                "line": e.line,
+                "column": e.column,
+                "message": e.message,
+                "kind": "gherkin",
+                "severity": "error",
+                "text": str(e),
+            }
             for e in checklist.errors
+        ]
+        + [
+            {
+                "path": f.path,
+                "line": f.line,
+                "column": f.column,
+                "message": f.message,
+                "kind": f.rule or "lint",
+                "severity": "error" if f.fails else "warning",
+                "text": str(f),
+            }
+            for f in checklist.findings
         ],
         "seeds": seeds or [],
     }

@@ -48,4 +48,20 @@ def render(checklist: Checklist, verbose: bool = False) -> list[str]:
     if checklist.errors:
         lines += ["", "feature file errors:"]
         lines += [f"  {error}" for error in checklist.errors]
+    if checklist.findings:
+        failing = sum(1 for f in checklist.findings if f.fails)
+        lines += ["", f"lint: {failing} error(s), {len(checklist.findings) - failing} warning(s)"]
+        lines += [f"  {finding}" for finding in checklist.findings]
+    lines += ["", seeds_line(checklist)]
     return lines
+
+
+def seeds_line(checklist: Checklist) -> str:
+    cited, uncited = checklist.traced
+    docs = len(checklist.seeds)
+    verified = sum(1 for s in checklist.seeds if s.get("verified") is True)
+    absent = sum(1 for s in checklist.seeds if not s.get("present"))
+    return (
+        f"seeds: {docs} document(s) ({verified} checksum verified, {absent} not on disk); "
+        f"requirements traced to a seed: {cited}, not traced: {uncited}"
+    )

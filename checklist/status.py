@@ -13,6 +13,7 @@ from typing import Literal
 
 from checklist._pending import PENDING_REASONS
 from checklist.inventory import GherkinError, Inventory, Requirement, requirement_item_name
+from checklist.lint import Finding
 from checklist.measure import Measurement
 
 Status = Literal["error", "failing", "pending", "skipped", "verified"]
@@ -102,10 +103,19 @@ class Checklist:
     errors: tuple[GherkinError, ...]
     complete: bool
     totals: Totals
+    findings: tuple[Finding, ...] = ()
+    seeds: tuple[Mapping[str, object], ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.totals.failing == 0 and self.totals.error == 0 and not self.errors
+        failing_findings = any(f.fails for f in self.findings)
+        return self.totals.failing == 0 and self.totals.error == 0 and not self.errors and not failing_findings
+
+    @property
+    def traced(self) -> tuple[int, int]:
+        """Requirements citing a seed, and requirements citing none."""
+        cited = sum(1 for r in self.results if r.requirement.seeds)
+        return cited, len(self.results) - cited
 
 
 def requirement_status(outcomes: Sequence[CaseOutcome]) -> tuple[Status, str, str]:
@@ -127,6 +137,8 @@ def aggregate(
     complete: bool,
     extra_errors: Sequence[GherkinError] = (),
     static: Mapping[str, CaseOutcome] | None = None,
+    findings: Sequence[Finding] = (),
+    seeds: Sequence[Mapping[str, object]] = (),
 ) -> Checklist:
     """Combine the inventory with the outcomes that arrived (keyed by node id).
 
@@ -157,7 +169,7 @@ def aggregate(
                 status, reason, message = arrived.status, arrived.reason, arrived.message
         results.append(RequirementResult(req, req_nodeid, status, reason, message, tuple(case_results)))
     errors = tuple(inventory.errors) + tuple(extra_errors)
-    return Checklist(tuple(results), errors, complete, totals(results))
+    return Checklist(tuple(results), errors, complete, totals(results), tuple(findings), tuple(seeds))
 
 
 def totals(results: Iterable[RequirementResult]) -> Totals:

@@ -1,0 +1,213 @@
+"""Seeds: the source documents requirements come from, and what was drawn from each.
+
+``seeds/manifest.toml`` lists the documents; a scenario cites one with ``@seed-<id>``. Pure
+functions over the manifest and the inventory; problems are lint findings with ``path:line``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checklist.inventory import Inventory
+from checklist.lint import Finding
+
+MANIFEST = "manifest.toml"
+_SEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class Seed:
+    id: str
+    file: str
+    sha256: str
+    kind: str
+    date: str
+    title: str
+    digest: str
+    requirements: tuple[str, ...]
+    verdict: str
+    line: int
+
+
+@dataclass(frozen=True)
+class SeedState:
+    """A seed as found on disk: whether its document is present and its checksum holds."""
+
+    seed: Seed
+    present: bool
+    verified: bool | None
+
+
+def _line_of(text: str, needle: str, nth: int) -> int:
+    """The line of the nth ``[[seed]]`` table, so findings point at the entry."""
+    count = -1
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() == needle:
+            count += 1
+            if count == nth:
+                return number
+    return 1
+
+
+def load(seeds_dir: Path, rootdir: Path) -> tuple[list[SeedState], list[Finding]]:
+    """Read and check the manifest; a missing manifest means no seeds, not an error."""
+    path = seeds_dir / MANIFEST
+    rel = _rel(path, rootdir)
+    if not path.exists():
+        return [], []
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return [], [Finding(rel, _toml_line(exc), 1, f"seeds manifest cannot be read: {exc}", rule="seed-manifest")]
+    entries = data.get("seed", [])
+    if not isinstance(entries, list):
+        return [], [Finding(rel, 1, 1, "seeds manifest: expected [[seed]] tables", rule="seed-manifest")]
+    states: list[SeedState] = []
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        line = _line_of(text, "[[seed]]", index)
+        seed, problems = _seed(entry, line)
+        findings.extend(Finding(rel, line, 1, problem, rule="seed-manifest") for problem in problems)
+        if seed is None:
+            continue
+        if seed.id in seen:
+            findings.append(Finding(rel, line, 1, f"seed id {seed.id!r} appears twice", rule="seed-manifest"))
+            continue
+        seen.add(seed.id)
+        state, problems = _check_on_disk(seed, seeds_dir)
+        findings.extend(Finding(rel, line, 1, problem, rule="seed-file") for problem in problems)
+        states.append(state)
+    return states, findings
+
+
+def _toml_line(exc: Exception) -> int:
+    match = re.search(r"line (\d+)", str(exc))
+    return int(match.group(1)) if match else 1
+
+
+def _seed(entry: Any, line: int) -> tuple[Seed | None, list[str]]:
+    if not isinstance(entry, Mapping):
+        return None, ["a [[seed]] entry must be a table"]
+    problems = []
+
+    def text(key: str, required: bool = True) -> str:
+        value = entry.get(key, "")
+        if not isinstance(value, str):
+            problems.append(f"seed field {key!r} must be a string, found {type(value).__name__}")
+            return ""
+        if required and not value.strip():
+            problems.append(f"seed field {key!r} is missing")
+        return value.strip()
+
+    seed_id = text("id")
+    if seed_id and not _SEED_ID.match(seed_id):
+        problems.append(f"seed id {seed_id!r} must be lowercase letters, digits and '-' (cited as @seed-<id>)")
+    sha = text("sha256").lower()
+    if sha and not _SHA256.match(sha):
+        problems.append(f"seed {seed_id}: sha256 must be 64 hex digits, found {sha!r}")
+    requirements = entry.get("requirements", [])
+    if not isinstance(requirements, list) or not all(isinstance(r, str) for r in requirements):
+        problems.append(f"seed {seed_id}: requirements must be a list of requirement ids")
+        requirements = []
+    verdict = text("verdict", required=False)
+    if not requirements and not verdict:
+        problems.append(
+            f"seed {seed_id} has neither requirements nor a verdict: list the requirement ids drawn from it, "
+            "or write why none could be drawn"
+        )
+    seed = Seed(
+        id=seed_id,
+        file=text("file"),
+        sha256=sha,
+        kind=text("kind", required=False),
+        date=text("date", required=False),
+        title=text("title", required=False),
+        digest=text("digest", required=False),
+        requirements=tuple(requirements),
+        verdict=verdict,
+        line=line,
+    )
+    if not seed_id or not seed.file:
+        return None, problems
+    return seed, problems
+
+
+def _inside(base: Path, relative: str) -> Path | None:
+    """``relative`` resolved under ``base``, or None when it points outside (absolute, ``..``, links)."""
+    if not relative or Path(relative).is_absolute():
+        return None
+    target = (base / relative).resolve()
+    root = base.resolve()
+    if target != root and root not in target.parents:
+        return None
+    return target
+
+
+def _check_on_disk(seed: Seed, seeds_dir: Path) -> tuple[SeedState, list[str]]:
+    problems = []
+    document = _inside(seeds_dir, seed.file)
+    if document is None:
+        problems.append(f"seed {seed.id}: file {seed.file!r} points outside the seeds folder; refused")
+        return SeedState(seed, present=False, verified=None), problems
+    if seed.digest and _inside(seeds_dir, seed.digest) is None:
+        problems.append(f"seed {seed.id}: digest {seed.digest!r} points outside the seeds folder; refused")
+    elif seed.digest and not (seeds_dir / seed.digest).exists():
+        problems.append(f"seed {seed.id}: digest {seed.digest!r} does not exist")
+    if not document.is_file():
+        return SeedState(seed, present=False, verified=None), problems
+    digest = hashlib.sha256(document.read_bytes()).hexdigest()
+    if digest != seed.sha256:
+        problems.append(f"seed {seed.id}: sha256 of {seed.file} is {digest}, the manifest says {seed.sha256}")
+        return SeedState(seed, present=True, verified=False), problems
+    return SeedState(seed, present=True, verified=True), problems
+
+
+def report(states: list[SeedState], inventory: Inventory) -> list[dict[str, Any]]:
+    """The ``seeds`` list of the report: each seed with its checksum state and requirement ids."""
+    citing: dict[str, list[str]] = {}
+    for req in inventory.requirements:
+        for seed in req.seeds:
+            citing.setdefault(seed, []).append(req.id)
+    out = []
+    for state in states:
+        seed = state.seed
+        ids = list(dict.fromkeys([*seed.requirements, *citing.get(seed.id, [])]))
+        out.append(
+            {
+                "id": seed.id,
+                "file": seed.file,
+                "sha256": seed.sha256,
+                "kind": seed.kind,
+                "date": seed.date,
+                "title": seed.title,
+                "digest": seed.digest,
+                "present": state.present,
+                "verified": state.verified,
+                "verdict": seed.verdict,
+                "requirements": ids,
+            }
+        )
+    return out
+
+
+def traced(inventory: Inventory) -> tuple[int, int]:
+    """How many requirements cite a seed, and how many do not."""
+    reqs = inventory.requirements
+    with_seed = sum(1 for req in reqs if req.seeds)
+    return with_seed, len(reqs) - with_seed
+
+
+def _rel(path: Path, rootdir: Path) -> str:
+    try:
+        return path.resolve().relative_to(rootdir.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
