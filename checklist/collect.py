@@ -124,6 +124,8 @@ class FeatureFile(pytest.File):
 def stepdefs_visible_from(node: pytest.Collector) -> list[StepDef]:
     """Every pytest-bdd step definition visible from ``node``, with where it was registered."""
     fm = node.config.pluginmanager.get_plugin("funcmanage")
+    if fm is None:
+        return []
     found = []
     for name in get_fixture_names(fm):
         if not name.startswith(STEPDEF_PREFIX):
@@ -271,12 +273,6 @@ class FeatureErrorItem(pytest.Item):
     def runtest(self) -> None:
         raise StepError("\n".join(str(error) for error in self.doc.errors))
 
-    def step_codes(self, stop: str) -> str:
-        """Codes for the steps: passed up to the one that stopped the case, then not run."""
-        if self.steps_done >= self.steps_total:
-            return "." * self.steps_total
-        return "." * self.steps_done + stop + "-" * (self.steps_total - self.steps_done - 1)
-
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         return str(excinfo.value)
 
@@ -335,8 +331,8 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
 
 
 def _attach(item: pytest.Item, report: pytest.TestReport, outcome: CaseOutcome, requirement: str) -> None:
-    kept = [prop for prop in item.user_properties if prop[0] not in STATUS_PROPERTIES]
-    item.user_properties[:] = kept + outcome.to_properties(requirement)
+    kept: list[tuple[str, object]] = [prop for prop in item.user_properties if prop[0] not in STATUS_PROPERTIES]
+    item.user_properties[:] = [*kept, *outcome.to_properties(requirement)]
     report.user_properties = list(item.user_properties)
 
 

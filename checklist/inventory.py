@@ -199,15 +199,15 @@ def parse_feature(
     else:
         text = data.removeprefix("\ufeff")
     try:
-        document = Parser().parse(text)
+        parsed = Parser().parse(text)
     except ParserError as exc:
         return FeatureDoc(path=path, name="", language="", errors=tuple(_parser_errors(exc, path)))
-    document["uri"] = path
+    document: dict[str, Any] = {**parsed, "uri": path}
     feature = document.get("feature")
     if feature is None:
         return FeatureDoc(path=path, name="", language="")
     try:
-        pickles = Compiler().compile(document)
+        pickles = Compiler().compile(document)  # type: ignore[arg-type]
     except ParserError as exc:  # pragma: no cover - the compiler re-validates rarely
         return FeatureDoc(path=path, name="", language="", errors=tuple(_parser_errors(exc, path)))
     return _build(feature, pickles, text, path, area if area is not None else area_of(path, ""), re.compile(id_pattern))
@@ -229,7 +229,7 @@ def _scenarios(feature: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], 
 
 
 def _start_line(node: Mapping[str, Any]) -> int:
-    lines = [node["location"]["line"]] + [tag["location"]["line"] for tag in node.get("tags", ())]
+    lines = [int(node["location"]["line"])] + [int(tag["location"]["line"]) for tag in node.get("tags", ())]
     return min(lines)
 
 
@@ -409,7 +409,7 @@ def discover(directory: Path) -> list[Path]:
     """Every ``*.feature`` under ``directory``, sorted, skipping VCS and virtualenv folders."""
     if directory.is_file():
         return [directory] if directory.suffix == ".feature" else []
-    found = []
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
         found.extend(Path(dirpath, name) for name in filenames if name.endswith(".feature"))

@@ -6,7 +6,7 @@ Hooks stay short; the logic lives in inventory, registry, status and the report 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,9 @@ class ChecklistSession:
 
     def registry_for(self, node: FeatureFile) -> StepRegistry:
         fm = self.config.pluginmanager.get_plugin("funcmanage")
-        key = (str(node.path.parent), len(fm._arg2node2fixturedefs) if hasattr(fm, "_arg2node2fixturedefs") else 0)
+        # New fixtures (a conftest loaded later) change what is visible: key on their count too.
+        known = len(getattr(fm, "_arg2node2fixturedefs", getattr(fm, "_arg2fixturedefs", ())))
+        key = (str(node.path.parent), known)
         registry = self._registries.get(key)
         if registry is None:
             registry = self._registries[key] = StepRegistry(stepdefs_visible_from(node))
@@ -226,10 +228,12 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     finish_report(item, call, report)
-    return report  # type: ignore[return-value]
+    return report
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -179,20 +179,20 @@ def report(states: list[SeedState], inventory: Inventory) -> list[dict[str, Any]
             citing.setdefault(seed, []).append(req.id)
     out = []
     for state in states:
-        seed = state.seed
-        ids = list(dict.fromkeys([*seed.requirements, *citing.get(seed.id, [])]))
+        entry = state.seed
+        ids = list(dict.fromkeys([*entry.requirements, *citing.get(entry.id, [])]))
         out.append(
             {
-                "id": seed.id,
-                "file": seed.file,
-                "sha256": seed.sha256,
-                "kind": seed.kind,
-                "date": seed.date,
-                "title": seed.title,
-                "digest": seed.digest,
+                "id": entry.id,
+                "file": entry.file,
+                "sha256": entry.sha256,
+                "kind": entry.kind,
+                "date": entry.date,
+                "title": entry.title,
+                "digest": entry.digest,
                 "present": state.present,
                 "verified": state.verified,
-                "verdict": seed.verdict,
+                "verdict": entry.verdict,
                 "requirements": ids,
             }
         )

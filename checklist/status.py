@@ -58,7 +58,7 @@ class CaseOutcome:
         if status not in STATUSES:
             return None
         return cls(
-            status=status,  # type: ignore[arg-type]
+            status=status,
             reason=values.get("reason", ""),
             message=values.get("message", ""),
             measurements=tuple(measurements),
