@@ -1,0 +1,31 @@
+"""Loads the step libraries for the checklist and chooses the Hypothesis profile.
+
+The plugin itself (``checklist.plugin``) is registered by the installed package's pytest11
+entry point, so plain ``pytest`` picks it up.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+pytest_plugins = [
+    "pytester",
+    "steps.hardware",
+    "steps.system",
+    "steps.robustness",
+    "steps.placeholders",
+]
+
+# CI must be deterministic and bounded; locally, explore more and remember failures.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
