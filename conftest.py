@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+# The step modules import each other; rewrite asserts in all of them, whichever loads first.
+pytest.register_assert_rewrite("steps")
 
 pytest_plugins = [
     "pytester",
