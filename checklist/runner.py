@@ -1,0 +1,575 @@
+"""Run the system under test once: argv (never a shell), a timeout, capped output, wall time, peak memory.
+
+Pure functions and frozen dataclasses; the step libraries in ``steps/`` only call them. POSIX only.
+
+Peak memory is the resident set of the system's *own* process, never the test process's. Linux
+folds the memory high-water mark of whatever process called ``exec`` into the new program's
+``ru_maxrss`` (``exec_mmap``); a program spawned straight from a 100 MiB pytest process would
+report at least 100 MiB. So each run goes through a tiny launcher (``python -I -S``, about
+10 MiB) that spawns the program, waits for it with ``os.wait4`` and reports its status, its
+``ru_maxrss``, its wall time and the launcher's own peak. When the program's ``ru_maxrss``
+exceeds the launcher's peak it is exactly the program's own (``peak_method == "wait4"``).
+Otherwise we use the highest ``VmHWM`` (its peak since exec) sampled from ``/proc/<pid>/status``
+every millisecond or so, or ``psutil`` RSS elsewhere (``"sampled"``: a lower bound that can miss
+growth in the last interval), and failing that the ``ru_maxrss`` bound (``"wait4-bound"``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import math
+import os
+import selectors
+import shlex
+import signal as signals
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil  # type: ignore[import-untyped]
+
+__all__ = [
+    "DEFAULT_MAX_OUTPUT",
+    "CannotRun",
+    "RunResult",
+    "excerpt",
+    "median",
+    "parse_vmhwm",
+    "percentile",
+    "run",
+    "signal_name",
+    "throughput",
+]
+
+DEFAULT_MAX_OUTPUT = 1 << 20  # keep the first MiB of each stream
+_CHUNK = 1 << 16
+_LAUNCH_GRACE = 10.0  # seconds the launcher may take to start, on top of the timeout
+_DRAIN_GRACE = 0.5  # seconds to keep reading pipes after the program exited
+_MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is bytes on macOS, KiB elsewhere
+
+# Spawns argv[2:] (inheriting stdin/stdout/stderr), waits for it and reports on fd argv[1]:
+# "pid P", then "done WAITSTATUS RU_MAXRSS WALL_NS OWN_MAXRSS" or "error ERRNO MESSAGE".
+_LAUNCHER = r"""
+import os, resource, signal, sys, time
+report = int(sys.argv[1])
+os.set_inheritable(report, False)
+argv = sys.argv[2:]
+start = time.perf_counter_ns()
+try:
+    pid = os.posix_spawnp(argv[0], argv, os.environ, setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
+except OSError as exc:
+    message = (exc.strerror or str(exc)).encode("utf-8", "replace")
+    os.write(report, b"error %d %s\n" % (exc.errno or 0, message))
+    sys.exit(127)
+os.write(report, b"pid %d\n" % pid)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter_ns() - start
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:  # our own memory's peak; ru_maxrss above also holds what our parent passed on at exec
+    with open("/proc/self/status") as status_file:
+        own = next(int(line.split()[1]) for line in status_file if line.startswith("VmHWM:"))
+except (OSError, StopIteration, ValueError, IndexError):
+    pass
+os.write(report, b"done %d %d %d %d\n" % (status, usage.ru_maxrss, wall, own))
+"""
+
+PeakMethod = str  # "wait4" (exact), "sampled" (lower bound), "wait4-bound" (upper bound), "none"
+
+
+class CannotRun(Exception):
+    """The command could not be started at all (not found, not executable, bad format)."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One finished run of a command. Output is capped; ``*_total`` counts every byte produced."""
+
+    argv: tuple[str, ...]
+    exit_status: int | None  # None when the process was killed by a signal
+    signal: int | None  # the signal that ended it, including our own SIGKILL after the timeout
+    timed_out: bool
+    timeout: float
+    wall_time: float  # seconds, from spawn to exit
+    peak_rss: int | None  # bytes; see module docstring
+    peak_method: PeakMethod
+    stdout: bytes
+    stderr: bytes
+    stdout_total: int
+    stderr_total: int
+
+    @property
+    def crashed(self) -> bool:
+        """Killed by a signal it did not get from us (a timeout is a hang, not a crash)."""
+        return self.signal is not None and not self.timed_out
+
+    @property
+    def stdout_truncated(self) -> bool:
+        return self.stdout_total > len(self.stdout)
+
+    @property
+    def stderr_truncated(self) -> bool:
+        return self.stderr_total > len(self.stderr)
+
+    def stdout_text(self) -> str:
+        return self.stdout.decode("utf-8", errors="replace")
+
+    def stderr_text(self) -> str:
+        return self.stderr.decode("utf-8", errors="replace")
+
+    def outcome(self) -> str:
+        """``exited with status 1 after 0.031 s``, ``killed by signal 11 (SIGSEGV) ...``, ``timed out ...``"""
+        if self.timed_out:
+            return f"timed out after {_seconds(self.timeout)} (killed)"
+        if self.signal is not None:
+            return f"killed by signal {self.signal} ({signal_name(self.signal)}) after {_seconds(self.wall_time)}"
+        return f"exited with status {self.exit_status} after {_seconds(self.wall_time)}"
+
+    def describe(self, limit: int = 2000) -> str:
+        """The command, how it ended, and excerpts of both streams: the context a failure message needs."""
+        lines = [f"command: {shlex.join(self.argv)}", f"outcome: {self.outcome()}"]
+        for name, data, total in (
+            ("stdout", self.stdout, self.stdout_total),
+            ("stderr", self.stderr, self.stderr_total),
+        ):
+            if total == 0:
+                lines.append(f"{name}: (empty)")
+                continue
+            note = f" (truncated: kept the first {_size(len(data))} of {_size(total)})" if total > len(data) else ""
+            lines.append(f"{name}{note}:\n{excerpt(data, limit)}")
+        return "\n".join(lines)
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    input_data: bytes | None = None,
+    timeout: float,
+    max_output: int = DEFAULT_MAX_OUTPUT,
+    cwd: str | Path | None = None,
+    env: dict[str, str] | None = None,
+) -> RunResult:
+    """Run ``argv`` without a shell; never longer than ``timeout`` seconds (then SIGKILL to its group).
+
+    ``input_data`` goes to standard input (else it reads from /dev/null). Each output stream keeps
+    its first ``max_output`` bytes and is drained to the end, so a chatty program can neither block
+    nor exhaust memory. Raises ``CannotRun`` when the program cannot be started.
+    """
+    argv = tuple(argv)
+    if not argv or not argv[0]:
+        raise CannotRun("empty command line")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if os.name != "posix":
+        raise CannotRun(f"running the system needs a POSIX platform; this is {sys.platform}")
+    if cwd is not None and not Path(cwd).is_dir():
+        raise CannotRun(f"cannot run {argv[0]!r}: working directory {str(cwd)!r} does not exist")
+    report_read, report_write = os.pipe()
+    try:
+        launcher = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report_write), *argv],
+            stdin=subprocess.PIPE if input_data is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(report_write,),
+            cwd=cwd,
+            env=env,
+            start_new_session=True,  # its own process group, so a timeout kills the program's children too
+        )
+    except BaseException:
+        os.close(report_read)
+        raise
+    finally:
+        os.close(report_write)
+    return _Supervisor(launcher, argv, report_read, input_data, timeout, max_output).run()
+
+
+class _Supervisor:
+    """Pumps the pipes of one launched program until it ends or its time is up, sampling its memory."""
+
+    def __init__(
+        self,
+        launcher: subprocess.Popen[bytes],
+        argv: tuple[str, ...],
+        report_fd: int,
+        input_data: bytes | None,
+        timeout: float,
+        max_output: int,
+    ) -> None:
+        self.launcher = launcher
+        self.argv = argv
+        self.timeout = timeout
+        self.streams = _Streams(launcher, report_fd, input_data, max_output)
+        self.deadline = time.perf_counter() + timeout + _LAUNCH_GRACE
+        self.started: float | None = None  # when the launcher reported the program's pid
+        self.sampler: _PeakSampler | None = None
+        self.timed_out = False
+        self.launcher_status: int | None = None
+        self._pidfd = _pidfd_open(launcher.pid)
+        if self._pidfd is not None:
+            self.streams.selector.register(self._pidfd, selectors.EVENT_READ, "exit")
+
+    def run(self) -> RunResult:
+        try:
+            self._pump_until_exit()
+            # Leftover children of the program would hold the pipes open and outlive the test.
+            self._kill()
+            grace = _DRAIN_GRACE / 5 if self.timed_out else _DRAIN_GRACE
+            self.streams.drain(time.perf_counter() + grace)
+        finally:
+            self._close()
+        return self._result()
+
+    def _pump_until_exit(self) -> None:
+        while self.launcher_status is None:
+            now = time.perf_counter()
+            if now >= self.deadline:
+                self.timed_out = True
+                self._stop_program()
+                self._kill()
+                if self.launcher_status is None:
+                    self.launcher_status = _wait(self.launcher.pid, block=True)
+                return
+            # Sample often while the program is young (short runs), less often later.
+            age = now - (self.started or now)
+            interval = 0.0005 if age < 0.05 else 0.002 if age < 2 else 0.01
+            exited = self.streams.pump(min(self.deadline - now, interval))
+            self._read_report()
+            if self.sampler is not None:
+                self.sampler.sample()
+            if exited or self._pidfd is None:
+                self.launcher_status = _wait(self.launcher.pid, block=exited)
+
+    def _read_report(self) -> None:
+        if self.started is None and self.streams.report_lines():
+            for line in self.streams.report_lines():
+                if line.startswith(b"pid "):
+                    self.started = time.perf_counter()
+                    self.deadline = self.started + self.timeout
+                    self.sampler = _PeakSampler(int(line.split()[1]))
+                    self.sampler.sample()
+
+    def _stop_program(self) -> None:
+        """Kill the program itself (it may have left the process group) and let the launcher reap it."""
+        if self.sampler is None or self._report("done") is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(self.sampler.pid, signals.SIGKILL)  # not reaped yet (no "done"), so the pid is still its
+        until = time.perf_counter() + 0.5
+        while self.launcher_status is None and time.perf_counter() < until:
+            self.streams.pump(0.01)
+            self.launcher_status = _wait(self.launcher.pid, block=False)
+
+    def _kill(self) -> None:
+        _kill_group(self.launcher.pid)
+
+    def _close(self) -> None:
+        if self._pidfd is not None:
+            with contextlib.suppress(KeyError, ValueError):
+                self.streams.selector.unregister(self._pidfd)
+            os.close(self._pidfd)
+        self.streams.close()
+        if self.launcher_status is None:  # an exception escaped: leave nothing running
+            self._kill()
+            with contextlib.suppress(ChildProcessError):
+                self.launcher_status = _wait(self.launcher.pid, block=True)
+        # We reaped the launcher ourselves; tell Popen, so that it neither waits again nor warns.
+        status = self.launcher_status
+        self.launcher.returncode = os.waitstatus_to_exitcode(status) if status is not None else -signals.SIGKILL
+
+    def _report(self, kind: str) -> list[str] | None:
+        for line in self.streams.report_lines():
+            words = line.decode("utf-8", errors="replace").split(" ", 4 if kind == "done" else 2)
+            if words[0] == kind:
+                return words[1:]
+        return None
+
+    def _result(self) -> RunResult:
+        error = self._report("error")
+        if error is not None:
+            raise _cannot_run(self.argv[0], int(error[0]), error[1] if len(error) > 1 else "")
+        done = self._report("done")
+        sampled = self.sampler.peak if self.sampler is not None else None
+        if done is not None:
+            status, maxrss, wall_ns, own = (int(word) for word in done[:4])
+            wall_time = wall_ns / 1e9
+            peak, method = _peak(maxrss * _MAXRSS_UNIT, own * _MAXRSS_UNIT, sampled)
+        else:  # the launcher was killed before it could report: say what we saw from outside
+            status = self.launcher_status if self.launcher_status is not None else signals.SIGKILL
+            wall_time = time.perf_counter() - (self.started or time.perf_counter())
+            peak, method = (sampled, "sampled") if sampled is not None else (None, "none")
+        if self.timed_out:  # we killed it: that is the outcome, whatever the launcher saw
+            status, wall_time = int(signals.SIGKILL), self.timeout
+        code = os.waitstatus_to_exitcode(status)
+        return RunResult(
+            argv=self.argv,
+            exit_status=code if code >= 0 else None,
+            signal=-code if code < 0 else None,
+            timed_out=self.timed_out,
+            timeout=self.timeout,
+            wall_time=wall_time,
+            peak_rss=peak,
+            peak_method=method,
+            stdout=bytes(self.streams.kept["stdout"]),
+            stderr=bytes(self.streams.kept["stderr"]),
+            stdout_total=self.streams.total["stdout"],
+            stderr_total=self.streams.total["stderr"],
+        )
+
+
+def _cannot_run(program: str, number: int, message: str) -> CannotRun:
+    if number == errno.ENOENT:
+        where = "no such file" if os.sep in program else "not found on PATH"
+        return CannotRun(f"cannot run {program!r}: {where}")
+    if number in (errno.EACCES, errno.EPERM, errno.EISDIR):
+        return CannotRun(f"cannot run {program!r}: not executable (permission denied)")
+    if number == errno.ENOEXEC:
+        return CannotRun(f"cannot run {program!r}: not an executable program (exec format error)")
+    return CannotRun(f"cannot run {program!r}: {message or os.strerror(number)}")
+
+
+class _Streams:
+    """Non-blocking pump between our pipes and the launched program: feed stdin, keep capped output."""
+
+    def __init__(
+        self, proc: subprocess.Popen[bytes], report_fd: int, input_data: bytes | None, max_output: int
+    ) -> None:
+        self.selector = selectors.DefaultSelector()
+        self.caps = {"stdout": max_output, "stderr": max_output, "report": 1 << 16}
+        self.kept = {name: bytearray() for name in self.caps}
+        self.total = dict.fromkeys(self.caps, 0)
+        self._files: list[object] = [f for f in (proc.stdin, proc.stdout, proc.stderr) if f is not None]
+        self._report_fd = report_fd
+        self._pending = memoryview(input_data or b"")
+        if proc.stdout is None or proc.stderr is None:
+            raise RuntimeError("the launcher was started without output pipes")
+        for name, fd in (("stdout", proc.stdout.fileno()), ("stderr", proc.stderr.fileno()), ("report", report_fd)):
+            self.selector.register(fd, selectors.EVENT_READ, name)
+        if proc.stdin is not None:
+            os.set_blocking(proc.stdin.fileno(), False)
+            if self._pending:
+                self.selector.register(proc.stdin.fileno(), selectors.EVENT_WRITE, "stdin")
+            else:
+                proc.stdin.close()
+
+    def report_lines(self) -> list[bytes]:
+        return bytes(self.kept["report"]).splitlines()
+
+    def pump(self, timeout: float) -> bool:
+        """Move data for up to ``timeout`` seconds; True once the launcher has exited (pidfd readable)."""
+        exited = False
+        for key, _ in self.selector.select(max(timeout, 0.0)):
+            fd = key.fd
+            if not isinstance(fd, int):
+                continue
+            if key.data == "exit":
+                exited = True
+            elif key.data == "stdin":
+                self._write(fd)
+            else:
+                self._read(fd, key.data)
+        return exited
+
+    def drain(self, until: float) -> None:
+        """Read what is left in the pipes, until end of file or ``until``."""
+        self._unregister("stdin")
+        while any(key.data in self.caps for key in self.selector.get_map().values()):
+            remaining = until - time.perf_counter()
+            if remaining <= 0:
+                return
+            self.pump(min(remaining, 0.05))
+
+    def _unregister(self, name: str) -> None:
+        for key in list(self.selector.get_map().values()):
+            if key.data == name:
+                self.selector.unregister(key.fd)
+                if name == "stdin":
+                    self._close_fd(key.fd)
+
+    def _close_fd(self, fd: object) -> None:
+        for f in list(self._files):
+            if _fileno(f) == fd:
+                self._files.remove(f)
+                with contextlib.suppress(OSError):
+                    f.close()  # type: ignore[attr-defined]
+
+    def _write(self, fd: int) -> None:
+        try:
+            written = os.write(fd, self._pending[:_CHUNK])
+        except BlockingIOError:
+            return
+        except (BrokenPipeError, ConnectionResetError):  # it stopped reading; that is its business
+            written = len(self._pending)
+        self._pending = self._pending[written:]
+        if not self._pending:
+            self._unregister("stdin")
+
+    def _read(self, fd: int, name: str) -> None:
+        try:
+            data = os.read(fd, _CHUNK)
+        except BlockingIOError:
+            return
+        if not data:
+            self.selector.unregister(fd)
+            return
+        self.total[name] += len(data)
+        kept = self.kept[name]
+        room = self.caps[name] - len(kept)
+        if room > 0:
+            kept += data[:room]
+
+    def close(self) -> None:
+        self.selector.close()
+        for f in self._files:
+            with contextlib.suppress(OSError):
+                f.close()  # type: ignore[attr-defined]
+        with contextlib.suppress(OSError):
+            os.close(self._report_fd)
+
+
+def _fileno(f: object) -> int:
+    try:
+        return int(f.fileno())  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError):
+        return -1
+
+
+class _PeakSampler:
+    """Highest resident set seen for one process: ``VmHWM`` on Linux, ``psutil`` RSS elsewhere."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak: int | None = None
+        self._status = Path(f"/proc/{pid}/status")
+        self._use_proc = self._status.exists()
+
+    def sample(self) -> None:
+        value = self._read_hwm() if self._use_proc else self._read_psutil()
+        if value is not None and (self.peak is None or value > self.peak):
+            self.peak = value
+
+    def _read_hwm(self) -> int | None:
+        try:
+            text = self._status.read_text()
+        except OSError:
+            return None
+        return parse_vmhwm(text)
+
+    def _read_psutil(self) -> int | None:
+        try:
+            return int(psutil.Process(self.pid).memory_info().rss)
+        except (psutil.Error, OSError):
+            return None
+
+
+def parse_vmhwm(status_text: str) -> int | None:
+    """Bytes from the ``VmHWM:`` line of ``/proc/<pid>/status`` (None for a zombie or kernel thread)."""
+    for line in status_text.splitlines():
+        if line.startswith("VmHWM:"):
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                factor = 1024 if len(parts) < 3 or parts[2].lower() == "kb" else 1
+                return int(parts[1]) * factor
+    return None
+
+
+def _peak(maxrss: int, launcher_peak: int, sampled: int | None) -> tuple[int | None, PeakMethod]:
+    """The program's own peak: see the module docstring for why and in what order."""
+    if maxrss > launcher_peak:  # more than it could have inherited from the launcher at exec
+        return maxrss, "wait4"
+    if sampled is not None:
+        return min(sampled, maxrss) if maxrss > 0 else sampled, "sampled"
+    if maxrss > 0:
+        return maxrss, "wait4-bound"
+    return None, "none"
+
+
+def _pidfd_open(pid: int) -> int | None:
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return None
+    try:
+        return int(opener(pid))
+    except OSError:
+        return None
+
+
+def _wait(pid: int, *, block: bool) -> int | None:
+    """The wait status of ``pid`` once it has ended; None if it is still running and not ``block``."""
+    got, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+    return None if got == 0 else status
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signals.SIGKILL)
+
+
+def signal_name(number: int) -> str:
+    """``SIGSEGV`` for 11; ``signal 99`` for numbers this platform does not name."""
+    try:
+        return signals.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def excerpt(data: bytes, limit: int = 2000) -> str:
+    """Readable text of at most ``limit`` characters: head and tail around an elision."""
+    text = data.decode("utf-8", errors="backslashreplace")
+    if len(text) <= limit:
+        return text
+    half = max(limit // 2, 1)
+    return f"{text[:half]}\n... ({len(text) - 2 * half} characters left out) ...\n{text[-half:]}"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3g} s"
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor:
+            return f"{n / factor:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (``statistics.median``); raises ``ValueError`` on no data."""
+    if not values:
+        raise ValueError("median of no values")
+    return float(statistics.median(values))
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile, 0 <= q <= 100, interpolating between order statistics.
+
+    Same definition as ``statistics.quantiles(method="inclusive")`` (and numpy's default):
+    ``percentile(v, 50) == median(v)``, ``percentile(v, 0) == min(v)``, ``percentile(v, 100) == max(v)``.
+    """
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile must be between 0 and 100, got {q!r}")
+    ordered = sorted(float(v) for v in values)
+    if len(ordered) == 1 or q == 0:
+        return ordered[0]
+    if q == 100:
+        return ordered[-1]
+    if float(q).is_integer():
+        return float(statistics.quantiles(ordered, n=100, method="inclusive")[int(q) - 1])
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def throughput(wall_times: Sequence[float]) -> float:
+    """Runs per second over a series of sequential runs: count / total wall time."""
+    total = math.fsum(wall_times)
+    if not wall_times or total <= 0:
+        raise ValueError("throughput needs at least one run with a positive wall time")
+    return len(wall_times) / total

@@ -1,0 +1,153 @@
+"""Helpers shared by the live step libraries: the system's command line, values, recorded figures.
+
+Not a pytest plugin itself (the step modules are), so importing it from several of them is safe.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+from collections.abc import Sequence
+
+import pytest
+
+from checklist import runner
+from checklist._pending import InvalidValue, Pending
+from checklist.measure import MEASUREMENT_PROPERTY, Measurement, parse_value
+
+SYSTEM_INI = "checklist_system"
+TIMEOUT_INI = "checklist_system_timeout"
+DEFAULT_TIMEOUT = 60.0
+MIB = 1 << 20
+TBD = "TBD"
+TBD_SYSTEM_MESSAGE = "checklist_system is TBD: set it in [tool.pytest.ini_options] or with -o checklist_system=..."
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def system_argv(config: pytest.Config) -> tuple[str, ...]:
+    """The system's command line from ``checklist_system``; pending (tbd) while it is TBD or empty."""
+    try:
+        raw = config.getini(SYSTEM_INI)
+    except ValueError:
+        raise Pending(f"{SYSTEM_INI} is not a known setting: is the checklist plugin loaded?", reason="tbd") from None
+    text = str(raw or "").strip()
+    if text in ("", TBD):
+        raise Pending(TBD_SYSTEM_MESSAGE, reason="tbd")
+    try:
+        argv = tuple(shlex.split(text))
+    except ValueError as exc:
+        raise InvalidValue(f"{SYSTEM_INI} = {text!r} cannot be split into arguments: {exc}") from None
+    if not argv:
+        raise Pending(TBD_SYSTEM_MESSAGE, reason="tbd")
+    return argv
+
+
+def run_timeout(config: pytest.Config) -> float:
+    """Seconds one run may take (``checklist_system_timeout``)."""
+    try:
+        raw = str(config.getini(TIMEOUT_INI)).strip()
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise pytest.UsageError(f"{TIMEOUT_INI} must be a positive number of seconds, found {raw!r}")
+    return value
+
+
+def run_system(
+    config: pytest.Config, extra: Sequence[str] = (), input_data: bytes | None = None, timeout: float | None = None
+) -> runner.RunResult:
+    """Run the system once with ``extra`` arguments; a program that cannot start fails the step."""
+    base = system_argv(config)
+    try:
+        return runner.run(
+            base + tuple(extra),
+            input_data=input_data,
+            timeout=timeout if timeout is not None else run_timeout(config),
+            cwd=config.rootpath,
+        )
+    except runner.CannotRun as exc:
+        raise AssertionError(f"{exc} ({SYSTEM_INI} = {shlex.join(base)!r})") from None
+
+
+def unescape(text: str) -> str:
+    """Turn ``\\n``, ``\\t``, ``\\r``, ``\\"``, ``\\\\`` into their characters; other backslashes stay."""
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), text)
+
+
+def quoted_value(text: str, what: str) -> str:
+    """A quoted step value, unescaped; ``TBD`` keeps the step pending."""
+    if text.strip() == TBD:
+        raise Pending(f"{what} is TBD: write it in the feature file", reason="tbd")
+    return unescape(text)
+
+
+def split_arguments(text: str) -> list[str]:
+    """Arguments as a shell would split them (but no shell runs them); ``TBD`` keeps the step pending."""
+    try:
+        args = shlex.split(text)
+    except ValueError as exc:
+        raise InvalidValue(f"arguments {text!r} cannot be split: {exc}") from None
+    if TBD in args:
+        raise Pending("the arguments are TBD: write them in the feature file", reason="tbd")
+    return args
+
+
+def whole_number(text: str, what: str, minimum: int = 0) -> int:
+    """A whole number >= ``minimum`` from a step; ``TBD`` pending, anything else ``InvalidValue``."""
+    value = parse_value(text, what)
+    if not value.is_integer() or value < minimum:
+        raise InvalidValue(f"{what}: expected a whole number >= {minimum} or TBD, found {text!r}")
+    return int(value)
+
+
+def positive_number(text: str, what: str) -> float:
+    value = parse_value(text, what)
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidValue(f"{what}: expected a positive number or TBD, found {text!r}")
+    return value
+
+
+def record_figure(node: pytest.Item, measurement: Measurement) -> None:
+    """Record a measurement, replacing an earlier one of the same name that had no requirement."""
+    kept = []
+    for key, value in node.user_properties:
+        if key == MEASUREMENT_PROPERTY:
+            earlier = Measurement.from_json(str(value))
+            if earlier.name == measurement.name and earlier.required is None:
+                continue
+        kept.append((key, value))
+    node.user_properties[:] = kept
+    node.user_properties.append((MEASUREMENT_PROPERTY, measurement.to_json()))
+
+
+def check_figure(
+    node: pytest.Item,
+    name: str,
+    value: float | str,
+    unit: str,
+    required: float | str | None,
+    comparison: str,
+    context: str = "",
+) -> Measurement:
+    """Record and check a figure; a failure says ``<name>: measured X unit, required <= Y``."""
+    measurement = Measurement(name=name, value=value, unit=unit, required=required, comparison=comparison)
+    record_figure(node, measurement)
+    if not measurement.holds():
+        prefix = "" if name in unit else f"{name}: "
+        raise AssertionError(prefix + measurement.describe() + (f"\n{context}" if context else ""))
+    return measurement
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+def mib(size: int) -> float:
+    return round(size / MIB, 3)

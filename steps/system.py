@@ -1,0 +1,222 @@
+"""Live steps for the system under test: behaviour (run it, check what it did) and performance.
+
+The system's command line is the ini option ``checklist_system`` (split with ``shlex``, never run
+through a shell, started in the rootdir). While it is ``TBD`` every step that would run it is
+pending with reason ``tbd``. Each run is bounded by ``checklist_system_timeout`` seconds (default
+60) and keeps the first MiB of each output stream. The logic lives in ``checklist.runner``.
+
+Quoted values may use the escapes ``\\n``, ``\\t``, ``\\r``, ``\\"`` and ``\\\\``. A quoted value that
+is exactly ``TBD`` (or an argument ``TBD``) keeps the step pending.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+
+import pytest
+from pytest_bdd import parsers, step
+
+from checklist import runner
+from checklist._pending import InvalidValue, Pending
+from checklist.measure import Measurement
+from steps._live import (
+    MIB,
+    TBD,
+    TIMEOUT_INI,
+    check_figure,
+    mib,
+    ms,
+    positive_number,
+    quoted_value,
+    record_figure,
+    run_system,
+    split_arguments,
+    whole_number,
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(TIMEOUT_INI, "seconds one run of the system under test may take before it is killed", default="60")
+
+
+@dataclass
+class SystemRuns:
+    """Per-case state: the runs of the most recent run step (one run, or a series)."""
+
+    recent: list[runner.RunResult] = field(default_factory=list)
+
+    def runs(self) -> list[runner.RunResult]:
+        """The runs of the most recent run step; an authoring error (status error) if there was none."""
+        if not self.recent:
+            raise InvalidValue(
+                "no run of the system before this step: start with 'When I run the system with arguments \"...\"' "
+                "or 'When the system runs <n> times with arguments \"...\"'"
+            )
+        return self.recent
+
+    def last_run(self) -> runner.RunResult:
+        return self.runs()[-1]
+
+
+@pytest.fixture
+def system_runs() -> SystemRuns:
+    """Per-case state shared by the system steps."""
+    return SystemRuns()
+
+
+# -- behaviour -------------------------------------------------------------------------------
+
+
+@step("I run the system")
+def run_without_arguments(request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """Run ``checklist_system`` once with no extra arguments and nothing on standard input."""
+    system_runs.recent = [run_system(request.config)]
+
+
+@step(parsers.re(r'I run the system with arguments "(?P<args>.*)"'))
+def run_with_arguments(args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """Run ``checklist_system`` once with these extra arguments (split like a shell would, not run by one)."""
+    system_runs.recent = [run_system(request.config, split_arguments(args))]
+
+
+@step(parsers.re(r'I run the system with input "(?P<text>.*)"'))
+def run_with_input(text: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """Run ``checklist_system`` once with this text (UTF-8, escapes like ``\\n`` allowed) on standard input."""
+    data = quoted_value(text, "the input").encode("utf-8")
+    system_runs.recent = [run_system(request.config, input_data=data)]
+
+
+@step("I run the system with input:")
+def run_with_docstring_input(docstring: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """Run ``checklist_system`` once with the step's doc string (plus a final newline) on standard input."""
+    if docstring.strip() == TBD:
+        raise Pending("the input is TBD: write it in the feature file", reason="tbd")
+    system_runs.recent = [run_system(request.config, input_data=(docstring + "\n").encode("utf-8"))]
+
+
+@step(parsers.re(r"the exit status is (?P<n>\S+)"))
+def exit_status_is(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """The last run ended with this exit status (a run killed by a signal has none, and fails)."""
+    required = whole_number(n, "exit status")
+    result = system_runs.last_run()
+    measured: float | str = float(result.exit_status) if result.exit_status is not None else result.outcome()
+    check_figure(request.node, "exit status", measured, "", float(required), "==", result.describe())
+
+
+def _contains(stream: str, result: runner.RunResult, wanted: str, present: bool) -> None:
+    data, truncated = (
+        (result.stdout, result.stdout_truncated) if stream == "output" else (result.stderr, result.stderr_truncated)
+    )
+    found = wanted in data.decode("utf-8", errors="replace")
+    if found == present:
+        return
+    verb = "does not contain" if present else "contains"
+    note = f" (only its first {runner.DEFAULT_MAX_OUTPUT // MIB} MiB were kept)" if truncated else ""
+    raise AssertionError(f"the {stream} {verb} {wanted!r}{note}\n{result.describe()}")
+
+
+@step(parsers.re(r'the output contains "(?P<text>.*)"'))
+def output_contains(text: str, system_runs: SystemRuns) -> None:
+    """The last run's standard output (decoded as UTF-8) contains this text."""
+    _contains("output", system_runs.last_run(), quoted_value(text, "the expected output"), True)
+
+
+@step(parsers.re(r'the error output contains "(?P<text>.*)"'))
+def error_output_contains(text: str, system_runs: SystemRuns) -> None:
+    """The last run's standard error (decoded as UTF-8) contains this text."""
+    _contains("error output", system_runs.last_run(), quoted_value(text, "the expected error output"), True)
+
+
+@step(parsers.re(r'the output does not contain "(?P<text>.*)"'))
+def output_lacks(text: str, system_runs: SystemRuns) -> None:
+    """The last run's standard output does not contain this text."""
+    _contains("output", system_runs.last_run(), quoted_value(text, "the unwanted output"), False)
+
+
+@step(parsers.re(r'the error output does not contain "(?P<text>.*)"'))
+def error_output_lacks(text: str, system_runs: SystemRuns) -> None:
+    """The last run's standard error does not contain this text."""
+    _contains("error output", system_runs.last_run(), quoted_value(text, "the unwanted error output"), False)
+
+
+# -- performance -----------------------------------------------------------------------------
+
+
+@step(parsers.re(r'the system runs (?P<n>\S+) times with arguments "(?P<args>.*)"'))
+def run_series(n: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """Run ``checklist_system`` n times in a row with these arguments and record every figure.
+
+    Records the runs, median / 95th percentile / min / max wall time (ms), peak memory (MiB, the
+    largest per-run peak of the system's own process) and throughput (runs per second of wall
+    time). A run that crashes or times out fails the step; exit statuses are checked separately.
+    """
+    count = whole_number(n, "run count", minimum=1)
+    extra = split_arguments(args)
+    series: list[runner.RunResult] = []
+    for index in range(count):
+        result = run_system(request.config, extra)
+        series.append(result)
+        if result.crashed or result.timed_out:
+            raise AssertionError(f"run {index + 1} of {count} {result.outcome()}\n{result.describe()}")
+    system_runs.recent = series
+    node = request.node
+    walls = [r.wall_time for r in series]
+    # Every figure, with no requirement yet (a later check replaces it); the comparison says
+    # which way the figure is judged.
+    for name, value, unit, comparison in (
+        ("runs", float(count), "runs", ">="),
+        ("median wall time", ms(runner.median(walls)), "ms", "<="),
+        ("95th percentile wall time", ms(runner.percentile(walls, 95)), "ms", "<="),
+        ("min wall time", ms(min(walls)), "ms", "<="),
+        ("max wall time", ms(max(walls)), "ms", "<="),
+        ("throughput", round(runner.throughput(walls), 3), "runs/s", ">="),
+    ):
+        record_figure(node, Measurement(name, value, unit, None, comparison))
+    peaks = [r.peak_rss for r in series if r.peak_rss is not None]
+    if peaks:
+        record_figure(node, Measurement("peak memory", mib(max(peaks)), "MiB", None, "<="))
+
+
+@step(parsers.re(r"the median wall time is at most (?P<x>\S+) ms"))
+def median_wall_time(x: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """The median wall time of the runs (the series, or the single last run) is at most x ms."""
+    required = positive_number(x, "median wall time")
+    runs = system_runs.runs()
+    measured = ms(runner.median([r.wall_time for r in runs]))
+    check_figure(request.node, "median wall time", measured, "ms", required, "<=", f"over {len(runs)} runs")
+
+
+@step(parsers.re(r"the 95th percentile wall time is at most (?P<x>\S+) ms"))
+def p95_wall_time(x: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """The 95th percentile wall time of the runs (interpolated, as numpy and statistics do) is at most x ms."""
+    required = positive_number(x, "95th percentile wall time")
+    runs = system_runs.runs()
+    measured = ms(runner.percentile([r.wall_time for r in runs], 95))
+    check_figure(request.node, "95th percentile wall time", measured, "ms", required, "<=", f"over {len(runs)} runs")
+
+
+@step(parsers.re(r"the peak memory is at most (?P<n>\S+) MiB"))
+def peak_memory(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """The largest resident memory of the system's own process over the runs is at most n MiB.
+
+    Measured per run from ``os.wait4`` through a small launcher, or sampled from /proc when the
+    system is smaller than the launcher (see ``checklist.runner``); skipped where neither works.
+    """
+    required = positive_number(n, "peak memory")
+    runs = system_runs.runs()
+    measured = [r for r in runs if r.peak_rss is not None]
+    if not measured:
+        pytest.skip("peak memory of the system cannot be measured on this platform")
+    top = max(measured, key=lambda r: r.peak_rss or 0)
+    context = f"largest of {len(runs)} runs (measured by {top.peak_method}): {shlex.join(top.argv)}"
+    check_figure(request.node, "peak memory", mib(top.peak_rss or 0), "MiB", required, "<=", context)
+
+
+@step(parsers.re(r"the throughput is at least (?P<n>\S+) runs per second"))
+def throughput_at_least(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """Runs completed per second of wall time over the series is at least n."""
+    required = positive_number(n, "throughput")
+    runs = system_runs.runs()
+    measured = round(runner.throughput([r.wall_time for r in runs]), 3)
+    check_figure(request.node, "throughput", measured, "runs/s", required, ">=", f"over {len(runs)} runs")

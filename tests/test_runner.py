@@ -1,0 +1,226 @@
+"""checklist.runner: one bounded run of a command, and the statistics over a series."""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from checklist import runner
+from checklist.runner import CannotRun, run
+
+PY = sys.executable
+MIB = 1 << 20
+posix_only = pytest.mark.skipif(os.name != "posix", reason="the runner needs POSIX")
+
+samples = st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1, max_size=50)
+
+
+# -- statistics --------------------------------------------------------------------------------
+
+
+@given(samples, st.floats(min_value=0, max_value=100))
+def test_percentile_lies_between_min_and_max(values: list[float], q: float) -> None:
+    assert min(values) <= runner.percentile(values, q) <= max(values)
+
+
+@given(samples, st.floats(min_value=0, max_value=100), st.floats(min_value=0, max_value=100))
+def test_percentile_is_monotone_in_q(values: list[float], q1: float, q2: float) -> None:
+    low, high = sorted((q1, q2))
+    assert runner.percentile(values, low) <= runner.percentile(values, high) + 1e-9 * max(values)
+
+
+@given(samples)
+def test_percentile_ends_and_middle(values: list[float]) -> None:
+    assert runner.percentile(values, 0) == min(values)
+    assert runner.percentile(values, 100) == max(values)
+    assert runner.percentile(values, 50) == pytest.approx(runner.median(values))
+
+
+@given(samples.filter(lambda v: len(v) >= 2), st.integers(min_value=1, max_value=99))
+def test_integer_percentiles_agree_with_statistics_inclusive(values: list[float], q: int) -> None:
+    expected = statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+    assert runner.percentile(values, q) == pytest.approx(expected)
+
+
+@given(samples, st.randoms())
+def test_percentile_ignores_order(values: list[float], rnd: object) -> None:
+    shuffled = list(values)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert runner.percentile(shuffled, 95) == runner.percentile(values, 95)
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [([1.0, 2.0, 3.0, 4.0], 95, 3.85), ([10.0], 95, 10.0), ([1.0, 2.0], 50, 1.5), ([3.0, 1.0, 2.0], 25, 1.5)],
+)
+def test_percentile_pinned_values(values: list[float], q: float, expected: float) -> None:
+    assert runner.percentile(values, q) == pytest.approx(expected)
+
+
+def test_percentile_and_median_refuse_bad_input() -> None:
+    with pytest.raises(ValueError, match="no values"):
+        runner.percentile([], 50)
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        runner.percentile([1.0], 101)
+    with pytest.raises(ValueError, match="no values"):
+        runner.median([])
+
+
+@given(st.lists(st.floats(min_value=1e-3, max_value=1e3), min_size=1, max_size=30))
+def test_throughput_is_runs_over_total_time(walls: list[float]) -> None:
+    assert runner.throughput(walls) == pytest.approx(len(walls) / sum(walls))
+
+
+def test_throughput_needs_time() -> None:
+    with pytest.raises(ValueError):
+        runner.throughput([])
+    with pytest.raises(ValueError):
+        runner.throughput([0.0])
+
+
+# -- small pure helpers ------------------------------------------------------------------------
+
+
+def test_parse_vmhwm() -> None:
+    status = "Name:\tpython3\nVmPeak:\t  20000 kB\nVmHWM:\t   13720 kB\nVmRSS:\t  13000 kB\n"
+    assert runner.parse_vmhwm(status) == 13720 * 1024
+    assert runner.parse_vmhwm("Name:\tzombie\nState:\tZ (zombie)\n") is None
+
+
+def test_signal_name() -> None:
+    assert runner.signal_name(signal.SIGSEGV) == "SIGSEGV"
+    assert runner.signal_name(999) == "signal 999"
+
+
+@given(st.binary(max_size=5000), st.integers(min_value=10, max_value=3000))
+def test_excerpt_is_bounded_and_keeps_both_ends(data: bytes, limit: int) -> None:
+    text = runner.excerpt(data, limit)
+    full = data.decode("utf-8", errors="backslashreplace")
+    if len(full) <= limit:
+        assert text == full
+    else:
+        assert len(text) <= limit + 80
+        assert text.startswith(full[: limit // 2]) and text.endswith(full[-(limit // 2) :])
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+@posix_only
+def test_exit_status_and_both_streams() -> None:
+    result = run([PY, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"], timeout=30)
+    assert (result.exit_status, result.signal, result.timed_out, result.crashed) == (3, None, False, False)
+    assert result.stdout == b"out\n" and result.stderr == b"err\n"
+    assert result.outcome().startswith("exited with status 3 after ")
+    assert result.wall_time > 0
+
+
+@posix_only
+@settings(max_examples=10)
+@given(st.binary(max_size=200_000))
+@example(b"")
+@example(b"\x00\xff\n" * 70_000)
+def test_standard_input_reaches_the_program_unchanged(data: bytes) -> None:
+    result = run(["cat"], input_data=data, timeout=30)
+    assert result.exit_status == 0
+    assert result.stdout == data and result.stdout_total == len(data)
+
+
+@posix_only
+@settings(max_examples=8)
+@given(st.integers(min_value=0, max_value=3 * MIB), st.integers(min_value=1, max_value=MIB))
+def test_output_is_capped_and_counted(size: int, cap: int) -> None:
+    data = bytes(i % 251 for i in range(size))
+    result = run(["cat"], input_data=data, timeout=30, max_output=cap)
+    assert result.stdout == data[:cap]
+    assert result.stdout_total == size
+    assert result.stdout_truncated == (size > cap)
+
+
+@posix_only
+def test_a_chatty_program_is_drained_and_the_message_says_truncated() -> None:
+    code = "import sys\nfor _ in range(64): sys.stdout.buffer.write(b'y' * (1 << 20))"
+    result = run([PY, "-c", code], timeout=60, max_output=64 * 1024)
+    assert result.exit_status == 0
+    assert len(result.stdout) == 64 * 1024 and result.stdout_total == 64 * MIB
+    assert "truncated: kept the first 64 KiB of 64 MiB" in result.describe()
+
+
+@posix_only
+def test_death_by_signal_is_a_crash() -> None:
+    result = run([PY, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"], timeout=30)
+    assert result.crashed and result.signal == signal.SIGSEGV and result.exit_status is None
+    assert "killed by signal 11 (SIGSEGV)" in result.outcome()
+
+
+@posix_only
+def test_a_hang_is_killed_at_the_timeout_and_is_not_a_crash() -> None:
+    started = time.monotonic()
+    result = run(["sleep", "30"], timeout=0.5)
+    assert result.timed_out and not result.crashed
+    assert result.signal == signal.SIGKILL and result.exit_status is None
+    assert result.outcome() == "timed out after 0.5 s (killed)"
+    assert time.monotonic() - started < 20  # sanity: nowhere near the 30 s it wanted
+
+
+@posix_only
+def test_children_left_behind_do_not_hold_the_run() -> None:
+    started = time.monotonic()
+    result = run(["sh", "-c", "sleep 30 & echo started"], timeout=20)
+    assert result.exit_status == 0 and result.stdout == b"started\n"
+    assert time.monotonic() - started < 10  # sanity: the background sleep was not waited for
+
+
+@posix_only
+def test_peak_memory_is_the_programs_own_not_the_test_process() -> None:
+    ballast = bytearray(256 * MIB)  # the test process is now far bigger than the program
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    small = run([PY, "-c", "pass"], timeout=30)
+    big = run([PY, "-c", "b = bytearray(96 << 20); b[::4096] = b'x' * len(b[::4096])"], timeout=30)
+    del ballast
+    assert small.peak_rss is not None and big.peak_rss is not None
+    assert small.peak_rss < 100 * MIB, small
+    assert 96 * MIB <= big.peak_rss < 250 * MIB, big
+    assert big.peak_method == "wait4"
+
+
+@posix_only
+def test_working_directory_is_used(tmp_path: Path) -> None:
+    (tmp_path / "marker.txt").write_text("here")
+    result = run(["cat", "marker.txt"], timeout=30, cwd=tmp_path)
+    assert result.stdout == b"here"
+
+
+@posix_only
+def test_programs_that_cannot_start(tmp_path: Path) -> None:
+    script = tmp_path / "script.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"\x00\x01 not a program")
+    junk.chmod(0o755)
+    cases = {
+        "no-such-program-for-the-checklist": "not found on PATH",
+        str(tmp_path / "missing"): "no such file",
+        str(script): "not executable",  # no x bit
+        str(junk): "exec format error",
+    }
+    for program, message in cases.items():
+        with pytest.raises(CannotRun, match=message):
+            run([program], timeout=5)
+    with pytest.raises(CannotRun, match="empty command line"):
+        run([], timeout=5)
+    with pytest.raises(CannotRun, match="does not exist"):
+        run(["true"], timeout=5, cwd=tmp_path / "nowhere")
+
+
+def test_timeout_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        run(["true"], timeout=0)
