@@ -160,22 +160,25 @@ class CaseItem(pytest.Function):
         name = self.case.name if self.case is not None else self.requirement.name
         return self.path, line - 1, f"{self.requirement.id}: {name}"
 
-    def run_steps(self, request: pytest.FixtureRequest) -> None:
-        __tracebackhide__ = True
+    def plan(self) -> tuple[CaseOutcome | None, tuple[Resolution, ...]]:
+        """What is known before running: a static outcome, or the resolved steps to run."""
         req, case = self.requirement, self.case
         known = static_outcome(req, case)
-        if known is None and case is not None:
-            assert isinstance(self.parent, FeatureFile)
-            resolutions = self.parent.registry().resolve_all(case.steps)
-            known = plan_outcome(req, case, resolutions)
-            if known is None:
-                self._execute(request, resolutions)
-                return
-        assert known is not None
+        if known is not None or case is None:
+            return known, ()
+        assert isinstance(self.parent, FeatureFile)
+        resolutions = self.parent.registry().resolve_all(case.steps)
+        return plan_outcome(req, case, resolutions), resolutions
+
+    def run_steps(self, request: pytest.FixtureRequest) -> None:
+        __tracebackhide__ = True
+        known, resolutions = self.plan()
+        if known is None:
+            self._execute(request, resolutions)
+            return
+        self.pending = known  # keeps the step codes for the report
         if known.status == "error":
-            self.pending = known  # keeps the step codes for the report
             raise StepError(known.message)
-        self.pending = known
 
     def _execute(self, request: pytest.FixtureRequest, resolutions: tuple[Resolution, ...]) -> None:
         __tracebackhide__ = True
@@ -298,6 +301,39 @@ def call_outcome(item: CaseItem, call: pytest.CallInfo[None]) -> CaseOutcome:
     if isinstance(exc, PendingPassed):
         return CaseOutcome("failing", "", str(exc), steps=item.step_codes("."))
     return CaseOutcome("failing", "", item.failure_message(exc), steps=item.step_codes("F"))
+
+
+def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
+    """Report a case that is pending before any step runs, without fixtures or a call phase.
+
+    Used only when the next item is in the same file, so pytest's stack of set-up collectors
+    stays exactly as the next item expects. Returns False when the normal protocol must run.
+    """
+    if nextitem is None or nextitem.parent is not item.parent or item.requirement.tagged_pending:
+        return False
+    known, _ = item.plan()
+    if known is None or known.status != "pending":
+        return False
+    item.pending = known
+    ihook = item.ihook
+    ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    keywords = {name: 1 for name in item.keywords}
+    item.user_properties.extend(known.to_properties(item.requirement.id))
+    reason = f"pending ({known.reason}): {known.message.splitlines()[0]}"
+    for when in ("setup", "call", "teardown"):
+        report = pytest.TestReport(
+            item.nodeid,
+            item.location,
+            keywords,
+            "skipped" if when == "call" else "passed",
+            None,
+            when,  # type: ignore[arg-type]
+            user_properties=list(item.user_properties),
+            **({"wasxfail": reason} if when == "call" else {}),
+        )
+        ihook.pytest_runtest_logreport(report=report)
+    ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
 
 
 def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:

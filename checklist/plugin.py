@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from checklist import outputs, report_json, report_terminal, seeds
-from checklist.collect import CaseItem, FeatureErrorItem, FeatureFile, finish_report, stepdefs_visible_from
+from checklist.collect import (
+    CaseItem,
+    FeatureErrorItem,
+    FeatureFile,
+    finish_report,
+    run_pending_fast,
+    stepdefs_visible_from,
+)
 from checklist.inventory import (
     DEFAULT_ID_PATTERN,
     FeatureDoc,
@@ -224,6 +231,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix == ".feature":
         return FeatureFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    if isinstance(item, CaseItem) and run_pending_fast(item, nextitem):
+        return True
     return None
 
 

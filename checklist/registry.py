@@ -270,12 +270,13 @@ def snippet(step: Step) -> str:
         if start < last_end:
             continue
         pieces.append(_escape_format(step.text[pos:start]))
+        base = "text" if kind_of == "quoted" else "n"
+        same = sum(1 for existing in names if existing.rstrip("0123456789") == base)
+        name = f"{base}{same + 1}" if same else base
         if kind_of == "quoted":
-            name = f"text{len(names) + 1}" if names else "text"
             pieces.append('"{' + name + '}"')
         else:
             is_float = "." in step.text[start:end]
-            name = f"n{len(names) + 1}" if names else "n"
             pieces.append("{" + name + (":g}" if is_float else ":d}"))
         names.append(name)
         pos = last_end = end
