@@ -8,7 +8,7 @@ traceback formatted: the report is turned into an xfail afterwards).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from pytest_bdd.compat import get_fixture_names, inject_fixture
@@ -317,20 +317,16 @@ def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
     item.pending = known
     ihook = item.ihook
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-    keywords = {name: 1 for name in item.keywords}
+    keywords: dict[str, Literal[1]] = {name: 1 for name in item.keywords}
     item.user_properties.extend(known.to_properties(item.requirement.id))
-    reason = f"pending ({known.reason}): {known.message.splitlines()[0]}"
-    for when in ("setup", "call", "teardown"):
+    phases: tuple[Literal["setup", "call", "teardown"], ...] = ("setup", "call", "teardown")
+    for when in phases:
+        outcome: Literal["passed", "skipped"] = "skipped" if when == "call" else "passed"
         report = pytest.TestReport(
-            item.nodeid,
-            item.location,
-            keywords,
-            "skipped" if when == "call" else "passed",
-            None,
-            when,  # type: ignore[arg-type]
-            user_properties=list(item.user_properties),
-            **({"wasxfail": reason} if when == "call" else {}),
+            item.nodeid, item.location, keywords, outcome, None, when, user_properties=list(item.user_properties)
         )
+        if when == "call":
+            report.wasxfail = f"pending ({known.reason}): {known.message.splitlines()[0]}"
         ihook.pytest_runtest_logreport(report=report)
     ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True
