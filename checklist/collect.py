@@ -34,9 +34,19 @@ class PendingPassed(AssertionError):
     """A case tagged @pending whose steps all passed: strict, like xfail(strict=True)."""
 
 
+def is_marker_name(tag: str) -> bool:
+    """Tags become markers when pytest can register them (no ':' or '(', no leading '_');
+    the others still match ``-k``."""
+    return bool(tag) and not tag.startswith("_") and ":" not in tag and "(" not in tag
+
+
+def is_tagged(req: Requirement, case: Case | None) -> bool:
+    return case.tagged_pending if case is not None else req.tagged_pending
+
+
 def static_outcome(req: Requirement, case: Case | None) -> CaseOutcome | None:
-    """The outcome known without looking at step definitions: empty, TBD, or nothing yet."""
-    tagged = req.tagged_pending
+    """The outcome known from the Gherkin alone: empty, TBD, or nothing yet."""
+    tagged = is_tagged(req, case)
     if case is None:
         return CaseOutcome("pending", "empty", "no cases: the outline's Examples have no rows")
     if not case.steps:
@@ -54,7 +64,8 @@ def static_outcome(req: Requirement, case: Case | None) -> CaseOutcome | None:
 
 
 def plan_outcome(req: Requirement, case: Case, resolutions: tuple[Resolution, ...]) -> CaseOutcome | None:
-    """The outcome known from the step definitions alone: ambiguous (error) or undefined (pending)."""
+    """The outcome known before running, in DESIGN order: ambiguous (error), then empty/TBD, then
+    undefined (pending). None means every step is defined and the case is ready to run."""
     ambiguous = [r for r in resolutions if r.ambiguous]
     if ambiguous:
         lines = [f"ambiguous step: {len(ambiguous[0].matches)} definitions match at the same level"]
@@ -64,13 +75,16 @@ def plan_outcome(req: Requirement, case: Case, resolutions: tuple[Resolution, ..
         lines.append("Make one pattern more specific, or move one definition to a closer conftest.py.")
         codes = "".join("E" if r.ambiguous else "U" if r.undefined else "-" for r in resolutions)
         return CaseOutcome("error", "ambiguous", "\n".join(lines), steps=codes)
+    known = static_outcome(req, case)
+    if known is not None:
+        return known
     undefined = [r.step for r in resolutions if r.undefined]
     if undefined:
         first = undefined[0]
         count = f"{len(undefined)} undefined steps, first" if len(undefined) > 1 else "undefined step"
         lines = [f"{count}: {first.keyword}{first.text} ({req.feature}:{first.line})"]
         lines.extend(f"  {req.feature}:{step.line}:{step.column}: {step.keyword}{step.text}" for step in undefined)
-        lines.append("Paste into steps/ (and import checklist; from pytest_bdd import given, when, then, parsers):")
+        lines.append("Paste into steps/ (import checklist; from pytest_bdd import given, when, then, step, parsers):")
         seen = set()
         for step in undefined:
             text = snippet(step)
@@ -78,7 +92,8 @@ def plan_outcome(req: Requirement, case: Case, resolutions: tuple[Resolution, ..
                 seen.add(text)
                 lines.append(text)
         codes = "".join("U" if r.undefined else "-" for r in resolutions)
-        return CaseOutcome("pending", "tagged" if req.tagged_pending else "undefined", "\n".join(lines), steps=codes)
+        reason = "tagged" if is_tagged(req, case) else "undefined"
+        return CaseOutcome("pending", reason, "\n".join(lines), steps=codes)
     return None
 
 
@@ -150,7 +165,10 @@ class CaseItem(pytest.Function):
         self.steps_total = len(case.steps) if case is not None else 0
         tags = case.tags if case is not None else requirement.tags
         for tag in tags:
-            self.add_marker(tag)
+            if is_marker_name(tag):
+                self.add_marker(tag)
+            else:
+                self.extra_keyword_matches.add(tag)
         self.extra_keyword_matches.add(requirement.name)
         if case is not None and case.name != requirement.name:
             self.extra_keyword_matches.add(case.name)
@@ -163,12 +181,15 @@ class CaseItem(pytest.Function):
     def plan(self) -> tuple[CaseOutcome | None, tuple[Resolution, ...]]:
         """What is known before running: a static outcome, or the resolved steps to run."""
         req, case = self.requirement, self.case
-        known = static_outcome(req, case)
-        if known is not None or case is None:
-            return known, ()
+        if case is None or not case.steps:
+            return static_outcome(req, case), ()
         assert isinstance(self.parent, FeatureFile)
         resolutions = self.parent.registry().resolve_all(case.steps)
         return plan_outcome(req, case, resolutions), resolutions
+
+    @property
+    def tagged(self) -> bool:
+        return is_tagged(self.requirement, self.case)
 
     def run_steps(self, request: pytest.FixtureRequest) -> None:
         __tracebackhide__ = True
@@ -189,7 +210,7 @@ class CaseItem(pytest.Function):
             try:
                 execute_step(request, step, stepdef)
             except Pending as exc:
-                reason = "tagged" if self.requirement.tagged_pending else exc.reason
+                reason = "tagged" if self.tagged else exc.reason
                 where = f"{self.requirement.feature}:{step.line}: {step.keyword}{step.text}"
                 message = f"{exc.message or 'pending'} ({where})"
                 self.pending = CaseOutcome("pending", reason, message, steps=self.step_codes("P"))
@@ -198,7 +219,7 @@ class CaseItem(pytest.Function):
                 raise StepError(f"{self.requirement.feature}:{step.line}:{step.column}: {exc}") from None
             self.steps_done += 1
         self.current_step = None
-        if self.requirement.tagged_pending:
+        if self.tagged:
             raise PendingPassed(
                 f"{self.requirement.id} is tagged @pending but every step passed: remove @pending "
                 f"({self.requirement.location})"
@@ -300,6 +321,10 @@ def call_outcome(item: CaseItem, call: pytest.CallInfo[None]) -> CaseOutcome:
         return CaseOutcome("pending", "placeholder", str(exc.msg or "xfail"), steps=item.step_codes("P"))
     if isinstance(exc, PendingPassed):
         return CaseOutcome("failing", "", str(exc), steps=item.step_codes("."))
+    if item.tagged:
+        # Like xfail: only a pass is strict; a failure is what @pending announced.
+        message = f"tagged @pending and fails: {item.failure_message(exc)}"
+        return CaseOutcome("pending", "tagged", message, steps=item.step_codes("F"))
     return CaseOutcome("failing", "", item.failure_message(exc), steps=item.step_codes("F"))
 
 
@@ -309,7 +334,7 @@ def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
     Used only when the next item is in the same file, so pytest's stack of set-up collectors
     stays exactly as the next item expects. Returns False when the normal protocol must run.
     """
-    if nextitem is None or nextitem.parent is not item.parent or item.requirement.tagged_pending:
+    if nextitem is None or nextitem.parent is not item.parent or item.tagged:
         return False
     known, _ = item.plan()
     if known is None or known.status != "pending":
@@ -345,13 +370,26 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
     if report.when == "setup":
         if report.passed:
             return
-        if report.skipped:
+        if report.skipped and hasattr(report, "wasxfail"):
+            outcome = CaseOutcome("pending", "tagged", f"xfail: {report.wasxfail}")
+        elif report.skipped:
             outcome = CaseOutcome("skipped", "skipped", _skip_message(report))
         else:
             outcome = CaseOutcome("error", "setup", f"setup failed: {_short(report)}")
     elif report.when == "call":
         outcome = call_outcome(item, call)
-        if outcome.status == "pending" and not hasattr(report, "wasxfail"):
+        marked = getattr(report, "wasxfail", None)
+        if marked is not None and item.pending is None:
+            # pytest's own xfail marker (an @xfail tag) already decided the outcome: follow it.
+            if report.skipped:
+                outcome = CaseOutcome("pending", "tagged", f"xfail: {marked or outcome.message}", steps=outcome.steps)
+            elif report.failed:
+                message = f"passes although marked xfail (strict): {marked}"
+                outcome = CaseOutcome("failing", "", message, steps=outcome.steps)
+        elif report.failed and outcome.status == "verified":
+            # Another plugin failed a case whose steps all passed (e.g. pytest's XPASS(strict)).
+            outcome = CaseOutcome("failing", "", str(report.longrepr), steps=outcome.steps)
+        elif outcome.status == "pending":
             report.outcome = "skipped"
             report.wasxfail = f"pending ({outcome.reason}): {outcome.message.splitlines()[0]}"
             report.longrepr = None

@@ -72,6 +72,11 @@ class Case:
     def has_tbd(self) -> bool:
         return any(step.has_tbd for step in self.steps)
 
+    @property
+    def tagged_pending(self) -> bool:
+        """``@pending`` on the feature, rule, scenario or this case's Examples block."""
+        return PENDING_TAG in self.tags
+
 
 @dataclass(frozen=True)
 class ExamplesInfo:
@@ -100,6 +105,7 @@ class Requirement:
     seeds: tuple[str, ...]
     cases: tuple[Case, ...]
     text: str
+    item_name: str = ""
     outline_steps: tuple[Step, ...] = ()
     examples: tuple[ExamplesInfo, ...] = ()
 
@@ -161,13 +167,17 @@ def area_of(relpath: str, features_dir: str) -> str:
 
 def decode(data: bytes, path: str) -> tuple[str | None, GherkinError | None]:
     """UTF-8 text (BOM stripped), or an error naming the line and column of the first bad byte."""
+    bom = b"\xef\xbb\xbf"
+    body = data[len(bom) :] if data.startswith(bom) else data
     try:
-        return data.decode("utf-8-sig"), None
+        return body.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
+        before = body[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        message = f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded ({exc.reason}); save the file as UTF-8"
+        line_start = before.rfind(b"\n") + 1
+        # Columns count characters, as gherkin's own locations do.
+        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        message = f"not UTF-8: byte 0x{body[exc.start]:02x} cannot be decoded ({exc.reason}); save the file as UTF-8"
         return None, GherkinError(path, line, column, message)
 
 
@@ -276,6 +286,23 @@ def _pickle_step(step: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
     )
 
 
+def _pickle_steps(steps: Sequence[Mapping[str, Any]], index: Mapping[str, Mapping[str, Any]]) -> tuple[Step, ...]:
+    """Pickle steps with pytest-bdd's typing: a ``*`` takes the type of the step before it.
+
+    (gherkin already gives And/But their predecessor's type.) A leading ``*`` or ``And`` has no
+    type and matches a definition of any type, as Cucumber does.
+    """
+    out = []
+    current: str | None = None
+    for raw in steps:
+        step = _pickle_step(raw, index)
+        if step.type is None and current is not None:
+            step = Step(step.keyword, current, step.text, step.line, step.column, step.docstring, step.datatable)
+        current = step.type
+        out.append(step)
+    return tuple(out)
+
+
 def _param_id(values: Sequence[str]) -> str:
     return "-".join(values).replace("::", ":").replace("\n", " ")
 
@@ -345,7 +372,7 @@ def _build(
                     item_name=item_name,
                     line=int(pickle["location"]["line"]),
                     tags=_tag_names(pickle),
-                    steps=tuple(_pickle_step(step, index) for step in pickle["steps"]),
+                    steps=_pickle_steps(pickle["steps"], index),
                     example=examples_row_values.get(pickle["astNodeIds"][-1], ()) if is_row else (),
                 )
             )
@@ -367,6 +394,7 @@ def _build(
                 seeds=tuple(tag.removeprefix(SEED_TAG_PREFIX) for tag in tags if tag.startswith(SEED_TAG_PREFIX)),
                 cases=tuple(cases),
                 text=body,
+                item_name=item_base,
                 outline_steps=tuple(_outline_step(step) for step in scenario.get("steps", ())),
                 examples=tuple(examples_info),
             )
@@ -395,7 +423,7 @@ def _dedent(text: str) -> str:
 
 def requirement_item_name(req: Requirement) -> str:
     """The pytest item name of a requirement that has no cases (it still gets one item, pending)."""
-    return req.id if req.has_id else f"L{req.line}"
+    return req.item_name or (req.id if req.has_id else f"L{req.line}")
 
 
 # ---------------------------------------------------------------------------------------------

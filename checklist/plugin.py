@@ -18,7 +18,9 @@ from checklist.collect import (
     FeatureErrorItem,
     FeatureFile,
     finish_report,
+    is_marker_name,
     run_pending_fast,
+    static_outcome,
     stepdefs_visible_from,
 )
 from checklist.inventory import (
@@ -60,9 +62,11 @@ class ChecklistSession:
             ) from None
         self.require_ids = _ini_bool(config, INI_REQUIRE_IDS)
         self.seeds_dir = _ini_str(config, INI_SEEDS) or "seeds"
-        self.json_path = config.getoption("checklist_json_path") or _ini_str(config, INI_JSON) or None
+        self.json_path = _output_path(config, config.getoption("checklist_json_path"), _ini_str(config, INI_JSON))
         self.docs: dict[str, FeatureDoc] = {}
         self.outcomes: dict[str, CaseOutcome] = {}
+        # Outcomes known without running, for cases deselected in this run (-k, -m, node ids).
+        self.static: dict[str, CaseOutcome] = {}
         self.expected: set[str] = set()
         self.crashed: list[str] = []
         self.interrupted = False
@@ -100,7 +104,7 @@ class ChecklistSession:
         """Tags become markers; register them so --strict-markers accepts them."""
         for req in doc.requirements:
             for tag in {*req.tags, *(t for case in req.cases for t in case.tags)}:
-                if tag not in self._tags:
+                if tag not in self._tags and is_marker_name(tag):
                     self._tags.add(tag)
                     self.config.addinivalue_line("markers", f"{tag}: Gherkin tag @{tag}")
 
@@ -135,6 +139,30 @@ class ChecklistSession:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.record(report)
 
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            if isinstance(item, CaseItem):
+                known, _ = item.plan()
+                if known is not None:
+                    self.static[item.nodeid] = known
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        workeroutput = getattr(self.config, "workeroutput", None)
+        if workeroutput is not None:  # an xdist worker: hand what it deselected to the controller
+            workeroutput["checklist_static"] = [
+                [nodeid, outcome.status, outcome.reason, outcome.message, outcome.steps]
+                for nodeid, outcome in self.static.items()
+            ]
+
+    def merge_static(self, rows: list[list[str]]) -> None:
+        for nodeid, status, reason, message, steps in rows:
+            outcome = CaseOutcome.from_properties(
+                [("status", status), ("reason", reason), ("message", message), ("steps", steps)]
+            )
+            if outcome is not None:
+                self.static[nodeid] = outcome
+
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
         self.interrupted = True
 
@@ -164,11 +192,20 @@ class ChecklistSession:
             id_pattern=self.id_pattern,
             seed_ids={state.seed.id for state in seed_states},
         )
+        static = dict(self.static)
+        for req in inventory.requirements:
+            for case in req.cases:
+                nodeid = nodeids[(req.feature, case.item_name)]
+                if nodeid not in self.outcomes and nodeid not in static:
+                    known = static_outcome(req, case)
+                    if known is not None:
+                        static[nodeid] = known
         self.result = aggregate(
             inventory,
             self.outcomes,
             nodeids,
             complete=complete,
+            static=static,
             findings=[*seed_findings, *findings],
             seeds=seeds.report(seed_states, inventory),
         )
@@ -176,6 +213,26 @@ class ChecklistSession:
 
 
 CHECKLIST_KEY = pytest.StashKey[ChecklistSession]()
+
+
+def _nothing_runs(config: pytest.Config) -> bool:
+    """--collect-only, --setup-plan and --setup-only run no step: no checklist to tell."""
+    option = config.option
+    return bool(
+        getattr(option, "collectonly", False)
+        or getattr(option, "setupplan", False)
+        or getattr(option, "setuponly", False)
+    )
+
+
+def _output_path(config: pytest.Config, cli_value: str | None, ini_value: str) -> Path | None:
+    """A path from the command line is relative to where pytest ran; from the ini file, to its folder."""
+    if cli_value:
+        return Path(config.invocation_params.dir, cli_value)
+    if ini_value:
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        return Path(base, ini_value)
+    return None
 
 
 def _ini_str(config: pytest.Config, name: str) -> str:
@@ -253,13 +310,13 @@ def pytest_runtest_makereport(
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput") or _nothing_runs(config):
         return
     state = config.stash[CHECKLIST_KEY]
     result = state.finish(session)
     seed_list = [dict(seed) for seed in result.seeds]
     if state.json_path:
-        report_json.write(Path(config.invocation_params.dir, state.json_path), result, seed_list)
+        report_json.write(state.json_path, result, seed_list)
     state.regressions = outputs.write_all(config, result, seed_list)
     if (not result.ok or state.regressions) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -269,11 +326,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash.get(CHECKLIST_KEY, None)
     if state is None or state.result is None or hasattr(config, "workerinput"):
         return
-    if not state.result.results and not state.result.errors and not state.result.findings:
+    extra = outputs.terminal_lines(config, state.result)
+    if not state.result.results and not state.result.errors and not state.result.findings and not extra:
         return
     terminalreporter.write_sep("=", "living checklist")
-    lines = report_terminal.render(state.result, verbose=config.get_verbosity() > 0)
-    lines += outputs.terminal_lines(config, state.result)
+    lines = report_terminal.render(state.result, verbose=config.get_verbosity() > 0) + extra
     for line in lines:
         terminalreporter.write_line(line)
 
@@ -288,5 +345,6 @@ class XdistHooks:
         self.config.stash[CHECKLIST_KEY].expected.update(i for i in ids if ".feature::" in i)
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self.config.stash[CHECKLIST_KEY].merge_static(getattr(node, "workeroutput", {}).get("checklist_static", []))
         if error:
             self.config.stash[CHECKLIST_KEY].crashed.append(str(node.gateway.id))

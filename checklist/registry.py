@@ -9,6 +9,7 @@ definition wins; two definitions at the same level that both match are ambiguous
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -20,6 +21,11 @@ from pytest_bdd import parsers
 from pytest_bdd.steps import StepFunctionContext
 
 from checklist.inventory import Step
+
+try:  # the extra case-insensitive equivalences of Python's re (e.g. s ~ ſ, µ ~ μ)
+    _EXTRA_CASES: dict[int, tuple[int, ...]] = importlib.import_module("re._casefix")._EXTRA_CASES
+except (ImportError, AttributeError):  # pragma: no cover - other Pythons: fold with lower() only
+    _EXTRA_CASES = {}
 
 STEPDEF_PREFIX = "pytestbdd_stepdef_"
 _REGEX_META = set(".^$*+?{}[]\\|()")
@@ -74,6 +80,25 @@ class StepDef:
     def describe(self) -> str:
         kind = self.type or "step"
         return f'@{kind}("{self.pattern}") at {self.location}'
+
+
+def fold(text: str) -> str:
+    """Fold case the way ``re.IGNORECASE`` compares characters, keeping the length.
+
+    Two strings fold equal exactly when an IGNORECASE regex of one matches the other, character
+    by character, so a folded prefix can be looked up in a dict.
+    """
+    if text.isascii():
+        return text.lower()
+    out = []
+    for ch in text:
+        low = ch.lower()
+        if len(low) != 1:
+            low = "i" if ch == "\u0130" else ch  # İ: re uses the simple lowercase mapping
+        code = ord(low)
+        extra = _EXTRA_CASES.get(code)
+        out.append(chr(min(code, *extra)) if extra else low)
+    return "".join(out)
 
 
 def literal_prefix(parser: Any) -> tuple[str, bool]:
@@ -155,7 +180,7 @@ class _Level:
             self.anywhere.append(stepdef)
             return
         table = self.prefixed_nocase if nocase else self.prefixed
-        key = prefix.lower() if nocase else prefix
+        key = fold(prefix) if nocase else prefix
         table.setdefault(len(prefix), {}).setdefault(key, []).append(stepdef)
 
     def candidates(self, text: str) -> Iterable[StepDef]:
@@ -164,9 +189,10 @@ class _Level:
             if length <= len(text):
                 yield from table.get(text[:length], ())
         if self.prefixed_nocase:
+            folded = fold(text)
             for length, table in self.prefixed_nocase.items():
                 if length <= len(text):
-                    yield from table.get(text[:length].lower(), ())
+                    yield from table.get(folded[:length], ())
         yield from self.anywhere
 
 
@@ -267,8 +293,8 @@ def snippet(step: Step) -> str:
     )
     last_end = 0
     for start, end, kind_of in tokens:
-        if start < last_end:
-            continue
+        if start < last_end or (kind_of == "quoted" and end - start == 2):
+            continue  # overlapping, or "" (parse fields cannot match an empty string)
         pieces.append(_escape_format(step.text[pos:start]))
         base = "text" if kind_of == "quoted" else "n"
         same = sum(1 for existing in names if existing.rstrip("0123456789") == base)
@@ -281,15 +307,15 @@ def snippet(step: Step) -> str:
         names.append(name)
         pos = last_end = end
     pieces.append(_escape_format(step.text[pos:]))
-    fmt = "".join(pieces)
+    fmt = "".join(pieces) if names else step.text  # a plain string pattern needs no {{ }} escapes
     args = list(names)
     if step.datatable is not None:
         args.append("datatable")
     if step.docstring is not None:
         args.append("docstring")
     decorator = f"@{kind}(parsers.parse({fmt!r}))" if names else f"@{kind}({fmt!r})"
-    message = f"{step.keyword.strip()} {step.text}".replace('"', "'")
-    return f'{decorator}\ndef _({", ".join(args)}):\n    raise checklist.Pending("not implemented yet: {message}")\n'
+    message = f"not implemented yet: {step.keyword.strip()} {step.text}"
+    return f"{decorator}\ndef _({', '.join(args)}):\n    raise checklist.Pending({message!r})\n"
 
 
 def _escape_format(text: str) -> str:
