@@ -1,0 +1,257 @@
+"""Cucumber JSON: every scenario of the checklist in the shape Cucumber's own formatter writes.
+
+Pure: built from the checklist (the inventory's steps plus each case's step codes), never from
+pytest report objects, so it is complete under xdist and lists scenarios whose steps are
+undefined. Report tools that read Cucumber JSON (cucumber-html-reporter, the Jenkins plugin,
+multiple-cucumber-html-reporter) then draw pending and undefined steps as such.
+
+Where a case stopped before its first step (setup failed, the run died, the file is not
+Gherkin), the failure is a failed ``before`` hook, as Cucumber reports a failing Before hook.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any, Literal, TypedDict
+
+from checklist.inventory import Case, GherkinError, Requirement, Step
+from checklist.status import CaseResult, Checklist, RequirementResult
+
+StepStatus = Literal["passed", "failed", "skipped", "pending", "undefined", "ambiguous"]
+
+CODE_STATUS: dict[str, StepStatus] = {
+    ".": "passed",
+    "F": "failed",
+    "E": "failed",
+    "P": "pending",
+    "U": "undefined",
+    "-": "skipped",
+}
+
+
+class Result(TypedDict, total=False):
+    status: StepStatus
+    error_message: str
+
+
+class Match(TypedDict):
+    location: str
+
+
+class Tag(TypedDict):
+    name: str
+    line: int
+
+
+class StepJson(TypedDict, total=False):
+    keyword: str
+    name: str
+    line: int
+    match: Match
+    result: Result
+    doc_string: dict[str, Any]
+    rows: list[dict[str, list[str]]]
+
+
+class HookJson(TypedDict):
+    match: Match
+    result: Result
+
+
+class ElementJson(TypedDict, total=False):
+    id: str
+    name: str
+    description: str
+    keyword: str
+    line: int
+    type: str
+    tags: list[Tag]
+    steps: list[StepJson]
+    before: list[HookJson]
+    after: list[HookJson]
+
+
+class FeatureJson(TypedDict):
+    uri: str
+    id: str
+    name: str
+    description: str
+    keyword: str
+    line: int
+    tags: list[Tag]
+    elements: list[ElementJson]
+
+
+def slug(text: str) -> str:
+    """Cucumber's ids: lower case, runs of spaces as one dash."""
+    return re.sub(r"\s+", "-", text.strip().lower()) or "unnamed"
+
+
+def step_statuses(codes: str, count: int, case_reason: str = "") -> list[StepStatus]:
+    """One status per step from the case's codes; no codes means no step ran (all skipped)."""
+    statuses = [CODE_STATUS.get(code, "skipped") for code in codes[:count]]
+    if case_reason == "ambiguous":
+        statuses = ["ambiguous" if code == "E" else s for code, s in zip(codes, statuses, strict=False)]
+    return statuses + ["skipped"] * (count - len(statuses))
+
+
+def tag_lines(req: Requirement) -> dict[str, int]:
+    """Where each tag is written, found in the scenario's source; inherited tags point at line 1."""
+    lines = req.text.splitlines()
+    keyword_index = next(
+        (i for i, line in enumerate(lines) if line.strip() and not line.strip().startswith(("@", "#"))), 0
+    )
+    first_line = req.line - keyword_index
+    found: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped.startswith("@"):
+            continue
+        for token in stripped.split():
+            if token.startswith("@"):
+                found.setdefault(token[1:], first_line + i)
+    return found
+
+
+def _step(req: Requirement, step: Step, status: StepStatus, message: str) -> StepJson:
+    data: StepJson = {
+        "keyword": step.keyword,
+        "name": step.text,
+        "line": step.line,
+        "match": {"location": f"{req.feature}:{step.line}"},
+        "result": {"status": status},
+    }
+    if message:
+        data["result"]["error_message"] = message
+    if step.docstring is not None:
+        data["doc_string"] = {"value": step.docstring, "content_type": "", "line": step.line + 1}
+    if step.datatable is not None:
+        data["rows"] = [{"cells": list(row)} for row in step.datatable]
+    return data
+
+
+def _hook(location: str, status: StepStatus, message: str) -> HookJson:
+    result: Result = {"status": status}
+    if message:
+        result["error_message"] = message
+    return {"match": {"location": location}, "result": result}
+
+
+def _steps_and_hooks(
+    req: Requirement, steps: Sequence[Step], case: CaseResult | None, fallback: RequirementResult
+) -> tuple[list[StepJson], list[HookJson], list[HookJson]]:
+    outcome_status = case.outcome.status if case is not None else fallback.status
+    reason = case.outcome.reason if case is not None else fallback.reason
+    message = (case.outcome.message if case is not None else fallback.message).strip()
+    codes = case.outcome.steps if case is not None else ""
+    statuses = step_statuses(codes, len(steps), reason)
+    # The message goes on the step that stopped the case.
+    stopper = next((i for i, s in enumerate(statuses) if s in ("failed", "ambiguous", "pending", "undefined")), None)
+    json_steps = [
+        _step(req, step, status, message if i == stopper else "")
+        for i, (step, status) in enumerate(zip(steps, statuses, strict=True))
+    ]
+    before: list[HookJson] = []
+    after: list[HookJson] = []
+    if stopper is None and outcome_status in ("failing", "error"):
+        hook = _hook(req.location, "failed", message or f"{outcome_status}: {reason}")
+        if reason == "teardown":
+            after.append(hook)
+        else:
+            before.append(hook)
+    elif stopper is None and outcome_status == "pending" and (not steps or not codes):
+        before.append(_hook(req.location, "pending", message or f"pending: {reason}"))
+    return json_steps, before, after
+
+
+def _element(
+    req: Requirement, result: RequirementResult, case: Case | None, case_result: CaseResult | None, feature_id: str
+) -> ElementJson:
+    lines = tag_lines(req)
+    tag_names = case.tags if case is not None else req.tags
+    steps = case.steps if case is not None else req.outline_steps
+    json_steps, before, after = _steps_and_hooks(req, steps, case_result, result)
+    element_id = f"{feature_id};{slug(req.name)}"
+    if case is not None and case.example:
+        element_id += f";{case.line}"
+    element: ElementJson = {
+        "id": element_id,
+        "name": case.name if case is not None else req.name,
+        "description": req.description,
+        "keyword": req.keyword,
+        "line": case.line if case is not None else req.line,
+        "type": "scenario",
+        "tags": [{"name": f"@{tag}", "line": lines.get(tag, 1)} for tag in tag_names],
+        "steps": json_steps,
+    }
+    if before:
+        element["before"] = before
+    if after:
+        element["after"] = after
+    return element
+
+
+def _error_feature(path: str, errors: Sequence[GherkinError]) -> FeatureJson:
+    """A file that is not Gherkin: one failed scenario, so report tools show the failure."""
+    first = errors[0]
+    message = "\n".join(str(error) for error in errors)
+    return {
+        "uri": path,
+        "id": slug(path),
+        "name": path,
+        "description": "",
+        "keyword": "Feature",
+        "line": 1,
+        "tags": [],
+        "elements": [
+            {
+                "id": f"{slug(path)};cannot-be-read-as-gherkin",
+                "name": "cannot be read as Gherkin",
+                "description": "",
+                "keyword": "Scenario",
+                "line": first.line,
+                "type": "scenario",
+                "tags": [],
+                "steps": [],
+                "before": [_hook(f"{path}:{first.line}", "failed", message)],
+            }
+        ],
+    }
+
+
+def render_data(checklist: Checklist) -> list[FeatureJson]:
+    features: dict[str, FeatureJson] = {}
+    used_ids: set[str] = set()
+    for result in checklist.results:
+        req = result.requirement
+        feature = features.get(req.feature)
+        if feature is None:
+            feature = features[req.feature] = {
+                "uri": req.feature,
+                "id": slug(req.feature_name or req.feature),
+                "name": req.feature_name,
+                "description": "",
+                "keyword": "Feature",
+                "line": 1,
+                "tags": [],
+                "elements": [],
+            }
+        pairs: list[tuple[Case | None, CaseResult | None]] = list(zip(req.cases, result.cases, strict=False))
+        if not req.cases:
+            pairs = [(None, result.cases[0] if result.cases else None)]
+        for case, case_result in pairs:
+            element = _element(req, result, case, case_result, feature["id"])
+            if element["id"] in used_ids:  # report tools key scenarios on id
+                element["id"] += f";{element['line']}"
+            used_ids.add(element["id"])
+            feature["elements"].append(element)
+    by_path: dict[str, list[GherkinError]] = {}
+    for error in checklist.errors:
+        by_path.setdefault(error.path, []).append(error)
+    return list(features.values()) + [_error_feature(path, errors) for path, errors in sorted(by_path.items())]
+
+
+def render(checklist: Checklist) -> str:
+    return json.dumps(render_data(checklist), indent=2, ensure_ascii=False) + "\n"

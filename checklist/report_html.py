@@ -1,0 +1,527 @@
+"""HTML living documentation: one self-contained page, readable offline.
+
+Pure: takes the checklist and the seeds list, returns the page. Every piece of text that comes from
+feature files, step messages or seeds goes through ``html.escape``; the only script is the constant
+``SCRIPT`` below (it reads no data, it only shows and hides rows), and the page's Content Security
+Policy allows that script by hash and nothing remote at all.
+
+Filtering works with or without a click: ``#status=failing&area=hardware&q=memory`` in the address
+selects the same rows the controls do, so a link can point at "what is failing in hardware".
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from checklist.measure import Measurement
+from checklist.status import STATUSES, Checklist, RequirementResult, Totals, by_area
+
+# Bar segments, left to right: done first, then what needs work.
+SEGMENTS: tuple[str, ...] = ("verified", "skipped", "failing", "error", "pending")
+
+STYLE = """
+:root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --bg: #ffffff; --panel: #f6f8fa;
+  --line: #d1d9e0; --verified: #1a7f37; --failing: #cf222e; --error: #8250df; --pending: #bf8700;
+  --skipped: #6e7781; --mark: #fff8c5; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9198a1; --bg: #0d1117;
+  --panel: #151b23; --line: #3d444d; --verified: #3fb950; --failing: #f85149; --error: #ab7df8;
+  --pending: #d29922; --skipped: #8b949e; --mark: #3b2e00; } }
+* { box-sizing: border-box; }
+[hidden] { display: none !important; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif;
+  color: var(--fg); background: var(--bg); }
+header.page, main, footer { max-width: 72rem; margin: 0 auto; padding: 0 1.25rem; }
+header.page { padding-top: 1.5rem; }
+h1 { font-size: 1.7rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.3rem; margin: 2rem 0 .75rem; border-bottom: 1px solid var(--line); padding-bottom: .3rem; }
+h3 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
+a { color: inherit; }
+.lead { font-size: 1.1rem; margin: .25rem 0 1rem; }
+.muted, .where { color: var(--muted); }
+.banner { border: 2px solid var(--failing); border-radius: 6px; padding: .5rem .75rem; margin: 1rem 0; }
+.cards { display: flex; flex-wrap: wrap; gap: .5rem; margin: 1rem 0; padding: 0; list-style: none; }
+.cards li a { display: block; min-width: 7.5rem; padding: .5rem .75rem; border: 1px solid var(--line);
+  border-left: 4px solid var(--skipped); border-radius: 6px; background: var(--panel); text-decoration: none; }
+.cards li a:hover { border-color: var(--fg); }
+.cards .n { display: block; font-size: 1.5rem; font-weight: 600; font-variant-numeric: tabular-nums; }
+.cards .verified a { border-left-color: var(--verified); } .cards .failing a { border-left-color: var(--failing); }
+.cards .error a { border-left-color: var(--error); } .cards .pending a { border-left-color: var(--pending); }
+.bar { display: flex; height: .9rem; min-width: 10rem; border-radius: 4px; overflow: hidden;
+  background: var(--panel); border: 1px solid var(--line); }
+.bar.big { height: 1.2rem; }
+.bar span { display: block; height: 100%; }
+.seg-verified, .badge.verified { background: var(--verified); }
+.seg-failing, .badge.failing { background: var(--failing); }
+.seg-error, .badge.error { background: var(--error); }
+.seg-pending, .badge.pending { background: var(--pending); }
+.seg-skipped, .badge.skipped { background: var(--skipped); }
+.legend { display: flex; flex-wrap: wrap; gap: 1rem; margin: .4rem 0 0; padding: 0; list-style: none;
+  color: var(--muted); font-size: .9rem; }
+.legend li::before { content: ""; display: inline-block; width: .8rem; height: .8rem; border-radius: 2px;
+  margin-right: .35rem; vertical-align: -1px; }
+.legend .verified::before { background: var(--verified); } .legend .failing::before { background: var(--failing); }
+.legend .error::before { background: var(--error); } .legend .pending::before { background: var(--pending); }
+.legend .skipped::before { background: var(--skipped); }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.areas td.barcell { width: 40%; }
+.scroll { overflow-x: auto; }
+.filters { position: sticky; top: 0; z-index: 1; display: flex; flex-wrap: wrap; gap: .75rem 1.25rem;
+  align-items: end; padding: .6rem 0; background: var(--bg); border-bottom: 1px solid var(--line); }
+.filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
+.filters select, .filters input { font: inherit; color: var(--fg); background: var(--bg);
+  border: 1px solid var(--line); border-radius: 6px; padding: .25rem .4rem; min-width: 10rem; }
+.filters output { margin-left: auto; color: var(--muted); }
+article.req { border: 1px solid var(--line); border-left: 5px solid var(--skipped); border-radius: 6px;
+  padding: .6rem .9rem; margin: .6rem 0; background: var(--bg); scroll-margin-top: 5rem; }
+article.req.verified { border-left-color: var(--verified); } article.req.failing { border-left-color: var(--failing); }
+article.req.error { border-left-color: var(--error); } article.req.pending { border-left-color: var(--pending); }
+article.req h4 { display: inline; font-size: 1.05rem; margin: 0; }
+.rid { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-weight: 600; margin-right: .4rem; }
+.badge { display: inline-block; color: #fff; border-radius: 999px; padding: 0 .55rem; font-size: .8rem;
+  font-weight: 600; margin-right: .5rem; vertical-align: 1px; }
+.badge.pending { color: #1f2328; }
+.where { font-size: .85rem; margin: .2rem 0; }
+.tag { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85rem; }
+.desc { white-space: pre-line; margin: .4rem 0; }
+.reason { margin: .4rem 0; }
+pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem;
+  overflow-x: auto; font: .85rem/1.45 ui-monospace, "DejaVu Sans Mono", monospace; margin: .4rem 0; }
+details > summary { cursor: pointer; color: var(--muted); font-size: .9rem; }
+.gherkin .kw { font-weight: 700; } .gherkin .tg { color: var(--error); } .gherkin .cm { color: var(--muted); }
+mark { background: var(--mark); color: inherit; padding: 0 .1rem; border-radius: 2px; }
+table.small { font-size: .9rem; margin: .4rem 0; width: auto; min-width: 24rem; }
+table.small caption { text-align: left; color: var(--muted); }
+.met-yes { color: var(--verified); font-weight: 600; } .met-no { color: var(--failing); font-weight: 600; }
+footer { margin: 3rem auto 2rem; color: var(--muted); font-size: .85rem; }
+@media print { .filters { display: none; } article.req { break-inside: avoid; } }
+""".strip()
+
+SCRIPT = """
+(function () {
+  "use strict";
+  var status = document.getElementById("filter-status");
+  var area = document.getElementById("filter-area");
+  var text = document.getElementById("filter-text");
+  var shown = document.getElementById("shown");
+  var none = document.getElementById("none-shown");
+  var reqs = Array.prototype.slice.call(document.querySelectorAll("article.req"));
+  var groups = Array.prototype.slice.call(document.querySelectorAll("section.area-group"));
+
+  function choose(select, value) {
+    var options = Array.prototype.slice.call(select.options);
+    select.value = options.some(function (o) { return o.value === value; }) ? value : "";
+  }
+
+  function readHash() {
+    var hash = window.location.hash.replace(/^#/, "");
+    if (hash.indexOf("=") < 0) { return false; }
+    var params = new URLSearchParams(hash);
+    choose(status, params.get("status") || "");
+    choose(area, params.get("area") || "");
+    text.value = params.get("q") || "";
+    return true;
+  }
+
+  function writeHash() {
+    var params = new URLSearchParams();
+    if (status.value) { params.set("status", status.value); }
+    if (area.value) { params.set("area", area.value); }
+    if (text.value) { params.set("q", text.value); }
+    var hash = params.toString();
+    try {
+      window.history.replaceState(null, "", hash ? "#" + hash : window.location.pathname);
+    } catch (e) {
+      window.location.hash = hash;
+    }
+  }
+
+  function apply() {
+    var s = status.value, a = area.value, q = text.value.trim().toLowerCase();
+    var count = 0;
+    reqs.forEach(function (req) {
+      var ok = (!s || req.getAttribute("data-status") === s) &&
+        (!a || req.getAttribute("data-area") === a) &&
+        (!q || req.getAttribute("data-search").indexOf(q) >= 0);
+      req.hidden = !ok;
+      if (ok) { count += 1; }
+    });
+    groups.forEach(function (group) {
+      group.hidden = !group.querySelector("article.req:not([hidden])");
+    });
+    shown.textContent = "Showing " + count + " of " + reqs.length;
+    none.hidden = count > 0;
+  }
+
+  function onHash() {
+    if (!readHash()) {
+      var target = window.location.hash.replace(/^#/, "");
+      choose(status, ""); choose(area, ""); text.value = "";
+      apply();
+      var element = null;
+      try {
+        element = target ? document.getElementById(decodeURIComponent(target)) : null;
+      } catch (e) {
+        element = null;
+      }
+      if (element) { element.scrollIntoView(); }
+      return;
+    }
+    apply();
+  }
+
+  function onControl() { writeHash(); apply(); }
+
+  status.addEventListener("change", onControl);
+  area.addEventListener("change", onControl);
+  text.addEventListener("input", onControl);
+  window.addEventListener("hashchange", onHash);
+  document.documentElement.setAttribute("data-js", "ready");
+  readHash();
+  apply();
+})();
+""".strip()
+
+
+SCRIPT_ELEMENT = f"<script>\n{SCRIPT}\n</script>"
+
+
+def _script_hash() -> str:
+    """CSP hash of the script element's exact text, so this script runs and no other can."""
+    body = SCRIPT_ELEMENT.removeprefix("<script>").removesuffix("</script>")
+    return "sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+
+
+CSP = f"default-src 'none'; style-src 'unsafe-inline'; script-src '{_script_hash()}'; img-src data:"
+
+
+def anchor(prefix: str, name: str) -> str:
+    """An element id: no whitespace, and stable for the same name."""
+    return prefix + re.sub(r"\s+", "_", name)
+
+
+def link_to(element_id: str) -> str:
+    """An in-page link, percent-encoded so no id can look like a filter (``=``) or break the URL."""
+    return escape("#" + quote(element_id, safe=""))
+
+
+def bar(counts: Mapping[str, int], total: int, big: bool = False) -> str:
+    label = ", ".join(f"{counts.get(key, 0)} {key}" for key in SEGMENTS if counts.get(key, 0)) or "no requirements"
+    spans = []
+    for key in SEGMENTS:
+        n = counts.get(key, 0)
+        if n and total:
+            spans.append(f'<span class="seg-{key}" style="width:{n * 100 / total:.3f}%" title="{n} {key}"></span>')
+    cls = "bar big" if big else "bar"
+    return f'<div class="{cls}" role="img" aria-label="{escape(label)}">{"".join(spans)}</div>'
+
+
+def _counts(t: Totals) -> dict[str, int]:
+    return {key: getattr(t, key) for key in STATUSES}
+
+
+def _fmt(value: float | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def gherkin(text: str) -> str:
+    """The scenario's source, escaped, with keywords, tags, comments and TBD marked up."""
+    out = []
+    for raw in text.splitlines():
+        line = escape(raw, quote=False)
+        stripped = raw.lstrip()
+        if stripped.startswith("#"):
+            out.append(f'<span class="cm">{line}</span>')
+            continue
+        if stripped.startswith("@"):
+            out.append(re.sub(r"@\S+", lambda m: f'<span class="tg">{m.group(0)}</span>', line))
+            continue
+        line = re.sub(
+            r"^(\s*)(Scenario Outline|Scenario Template|Scenario|Example|Examples|Scenarios|Background|Rule"
+            r"|Given|When|Then|And|But|\*)(?=[\s:])",
+            lambda m: f'{m.group(1)}<span class="kw">{m.group(2)}</span>',
+            line,
+        )
+        out.append(re.sub(r"\bTBD\b", "<mark>TBD</mark>", line))
+    return "\n".join(out)
+
+
+def _measurements(result: RequirementResult) -> str:
+    rows = []
+    many = len(result.cases) > 1
+    for case in result.cases:
+        for m in case.outcome.measurements:
+            rows.append((case.nodeid.rsplit("::", 1)[-1], m))
+    if not rows:
+        return ""
+    head = "<th>case</th>" if many else ""
+    body = []
+    for case_name, m in rows:
+        unit = f" {m.unit}" if m.unit else ""
+        required = f"{m.comparison} {_fmt(m.required)}{unit}" if m.required is not None else "—"
+        met = _met(m)
+        body.append(
+            "<tr>"
+            + (f"<td>{escape(case_name)}</td>" if many else "")
+            + f"<td>{escape(m.name)}</td><td class=num>{escape(_fmt(m.value) + unit)}</td>"
+            f"<td class=num>{escape(required)}</td>{met}</tr>"
+        )
+    return (
+        f'<table class="small measurements"><caption>Measurements</caption>'
+        f"<thead><tr>{head}<th>quantity</th><th class=num>measured</th><th class=num>required</th><th>met</th></tr>"
+        f"</thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _met(m: Measurement) -> str:
+    try:
+        holds = m.holds()
+    except (TypeError, KeyError):
+        return "<td>?</td>"
+    return '<td class="met-yes">yes</td>' if holds else '<td class="met-no">no</td>'
+
+
+def _cases(result: RequirementResult) -> str:
+    if len(result.cases) < 2:
+        return ""
+    rows = []
+    for case in result.cases:
+        first = case.outcome.message.strip().splitlines()
+        rows.append(
+            f"<tr><td>{escape(case.nodeid.rsplit('::', 1)[-1])}</td>"
+            f'<td><span class="badge {case.outcome.status}">{case.outcome.status}</span></td>'
+            f"<td>{escape(case.outcome.reason)}</td><td>{escape(first[0] if first else '')}</td></tr>"
+        )
+    return (
+        f'<table class="small cases"><caption>Cases ({len(result.cases)})'
+        f"</caption><thead><tr><th>case</th><th>status</th><th>reason</th><th>message</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def requirement(result: RequirementResult, known_seeds: set[str]) -> str:
+    req = result.requirement
+    search = " ".join([req.id, req.name, req.description, req.feature, result.reason, *req.tags]).lower()
+    parts = [
+        f'<article class="req {result.status}" id="{escape(anchor("req-", req.id))}" '
+        f'data-status="{result.status}" data-area="{escape(req.area)}" data-search="{escape(search)}">',
+        f'<div><span class="badge {result.status}">{result.status}</span>'
+        f'<span class="rid">{escape(req.id)}</span> <h4>{escape(req.name)}</h4></div>',
+        f'<p class="where">{escape(req.feature)}:{req.line}'
+        + (f" · rule: {escape(req.rule)}" if req.rule else "")
+        + (" · " + " ".join(f'<span class="tag">@{escape(t)}</span>' for t in req.tags) if req.tags else "")
+        + f" · {_cited(req.seeds, known_seeds)}</p>",
+    ]
+    if req.description:
+        parts.append(f'<div class="desc">{escape(req.description)}</div>')
+    if result.reason or result.message:
+        message = result.message.strip()
+        reason = f"<strong>{escape(result.reason)}</strong>" if result.reason else ""
+        if "\n" in message:
+            parts.append(f'<div class="reason">{reason}<pre class="message">{escape(message)}</pre></div>')
+        else:
+            sep = ": " if reason and message else ""
+            parts.append(f'<p class="reason">{reason}{sep}<span class="message">{escape(message)}</span></p>')
+    parts.append(_measurements(result))
+    parts.append(_cases(result))
+    if req.text:
+        parts.append(
+            f'<details><summary>Gherkin</summary><pre class="gherkin"><code>{gherkin(req.text)}</code></pre></details>'
+        )
+    parts.append("</article>")
+    return "\n".join(p for p in parts if p)
+
+
+def _cited(seeds: Sequence[str], known_seeds: set[str]) -> str:
+    if not seeds:
+        return '<span class="seeds">no seed cited</span>'
+    links = []
+    for seed in seeds:
+        label = f"seed-{escape(seed)}"
+        if seed in known_seeds:
+            links.append(f'<a href="{link_to(anchor("seed-", seed))}">{label}</a>')
+        else:
+            links.append(f"{label} (not in the seeds manifest)")
+    return f'<span class="seeds">cites {", ".join(links)}</span>'
+
+
+def _option(value: str, label: str) -> str:
+    return f'<option value="{escape(value)}">{escape(label)}</option>'
+
+
+def areas_table(results: Sequence[RequirementResult]) -> str:
+    rows = []
+    for area, t in by_area(results).items():
+        rate = f"{t.verified * 100 // t.requirements}%" if t.requirements else "–"
+        rows.append(
+            f'<tr><th scope="row"><a href="#area={escape(quote(area, safe=""))}">{escape(area)}</a></th>'
+            f'<td class="barcell">{bar(_counts(t), t.requirements)}</td>'
+            f"<td class=num>{t.requirements}</td><td class=num>{t.verified}</td><td class=num>{t.skipped}</td>"
+            f"<td class=num>{t.failing}</td><td class=num>{t.error}</td><td class=num>{t.pending}</td>"
+            f"<td class=num>{rate}</td></tr>"
+        )
+    if not rows:
+        return '<p class="muted">No requirements yet.</p>'
+    return (
+        '<div class="scroll"><table class="areas"><thead><tr><th>area</th><th>progress</th>'
+        "<th class=num>requirements</th>"
+        "<th class=num>verified</th><th class=num>skipped</th><th class=num>failing</th><th class=num>error</th>"
+        "<th class=num>pending</th><th class=num>verified %</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def seeds_table(results: Sequence[RequirementResult], seeds: Sequence[Mapping[str, Any]]) -> str:
+    cited: dict[str, list[str]] = {}
+    for r in results:
+        for seed_id in r.requirement.seeds:
+            cited.setdefault(seed_id, []).append(r.requirement.id)
+    known = {str(seed.get("id", "")) for seed in seeds}
+    unknown = {seed_id: ids for seed_id, ids in sorted(cited.items()) if seed_id not in known}
+    missing = ""
+    if unknown:
+        items = "".join(
+            f"<li>seed-{escape(seed_id)}: "
+            + ", ".join(f'<a href="{link_to(anchor("req-", x))}">{escape(x)}</a>' for x in ids)
+            + "</li>"
+            for seed_id, ids in unknown.items()
+        )
+        missing = f"<p>Cited by scenarios but not in the seeds manifest:</p><ul>{items}</ul>"
+    if not seeds:
+        return '<p class="muted">No seeds recorded.</p>' + missing
+    rows = []
+    for seed in seeds:
+        seed_id = str(seed.get("id", ""))
+        drawn = [str(x) for x in seed.get("requirements") or ()]
+        citing = cited.get(seed_id, [])
+        links = ", ".join(
+            f'<a href="{link_to(anchor("req-", x))}">{escape(x)}</a>' for x in dict.fromkeys(drawn + citing)
+        )
+        sha = str(seed.get("sha256", ""))
+        title = f"<br><span class=muted>{escape(str(seed['title']))}</span>" if seed.get("title") else ""
+        rows.append(
+            f'<tr id="{escape(anchor("seed-", seed_id))}"><th scope="row">{escape(seed_id)}</th>'
+            f"<td>{escape(str(seed.get('file', '')))}{title}</td>"
+            f'<td><code title="{escape(sha)}">{escape(sha[:12])}</code></td>'
+            f"<td>{links or 'none'}</td><td>{escape(str(seed.get('verdict', '')))}</td></tr>"
+        )
+    return (
+        '<div class="scroll"><table class="seeds"><thead><tr><th>seed</th><th>file</th><th>sha256</th>'
+        "<th>requirements</th>"
+        f"<th>verdict</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>" + missing
+    )
+
+
+def _cards(t: Totals) -> str:
+    items = [("requirements", t.requirements, ""), ("defined", t.defined, "")]
+    items += [(key, getattr(t, key), f"status={key}") for key in ("verified", "failing", "skipped", "pending", "error")]
+    cards = []
+    for key, n, link in items:
+        cards.append(f'<li class="{key}"><a href="#{link}"><span class="n">{n}</span>{key}</a></li>')
+    return f'<ul class="cards">{"".join(cards)}</ul>'
+
+
+def _grouped(results: Iterable[RequirementResult]) -> dict[str, list[RequirementResult]]:
+    groups: dict[str, list[RequirementResult]] = {}
+    for result in results:
+        groups.setdefault(result.requirement.area, []).append(result)
+    return dict(sorted(groups.items()))
+
+
+def render(
+    checklist: Checklist,
+    seeds: Sequence[Mapping[str, Any]] = (),
+    *,
+    title: str = "Living checklist",
+    generated: str = "",
+) -> str:
+    t = checklist.totals
+    results = checklist.results
+    known_seeds = {str(seed.get("id", "")) for seed in seeds}
+    groups = _grouped(results)
+    percent = f"{t.verified * 100 // t.requirements}%" if t.requirements else "–"
+    lead = f"{t.verified} of {t.requirements} requirements verified ({percent}) · {t.defined} defined · {t.cases} cases"
+    status_options = _option("", "all statuses") + "".join(_option(s, s) for s in SEGMENTS)
+    area_options = _option("", "all areas") + "".join(_option(a, a) for a in groups)
+    html = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="generator" content="living-checklist">',
+        f"<title>{escape(title)}: {t.verified} of {t.requirements} verified</title>",
+        '<link rel="icon" href="data:,">',
+        f"<style>\n{STYLE}\n</style>",
+        "</head>",
+        "<body>",
+        '<header class="page">',
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="lead">{escape(lead)}</p>',
+    ]
+    if generated:
+        html.append(f'<p class="muted">Generated {escape(generated)}</p>')
+    if not checklist.complete:
+        html.append(
+            '<p class="banner" role="alert"><strong>Incomplete run:</strong> it was interrupted or a worker died; '
+            "these numbers are not the whole checklist.</p>"
+        )
+    html += [
+        _cards(t),
+        bar(_counts(t), t.requirements, big=True),
+        '<ul class="legend">' + "".join(f'<li class="{key}">{key}</li>' for key in SEGMENTS) + "</ul>",
+        "</header>",
+        "<main>",
+    ]
+    if checklist.errors:
+        # First: a file that is not Gherkin hides every requirement in it.
+        html.append(f'<section id="errors"><h2>Feature file errors ({len(checklist.errors)})</h2><ul>')
+        html.extend(f"<li><code>{escape(str(error))}</code></li>" for error in checklist.errors)
+        html.append("</ul></section>")
+    html += [
+        '<section id="areas"><h2>By area</h2>',
+        areas_table(results),
+        "</section>",
+        '<section id="requirements"><h2>Requirements</h2>',
+        '<div class="filters" role="search">',
+        f'<label>Status <select id="filter-status">{status_options}</select></label>',
+        f'<label>Area <select id="filter-area">{area_options}</select></label>',
+        '<label>Search <input type="search" id="filter-text" placeholder="id, name, tag…"></label>',
+        f'<output id="shown">Showing {len(results)} of {len(results)}</output>',
+        "</div>",
+    ]
+    for area, members in groups.items():
+        html.append(f'<section class="area-group" data-area="{escape(area)}"><h3>{escape(area)}</h3>')
+        html.extend(requirement(result, known_seeds) for result in members)
+        html.append("</section>")
+    html.append(
+        '<p id="none-shown" class="muted" hidden>No requirement matches this filter. <a href="#">Show all</a></p>'
+    )
+    html.append("</section>")
+    html += [
+        '<section id="seeds"><h2>Seeds traceability</h2>',
+        seeds_table(results, seeds),
+        "</section>",
+        "</main>",
+        "<footer>Written by the living checklist. This page is self-contained: it loads nothing from the network."
+        "</footer>",
+        SCRIPT_ELEMENT,
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(html) + "\n"

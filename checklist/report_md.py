@@ -1,0 +1,165 @@
+"""Markdown report: totals, progress per area, what fails and what is pending, seeds traceability.
+
+Pure: takes the checklist and the seeds list, returns text. Everything that comes from feature
+files is escaped, so a name cannot become a link, a table column or raw HTML (GitHub renders the
+job summary as Markdown with HTML).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from checklist.status import Checklist, RequirementResult, Totals, by_area
+
+# Enough to keep text inline and literal: no emphasis, code, links, HTML, table cells or math.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")
+
+
+def escape(text: object) -> str:
+    """Inline Markdown text: special characters backslash-escaped, one line."""
+    one_line = " ".join(str(text).split())
+    return _SPECIAL.sub(r"\\\1", one_line)
+
+
+def percent(part: int, whole: int) -> str:
+    """Rounded down, so 100% means all of it."""
+    return f"{part * 100 // whole}%" if whole else "–"
+
+
+def fenced(text: str, info: str = "text") -> list[str]:
+    """A code block whose fence is longer than any backtick run inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{info}", *text.splitlines(), fence]
+
+
+def totals_table(totals: Totals) -> list[str]:
+    keys = ("requirements", "defined", "verified", "failing", "skipped", "pending", "error", "cases")
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---:|" * len(keys)]
+    lines.append("| " + " | ".join(str(getattr(totals, key)) for key in keys) + " |")
+    reasons = [f"{reason} {n}" for reason, n in totals.pending_by_reason.items() if n]
+    if reasons:
+        lines += ["", f"Pending by reason: {', '.join(reasons)}."]
+    return lines
+
+
+def area_table(results: Iterable[RequirementResult]) -> list[str]:
+    areas = by_area(results)
+    if not areas:
+        return []
+    lines = [
+        "| area | requirements | defined | verified | failing | skipped | pending | error | verified % |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for area, t in areas.items():
+        lines.append(
+            f"| {escape(area)} | {t.requirements} | {t.defined} | {t.verified} | {t.failing} | {t.skipped} | "
+            f"{t.pending} | {t.error} | {percent(t.verified, t.requirements)} |"
+        )
+    return lines
+
+
+def _label(result: RequirementResult) -> str:
+    req = result.requirement
+    return f"**{escape(req.id)}** {escape(req.name)} ({escape(req.location)})"
+
+
+def problems(results: Sequence[RequirementResult]) -> list[str]:
+    bad = [r for r in results if r.status in ("failing", "error")]
+    if not bad:
+        return []
+    lines = [f"## Failing and error ({len(bad)})"]
+    for r in bad:
+        reason = f" — {escape(r.reason)}" if r.reason else ""
+        lines += ["", f"- {r.status}{reason}: {_label(r)}"]
+        if r.message.strip():
+            lines += ["", *("  " + line if line else "" for line in fenced(r.message.strip()))]
+    return lines
+
+
+def pending(results: Sequence[RequirementResult]) -> list[str]:
+    waiting = [r for r in results if r.status == "pending"]
+    if not waiting:
+        return []
+    lines = [
+        f"## Pending ({len(waiting)})",
+        "",
+        "| id | requirement | reason | what is missing |",
+        "|---|---|---|---|",
+    ]
+    for r in waiting:
+        first = r.message.strip().splitlines()[0] if r.message.strip() else ""
+        lines.append(
+            f"| {escape(r.requirement.id)} | {escape(r.requirement.name)} | {escape(r.reason)} | {escape(first)} |"
+        )
+    return lines
+
+
+def skipped(results: Sequence[RequirementResult]) -> list[str]:
+    rows = [r for r in results if r.status == "skipped"]
+    if not rows:
+        return []
+    lines = [f"## Skipped ({len(rows)})", "", "| id | requirement | why |", "|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {escape(r.requirement.id)} | {escape(r.requirement.name)} | {escape(r.message or r.reason)} |")
+    return lines
+
+
+def seeds_section(results: Sequence[RequirementResult], seeds: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each seed with the requirements drawn from it, and which scenarios cite it with ``@seed-<id>``."""
+    cited: dict[str, list[str]] = {}
+    for r in results:
+        for seed_id in r.requirement.seeds:
+            cited.setdefault(seed_id, []).append(r.requirement.id)
+    lines = ["## Seeds traceability", ""]
+    if not seeds:
+        lines.append("No seeds recorded.")
+    else:
+        lines += [
+            "| seed | file | sha256 | requirements | cited by | verdict |",
+            "|---|---|---|---|---|---|",
+        ]
+    for seed in seeds:
+        seed_id = str(seed.get("id", ""))
+        drawn = [str(x) for x in seed.get("requirements") or ()]
+        citing = cited.get(seed_id, [])
+        lines.append(
+            f"| {escape(seed_id)} | {escape(seed.get('file', ''))} | {escape(str(seed.get('sha256', ''))[:12])} | "
+            f"{escape(', '.join(drawn)) or 'none'} | {escape(', '.join(citing)) or 'none'} | "
+            f"{escape(seed.get('verdict', ''))} |"
+        )
+    known = {str(seed.get("id", "")) for seed in seeds}
+    unknown = {seed: ids for seed, ids in cited.items() if seed not in known}
+    if unknown:
+        lines += ["", "Cited but not in the seeds manifest:", ""]
+        lines += [f"- seed-{escape(seed)}: {escape(', '.join(ids))}" for seed, ids in sorted(unknown.items())]
+    return lines
+
+
+def render(checklist: Checklist, seeds: Sequence[Mapping[str, Any]] = (), title: str = "Living checklist") -> str:
+    t = checklist.totals
+    lines = [f"# {escape(title)}", ""]
+    if not checklist.complete:
+        lines += [
+            "> **Incomplete:** the run was interrupted or a worker died; these numbers are not the whole checklist.",
+            "",
+        ]
+    lines.append(
+        f"**{t.verified} of {t.requirements} requirements verified** ({percent(t.verified, t.requirements)}); "
+        f"{t.defined} defined, {t.pending} pending, {t.failing} failing, {t.error} error."
+    )
+    lines += ["", *totals_table(t)]
+    if checklist.errors:
+        # First: a file that is not Gherkin hides every requirement in it.
+        lines += ["", f"## Feature file errors ({len(checklist.errors)})", ""]
+        lines += [f"- {escape(error)}" for error in checklist.errors]
+    areas = area_table(checklist.results)
+    if areas:
+        lines += ["", "## By area", "", *areas]
+    for section in (problems(checklist.results), pending(checklist.results), skipped(checklist.results)):
+        if section:
+            lines += ["", *section]
+    lines += ["", *seeds_section(checklist.results, seeds)]
+    return "\n".join(lines) + "\n"
