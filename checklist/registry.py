@@ -278,6 +278,7 @@ def _depth(scope: str) -> int:
 # Snippets for undefined steps
 
 _QUOTED = re.compile(r'"[^"]*"')
+_TBD_TOKEN = re.compile(r"\bTBD\b")
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
 
 
@@ -287,20 +288,24 @@ def snippet(step: Step) -> str:
     names: list[str] = []
     pieces: list[str] = []
     pos = 0
+    # A bare TBD is a parameter too, so the pasted definition still matches once it is filled in.
     tokens = sorted(
         [(m.start(), m.end(), "quoted") for m in _QUOTED.finditer(step.text)]
-        + [(m.start(), m.end(), "number") for m in _NUMBER.finditer(step.text)],
+        + [(m.start(), m.end(), "number") for m in _NUMBER.finditer(step.text)]
+        + [(m.start(), m.end(), "tbd") for m in _TBD_TOKEN.finditer(step.text)],
     )
     last_end = 0
     for start, end, kind_of in tokens:
         if start < last_end or (kind_of == "quoted" and end - start == 2):
             continue  # overlapping, or "" (parse fields cannot match an empty string)
         pieces.append(_escape_format(step.text[pos:start]))
-        base = "text" if kind_of == "quoted" else "n"
+        base = {"quoted": "text", "number": "n", "tbd": "value"}[kind_of]
         same = sum(1 for existing in names if existing.rstrip("0123456789") == base)
         name = f"{base}{same + 1}" if same else base
         if kind_of == "quoted":
             pieces.append('"{' + name + '}"')
+        elif kind_of == "tbd":
+            pieces.append("{" + name + "}")
         else:
             is_float = "." in step.text[start:end]
             pieces.append("{" + name + (":g}" if is_float else ":d}"))

@@ -1,0 +1,540 @@
+"""Dry run: the requirements and the step definitions that would run them, without running a step.
+
+pytest starts in-process, so ini settings, ``-o`` overrides, the rootdir conftest.py and its
+``pytest_plugins`` step modules, and deeper conftest.py files behave exactly as in a real run.
+Only collection is replaced: the folders that hold feature files are collected (which loads their
+conftest.py and registers their step definitions where a real run would), feature files become
+childless nodes, and no test item is created. The inventory parses the files; each case then gets
+the status known without running it: ``error`` (ambiguous step), ``pending`` (undefined, TBD,
+tagged, empty), or ``ready`` (every step has a definition: only running decides the rest).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import sysconfig
+import traceback
+from collections import Counter
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from checklist._pending import PENDING_REASONS
+from checklist.collect import plan_outcome, static_outcome, stepdefs_visible_from
+from checklist.inventory import (
+    DEFAULT_ID_PATTERN,
+    Case,
+    FeatureDoc,
+    Inventory,
+    Requirement,
+    discover,
+    load_feature,
+    relpath,
+    requirement_item_name,
+)
+from checklist.registry import Resolution, StepDef, StepRegistry
+
+# The plugin's ini names; the values are public interface (DESIGN.md), so they are spelled here
+# rather than imported, which would tie this module to the plugin's import-time state.
+INI_FEATURES = "checklist_features"
+INI_SEEDS = "checklist_seeds"
+INI_ID_PATTERN = "checklist_id_pattern"
+INI_REQUIRE_IDS = "checklist_require_ids"
+
+ReadyStatus = Literal["error", "pending", "ready"]
+READY_STATUSES: tuple[ReadyStatus, ...] = ("error", "pending", "ready")
+
+
+class LoadError(Exception):
+    """Bad input (missing folder, not a feature file, a step module that does not import): one line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+
+
+@dataclass(frozen=True)
+class Settings:
+    rootdir: Path
+    features_dir: str
+    seeds_dir: str
+    id_pattern: str
+    require_ids: bool
+
+
+@dataclass
+class Project:
+    """What a dry run found: settings, requirements, and the step definitions visible to each file."""
+
+    settings: Settings
+    inventory: Inventory
+    # Feature path (from rootdir) → the step definitions visible from that file, closest first.
+    registries: dict[str, StepRegistry] = field(default_factory=dict)
+    # Every step definition visible from some feature folder (or everywhere), each once.
+    stepdefs: list[StepDef] = field(default_factory=list)
+
+    def registry(self, doc: FeatureDoc) -> StepRegistry:
+        return self.registries.get(doc.path) or StepRegistry(())
+
+
+def load(
+    paths: Sequence[str] = (),
+    *,
+    overrides: Sequence[str] = (),
+    steps: bool = True,
+    invocation_dir: Path | None = None,
+) -> Project:
+    """Load settings, feature files and (with ``steps``) step definitions; raise LoadError on bad input.
+
+    ``paths`` are feature files or folders (default: the ``checklist_features`` folder);
+    ``overrides`` are ``NAME=VALUE`` ini overrides, as pytest's ``-o``. Without ``steps`` no
+    conftest.py is loaded (settings and feature files only, e.g. for lint).
+    """
+    base = invocation_dir or Path.cwd()
+    targets = [Path(os.path.abspath(base / p)) for p in paths]
+    for given, target in zip(paths, targets, strict=True):
+        if not target.exists():
+            raise LoadError(f"{given}: no such file or folder")
+        if target.is_file() and target.suffix != ".feature":
+            raise LoadError(f"{given}: not a Gherkin feature file (expected a .feature file or a folder)")
+    dry = _DryRun(targets, steps=steps)
+    # No cache, no capture, no assertion rewriting: nothing runs. unraisableexception would force two
+    # full garbage collections at exit, which cost more than the rest of pytest with 10k scenarios.
+    # Nothing runs: no capture, no assertion rewriting. unraisableexception would force two full
+    # garbage collections at exit, which cost more than the rest of pytest with 10k scenarios.
+    # (The cache and terminal plugins stay loaded so that addopts such as -ra or --lf still parse;
+    # their hooks are detached before collection.)
+    args = ["-p", "no:unraisableexception", "--collect-only", "--capture=no", "--assert=plain", "-q"]
+    if not steps:
+        args.append("--noconftest")
+    for override in overrides:
+        args += ["-o", override]
+    args += [str(t) for t in targets]
+    output = io.StringIO()
+    try:
+        with contextlib.chdir(base), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            pytest.main(args, plugins=[dry])
+    except Exception as exc:  # pytest lets some startup errors escape, e.g. a -p plugin that fails to import
+        raise LoadError(describe_exception(exc, base)) from None
+    if dry.crash is not None:
+        raise dry.crash
+    if dry.error is not None:
+        raise dry.error
+    if dry.startup_error is not None:
+        raise LoadError(describe_exception(dry.startup_error, dry.rootdir or base))
+    if dry.project is None:
+        raise LoadError(_pytest_error(output.getvalue()))
+    return dry.project
+
+
+def _pytest_error(output: str) -> str:
+    """The line that says why pytest stopped before collecting (a usage error, a bad ini value)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("ERROR:"):
+            return "pytest: " + line.removeprefix("ERROR:").strip()
+    return "pytest could not start: " + (lines[-1] if lines else "no output")
+
+
+class _FeatureNode(pytest.File):
+    """Stands where a real run's FeatureFile would, so fixture (step) visibility is the same."""
+
+    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        return ()
+
+
+class _DryRun:
+    """The pytest plugin object of one dry run: replaces collection, records what it found."""
+
+    def __init__(self, targets: list[Path], *, steps: bool) -> None:
+        self.targets = targets
+        self.steps = steps
+        self.project: Project | None = None
+        self.error: LoadError | None = None
+        self.startup_error: BaseException | None = None
+        self.rootdir: Path | None = None
+        self.crash: BaseException | None = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_load_initial_conftests(self, early_config: pytest.Config) -> Generator[None, object, object]:
+        # The rootdir conftest.py and its pytest_plugins step modules are imported here; keep the
+        # exception itself, pytest only prints it with a traceback.
+        self.rootdir = early_config.rootpath
+        try:
+            return (yield)
+        except Exception as exc:
+            self.startup_error = exc
+            raise
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        if file_path.suffix == ".feature":
+            return _FeatureNode.from_parent(parent, path=file_path)
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> bool:
+        _detach_plugins(session.config)
+        try:
+            self.project = _Loader(session, self.targets, self.steps).load()
+        except LoadError as exc:
+            self.error = exc
+        except Exception as exc:  # a defect of ours: re-raised, with its traceback, after pytest is done
+            self.crash = exc
+        return True
+
+
+# Plugins that would write files or print a summary at session end (terminal summary hooks can be
+# costly: Hypothesis's imports all of Hypothesis there). Their options are parsed by now.
+_SESSION_END_PLUGINS = ("terminalreporter", "lfplugin", "nfplugin", "stepwiseplugin")
+
+
+def _detach_plugins(config: pytest.Config) -> None:
+    """The real checklist plugin collects items and writes reports at session end; the cache and the
+    terminal write files or a summary: none of that belongs in a dry run.
+
+    Options and ini names stay registered (that happened at startup), so settings still parse.
+    """
+    pm = config.pluginmanager
+    module = sys.modules.get("checklist.plugin")
+    if module is not None and pm.is_registered(module):
+        pm.unregister(module)
+    for name in _SESSION_END_PLUGINS:
+        if pm.get_plugin(name) is not None:
+            pm.unregister(name=name)
+
+
+def _ini(config: pytest.Config, name: str, default: str) -> str:
+    try:
+        value = config.getini(name)
+    except ValueError:  # the plugin is disabled (-p no:checklist): its ini names are unknown
+        return default
+    text = str(value).strip() if value is not None else ""
+    return text or default
+
+
+def settings_of(config: pytest.Config) -> Settings:
+    require = _ini(config, INI_REQUIRE_IDS, "false").lower()
+    if require not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise LoadError(f"{INI_REQUIRE_IDS} must be true or false, found {require!r}")
+    return Settings(
+        rootdir=config.rootpath,
+        features_dir=_ini(config, INI_FEATURES, "features"),
+        seeds_dir=_ini(config, INI_SEEDS, "seeds"),
+        id_pattern=_ini(config, INI_ID_PATTERN, DEFAULT_ID_PATTERN),
+        require_ids=require in ("1", "true", "yes", "on"),
+    )
+
+
+class _Loader:
+    """Walks the collection tree down to each feature file, collecting only folders on the way."""
+
+    def __init__(self, session: pytest.Session, targets: list[Path], steps: bool) -> None:
+        self.session = session
+        self.config = session.config
+        self.rootdir = session.config.rootpath
+        self.targets = targets
+        self.steps = steps
+        self.dirs: dict[Path, pytest.Collector] = {}
+        self.children: dict[Path, list[pytest.Item | pytest.Collector]] = {}
+
+    def load(self) -> Project:
+        settings = settings_of(self.config)
+        targets = self.targets
+        if not targets:
+            features = self.rootdir / settings.features_dir
+            if not features.is_dir():
+                raise LoadError(
+                    f"{relpath(features, self.rootdir)}: the features folder does not exist "
+                    f"({INI_FEATURES} = {settings.features_dir!r}); "
+                    f"create it, or set {INI_FEATURES} in [tool.pytest.ini_options] or with -o {INI_FEATURES}=..."
+                )
+            targets = [features]
+        files = sorted({Path(os.path.abspath(p)) for target in targets for p in discover(target)})
+        docs = [load_feature(path, self.rootdir, settings.features_dir, settings.id_pattern) for path in files]
+        project = Project(settings, Inventory(tuple(docs)))
+        if not self.steps:
+            return project
+        by_parent: dict[int, StepRegistry] = {}
+        for path, doc in zip(files, docs, strict=True):
+            node = self.feature_node(path)
+            parent = node.parent if node.parent is not None else node
+            registry = by_parent.get(id(parent))
+            if registry is None:
+                registry = by_parent[id(parent)] = StepRegistry(stepdefs_visible_from(node))
+            project.registries[doc.path] = registry
+        seen: set[int] = set()
+        for scope in [self.session, *self.dirs.values()]:
+            for stepdef in stepdefs_visible_from(scope):
+                if id(stepdef.context) not in seen:
+                    seen.add(id(stepdef.context))
+                    project.stepdefs.append(stepdef)
+        return project
+
+    def collect(self, node: pytest.Collector) -> list[pytest.Item | pytest.Collector]:
+        """The children of a folder node; collecting it loads its conftest.py, as in a real run."""
+        cached = self.children.get(node.path)
+        if cached is not None:
+            return cached
+        report = node.ihook.pytest_make_collect_report(collector=node)
+        if report.failed:
+            raise LoadError(_collect_failure(node, report, self.rootdir))
+        children = list(report.result) if report.passed else []
+        self.children[node.path] = children
+        return children
+
+    def directory(self, path: Path) -> pytest.Collector:
+        node = self.dirs.get(path)
+        if node is not None:
+            return node
+        if path == self.rootdir or self.rootdir not in path.parents:
+            parent: pytest.Collector = self.session
+            hook = self.session.gethookproxy(path.parent)
+        else:
+            parent = self.directory(path.parent)
+            match = [c for c in self.collect(parent) if isinstance(c, pytest.Directory) and c.path == path]
+            if match:
+                self.dirs[path] = match[0]
+                return match[0]
+            hook = parent.ihook  # ignored by the rules (norecursedirs, collect_ignore): named explicitly
+        created = hook.pytest_collect_directory(path=path, parent=parent) or pytest.Dir.from_parent(parent, path=path)
+        self.dirs[path] = created
+        return created
+
+    def feature_node(self, path: Path) -> pytest.Collector:
+        folder = self.directory(path.parent)
+        for child in self.collect(folder):
+            if isinstance(child, _FeatureNode) and child.path == path:
+                return child
+        return _FeatureNode.from_parent(folder, path=path)
+
+
+def _collect_failure(node: pytest.Collector, report: pytest.CollectReport, rootdir: Path) -> str:
+    call = getattr(report, "call", None)
+    excinfo = getattr(call, "excinfo", None)
+    if excinfo is not None:
+        return describe_exception(excinfo.value, rootdir)
+    lines = [line for line in str(report.longrepr).splitlines() if line.strip()]
+    return f"{relpath(node.path, rootdir)}: cannot be collected: {lines[-1].strip() if lines else 'unknown error'}"
+
+
+# Where installed code lives (stdlib, site-packages), longest first so the closest one names a file.
+_LIBRARY_DIRS = tuple(
+    sorted(
+        {
+            str(Path(p).resolve())
+            for key in ("stdlib", "platstdlib", "purelib", "platlib")
+            if (p := sysconfig.get_path(key))
+        },
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def describe_exception(exc: BaseException, rootdir: Path) -> str:
+    """One line naming the file (and line) where importing a conftest or step module failed."""
+    chain = [exc]
+    while True:  # pytest wraps the real error (ConftestImportFailure.cause, PluginImportFailure from ...)
+        inner = getattr(chain[-1], "cause", None) or chain[-1].__cause__
+        if not isinstance(inner, BaseException) or inner in chain:
+            break
+        chain.append(inner)
+    cause = chain[-1]
+    what = f"{type(cause).__name__}: {cause}".splitlines()[0]
+    if isinstance(cause, SyntaxError) and cause.filename:
+        where = f"{_shown(Path(cause.filename), rootdir)}:{cause.lineno or 1}"
+        return f"{where}: cannot import: SyntaxError: {cause.msg}"
+    frames = [
+        frame
+        for frame in traceback.extract_tb(cause.__traceback__)
+        if not frame.filename.startswith("<")
+        and _library_of(Path(frame.filename)) is None
+        and Path(frame.filename).resolve() != _THIS_FILE
+    ]
+    if frames:
+        last = frames[-1]
+        return f"{_shown(Path(last.filename), rootdir)}:{last.lineno}: cannot import: {what}"
+    paths = [getattr(c, "path", None) for c in chain]  # ConftestImportFailure.path
+    conftest = next((p for p in paths if isinstance(p, Path)), None)
+    if conftest is None and (rootdir / "conftest.py").is_file():
+        conftest = rootdir / "conftest.py"  # it names the step modules in pytest_plugins
+    if conftest is not None:
+        return f"{_shown(conftest, rootdir)}: cannot import: {' '.join(str(chain[0]).split()) or what}"
+    return f"pytest cannot start: {what}"
+
+
+_THIS_FILE = Path(__file__).resolve()
+
+
+def _shown(path: Path, rootdir: Path) -> str:
+    return relpath(path, rootdir) if path.is_absolute() else path.as_posix()
+
+
+# ---------------------------------------------------------------------------------------------
+# Static status: what is known without running a step
+
+
+@dataclass(frozen=True)
+class StaticCase:
+    """A case's status without running it; ``summary`` is one line, ``message`` the run's full text."""
+
+    nodeid: str
+    status: ReadyStatus
+    reason: str = ""
+    summary: str = ""
+    steps: str = ""
+    known: str = ""  # the message, when it was known without looking at step definitions
+    plan: tuple[Requirement, Case, tuple[Resolution, ...]] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def message(self) -> str:
+        # Undefined-step messages carry a snippet per step: built only when asked for (JSON), since
+        # a project where everything is undefined would otherwise spend a fifth of the time here.
+        if self.plan is None:
+            return self.known
+        outcome = plan_outcome(*self.plan)
+        return outcome.message if outcome is not None else ""
+
+
+@dataclass(frozen=True)
+class StaticRequirement:
+    requirement: Requirement
+    nodeid: str
+    status: ReadyStatus
+    reason: str
+    cases: tuple[StaticCase, ...]
+    deciding: StaticCase | None = None  # the case whose reason the requirement takes
+    known: str = ""  # the message of a requirement without cases
+
+    @property
+    def summary(self) -> str:
+        return self.deciding.summary if self.deciding is not None else _first_line(self.known)
+
+    @cached_property
+    def message(self) -> str:
+        if self.deciding is None:
+            return self.known
+        ready = sum(1 for c in self.cases if c.status == "ready")
+        note = f"\n({ready} of {len(self.cases)} cases ready to run)" if ready else ""
+        return self.deciding.message + note
+
+
+@dataclass(frozen=True)
+class StaticTotals:
+    """Counts of a dry run. A ``ready`` requirement has every step of every case defined; running
+    decides whether it is verified, failing, skipped or pending (a placeholder step)."""
+
+    requirements: int = 0
+    cases: int = 0
+    ready_cases: int = 0
+    ready: int = 0
+    pending: int = 0
+    error: int = 0
+    pending_by_reason: Mapping[str, int] = field(default_factory=dict)
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0]
+
+
+def classify_case(req: Requirement, case: Case, registry: StepRegistry) -> StaticCase:
+    """What collect's ``static_outcome`` then ``plan_outcome`` decide, as a real run's item does first."""
+    nodeid = f"{req.feature}::{case.item_name}"
+    outcome = static_outcome(req, case)
+    if outcome is not None:
+        status: ReadyStatus = "error" if outcome.status == "error" else "pending"
+        return StaticCase(nodeid, status, outcome.reason, _first_line(outcome.message), outcome.steps, outcome.message)
+    resolutions = registry.resolve_all(case.steps)
+    plan = (req, case, resolutions)
+    if any(r.ambiguous for r in resolutions):
+        codes = "".join("E" if r.ambiguous else "U" if r.undefined else "-" for r in resolutions)
+        first = next(r for r in resolutions if r.ambiguous)
+        where = f"{first.step.keyword}{first.step.text} ({req.feature}:{first.step.line})"
+        summary = f"ambiguous step: {where} matches {len(first.matches)} definitions"
+        return StaticCase(nodeid, "error", "ambiguous", summary, codes, plan=plan)
+    undefined = [r.step for r in resolutions if r.undefined]
+    if undefined:
+        codes = "".join("U" if r.undefined else "-" for r in resolutions)
+        count = f"{len(undefined)} undefined steps, first" if len(undefined) > 1 else "undefined step"
+        summary = f"{count}: {undefined[0].keyword}{undefined[0].text} ({req.feature}:{undefined[0].line})"
+        reason = "tagged" if req.tagged_pending else "undefined"
+        return StaticCase(nodeid, "pending", reason, summary, codes, plan=plan)
+    return StaticCase(nodeid, "ready", steps="-" * len(case.steps))
+
+
+def classify(req: Requirement, registry: StepRegistry) -> StaticRequirement:
+    """A requirement's status as far as it is known without running, in the DESIGN order.
+
+    One error case makes it an error; one pending case makes it pending (running its ready cases
+    can only turn that into failing, never verified); only when every case is ready is it ready.
+    """
+    if not req.cases:
+        known = static_outcome(req, None)
+        assert known is not None  # a requirement without cases is always pending (empty)
+        nodeid = f"{req.feature}::{requirement_item_name(req)}"
+        return StaticRequirement(req, nodeid, "pending", known.reason, (), known=known.message)
+    cases = tuple(classify_case(req, case, registry) for case in req.cases)
+    for status in ("error", "pending"):
+        deciding = next((c for c in cases if c.status == status), None)
+        if deciding is not None:
+            return StaticRequirement(req, cases[0].nodeid, deciding.status, deciding.reason, cases, deciding)
+    return StaticRequirement(req, cases[0].nodeid, "ready", "", cases)
+
+
+def classify_all(project: Project) -> list[StaticRequirement]:
+    return [classify(req, project.registry(doc)) for doc in project.inventory.features for req in doc.requirements]
+
+
+def static_totals(results: Iterable[StaticRequirement]) -> StaticTotals:
+    results = list(results)
+    counts = Counter(r.status for r in results)
+    reasons = Counter(r.reason for r in results if r.status == "pending")
+    return StaticTotals(
+        requirements=len(results),
+        cases=sum(len(r.cases) for r in results),
+        ready_cases=sum(1 for r in results for c in r.cases if c.status == "ready"),
+        ready=counts["ready"],
+        pending=counts["pending"],
+        error=counts["error"],
+        pending_by_reason={reason: reasons[reason] for reason in PENDING_REASONS},
+    )
+
+
+def static_by_area(results: Iterable[StaticRequirement]) -> dict[str, StaticTotals]:
+    groups: dict[str, list[StaticRequirement]] = {}
+    for result in results:
+        groups.setdefault(result.requirement.area, []).append(result)
+    return {area: static_totals(group) for area, group in sorted(groups.items())}
+
+
+def stepdef_where(stepdef: StepDef, rootdir: Path) -> tuple[str, int]:
+    """Where a step definition is written, as (path, line); line 0 when unknown.
+
+    The path is from the rootdir, or from site-packages for an installed package (``pytest_bdd/plugin.py``).
+    """
+    location = stepdef.location
+    path, sep, line = location.rpartition(":")
+    if not sep or not line.isdigit():
+        return location, 0
+    library = _library_of(Path(path))
+    if library is not None:
+        return Path(path).resolve().relative_to(library).as_posix(), int(line)
+    return _shown(Path(path), rootdir), int(line)
+
+
+def is_installed(stepdef: StepDef) -> bool:
+    """Whether a step definition comes from an installed package (pytest-bdd's own, a library), not the project."""
+    path = stepdef.location.rpartition(":")[0]
+    return bool(path) and _library_of(Path(path)) is not None
+
+
+def _library_of(path: Path) -> str | None:
+    """The stdlib or site-packages folder a file is in, if any."""
+    resolved = str(path.resolve())
+    return next((lib for lib in _LIBRARY_DIRS if resolved.startswith(lib + os.sep)), None)
