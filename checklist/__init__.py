@@ -1,4 +1,8 @@
-"""The living checklist: Gherkin requirements counted and run by plain pytest."""
+"""The living checklist: Gherkin requirements counted and run by plain pytest.
+
+PYTEST_DONT_REWRITE: the plugin raises its own messages; an editable install imports this package
+before pytest's rewrite hook can see it, which would otherwise warn in every nested pytest run.
+"""
 
 from __future__ import annotations
 
