@@ -151,3 +151,15 @@ def ms(seconds: float) -> float:
 
 def mib(size: int) -> float:
     return round(size / MIB, 3)
+
+
+def brief(result: runner.RunResult) -> str:
+    """One run in a few words, for progress lines: ``12.3 ms, peak 14.0 MiB, exit 0``."""
+    peak = f", peak {mib(result.peak_rss):.1f} MiB" if result.peak_rss is not None else ""
+    if result.timed_out:
+        end = "timed out"
+    elif result.signal is not None:
+        end = f"killed by signal {result.signal}"
+    else:
+        end = f"exit {result.exit_status}"
+    return f"{ms(result.wall_time):.1f} ms{peak}, {end}"

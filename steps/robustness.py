@@ -30,7 +30,8 @@ from pytest_bdd import parsers, step
 from checklist import runner
 from checklist._pending import InvalidValue
 from checklist.measure import Measurement
-from steps._live import check_figure, positive_number, record_figure, run_system, system_argv, whole_number
+from checklist.progress import Progress
+from steps._live import brief, check_figure, positive_number, record_figure, run_system, system_argv, whole_number
 
 SHRINK_RUNS = 100
 SHRINK_SECONDS = 30.0
@@ -200,7 +201,17 @@ def never_crashes_or_hangs(x: str, request: pytest.FixtureRequest, fuzz_plan: Fu
     if fuzz_plan.count is None:
         raise InvalidValue("no inputs planned: start with 'When the system is fed <n> arbitrary inputs'")
     config = request.config
-    exploration = Exploration(lambda data: run_system(config, input_data=data, timeout=limit))
+    progress = Progress(request.node, "input", fuzz_plan.count)
+    runs = 0
+
+    def run_one(data: bytes) -> runner.RunResult:
+        nonlocal runs
+        result = run_system(config, input_data=data, timeout=limit)
+        runs += 1
+        progress.update(runs, f"{len(data)} bytes, {brief(result)}")
+        return result
+
+    exploration = Exploration(run_one)
     failure = explore(fuzz_plan.count, exploration)
     if exploration.cannot_run is not None:
         raise exploration.cannot_run

@@ -20,10 +20,12 @@ from pytest_bdd import parsers, step
 from checklist import runner
 from checklist._pending import InvalidValue, Pending
 from checklist.measure import Measurement
+from checklist.progress import Progress
 from steps._live import (
     MIB,
     TBD,
     TIMEOUT_INI,
+    brief,
     check_figure,
     mib,
     ms,
@@ -154,9 +156,11 @@ def run_series(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
     count = whole_number(n, "run count", minimum=1)
     extra = split_arguments(args)
     series: list[runner.RunResult] = []
+    progress = Progress(request.node, "run", count)
     for index in range(count):
         result = run_system(request.config, extra)
         series.append(result)
+        progress.update(index + 1, brief(result))
         if result.crashed or result.timed_out:
             raise AssertionError(f"run {index + 1} of {count} {result.outcome()}\n{result.describe()}")
     system_runs.recent = series
