@@ -253,7 +253,7 @@ def execute_step(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -
     """Run one step the way pytest-bdd does: parsed args, converters, fixtures, target_fixture."""
     __tracebackhide__ = True
     context = stepdef.context
-    parsed = context.parser.parse_arguments(step.text) or {}
+    parsed = stepdef.arguments(step.text) or {}
     params = stepdef.signature.parameters
     kwargs: dict[str, object] = {
         key: context.converters.get(key, _identity)(value) for key, value in parsed.items() if key in params
