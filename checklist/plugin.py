@@ -5,7 +5,9 @@ Hooks stay short; the logic lives in inventory, registry, status and the report 
 
 from __future__ import annotations
 
+import gc
 import re
+import threading
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ INI_ID_PATTERN = "checklist_id_pattern"
 INI_REQUIRE_IDS = "checklist_require_ids"
 INI_SYSTEM = "checklist_system"
 INI_JSON = "checklist_json"
+FREEZE_AT = 1000  # collected cases from which the collected heap is moved out of the GC's way
 
 
 class ChecklistSession:
@@ -74,6 +77,7 @@ class ChecklistSession:
         self.regressions: list[str] = []
         self._tags: set[str] = set()
         self._registries: dict[tuple[str, int], StepRegistry] = {}
+        self._reader: threading.Thread | None = None
 
     # -- inventory ---------------------------------------------------------------------------
 
@@ -133,8 +137,20 @@ class ChecklistSession:
 
     # -- hooks of this session (registered as a plugin object, like junitxml's LogXML) ---------
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # An xdist controller collects nothing and waits on its workers: read the feature files
+        # meanwhile, instead of after the last test. Only there, so nothing else touches the cache.
+        distributed = getattr(self.config.option, "dist", "no") != "no" and getattr(self.config.option, "tx", None)
+        if distributed and not hasattr(self.config, "workerinput") and not _nothing_runs(self.config):
+            self._reader = threading.Thread(target=self.inventory, name="checklist-inventory", daemon=True)
+            self._reader.start()
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.expected.update(item.nodeid for item in session.items if isinstance(item, CaseItem | FeatureErrorItem))
+        if len(self.expected) >= FREEZE_AT:
+            # Thousands of items live until the end of the session; every full collection during
+            # the run (and pytest's at unconfigure) would scan them again. W10k: 5.1 s -> 4.4 s.
+            gc.freeze()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.record(report)
@@ -167,6 +183,8 @@ class ChecklistSession:
         self.interrupted = True
 
     def finish(self, session: pytest.Session) -> Checklist:
+        if self._reader is not None:
+            self._reader.join()
         inventory = self.inventory()
         nodeids = {}
         for doc in inventory.features:
