@@ -7,8 +7,10 @@ compiler counts them.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -338,8 +340,8 @@ def _build(
         req_id = id_tags[0] if id_tags else f"{path}:{line}"
         base_name = id_tags[0] if id_tags else f"L{line}"
         start = _start_line(scenario)
-        following = [s for s in starts if s > start]
-        end = (following[0] - 1) if following else len(lines)
+        after = bisect.bisect_right(starts, start)
+        end = starts[after] - 1 if after < len(starts) else len(lines)
         body = "\n".join(lines[start - 1 : end]).rstrip()
         examples_row_values: dict[str, tuple[tuple[str, str], ...]] = {}
         examples_info = []
@@ -361,9 +363,10 @@ def _build(
         item_base = names.unique(base_name, line)
         case_pickles = by_scenario.get(scenario["id"], [])
         param_ids = [_param_id([v for _, v in examples_row_values.get(p["astNodeIds"][-1], ())]) for p in case_pickles]
+        param_counts = Counter(param_ids)
         for pickle, param in zip(case_pickles, param_ids, strict=True):
             is_row = len(pickle["astNodeIds"]) > 1
-            if is_row and param_ids.count(param) > 1:
+            if is_row and param_counts[param] > 1:
                 param = f"{param}#{int(pickle['location']['line'])}"
             item_name = f"{item_base}[{param}]" if is_row else item_base
             cases.append(
@@ -395,7 +398,8 @@ def _build(
                 cases=tuple(cases),
                 text=body,
                 item_name=item_base,
-                outline_steps=tuple(_outline_step(step) for step in scenario.get("steps", ())),
+                # Only a requirement without cases needs its steps from the AST (reports show them).
+                outline_steps=() if cases else tuple(_outline_step(step) for step in scenario.get("steps", ())),
                 examples=tuple(examples_info),
             )
         )
