@@ -38,6 +38,12 @@ def render(checklist: Checklist, verbose: bool = False) -> list[str]:
         for r in problems:
             first = r.message.splitlines()[0] if r.message else ""
             lines.append(f"  {r.status.upper():<8} {r.requirement.id} {r.requirement.name} - {first}")
+    skipped = [r for r in checklist.results if r.status == "skipped"]
+    if skipped:
+        lines += ["", "skipped:"]
+        for r in skipped:
+            first = r.message.splitlines()[0] if r.message else ""
+            lines.append(f"  {r.requirement.id} {r.requirement.name} - {first}")
     pending = [r for r in checklist.results if r.status == "pending"]
     if pending:
         lines += ["", "pending:"]
