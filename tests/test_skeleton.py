@@ -71,7 +71,8 @@ def test_filling_in_one_tbd_makes_that_requirement_live(pytester: pytest.Pyteste
     _, before = _run(pytester)
     feature = pytester.path / "features" / "hardware" / "machine.feature"
     text = feature.read_text(encoding="utf-8")
-    filled = text.replace("Given the machine has at least TBD CPU cores", f"Given the machine has at least {value} CPU cores")
+    slot = "Given the machine has at least TBD CPU cores"
+    filled = text.replace(slot, slot.replace("TBD", value))
     assert filled != text, "precondition: HW-001 is still the CPU-core slot"
     feature.write_text(filled, encoding="utf-8")
     result, after = _run(pytester)
