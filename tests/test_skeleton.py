@@ -35,14 +35,14 @@ def _official_counts(features: Path) -> tuple[int, int]:
     """Requirements and cases as gherkin-official sees them, independently of our inventory."""
     requirements = cases = 0
     for path in sorted(features.rglob("*.feature")):
-        document = Parser().parse(path.read_text(encoding="utf-8"))
-        feature = document.get("feature") or {}
+        document: dict[str, Any] = dict(Parser().parse(path.read_text(encoding="utf-8")))
+        feature: dict[str, Any] = document.get("feature") or {}
         for child in feature.get("children", []):
             if "scenario" in child:
                 requirements += 1
-            for grandchild in child.get("rule", {}).get("children", []):
-                requirements += "scenario" in grandchild
-        cases += len(Compiler().compile({**document, "uri": str(path)}))
+            rule: dict[str, Any] = child.get("rule", {})
+            requirements += sum("scenario" in grandchild for grandchild in rule.get("children", []))
+        cases += len(Compiler().compile({**document, "uri": str(path)}))  # type: ignore[typeddict-item]
     return requirements, cases
 
 
