@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from checklist.status import Checklist, Totals, by_area
+from collections.abc import Callable
+
+from checklist.status import Checklist, RequirementResult, Totals, by_area
 
 
 def totals_line(totals: Totals) -> str:
@@ -32,25 +34,28 @@ def render(checklist: Checklist, verbose: bool = False) -> list[str]:
                 f"{area:<{width}}  {t.requirements:>4}  {t.defined:>7}  {t.verified:>8}  {t.failing:>7}  "
                 f"{t.pending:>7}  {t.error:>5}"
             )
-    problems = [r for r in checklist.results if r.status in ("error", "failing")]
-    if problems:
-        lines += ["", "failing and error:"]
-        for r in problems:
-            first = r.message.splitlines()[0] if r.message else ""
-            lines.append(f"  {r.status.upper():<8} {r.requirement.id} {r.requirement.name} - {first}")
-    skipped = [r for r in checklist.results if r.status == "skipped"]
-    if skipped:
-        lines += ["", "skipped:"]
-        for r in skipped:
-            first = r.message.splitlines()[0] if r.message else ""
-            lines.append(f"  {r.requirement.id} {r.requirement.name} - {first}")
-    pending = [r for r in checklist.results if r.status == "pending"]
-    if pending:
-        lines += ["", "pending:"]
-        for r in pending:
-            first = r.message.splitlines()[0] if r.message else ""
-            detail = f" - {first}" if verbose and first else ""
-            lines.append(f"  {r.reason:<11} {r.requirement.id} {r.requirement.name}{detail}")
+
+    def first_line(r: RequirementResult) -> str:
+        return r.message.splitlines()[0] if r.message else ""
+
+    def section(title: str, statuses: tuple[str, ...], line: Callable[[RequirementResult], str]) -> list[str]:
+        chosen = [r for r in checklist.results if r.status in statuses]
+        return ["", title, *(f"  {line(r)}" for r in chosen)] if chosen else []
+
+    lines += section(
+        "failing and error:",
+        ("error", "failing"),
+        lambda r: f"{r.status.upper():<8} {r.requirement.id} {r.requirement.name} - {first_line(r)}",
+    )
+    lines += section("skipped:", ("skipped",), lambda r: f"{r.requirement.id} {r.requirement.name} - {first_line(r)}")
+    lines += section(
+        "pending:",
+        ("pending",),
+        lambda r: (
+            f"{r.reason:<11} {r.requirement.id} {r.requirement.name}"
+            + (f" - {first_line(r)}" if verbose and r.message else "")
+        ),
+    )
     if checklist.errors:
         lines += ["", "feature file errors:"]
         lines += [f"  {error}" for error in checklist.errors]
