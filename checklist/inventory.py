@@ -108,6 +108,7 @@ class Requirement:
     cases: tuple[Case, ...]
     text: str
     item_name: str = ""
+    own_tags: tuple[str, ...] = ()
     outline_steps: tuple[Step, ...] = ()
     examples: tuple[ExamplesInfo, ...] = ()
 
@@ -398,6 +399,7 @@ def _build(
                 cases=tuple(cases),
                 text=body,
                 item_name=item_base,
+                own_tags=own_tags,
                 # Only a requirement without cases needs its steps from the AST (reports show them).
                 outline_steps=() if cases else tuple(_outline_step(step) for step in scenario.get("steps", ())),
                 examples=tuple(examples_info),

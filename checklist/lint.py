@@ -75,9 +75,18 @@ def _ids(req: Requirement, id_re: re.Pattern[str], id_pattern: str, require_ids:
     out = []
     if len(req.id_tags) > 1:
         tags = " ".join(f"@{t}" for t in req.id_tags)
-        out.append(Finding(req.feature, req.line, req.column, f"scenario has several id tags ({tags}); keep one"))
-    if not req.has_id:
-        own = [t for t in req.tags if _ID_LIKE.match(t) and not t.startswith("seed-")]
+        out.append(
+            Finding(
+                req.feature,
+                req.line,
+                req.column,
+                f"scenario has several id tags ({tags}); keep one",
+                rule="several-ids",
+            )
+        )
+    if not req.has_id and require_ids:
+        # Only when ids are required: then a near-miss tag is the likely id, and saying so helps.
+        own = [t for t in req.own_tags if _ID_LIKE.match(t) and not t.startswith("seed-")]
         for tag in own:
             if not id_re.search(tag):
                 out.append(
@@ -86,18 +95,18 @@ def _ids(req: Requirement, id_re: re.Pattern[str], id_pattern: str, require_ids:
                         req.line,
                         req.column,
                         f"tag @{tag} looks like a requirement id but does not match checklist_id_pattern "
-                        f"{id_pattern!r} (e.g. @PERF-003)",
+                        f"{id_pattern} (e.g. @PERF-003)",
                         rule="id-pattern",
                     )
                 )
-        if require_ids and not out:
+        if not out:
             name = req.name or "(unnamed)"
             out.append(
                 Finding(
                     req.feature,
                     req.line,
                     req.column,
-                    f"scenario {name!r} has no id tag; add one matching {id_pattern!r}, e.g. @PERF-003 "
+                    f"scenario {name!r} has no id tag; add one matching {id_pattern}, e.g. @PERF-003 "
                     "(or set checklist_require_ids = false)",
                     rule="missing-id",
                 )

@@ -224,7 +224,7 @@ class ChecklistSession:
             nodeids,
             complete=complete,
             static=static,
-            findings=[*seed_findings, *findings],
+            findings=sorted([*seed_findings, *findings], key=lambda f: (f.path, f.line, f.column, f.message)),
             seeds=seeds.report(seed_states, inventory),
         )
         return self.result

@@ -45,11 +45,14 @@ class SeedState:
     verified: bool | None
 
 
-def _line_of(text: str, needle: str, nth: int) -> int:
-    """The line of the nth ``[[seed]]`` table, so findings point at the entry."""
+_SEED_HEADER = re.compile(r"^\s*\[\[\s*seed\s*\]\]\s*(#.*)?$")
+
+
+def _line_of(text: str, nth: int) -> int:
+    """The line of the nth ``[[seed]]`` table (comments and spacing allowed), so findings point at it."""
     count = -1
     for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip() == needle:
+        if _SEED_HEADER.match(line):
             count += 1
             if count == nth:
                 return number
@@ -65,8 +68,11 @@ def load(seeds_dir: Path, rootdir: Path) -> tuple[list[SeedState], list[Finding]
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return [], [Finding(rel, _toml_line(exc), 1, f"seeds manifest cannot be read: {exc}", rule="seed-manifest")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Finding(rel, 1, 1, f"seeds manifest cannot be read: {exc}", rule="seed-manifest")]
+    except tomllib.TOMLDecodeError as exc:
+        line = _toml_line(exc, text)
+        return [], [Finding(rel, line, 1, f"seeds manifest cannot be read: {exc}", rule="seed-manifest")]
     entries = data.get("seed", [])
     if not isinstance(entries, list):
         return [], [Finding(rel, 1, 1, "seeds manifest: expected [[seed]] tables", rule="seed-manifest")]
@@ -74,7 +80,7 @@ def load(seeds_dir: Path, rootdir: Path) -> tuple[list[SeedState], list[Finding]
     findings: list[Finding] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
-        line = _line_of(text, "[[seed]]", index)
+        line = _line_of(text, index)
         seed, problems = _seed(entry, line)
         findings.extend(Finding(rel, line, 1, problem, rule="seed-manifest") for problem in problems)
         if seed is None:
@@ -89,9 +95,11 @@ def load(seeds_dir: Path, rootdir: Path) -> tuple[list[SeedState], list[Finding]
     return states, findings
 
 
-def _toml_line(exc: Exception) -> int:
+def _toml_line(exc: Exception, text: str) -> int:
     match = re.search(r"line (\d+)", str(exc))
-    return int(match.group(1)) if match else 1
+    if match:
+        return int(match.group(1))
+    return max(1, len(text.splitlines())) if "end of document" in str(exc) else 1
 
 
 def _seed(entry: Any, line: int) -> tuple[Seed | None, list[str]]:
@@ -141,18 +149,39 @@ def _seed(entry: Any, line: int) -> tuple[Seed | None, list[str]]:
     return seed, problems
 
 
+class _Unusable(Exception):
+    """A manifest path the file system cannot even look at (NUL byte, link loop, too long)."""
+
+
 def _inside(base: Path, relative: str) -> Path | None:
     """``relative`` resolved under ``base``, or None when it points outside (absolute, ``..``, links)."""
     if not relative or Path(relative).is_absolute():
         return None
-    target = (base / relative).resolve()
-    root = base.resolve()
+    try:
+        target = (base / relative).resolve()
+        root = base.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise _Unusable(str(exc)) from None
     if target != root and root not in target.parents:
         return None
     return target
 
 
+def _exists(path: Path, *, file: bool = False) -> bool:
+    try:
+        return path.is_file() if file else path.exists()
+    except (OSError, ValueError) as exc:
+        raise _Unusable(str(exc)) from None
+
+
 def _check_on_disk(seed: Seed, seeds_dir: Path) -> tuple[SeedState, list[str]]:
+    try:
+        return _look_on_disk(seed, seeds_dir)
+    except _Unusable as exc:
+        return SeedState(seed, present=False, verified=None), [f"seed {seed.id}: a path cannot be used ({exc})"]
+
+
+def _look_on_disk(seed: Seed, seeds_dir: Path) -> tuple[SeedState, list[str]]:
     problems = []
     document = _inside(seeds_dir, seed.file)
     if document is None:
@@ -160,11 +189,15 @@ def _check_on_disk(seed: Seed, seeds_dir: Path) -> tuple[SeedState, list[str]]:
         return SeedState(seed, present=False, verified=None), problems
     if seed.digest and _inside(seeds_dir, seed.digest) is None:
         problems.append(f"seed {seed.id}: digest {seed.digest!r} points outside the seeds folder; refused")
-    elif seed.digest and not (seeds_dir / seed.digest).exists():
+    elif seed.digest and not _exists(seeds_dir / seed.digest):
         problems.append(f"seed {seed.id}: digest {seed.digest!r} does not exist")
-    if not document.is_file():
+    if not _exists(document, file=True):
         return SeedState(seed, present=False, verified=None), problems
-    digest = hashlib.sha256(document.read_bytes()).hexdigest()
+    try:
+        digest = hashlib.sha256(document.read_bytes()).hexdigest()
+    except OSError as exc:
+        problems.append(f"seed {seed.id}: {seed.file} cannot be read ({exc})")
+        return SeedState(seed, present=True, verified=False), problems
     if digest != seed.sha256:
         problems.append(f"seed {seed.id}: sha256 of {seed.file} is {digest}, the manifest says {seed.sha256}")
         return SeedState(seed, present=True, verified=False), problems

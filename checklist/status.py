@@ -113,9 +113,14 @@ class Checklist:
 
     @property
     def traced(self) -> tuple[int, int]:
-        """Requirements citing a seed, and requirements citing none."""
-        cited = sum(1 for r in self.results if r.requirement.seeds)
-        return cited, len(self.results) - cited
+        """Requirements traced to a known seed (cited, or listed in its manifest entry), and the rest."""
+        ids: set[object] = set()
+        for seed in self.seeds:
+            listed = seed.get("requirements")
+            if isinstance(listed, list | tuple):
+                ids.update(listed)
+        traced = sum(1 for r in self.results if r.requirement.id in ids)
+        return traced, len(self.results) - traced
 
 
 def requirement_status(outcomes: Sequence[CaseOutcome]) -> tuple[Status, str, str]:
