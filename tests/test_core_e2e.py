@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
-from checklist.plugin import INI_ID_PATTERN, INI_REQUIRE_IDS, JSON_OPTION
-
-SCHEMA = json.loads(resources.files("checklist").joinpath("report.schema.json").read_text(encoding="utf-8"))
+from checklist.plugin import INI_ID_PATTERN, INI_REQUIRE_IDS
+from tests.helpers import SCHEMA, run_with_report, write_files
 
 STEPS = """
 import os
@@ -215,23 +213,10 @@ MAIN: dict[str, str | bytes] = {
 def project(pytester: pytest.Pytester, features: dict[str, str | bytes], *, steps: str = STEPS, ini: str = "") -> None:
     pytester.makeini(f"[pytest]\ntestpaths = features\nfilterwarnings =\n    error\n{ini}")
     pytester.makeconftest(steps)
-    for rel, content in features.items():
-        path = pytester.path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+    write_files(pytester.path, features)
 
 
-def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    """Run pytest with the JSON report and return the result and the validated report."""
-    report = pytester.path / "checklist.json"
-    report.unlink(missing_ok=True)
-    result = pytester.runpytest("-p", "no:cacheprovider", JSON_OPTION, str(report), *args)
-    data = json.loads(report.read_text(encoding="utf-8"))
-    jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
-    return result, data
+run = run_with_report
 
 
 def by_id(data: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -6,23 +6,19 @@ fail; warnings (shared names, empty Examples, unused columns) are reported and k
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from importlib import resources
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from checklist.inventory import DEFAULT_ID_PATTERN, Inventory, parse_feature
 from checklist.lint import Finding, lint
-from checklist.plugin import INI_ID_PATTERN, INI_REQUIRE_IDS, JSON_OPTION
+from checklist.plugin import INI_ID_PATTERN, INI_REQUIRE_IDS
+from tests.helpers import run_with_report, write_files
 from tests.strategies import GFeature, GRule, GScenario, gfeatures
-
-SCHEMA = json.loads(resources.files("checklist").joinpath("report.schema.json").read_text(encoding="utf-8"))
 
 FAILING_RULES = {"duplicate-id", "missing-id", "id-pattern", "unknown-seed"}
 WARNING_RULES = {"shared-name", "empty-examples", "unused-column"}
@@ -367,19 +363,10 @@ def project(pytester: pytest.Pytester, files: dict[str, str], *, require_ids: bo
         f"[pytest]\ntestpaths = features\nfilterwarnings =\n    error\n{INI_REQUIRE_IDS} = {str(require_ids).lower()}\n"
     )
     pytester.makeconftest(CONFTEST)
-    for rel, content in files.items():
-        path = pytester.path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+    write_files(pytester.path, files)
 
 
-def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    report = pytester.path / "checklist.json"
-    report.unlink(missing_ok=True)
-    result = pytester.runpytest("-p", "no:cacheprovider", JSON_OPTION, str(report), *args)
-    data = json.loads(report.read_text(encoding="utf-8"))
-    jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
-    return result, data
+run = run_with_report
 
 
 def errors(data: dict[str, Any]) -> list[tuple[str, int, int, str, str]]:

@@ -13,11 +13,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -25,11 +23,10 @@ from hypothesis import strategies as st
 from checklist import seeds
 from checklist.inventory import Inventory, discover, load_feature, parse_feature
 from checklist.lint import Finding
-from checklist.plugin import JSON_OPTION
+from tests.helpers import run_with_report, write_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
-SCHEMA = json.loads(resources.files("checklist").joinpath("report.schema.json").read_text(encoding="utf-8"))
 
 DOC = b"A customer brief: the system answers within 200 ms.\n"
 DOC_SHA = hashlib.sha256(DOC).hexdigest()
@@ -420,22 +417,10 @@ CONFTEST = "# no step definitions: every scenario is pending (undefined)\n"
 def project(pytester: pytest.Pytester, files: dict[str, str | bytes]) -> None:
     pytester.makeini("[pytest]\ntestpaths = features\nfilterwarnings =\n    error\nchecklist_require_ids = true\n")
     pytester.makeconftest(CONFTEST)
-    for rel, content in files.items():
-        path = pytester.path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+    write_files(pytester.path, files)
 
 
-def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    report = pytester.path / "checklist.json"
-    report.unlink(missing_ok=True)
-    result = pytester.runpytest("-p", "no:cacheprovider", JSON_OPTION, str(report), *args)
-    data = json.loads(report.read_text(encoding="utf-8"))
-    jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
-    return result, data
+run = run_with_report
 
 
 RUN_FEATURE = """\

@@ -1,0 +1,39 @@
+"""Helpers shared by the end-to-end tests: write a project, run it, read the validated report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped, unused-ignore]
+import pytest
+
+from checklist.plugin import JSON_OPTION
+
+SCHEMA: dict[str, Any] = json.loads(
+    resources.files("checklist").joinpath("report.schema.json").read_text(encoding="utf-8")
+)
+
+
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write each file under ``root``, bytes as they are and text as UTF-8."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def run_with_report(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
+    """Run pytest with the JSON report; return the result and the report, validated by its schema."""
+    report = pytester.path / "checklist.json"
+    report.unlink(missing_ok=True)
+    result = pytester.runpytest("-p", "no:cacheprovider", JSON_OPTION, str(report), *args)
+    data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
+    return result, data
