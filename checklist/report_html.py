@@ -493,6 +493,12 @@ def render(
         html.append(f'<section id="errors"><h2>Feature file errors ({len(checklist.errors)})</h2><ul>')
         html.extend(f"<li><code>{escape(str(error))}</code></li>" for error in checklist.errors)
         html.append("</ul></section>")
+    if checklist.findings:
+        failing = sum(1 for f in checklist.findings if f.fails)
+        warnings = len(checklist.findings) - failing
+        html.append(f'<section id="lint"><h2>Lint ({failing} errors, {warnings} warnings)</h2><ul>')
+        html.extend(f"<li><code>{escape(str(finding))}</code></li>" for finding in checklist.findings)
+        html.append("</ul></section>")
     html += [
         '<section id="areas"><h2>By area</h2>',
         areas_table(results),

@@ -155,6 +155,10 @@ def render(checklist: Checklist, seeds: Sequence[Mapping[str, Any]] = (), title:
         # First: a file that is not Gherkin hides every requirement in it.
         lines += ["", f"## Feature file errors ({len(checklist.errors)})", ""]
         lines += [f"- {escape(error)}" for error in checklist.errors]
+    if checklist.findings:
+        failing = sum(1 for f in checklist.findings if f.fails)
+        lines += ["", f"## Lint ({failing} errors, {len(checklist.findings) - failing} warnings)", ""]
+        lines += [f"- {escape(finding)}" for finding in checklist.findings]
     areas = area_table(checklist.results)
     if areas:
         lines += ["", "## By area", "", *areas]

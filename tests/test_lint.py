@@ -464,3 +464,16 @@ def test_a_custom_id_pattern_from_the_command_line(pytester: pytest.Pytester) ->
         + r"^[a-z]+-\d+$"
         in result.stdout.str()
     )
+
+
+def test_lint_findings_are_in_the_markdown_and_html_reports(pytester: pytest.Pytester) -> None:
+    feature = "Feature: F\n  @X-1\n  Scenario: <b>one</b>\n    Given a step\n\n  @X-1\n  Scenario: two\n    Given b\n"
+    project(pytester, {"features/f.feature": feature})
+    result = pytester.runpytest("-p", "no:cacheprovider", "--checklist-md=out/r.md", "--checklist-html=out/r.html")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    markdown = (pytester.path / "out" / "r.md").read_text(encoding="utf-8")
+    assert "## Lint (1 errors, 0 warnings)" in markdown
+    assert "features/f.feature:7:3: duplicate requirement id X-1" in markdown
+    page = (pytester.path / "out" / "r.html").read_text(encoding="utf-8")
+    assert '<section id="lint"><h2>Lint (1 errors, 0 warnings)</h2>' in page
+    assert "features/f.feature:7:3: duplicate requirement id X-1" in page
