@@ -163,6 +163,7 @@ class CaseItem(pytest.Function):
         self.current_step: Step | None = None
         self.steps_done = 0
         self.steps_total = len(case.steps) if case is not None else 0
+        self._plan: tuple[CaseOutcome | None, tuple[Resolution, ...]] | None = None
         tags = case.tags if case is not None else requirement.tags
         for tag in tags:
             if is_marker_name(tag):
@@ -180,12 +181,15 @@ class CaseItem(pytest.Function):
 
     def plan(self) -> tuple[CaseOutcome | None, tuple[Resolution, ...]]:
         """What is known before running: a static outcome, or the resolved steps to run."""
-        req, case = self.requirement, self.case
-        if case is None or not case.steps:
-            return static_outcome(req, case), ()
-        assert isinstance(self.parent, FeatureFile)
-        resolutions = self.parent.registry().resolve_all(case.steps)
-        return plan_outcome(req, case, resolutions), resolutions
+        if self._plan is None:
+            req, case = self.requirement, self.case
+            if case is None or not case.steps:
+                self._plan = (static_outcome(req, case), ())
+            else:
+                assert isinstance(self.parent, FeatureFile)
+                resolutions = self.parent.registry().resolve_all(case.steps)
+                self._plan = (plan_outcome(req, case, resolutions), resolutions)
+        return self._plan
 
     @property
     def tagged(self) -> bool:

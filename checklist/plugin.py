@@ -98,8 +98,10 @@ class ChecklistSession:
         features_root = (self.rootdir / self.features_dir).resolve()
         paths = {p.resolve() for p in discover(features_root)} if features_root.exists() else set()
         for target in scope:
-            if target != features_root and features_root not in target.parents and target not in features_root.parents:
-                paths.update(p.resolve() for p in discover(target)) if target.exists() else None
+            # A file or folder named on the command line outside the features folder counts too.
+            outside = target != features_root and features_root not in target.parents
+            if outside and target not in features_root.parents and target.exists():
+                paths.update(p.resolve() for p in discover(target))
         paths.update((self.rootdir / rel).resolve() for rel in self.docs)
         chosen = sorted(p for p in paths if any(p == s or s in p.parents for s in scope))
         return Inventory(tuple(self.feature(p) for p in chosen))
