@@ -109,6 +109,8 @@ class Requirement:
     text: str
     item_name: str = ""
     own_tags: tuple[str, ...] = ()
+    # Every <name> the scenario's name, steps, doc strings and tables refer to (outline parameters).
+    parameters: frozenset[str] = frozenset()
     outline_steps: tuple[Step, ...] = ()
     examples: tuple[ExamplesInfo, ...] = ()
 
@@ -400,6 +402,7 @@ def _build(
                 text=body,
                 item_name=item_base,
                 own_tags=own_tags,
+                parameters=_parameters(scenario),
                 # Only a requirement without cases needs its steps from the AST (reports show them).
                 outline_steps=() if cases else tuple(_outline_step(step) for step in scenario.get("steps", ())),
                 examples=tuple(examples_info),
@@ -411,6 +414,20 @@ def _build(
         language=feature.get("language", "en"),
         requirements=tuple(requirements),
     )
+
+
+_PARAMETER = re.compile(r"<([^<>]+)>")
+
+
+def _parameters(scenario: Mapping[str, Any]) -> frozenset[str]:
+    texts = [scenario.get("name", "")]
+    for step in scenario.get("steps", ()):
+        texts.append(step.get("text", ""))
+        if "docString" in step:
+            texts.append(step["docString"].get("content", ""))
+        for row in (step.get("dataTable") or {}).get("rows", ()):
+            texts.extend(cell.get("value", "") for cell in row.get("cells", ()))
+    return frozenset(match for text in texts for match in _PARAMETER.findall(text))
 
 
 def _outline_step(step: Mapping[str, Any]) -> Step:

@@ -129,7 +129,7 @@ def _examples(req: Requirement) -> list[Finding]:
                 )
             )
         for column in examples.header:
-            if f"<{column}>" not in req.text:
+            if column not in req.parameters:
                 out.append(
                     Finding(
                         req.feature,

@@ -477,3 +477,25 @@ def test_lint_findings_are_in_the_markdown_and_html_reports(pytester: pytest.Pyt
     page = (pytester.path / "out" / "r.html").read_text(encoding="utf-8")
     assert '<section id="lint"><h2>Lint (1 errors, 0 warnings)</h2>' in page
     assert "features/f.feature:7:3: duplicate requirement id X-1" in page
+
+
+def test_a_column_named_only_in_the_description_is_still_unused() -> None:
+    text = (
+        "Feature: F\n"
+        "  @X-1\n"
+        "  Scenario Outline: sizes of <size>\n"
+        "    The <note> column explains the row.\n"
+        "    Given a <n> step\n"
+        '      """\n'
+        "      <doc>\n"
+        '      """\n'
+        "    And a table\n"
+        "      | <cell> |\n"
+        "    Examples:\n"
+        "      | n | size | note | doc | cell |\n"
+        "      | 1 | 2    | 3    | 4   | 5    |\n"
+    )
+    findings = lint(inventory(("features/f.feature", text)), require_ids=True, id_pattern=DEFAULT_ID_PATTERN)
+    assert [(f.rule, f.message) for f in findings] == [
+        ("unused-column", "Examples column 'note' is not used as <note> in the scenario")
+    ]
