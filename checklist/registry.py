@@ -142,6 +142,11 @@ def split_format(fmt: str) -> tuple[str, str]:
 _REST_PARSERS: dict[tuple[Any, ...], Any] = {}
 
 
+def _ignores_case(step_parser: parsers.parse) -> bool:
+    """parse matches case-insensitively unless it was compiled with case_sensitive=True."""
+    return bool(getattr(step_parser.parser, "_re_flags", re.IGNORECASE) & re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class _SplitParse:
     """A parse format matched as literal prefix + the rest; the rest's parser is shared."""
@@ -154,8 +159,7 @@ class _SplitParse:
     @classmethod
     def of(cls, step_parser: parsers.parse) -> _SplitParse:
         inner = step_parser.parser
-        flags = getattr(inner, "_re_flags", re.IGNORECASE)
-        ignore_case = bool(flags & re.IGNORECASE)
+        ignore_case = _ignores_case(step_parser)
         prefix, rest_format = split_format(step_parser.name)
         extra = getattr(inner, "_extra_types", None) or {}
         key = (type(inner), rest_format, ignore_case, tuple(sorted(extra.items(), key=lambda kv: kv[0])))
@@ -185,27 +189,8 @@ def literal_prefix(parser: Any) -> tuple[str, bool]:
     """The text every match must start with, and whether comparison ignores case."""
     if isinstance(parser, parsers.string):
         return parser.name, False
-    if isinstance(parser, parsers.parse):  # also cfparse
-        out = []
-        name = parser.name
-        i = 0
-        while i < len(name):
-            if name.startswith("{{", i):
-                out.append("{")
-                i += 2
-                continue
-            if name.startswith("}}", i):
-                out.append("}")
-                i += 2
-                continue
-            if name[i] == "{":
-                break
-            out.append(name[i])
-            i += 1
-        prefix = "".join(out)
-        # parse matches case-insensitively unless compiled otherwise; its whitespace is literal.
-        ignore_case = bool(parser.parser._re_flags & re.IGNORECASE) if hasattr(parser.parser, "_re_flags") else True
-        return prefix, ignore_case
+    if isinstance(parser, parsers.parse):  # also cfparse; its whitespace is literal
+        return split_format(parser.name)[0], _ignores_case(parser)
     if isinstance(parser, parsers.re):
         regex: re.Pattern[str] = parser.regex
         if regex.flags & (re.IGNORECASE | re.VERBOSE):
