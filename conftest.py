@@ -1,7 +1,7 @@
 """Loads the step libraries for the checklist and chooses the Hypothesis profile.
 
-The plugin itself (``checklist.plugin``) is registered by the installed package's pytest11
-entry point, so plain ``pytest`` picks it up.
+The plugin itself (``living_checklist.plugin``) is registered by the installed package's pytest11
+entry point, so plain ``pytest`` picks it up; it acts because pyproject.toml sets checklist_features.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ pytest.register_assert_rewrite("steps")
 
 pytest_plugins = [
     "pytester",
-    "steps.hardware",
-    "steps.system",
-    "steps.robustness",
+    "living_checklist.steps.hardware",
+    "living_checklist.steps.system",
+    "living_checklist.steps.robustness",
     "steps.placeholders",
 ]
 

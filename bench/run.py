@@ -187,7 +187,7 @@ import time
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-import checklist
+import living_checklist as checklist
 
 BURN = {burn}
 
@@ -623,7 +623,7 @@ class Bench:
                             f"{label}:status",
                             f"{label} python -m checklist status",
                             undefined.root,
-                            [sys.executable, "-m", "checklist", "status"],
+                            [sys.executable, "-m", "living_checklist", "status"],
                             expect_exit(0),
                         )
                 if label == big and self.targets & {1, 3}:
@@ -729,7 +729,11 @@ class Bench:
         if self.has_cli:
             jobs.append(
                 Job(
-                    "warm:status", "status", work.root, (sys.executable, "-m", "checklist", "status"), expect_exit(0, 1)
+                    "warm:status",
+                    "status",
+                    work.root,
+                    (sys.executable, "-m", "living_checklist", "status"),
+                    expect_exit(0, 1),
                 )
             )
         return jobs

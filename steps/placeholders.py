@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from pytest_bdd import given, parsers, then, when
 
-from checklist import Pending
+from living_checklist import Pending
 
 _TBD = re.compile(r"\bTBD\b")
 

@@ -11,10 +11,10 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
-from checklist.plugin import JSON_OPTION
+from living_checklist.reports import JSON_OPTION
 
 SCHEMA: dict[str, Any] = json.loads(
-    resources.files("checklist").joinpath("report.schema.json").read_text(encoding="utf-8")
+    resources.files("living_checklist").joinpath("reports", "report.schema.json").read_text(encoding="utf-8")
 )
 
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from checklist import baseline
-from checklist.outputs import BASELINE_OPTION
-from checklist.report_json import SCHEMA_VERSION
-from checklist.status import DEFINED, STATUSES
+from living_checklist import baseline
+from living_checklist.reports import BASELINE_OPTION
+from living_checklist.reports.json import SCHEMA_VERSION
+from living_checklist.status import DEFINED, STATUSES
 
 # ---------------------------------------------------------------------------------------------
 # compare(): pure, on report dicts.
@@ -271,7 +271,7 @@ def test_the_baseline_can_be_the_report_this_run_rewrites(project: pytest.Pytest
 
 
 def test_the_baseline_is_read_from_ini_too(project: pytest.Pytester) -> None:
-    project.makeini("[pytest]\nchecklist_baseline = base.json\n")
+    project.makeini("[pytest]\nchecklist_features = features\nchecklist_baseline = base.json\n")
     project.makeconftest(CONFTEST.replace("EXPECTED = 1", "EXPECTED = 2"))
     result = project.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.TESTS_FAILED

@@ -1,4 +1,4 @@
-"""``python -m checklist``: status (dry run), snippets, steps, usage, lint; exit codes; bad input.
+"""``living-checklist``: status (dry run), snippets, steps, usage, lint; exit codes; bad input.
 
 The CLI runs in-process (``cli.main(argv)`` with capsys) inside pytester projects; pytester
 restores ``sys.modules`` and the working directory after each test, so every project's step
@@ -21,9 +21,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from pytest_bdd import parsers
 
-from checklist import cli
-from checklist.collect import CaseItem
-from checklist.inventory import Step
+from living_checklist import cli
+from living_checklist.cli import snippets as cli_snippets
+from living_checklist.cli._common import StepUse
+from living_checklist.inventory import Step
+from living_checklist.items import CaseItem
 
 STEPS = '''
 from pytest_bdd import given, parsers, then, when
@@ -405,7 +407,7 @@ def test_status_leaves_no_trace_and_accepts_the_projects_addopts(
     code, _, err = run(capsys, "status")
     assert (code, err) == (0, "")
     written = {p.name for p in pytester.path.iterdir()} - {"__pycache__"}  # bytecode is Python's, not ours
-    assert written == {"conftest.py", "features", "project_steps.py", "pyproject.toml"}
+    assert written == {"conftest.py", "features", "project_steps.py", "pyproject.toml", "tox.ini"}
 
 
 def test_conftest_steps_are_visible_only_below_their_folder(
@@ -507,7 +509,7 @@ def test_snippets_one_per_pattern_grouped_by_area(
     for f in data["files"]:
         for s in f["snippets"]:
             compile("\n".join(f["imports"]) + "\n" + s["code"], f["path"], "exec")
-            assert "raise checklist.Pending(" in s["code"]
+            assert "raise living_checklist.Pending(" in s["code"]
     code, out, _ = run(capsys, "snippets")
     assert "# ---- steps/common.py" in out
     assert '# (a new file: add "steps.common" to pytest_plugins in the rootdir conftest.py)' in out
@@ -552,35 +554,35 @@ _KINDS = st.sampled_from(["given", "when", "then", None])
 
 
 @st.composite
-def step_uses(draw: st.DrawFn) -> cli.StepUse:
+def step_uses(draw: st.DrawFn) -> StepUse:
     kind = draw(_KINDS)
     keyword = {"given": "Given ", "when": "When ", "then": "Then ", None: "* "}[kind]
     step = Step(keyword, kind, draw(_TEXTS), draw(st.integers(1, 99)), 5)
-    return cli.StepUse(f"features/{draw(st.sampled_from(['a', 'b']))}.feature", draw(st.sampled_from(["a", "b"])), step)
+    return StepUse(f"features/{draw(st.sampled_from(['a', 'b']))}.feature", draw(st.sampled_from(["a", "b"])), step)
 
 
 @given(st.lists(step_uses(), max_size=12))
-@example([cli.StepUse("f.feature", "a", Step("Then ", "then", "the latency is TBD ms", 1, 1))] * 2)
-@example([cli.StepUse("f.feature", "a", Step("Then ", "then", 'x "TBD" {y} 2.5', 1, 1))])
-def test_snippets_dedupe_and_match_property(uses: list[cli.StepUse]) -> None:
+@example([StepUse("f.feature", "a", Step("Then ", "then", "the latency is TBD ms", 1, 1))] * 2)
+@example([StepUse("f.feature", "a", Step("Then ", "then", 'x "TBD" {y} 2.5', 1, 1))])
+def test_snippets_dedupe_and_match_property(uses: list[StepUse]) -> None:
     """One snippet per distinct (type, pattern); each step is under exactly one, and it matches it."""
-    files = cli.group_snippets(uses, Path("/nonexistent"))
+    files = cli_snippets.group_snippets(uses, Path("/nonexistent"))
     snippets = [s for f in files for s in f.snippets]
     keys = [s.key for s in snippets]
     assert len(keys) == len(set(keys))
-    expected = {(u.step.type, cli.snippet_code(u.step).split("\n", 1)[0]) for u in uses}
+    expected = {(u.step.type, cli_snippets.snippet_code(u.step).split("\n", 1)[0]) for u in uses}
     assert set(keys) == expected
     # Each step is listed, once per place it is written, under the snippet made from it.
     placed = {(s.key, u.feature, u.step.line) for s in snippets for u in s.uses}
     assert len(placed) == sum(len(s.uses) for s in snippets)
     for u in uses:
-        assert ((u.step.type, cli.snippet_code(u.step).split("\n", 1)[0]), u.feature, u.step.line) in placed
+        assert ((u.step.type, cli_snippets.snippet_code(u.step).split("\n", 1)[0]), u.feature, u.step.line) in placed
     for s in snippets:
         compile(s.code, "<snippet>", "exec")
         call = s.key[1].removeprefix(f"@{s.key[0] or 'step'}(").removesuffix(")")
         matcher = eval(call, {"parsers": parsers})  # the decorator's own argument
         for use in uses:
-            if (use.step.type, cli.snippet_code(use.step).split("\n", 1)[0]) != s.key:
+            if (use.step.type, cli_snippets.snippet_code(use.step).split("\n", 1)[0]) != s.key:
                 continue
             if isinstance(matcher, str):
                 assert matcher == use.step.text
@@ -676,7 +678,7 @@ def test_lint_reports_path_line_col_and_fails(pytester: pytest.Pytester, capsys:
     # A run would fail on these too, whatever its steps do: status says so.
     code, out, _ = run(capsys, "status")
     assert code == 1
-    assert "lint: 2 failing, 0 warnings (a run fails on these; see `python -m checklist lint`)" in out
+    assert "lint: 2 failing, 0 warnings (a run fails on these; see `living-checklist lint`)" in out
     assert "\nlint:\n  features/x.feature:7:3: duplicate requirement id X-1" in out
     code, data = run_json(capsys, "lint", "-o", "checklist_require_ids=false")
     assert code == 1
@@ -756,7 +758,7 @@ def test_lint_passes_with_warnings_only_and_needs_no_step_module(
         pytest.param(
             {},
             ["status", "-o", "checklist_id_pattern=(("],
-            r"^pytest: checklist_id_pattern = '\(\(' is not a valid regular expression",
+            r"^pytest: checklist_id_pattern = '\(\(': not a valid regular expression",
             id="bad-ini-value",
         ),
     ],
@@ -788,12 +790,16 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_python_m_checklist(pytester: pytest.Pytester) -> None:
     make_project(pytester, {"features/core/counting.feature": COUNTING})
     help_run = subprocess.run(
-        [sys.executable, "-m", "checklist", "--help"], capture_output=True, text=True, cwd=pytester.path, check=False
+        [sys.executable, "-m", "living_checklist", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=pytester.path,
+        check=False,
     )
     assert help_run.returncode == 0
     assert "status" in help_run.stdout and "snippets" in help_run.stdout
     status = subprocess.run(
-        [sys.executable, "-m", "checklist", "status", "--format", "json"],
+        [sys.executable, "-m", "living_checklist", "status", "--format", "json"],
         capture_output=True,
         text=True,
         cwd=pytester.path,

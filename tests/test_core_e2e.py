@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
-from checklist.plugin import INI_ID_PATTERN, INI_REQUIRE_IDS
+from living_checklist.settings import INI_ID_PATTERN, INI_REQUIRE_IDS
 from tests.helpers import SCHEMA, run_with_report, write_files
 
 STEPS = """
@@ -18,7 +18,7 @@ import os
 import pytest
 from pytest_bdd import given, parsers, step, then, when
 
-import checklist
+import living_checklist as checklist
 
 
 @pytest.fixture
@@ -211,7 +211,9 @@ MAIN: dict[str, str | bytes] = {
 
 
 def project(pytester: pytest.Pytester, features: dict[str, str | bytes], *, steps: str = STEPS, ini: str = "") -> None:
-    pytester.makeini(f"[pytest]\ntestpaths = features\nfilterwarnings =\n    error\n{ini}")
+    pytester.makeini(
+        f"[pytest]\nchecklist_features = features\ntestpaths = features\nfilterwarnings =\n    error\n{ini}"
+    )
     pytester.makeconftest(steps)
     write_files(pytester.path, features)
 

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from checklist.inventory import DEFAULT_ID_PATTERN, Inventory, parse_feature
-from checklist.lint import Finding, lint
-from checklist.plugin import INI_ID_PATTERN, INI_REQUIRE_IDS
+from living_checklist.inventory import DEFAULT_ID_PATTERN, Inventory, parse_feature
+from living_checklist.lint import Finding, lint
+from living_checklist.settings import INI_ID_PATTERN, INI_REQUIRE_IDS
 from tests.helpers import run_with_report, write_files
 from tests.strategies import GFeature, GRule, GScenario, gfeatures
 
@@ -360,7 +360,8 @@ Feature: Warnings only
 
 def project(pytester: pytest.Pytester, files: dict[str, str], *, require_ids: bool = True) -> None:
     pytester.makeini(
-        f"[pytest]\ntestpaths = features\nfilterwarnings =\n    error\n{INI_REQUIRE_IDS} = {str(require_ids).lower()}\n"
+        f"[pytest]\nchecklist_features = features\ntestpaths = features\nfilterwarnings =\n    error\n"
+        f"{INI_REQUIRE_IDS} = {str(require_ids).lower()}\n"
     )
     pytester.makeconftest(CONFTEST)
     write_files(pytester.path, files)

@@ -17,20 +17,20 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
-from checklist import probes
-from steps import robustness
-from steps.robustness import EDGE_INPUTS
+from living_checklist import probes
+from living_checklist.steps import robustness
+from living_checklist.steps.robustness import EDGE_INPUTS
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
-SCHEMA = json.loads((REPO / "checklist" / "report.schema.json").read_text())
+SCHEMA = json.loads((REPO / "living_checklist" / "reports" / "report.schema.json").read_text())
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the system steps need POSIX")
 
 CONFTEST = f"""
 import sys
 sys.path.insert(0, {str(REPO)!r})  # xdist workers start without the repository on sys.path
-pytest_plugins = ["steps.hardware", "steps.system", "steps.robustness"]
+pytest_plugins = ["living_checklist.steps"]
 """
 
 # A system under test: upper-cases standard input; "--fail" says so on stderr and exits 2;
@@ -73,7 +73,7 @@ def project(pytester: pytest.Pytester, features: str, system: str = "TBD", **scr
     pytester.makeconftest(CONFTEST)
     pytester.makefile(
         ".ini",
-        pytest=f"[pytest]\nchecklist_system = {system}\nchecklist_require_ids = true\n"
+        pytest=f"[pytest]\nchecklist_features = features\nchecklist_system = {system}\nchecklist_require_ids = true\n"
         "strict = true\nfilterwarnings = error\n",
     )
     (pytester.path / "features").mkdir(exist_ok=True)

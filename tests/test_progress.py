@@ -18,13 +18,13 @@ Feature: timing
     Then the median wall time is at most 60000 ms
 """
 
-CONFTEST = 'pytest_plugins = ["steps.hardware", "steps.system", "steps.robustness"]\n'
+CONFTEST = 'pytest_plugins = ["living_checklist.steps"]\n'
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _project(pytester: pytest.Pytester) -> None:
     system = f"{sys.executable} -c pass"
-    pytester.makeini(f"[pytest]\ntestpaths = features\nchecklist_system = {system}\n")
+    pytester.makeini(f"[pytest]\nchecklist_features = features\ntestpaths = features\nchecklist_system = {system}\n")
     pytester.makeconftest(CONFTEST)
     (pytester.path / "features").mkdir()
     (pytester.path / "features" / "timing.feature").write_text(FEATURE)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from pytest_bdd import parsers
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
-from checklist.inventory import Step
-from checklist.registry import StepDef, StepRegistry, _Level, literal_prefix, snippet
+from living_checklist.inventory import Step
+from living_checklist.registry import StepDef, StepRegistry, _Level, literal_prefix, snippet
 from tests.strategies import ASCII_WORDS, STEP_TYPES, TRICKY_CASE_WORDS, step_texts, stepdef_lists
 
 
@@ -288,10 +288,11 @@ def define_from_snippet(text: str) -> StepFunctionContext:
     from pytest_bdd import then as then_
     from pytest_bdd import when as when_
 
-    import checklist
+    import living_checklist as checklist
 
     namespace: dict[str, Any] = {}
-    scope = {"given": given_, "when": when_, "then": then_, "step": step_, "parsers": parsers, "checklist": checklist}
+    scope = {"given": given_, "when": when_, "then": then_, "step": step_, "parsers": parsers}
+    scope["living_checklist"] = checklist
     exec(compile(text, "<snippet>", "exec"), scope, namespace)
     func = namespace["_"]
     contexts = [c for c in list(step_function_context_registry.values()) if c.step_func is func]
@@ -304,7 +305,7 @@ def test_snippet_captures_quoted_text_and_numbers() -> None:
     text = snippet(step)
     assert text.splitlines()[0] == "@given(parsers.parse('the machine has \"{text}\" and {n:d} cores at {n2:g} GHz'))"
     assert "def _(text, n, n2):" in text
-    assert "raise checklist.Pending(" in text
+    assert "raise living_checklist.Pending(" in text
     context = define_from_snippet(text)
     assert context.type == "given"
     assert context.parser.parse_arguments(step.text) == {"text": "Linux", "n": 8, "n2": 2.5}

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from checklist.outputs import HTML_OPTION
+from living_checklist.reports import HTML_OPTION
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 SCREENSHOT = ARTIFACTS / "checklist-report.png"
@@ -74,7 +74,7 @@ Feature: The till's machine
 """
 
 CONFTEST = """\
-import checklist
+import living_checklist as checklist
 from pytest_bdd import given, parsers, then, when
 
 

@@ -19,11 +19,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from checklist import report_cucumber, report_html, report_md
-from checklist.inventory import Case, GherkinError, Requirement, Step
-from checklist.measure import Measurement
-from checklist.outputs import CUCUMBER_OPTION, HTML_OPTION, MD_OPTION
-from checklist.status import (
+from living_checklist.inventory import Case, GherkinError, Requirement, Step
+from living_checklist.measure import Measurement
+from living_checklist.reports import CUCUMBER_OPTION, HTML_OPTION, MD_OPTION
+from living_checklist.reports import cucumber as report_cucumber
+from living_checklist.reports import html as report_html
+from living_checklist.reports import markdown as report_md
+from living_checklist.status import (
     STATUSES,
     CaseOutcome,
     CaseResult,
@@ -565,7 +567,7 @@ Feature: Demo shop
 
 CONFTEST = """\
 import pytest
-import checklist
+import living_checklist as checklist
 from pytest_bdd import given, parsers, then, when
 
 
@@ -655,7 +657,7 @@ def test_every_output_is_written_once_from_the_same_checklist(project: pytest.Py
     result.assert_outcomes(passed=4, failed=1, skipped=1, xfailed=4)
     out = project.path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["c.cucumber.json", "c.html", "c.json", "c.md"]
-    result.stdout.fnmatch_lines(["reports: out/c.md, out/c.html, out/c.cucumber.json"])
+    result.stdout.fnmatch_lines(["reports: out/c.json, out/c.md, out/c.html, out/c.cucumber.json"])
 
     cucumber = json.loads((out / "c.cucumber.json").read_text(encoding="utf-8"))
     CUCUMBER.validate(cucumber)
@@ -766,7 +768,10 @@ def test_a_missing_output_folder_is_created(project: pytest.Pytester) -> None:
 
 
 def test_output_paths_are_also_read_from_ini(project: pytest.Pytester) -> None:
-    project.makeini("[pytest]\nchecklist_md = reports/from-ini.md\nchecklist_cucumber = reports/c.json\n")
+    project.makeini(
+        "[pytest]\nchecklist_features = features\n"
+        "checklist_md = reports/from-ini.md\nchecklist_cucumber = reports/c.json\n"
+    )
     run(project)
     assert (project.path / "reports" / "from-ini.md").read_text(encoding="utf-8").startswith("# Living checklist")
     assert json.loads((project.path / "reports" / "c.json").read_text(encoding="utf-8"))[0]["uri"]

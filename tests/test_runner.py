@@ -13,8 +13,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from checklist import runner
-from checklist.runner import CannotRun, run
+from living_checklist import runner
+from living_checklist.runner import CannotRun, run
 
 PY = sys.executable
 MIB = 1 << 20

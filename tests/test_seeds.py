@@ -20,9 +20,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from checklist import seeds
-from checklist.inventory import Inventory, discover, load_feature, parse_feature
-from checklist.lint import Finding
+from living_checklist import seeds
+from living_checklist.inventory import Inventory, discover, load_feature, parse_feature
+from living_checklist.lint import Finding
 from tests.helpers import run_with_report, write_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -415,7 +415,10 @@ CONFTEST = "# no step definitions: every scenario is pending (undefined)\n"
 
 
 def project(pytester: pytest.Pytester, files: dict[str, str | bytes]) -> None:
-    pytester.makeini("[pytest]\ntestpaths = features\nfilterwarnings =\n    error\nchecklist_require_ids = true\n")
+    pytester.makeini(
+        "[pytest]\nchecklist_features = features\ntestpaths = features\nfilterwarnings =\n    error\n"
+        "checklist_require_ids = true\n"
+    )
     pytester.makeconftest(CONFTEST)
     write_files(pytester.path, files)
 

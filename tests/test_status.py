@@ -14,13 +14,13 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from checklist._pending import PENDING_REASONS
-from checklist.inventory import Inventory, parse_feature, requirement_item_name
-from checklist.measure import Measurement
-from checklist.plugin import ChecklistSession
-from checklist.report_json import to_data
-from checklist.report_terminal import totals_line
-from checklist.status import (
+from living_checklist._pending import PENDING_REASONS
+from living_checklist.inventory import Inventory, parse_feature, requirement_item_name
+from living_checklist.measure import Measurement
+from living_checklist.reports.json import to_data
+from living_checklist.reports.terminal import totals_line
+from living_checklist.session import ChecklistSession
+from living_checklist.status import (
     NOT_RUN,
     NOT_SELECTED,
     STATUSES,
@@ -31,7 +31,9 @@ from checklist.status import (
 )
 from tests.strategies import GExamples, GFeature, GScenario, GStep, case_outcomes, gfeatures
 
-SCHEMA = json.loads(resources.files("checklist").joinpath("report.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads(
+    resources.files("living_checklist").joinpath("reports", "report.schema.json").read_text(encoding="utf-8")
+)
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 

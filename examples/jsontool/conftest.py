@@ -9,4 +9,4 @@ from pathlib import Path
 if importlib.util.find_spec("steps") is None:  # run from this folder: the libraries are two levels up
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-pytest_plugins = ["steps.hardware", "steps.system", "steps.robustness"]
+pytest_plugins = ["living_checklist.steps"]

@@ -1,8 +1,8 @@
-"""Report outputs besides JSON (Markdown, HTML, Cucumber JSON) and the baseline ratchet.
+"""The reports: JSON, Markdown, HTML, Cucumber JSON, and the baseline ratchet.
 
 Called by the plugin on the controller once the checklist is final. The renderers are pure
-(``report_md``, ``report_html``, ``report_cucumber``, ``baseline``); this module only reads the
-options, checks them at configure time, and writes each file once, atomically.
+(``json``, ``markdown``, ``html``, ``cucumber``, ``terminal`` in this package, and ``baseline``);
+this module only reads the options, checks them at configure time, and writes each file once.
 """
 
 from __future__ import annotations
@@ -16,13 +16,19 @@ from typing import Any
 
 import pytest
 
-from checklist import baseline, report_cucumber, report_html, report_json, report_md
-from checklist.status import Checklist
+from living_checklist import baseline
+from living_checklist.reports import cucumber as report_cucumber
+from living_checklist.reports import html as report_html
+from living_checklist.reports import json as report_json
+from living_checklist.reports import markdown as report_md
+from living_checklist.status import Checklist
 
+JSON_OPTION = "--checklist-json"
 MD_OPTION = "--checklist-md"
 HTML_OPTION = "--checklist-html"
 CUCUMBER_OPTION = "--checklist-cucumber"
 BASELINE_OPTION = "--checklist-baseline"
+INI_JSON = "checklist_json"
 INI_MD = "checklist_md"
 INI_HTML = "checklist_html"
 INI_CUCUMBER = "checklist_cucumber"
@@ -31,12 +37,12 @@ GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
 # option, ini key, dest, what it is (for help and messages)
 _OUTPUTS: tuple[tuple[str, str, str, str], ...] = (
+    (JSON_OPTION, INI_JSON, "checklist_json_path", "the checklist report as JSON (schema 1)"),
     (MD_OPTION, INI_MD, "checklist_md_path", "the checklist as Markdown (also appended to $GITHUB_STEP_SUMMARY)"),
     (HTML_OPTION, INI_HTML, "checklist_html_path", "the living documentation as one self-contained HTML page"),
     (CUCUMBER_OPTION, INI_CUCUMBER, "checklist_cucumber_path", "every scenario as Cucumber JSON"),
 )
 _BASELINE_DEST = "checklist_baseline_path"
-_JSON_DEST = "checklist_json_path"  # owned by the plugin; read here only to refuse two outputs on one file
 
 
 @dataclass
@@ -54,8 +60,9 @@ class OutputsState:
 OUTPUTS_KEY = pytest.StashKey[OutputsState]()
 
 
-def add_options(group: Any) -> None:
-    """Register the output options on the ``living checklist`` option group (and their ini keys)."""
+def add_options(parser: pytest.Parser) -> None:
+    """Register the report options on the ``living checklist`` option group (and their ini keys)."""
+    group = parser.getgroup("checklist", "living checklist")
     for option, ini, dest, what in _OUTPUTS:
         group.addoption(option, dest=dest, metavar="PATH", default=None, help=f"write {what} to PATH (ini: {ini})")
     group.addoption(
@@ -66,11 +73,9 @@ def add_options(group: Any) -> None:
         help="an earlier --checklist-json report: fail if a defined requirement is now pending, missing or "
         f"error, or a verified one is not (ini: {INI_BASELINE})",
     )
-    parser = getattr(group, "parser", None)
-    if parser is not None:
-        for option, ini, _, what in _OUTPUTS:
-            parser.addini(ini, f"write {what} to this path (like {option})", default="")
-        parser.addini(INI_BASELINE, f"an earlier JSON report to ratchet against (like {BASELINE_OPTION})", default="")
+    for option, ini, _, what in _OUTPUTS:
+        parser.addini(ini, f"write {what} to this path (like {option})", default="")
+    parser.addini(INI_BASELINE, f"an earlier JSON report to ratchet against (like {BASELINE_OPTION})", default="")
 
 
 def _configured(config: pytest.Config, dest: str, ini: str) -> tuple[str, Path | None]:
@@ -111,9 +116,6 @@ def validate(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return  # xdist workers write nothing and compare nothing
     taken: dict[Path, str] = {}
-    json_value = config.getoption(_JSON_DEST, None)
-    if json_value:
-        taken[Path(config.invocation_params.dir, str(json_value)).resolve()] = "--checklist-json"
     for option, ini, dest, _ in _OUTPUTS:
         value, path = _configured(config, dest, ini)
         if path is None:
@@ -170,6 +172,7 @@ def write_all(config: pytest.Config, checklist: Checklist, seeds: list[dict[str,
         return []
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     renderers: dict[str, Callable[[], str]] = {
+        JSON_OPTION: lambda: report_json.render(checklist, seeds),
         MD_OPTION: lambda: report_md.render(checklist, seeds),
         HTML_OPTION: lambda: report_html.render(checklist, seeds, generated=generated),
         CUCUMBER_OPTION: lambda: report_cucumber.render(checklist),
@@ -201,3 +204,9 @@ def _shown(config: pytest.Config, path: Path) -> str:
         return str(path.resolve().relative_to(Path(config.invocation_params.dir).resolve()))
     except ValueError:
         return str(path)
+
+
+def requested(config: pytest.Config) -> list[str]:
+    """The report options given on the command line or in the ini file."""
+    return [option for option, ini, dest, _ in (*_OUTPUTS, (BASELINE_OPTION, INI_BASELINE, _BASELINE_DEST, ""))
+            if _configured(config, dest, ini)[1] is not None]

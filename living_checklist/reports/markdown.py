@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from checklist.status import Checklist, RequirementResult, Totals, by_area
+from living_checklist.status import Checklist, RequirementResult, Totals, by_area
 
 # Enough to keep text inline and literal: no emphasis, code, links, HTML, table cells or math.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")

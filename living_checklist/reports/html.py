@@ -19,8 +19,8 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from checklist.measure import Measurement
-from checklist.status import STATUSES, Checklist, RequirementResult, Totals, by_area
+from living_checklist.measure import Measurement
+from living_checklist.status import STATUSES, Checklist, RequirementResult, Totals, by_area
 
 # Bar segments, left to right: done first, then what needs work.
 SEGMENTS: tuple[str, ...] = ("verified", "skipped", "failing", "error", "pending")

@@ -6,7 +6,7 @@ before pytest's rewrite hook can see it, which would otherwise warn in every nes
 
 from __future__ import annotations
 
-from checklist._pending import InvalidValue, Pending, pending
-from checklist.measure import Measurement, check, parse_value, record
+from living_checklist._pending import InvalidValue, Pending, pending
+from living_checklist.measure import Measurement, check, parse_value, record
 
 __all__ = ["InvalidValue", "Measurement", "Pending", "check", "parse_value", "pending", "record"]

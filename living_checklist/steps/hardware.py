@@ -6,8 +6,10 @@ figure and the requirement in the case's measurements, and fails with ``measured
 
 GPUs: a requirement for at least one GPU on a machine with none (no NVIDIA driver, or
 ``nvidia-smi -L`` lists none) is *skipped*, not failed: the check does not apply to this run
-(DESIGN: "skipped — e.g. needs a GPU, none present"). The measured 0 is still recorded. A machine
+(skipped means "defined, but not applicable here"). The measured 0 is still recorded. A machine
 that has GPUs but fewer than required fails.
+
+PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import parsers, step
 
-from checklist import probes
-from checklist._pending import Pending
-from checklist.measure import Measurement, parse_value
-from steps._live import check_figure, record_figure
+from living_checklist import Pending, probes
+from living_checklist.measure import Measurement, parse_value
+from living_checklist.steps.common import check_figure, record_figure
 
 TBD = "TBD"
 

@@ -16,8 +16,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal, TypedDict
 
-from checklist.inventory import Case, GherkinError, Requirement, Step
-from checklist.status import CaseResult, Checklist, RequirementResult
+from living_checklist.inventory import Case, GherkinError, Requirement, Step
+from living_checklist.status import CaseResult, Checklist, RequirementResult
 
 StepStatus = Literal["passed", "failed", "skipped", "pending", "undefined", "ambiguous"]
 

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from checklist.status import Checklist, RequirementResult
+from living_checklist.status import Checklist, RequirementResult
 
 SCHEMA_VERSION = 1
 
@@ -96,5 +96,9 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def render(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> str:
+    return json.dumps(to_data(checklist, seeds), indent=2, ensure_ascii=False) + "\n"
+
+
 def write(path: Path, checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> None:
-    write_atomic(path, json.dumps(to_data(checklist, seeds), indent=2, ensure_ascii=False) + "\n")
+    write_atomic(path, render(checklist, seeds))

@@ -1,4 +1,4 @@
-"""Collection: one pytest item per case (pickle), run with pytest-bdd step definitions.
+"""The pytest items: one per case (pickle), run with pytest-bdd step definitions.
 
 Feature files are collected directly (no glue module). Each item runs its steps through the
 step registry; a pending case costs no more than a passing test (no exception is raised and no
@@ -11,16 +11,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
-from pytest_bdd.compat import get_fixture_names, inject_fixture
-from pytest_bdd.steps import step_function_context_registry
 
-from checklist._pending import InvalidValue, Pending
-from checklist.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
-from checklist.registry import STEPDEF_PREFIX, Resolution, StepDef, StepRegistry, snippet
-from checklist.status import CaseOutcome
+from living_checklist._compat import inject_fixture
+from living_checklist._pending import InvalidValue, Pending
+from living_checklist.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
+from living_checklist.plan import is_tagged, plan_outcome, static_outcome
+from living_checklist.registry import Resolution, StepDef, StepRegistry
+from living_checklist.status import CaseOutcome
 
 if TYPE_CHECKING:
-    from checklist.plugin import ChecklistSession
+    from living_checklist.session import ChecklistSession
 
 STATUS_PROPERTIES = ("requirement", "status", "reason", "message", "steps")
 PARSE_ERROR_ITEM = "GHERKIN-ERROR"
@@ -38,63 +38,6 @@ def is_marker_name(tag: str) -> bool:
     """Tags become markers when pytest can register them (no ':' or '(', no leading '_');
     the others still match ``-k``."""
     return bool(tag) and not tag.startswith("_") and ":" not in tag and "(" not in tag
-
-
-def is_tagged(req: Requirement, case: Case | None) -> bool:
-    return case.tagged_pending if case is not None else req.tagged_pending
-
-
-def static_outcome(req: Requirement, case: Case | None) -> CaseOutcome | None:
-    """The outcome known from the Gherkin alone: empty, TBD, or nothing yet."""
-    tagged = is_tagged(req, case)
-    if case is None:
-        return CaseOutcome("pending", "empty", "no cases: the outline's Examples have no rows")
-    if not case.steps:
-        return CaseOutcome("pending", "tagged" if tagged else "empty", "no steps: write the steps of this scenario")
-    tbd = [step for step in case.steps if step.has_tbd]
-    if tbd:
-        where = ", ".join(f"line {step.line}" for step in tbd)
-        return CaseOutcome(
-            "pending",
-            "tagged" if tagged else "tbd",
-            f"TBD at {where}: replace TBD with the required value",
-            steps="".join("P" if step.has_tbd else "-" for step in case.steps),
-        )
-    return None
-
-
-def plan_outcome(req: Requirement, case: Case, resolutions: tuple[Resolution, ...]) -> CaseOutcome | None:
-    """The outcome known before running, in DESIGN order: ambiguous (error), then empty/TBD, then
-    undefined (pending). None means every step is defined and the case is ready to run."""
-    ambiguous = [r for r in resolutions if r.ambiguous]
-    if ambiguous:
-        lines = [f"ambiguous step: {len(ambiguous[0].matches)} definitions match at the same level"]
-        for res in ambiguous:
-            lines.append(f"  {req.feature}:{res.step.line}:{res.step.column}: {res.step.keyword}{res.step.text}")
-            lines.extend(f"    matches {stepdef.describe()}" for stepdef in res.matches)
-        lines.append("Make one pattern more specific, or move one definition to a closer conftest.py.")
-        codes = "".join("E" if r.ambiguous else "U" if r.undefined else "-" for r in resolutions)
-        return CaseOutcome("error", "ambiguous", "\n".join(lines), steps=codes)
-    known = static_outcome(req, case)
-    if known is not None:
-        return known
-    undefined = [r.step for r in resolutions if r.undefined]
-    if undefined:
-        first = undefined[0]
-        count = f"{len(undefined)} undefined steps, first" if len(undefined) > 1 else "undefined step"
-        lines = [f"{count}: {first.keyword}{first.text} ({req.feature}:{first.line})"]
-        lines.extend(f"  {req.feature}:{step.line}:{step.column}: {step.keyword}{step.text}" for step in undefined)
-        lines.append("Paste into steps/ (import checklist; from pytest_bdd import given, when, then, step, parsers):")
-        seen = set()
-        for step in undefined:
-            text = snippet(step)
-            if text not in seen:
-                seen.add(text)
-                lines.append(text)
-        codes = "".join("U" if r.undefined else "-" for r in resolutions)
-        reason = "tagged" if is_tagged(req, case) else "undefined"
-        return CaseOutcome("pending", reason, "\n".join(lines), steps=codes)
-    return None
 
 
 def run_case(request: pytest.FixtureRequest) -> None:
@@ -126,30 +69,12 @@ class FeatureFile(pytest.File):
                 fixtureinfo = item._fixtureinfo  # the same for every case of a file: compute once
                 yield item
 
-    @property
-    def state(self) -> ChecklistSession:
-        from checklist.plugin import CHECKLIST_KEY
-
-        return self.config.stash[CHECKLIST_KEY]
+    def __init__(self, *, state: ChecklistSession, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.state = state
 
     def registry(self) -> StepRegistry:
         return self.state.registry_for(self)
-
-
-def stepdefs_visible_from(node: pytest.Collector) -> list[StepDef]:
-    """Every pytest-bdd step definition visible from ``node``, with where it was registered."""
-    fm = node.config.pluginmanager.get_plugin("funcmanage")
-    if fm is None:
-        return []
-    found = []
-    for name in get_fixture_names(fm):
-        if not name.startswith(STEPDEF_PREFIX):
-            continue
-        for fixturedef in fm.getfixturedefs(name, node) or ():
-            context = step_function_context_registry.get(fixturedef.func)
-            if context is not None:
-                found.append(StepDef(context, fixturedef.baseid))
-    return found
 
 
 class CaseItem(pytest.Function):

@@ -7,6 +7,8 @@ pending with reason ``tbd``. Each run is bounded by ``checklist_system_timeout``
 
 Quoted values may use the escapes ``\\n``, ``\\t``, ``\\r``, ``\\"`` and ``\\\\``. A quoted value that
 is exactly ``TBD`` (or an argument ``TBD``) keeps the step pending.
+
+PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 """
 
 from __future__ import annotations
@@ -17,14 +19,12 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import parsers, step
 
-from checklist import runner
-from checklist._pending import InvalidValue, Pending
-from checklist.measure import Measurement
-from checklist.progress import Progress
-from steps._live import (
+from living_checklist import InvalidValue, Pending, runner
+from living_checklist.measure import Measurement
+from living_checklist.progress import Progress
+from living_checklist.settings import TBD
+from living_checklist.steps.common import (
     MIB,
-    TBD,
-    TIMEOUT_INI,
     brief,
     check_figure,
     mib,
@@ -36,10 +36,6 @@ from steps._live import (
     split_arguments,
     whole_number,
 )
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini(TIMEOUT_INI, "seconds one run of the system under test may take before it is killed", default="60")
 
 
 @dataclass

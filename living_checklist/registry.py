@@ -20,7 +20,7 @@ from typing import Any
 from pytest_bdd import parsers
 from pytest_bdd.steps import StepFunctionContext
 
-from checklist.inventory import Step
+from living_checklist.inventory import Step
 
 try:  # the extra case-insensitive equivalences of Python's re (e.g. s ~ ſ, µ ~ μ)
     _EXTRA_CASES: dict[int, tuple[int, ...]] = importlib.import_module("re._casefix")._EXTRA_CASES
@@ -385,12 +385,8 @@ def snippet(step: Step) -> str:
         args.append("docstring")
     decorator = f"@{kind}(parsers.parse({fmt!r}))" if names else f"@{kind}({fmt!r})"
     message = f"not implemented yet: {step.keyword.strip()} {step.text}"
-    return f"{decorator}\ndef _({', '.join(args)}):\n    raise checklist.Pending({message!r})\n"
+    return f"{decorator}\ndef _({', '.join(args)}):\n    raise living_checklist.Pending({message!r})\n"
 
 
 def _escape_format(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
-
-
-def snippet_key(step: Step) -> tuple[str | None, str]:
-    return (step.type, snippet(step).split("\n", 1)[0])

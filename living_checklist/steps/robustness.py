@@ -12,6 +12,8 @@ surrogates, which are invalid UTF-8, and long lines). The count is exactly n dis
 plus at most ``SHRINK_RUNS`` runs or ``SHRINK_SECONDS`` of shrinking after a failure. Hypothesis
 uses the loaded profile (conftest: ``ci`` is derandomized, ``dev`` remembers failures); only
 ``max_examples``, ``deadline`` and two health checks are set here.
+
+PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 """
 
 from __future__ import annotations
@@ -27,11 +29,18 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky, NoSuchExample
 from pytest_bdd import parsers, step
 
-from checklist import runner
-from checklist._pending import InvalidValue
-from checklist.measure import Measurement
-from checklist.progress import Progress
-from steps._live import brief, check_figure, positive_number, record_figure, run_system, system_argv, whole_number
+from living_checklist import InvalidValue, runner
+from living_checklist.measure import Measurement
+from living_checklist.progress import Progress
+from living_checklist.steps.common import (
+    brief,
+    check_figure,
+    positive_number,
+    record_figure,
+    run_system,
+    system_argv,
+    whole_number,
+)
 
 SHRINK_RUNS = 100
 SHRINK_SECONDS = 30.0

@@ -1,6 +1,8 @@
 """Helpers shared by the live step libraries: the system's command line, values, recorded figures.
 
 Not a pytest plugin itself (the step modules are), so importing it from several of them is safe.
+
+PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 """
 
 from __future__ import annotations
@@ -12,15 +14,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from checklist import runner
-from checklist._pending import InvalidValue, Pending
-from checklist.measure import MEASUREMENT_PROPERTY, Measurement, parse_value
+from living_checklist import InvalidValue, Pending, runner, settings
+from living_checklist.measure import MEASUREMENT_PROPERTY, Measurement, parse_value
+from living_checklist.settings import INI_SYSTEM as SYSTEM_INI
+from living_checklist.settings import TBD
 
-SYSTEM_INI = "checklist_system"
-TIMEOUT_INI = "checklist_system_timeout"
-DEFAULT_TIMEOUT = 60.0
 MIB = 1 << 20
-TBD = "TBD"
 TBD_SYSTEM_MESSAGE = "checklist_system is TBD: set it in [tool.pytest.ini_options] or with -o checklist_system=..."
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -29,11 +28,7 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 def system_argv(config: pytest.Config) -> tuple[str, ...]:
     """The system's command line from ``checklist_system``; pending (tbd) while it is TBD or empty."""
-    try:
-        raw = config.getini(SYSTEM_INI)
-    except ValueError:
-        raise Pending(f"{SYSTEM_INI} is not a known setting: is the checklist plugin loaded?", reason="tbd") from None
-    text = str(raw or "").strip()
+    text = settings.of(config).system
     if text in ("", TBD):
         raise Pending(TBD_SYSTEM_MESSAGE, reason="tbd")
     try:
@@ -46,18 +41,8 @@ def system_argv(config: pytest.Config) -> tuple[str, ...]:
 
 
 def run_timeout(config: pytest.Config) -> float:
-    """Seconds one run may take (``checklist_system_timeout``)."""
-    try:
-        raw = str(config.getini(TIMEOUT_INI)).strip()
-    except ValueError:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise pytest.UsageError(f"{TIMEOUT_INI} must be a positive number of seconds, found {raw!r}")
-    return value
+    """Seconds one run may take (``checklist_system_timeout``, validated when the run starts)."""
+    return settings.of(config).system_timeout
 
 
 def run_system(

@@ -6,14 +6,12 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass
-from typing import Literal
 
 import pytest
 
-from checklist._pending import InvalidValue, Pending
+from living_checklist._pending import InvalidValue, Pending
 
 MEASUREMENT_PROPERTY = "measurement"
-Comparison = Literal[">=", "<=", "==", ">", "<"]
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 

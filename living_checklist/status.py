@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from checklist._pending import PENDING_REASONS
-from checklist.inventory import GherkinError, Inventory, Requirement, requirement_item_name
-from checklist.lint import Finding
-from checklist.measure import Measurement
+from living_checklist._pending import PENDING_REASONS
+from living_checklist.inventory import GherkinError, Inventory, Requirement, requirement_item_name
+from living_checklist.lint import Finding
+from living_checklist.measure import Measurement
 
 Status = Literal["error", "failing", "pending", "skipped", "verified"]
 STATUSES: tuple[Status, ...] = ("error", "failing", "pending", "skipped", "verified")
@@ -124,7 +124,7 @@ class Checklist:
 
 
 def requirement_status(outcomes: Sequence[CaseOutcome]) -> tuple[Status, str, str]:
-    """The first status that applies, in DESIGN order: error, failing, pending, skipped, verified."""
+    """The first status that applies, in this order: error, failing, pending, skipped, verified."""
     if not outcomes:
         return "pending", "empty", "no cases: the outline's Examples have no rows"
     for status in STATUSES:
@@ -140,7 +140,6 @@ def aggregate(
     nodeids: Mapping[tuple[str, str], str],
     *,
     complete: bool,
-    extra_errors: Sequence[GherkinError] = (),
     static: Mapping[str, CaseOutcome] | None = None,
     findings: Sequence[Finding] = (),
     seeds: Sequence[Mapping[str, object]] = (),
@@ -173,7 +172,7 @@ def aggregate(
             if arrived is not None and arrived.status == "error":
                 status, reason, message = arrived.status, arrived.reason, arrived.message
         results.append(RequirementResult(req, req_nodeid, status, reason, message, tuple(case_results)))
-    errors = tuple(inventory.errors) + tuple(extra_errors)
+    errors = tuple(inventory.errors)
     return Checklist(tuple(results), errors, complete, totals(results), tuple(findings), tuple(seeds))
 
 

@@ -1,4 +1,4 @@
-"""``python -m checklist``: see checklist.cli."""
+"""``python -m living_checklist``: the same as the ``living-checklist`` command (see ``living_checklist.cli``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import sys
 
 
 def run() -> None:
+    """The ``living-checklist`` console script."""
     gc.disable()  # a short-lived process whose objects all live to the end (see cli.main)
-    from checklist.cli import main
+    from living_checklist.cli import main
 
     try:
         code = main()

@@ -26,10 +26,9 @@ from typing import Literal
 
 import pytest
 
-from checklist._pending import PENDING_REASONS
-from checklist.collect import plan_outcome, static_outcome, stepdefs_visible_from
-from checklist.inventory import (
-    DEFAULT_ID_PATTERN,
+from living_checklist._compat import stepdefs_visible_from
+from living_checklist._pending import PENDING_REASONS
+from living_checklist.inventory import (
     Case,
     FeatureDoc,
     Inventory,
@@ -39,14 +38,9 @@ from checklist.inventory import (
     relpath,
     requirement_item_name,
 )
-from checklist.registry import Resolution, StepDef, StepRegistry
-
-# The plugin's ini names; the values are public interface (DESIGN.md), so they are spelled here
-# rather than imported, which would tie this module to the plugin's import-time state.
-INI_FEATURES = "checklist_features"
-INI_SEEDS = "checklist_seeds"
-INI_ID_PATTERN = "checklist_id_pattern"
-INI_REQUIRE_IDS = "checklist_require_ids"
+from living_checklist.plan import plan_outcome, static_outcome
+from living_checklist.registry import Resolution, StepDef, StepRegistry
+from living_checklist.settings import INI_FEATURES, Settings
 
 ReadyStatus = Literal["error", "pending", "ready"]
 READY_STATUSES: tuple[ReadyStatus, ...] = ("error", "pending", "ready")
@@ -57,15 +51,6 @@ class LoadError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(message.split()))
-
-
-@dataclass(frozen=True)
-class Settings:
-    rootdir: Path
-    features_dir: str
-    seeds_dir: str
-    id_pattern: str
-    require_ids: bool
 
 
 @dataclass
@@ -201,7 +186,7 @@ def _detach_plugins(config: pytest.Config) -> None:
     Options and ini names stay registered (that happened at startup), so settings still parse.
     """
     pm = config.pluginmanager
-    module = sys.modules.get("checklist.plugin")
+    module = sys.modules.get("living_checklist.plugin")
     if module is not None and pm.is_registered(module):
         pm.unregister(module)
     for name in _SESSION_END_PLUGINS:
@@ -209,26 +194,19 @@ def _detach_plugins(config: pytest.Config) -> None:
             pm.unregister(name=name)
 
 
-def _ini(config: pytest.Config, name: str, default: str) -> str:
-    try:
-        value = config.getini(name)
-    except ValueError:  # the plugin is disabled (-p no:checklist): its ini names are unknown
-        return default
-    text = str(value).strip() if value is not None else ""
-    return text or default
-
-
 def settings_of(config: pytest.Config) -> Settings:
-    require = _ini(config, INI_REQUIRE_IDS, "false").lower()
-    if require not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-        raise LoadError(f"{INI_REQUIRE_IDS} must be true or false, found {require!r}")
-    return Settings(
-        rootdir=config.rootpath,
-        features_dir=_ini(config, INI_FEATURES, "features"),
-        seeds_dir=_ini(config, INI_SEEDS, "seeds"),
-        id_pattern=_ini(config, INI_ID_PATTERN, DEFAULT_ID_PATTERN),
-        require_ids=require in ("1", "true", "yes", "on"),
-    )
+    """The same settings object the plugin reads; a bad value is bad input (exit 2)."""
+    try:
+        current = Settings.from_config(config)
+    except pytest.UsageError as exc:
+        raise LoadError(str(exc)) from None
+    if not current.active:
+        raise LoadError(
+            f"{INI_FEATURES} is not set: this is not a living-checklist project; set {INI_FEATURES} "
+            "(the folder of the requirement feature files) in [tool.pytest.ini_options], "
+            "or run `living-checklist init`"
+        )
+    return current
 
 
 class _Loader:
@@ -469,7 +447,7 @@ def classify_case(req: Requirement, case: Case, registry: StepRegistry) -> Stati
 
 
 def classify(req: Requirement, registry: StepRegistry) -> StaticRequirement:
-    """A requirement's status as far as it is known without running, in the DESIGN order.
+    """A requirement's status as far as it is known without running, in the order error, pending, ready.
 
     One error case makes it an error; one pending case makes it pending (running its ready cases
     can only turn that into failing, never verified); only when every case is ready is it ready.

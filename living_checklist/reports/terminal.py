@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from checklist.status import Checklist, RequirementResult, Totals, by_area
+from living_checklist.status import Checklist, RequirementResult, Totals, by_area
 
 
 def totals_line(totals: Totals) -> str:

@@ -1,0 +1,167 @@
+"""``living-checklist <command>`` (also ``python -m living_checklist``): the checklist without running a step.
+
+Commands: ``init`` (write a skeleton), ``status`` (dry-run totals), ``snippets`` (step definitions to
+paste for undefined steps), ``steps`` (catalogue of step phrases), ``usage`` (which definition each
+step uses; unused and ambiguous ones), ``lint`` (the checklist's lint rules). Each takes
+``--format json``. Exit status: 0 fine, 1 a failing problem was found, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from living_checklist.cli._common import EXIT_BAD_INPUT, PROG, exit_codes
+from living_checklist.cli.lint import cmd_lint
+from living_checklist.cli.snippets import cmd_snippets
+from living_checklist.cli.status import cmd_status
+from living_checklist.cli.steps import cmd_steps
+from living_checklist.cli.usage import cmd_usage
+from living_checklist.dryrun import LoadError
+from living_checklist.settings import INI_FEATURES
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    run: Callable[[argparse.Namespace], int]
+    help: str
+    description: str
+    ok: str
+    problems: str | None
+
+
+COMMANDS = (
+    Command(
+        "status",
+        cmd_status,
+        "the checklist's totals and per-area table without running any step (dry run)",
+        "Count requirements and cases, and say which are pending and why (undefined step, TBD, tagged "
+        "@pending, empty) and which are ready to run, without running any step. The numbers are those of a "
+        "real run for everything that does not depend on outcomes; whether a ready requirement is verified, "
+        "failing, skipped or pending on a placeholder step is only known by running it.",
+        "done; pending requirements alone keep the status 0",
+        "a run would fail whatever its steps do: a requirement is an error (a step matches two\n"
+        "     definitions) or a lint rule fails (see the lint command)",
+    ),
+    Command(
+        "snippets",
+        cmd_snippets,
+        "pytest-bdd step definitions to paste for every undefined step",
+        "For every undefined step, a ready-to-paste pytest-bdd step definition whose body raises "
+        "living_checklist.Pending, one per step type and pattern (numbers and quoted strings become parameters, "
+        "a bare TBD too), grouped by the file under steps/ it belongs in.",
+        "done (undefined steps are not an error)",
+        None,
+    ),
+    Command(
+        "steps",
+        cmd_steps,
+        "the catalogue of step phrases available, with docstrings and locations",
+        "Every step definition visible to the feature files (the project's step libraries, conftest.py "
+        "files, installed plugins), with its pattern, docstring and where it is defined.",
+        "done",
+        None,
+    ),
+    Command(
+        "usage",
+        cmd_usage,
+        "how many steps use each step definition; unused and ambiguous ones",
+        "For each step definition, how many steps of the feature files use it; definitions no step uses; "
+        "steps that match two definitions (ambiguous: an error, with both locations).",
+        "done; no step is ambiguous",
+        "a step matches two definitions (ambiguous)",
+    ),
+    Command(
+        "lint",
+        cmd_lint,
+        "the checklist's lint rules, as path:line:col: message",
+        "Check requirement ids, seed citations and Gherkin smells the way a run does, one finding per line "
+        "as path:line:col: message (warnings say 'warning:'). No step module is imported.",
+        "no failing finding (warnings allowed)",
+        "a finding fails (e.g. a missing or duplicate id, an unknown seed)",
+    ),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=textwrap.fill(
+            "The living checklist without running the checks: Cucumber-style tools for requirements written "
+            "before code. Settings come from [tool.pytest.ini_options], as for pytest.",
+            width=88,
+        ),
+        epilog=exit_codes(
+            "done", "a failing problem was found (status: an error; lint: a failing finding; usage: ambiguity)"
+        )
+        + f"\n\nrun '{PROG} <command> --help' for the options of a command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=f"feature files or folders (default: the {INI_FEATURES} folder, 'features')",
+    )
+    common.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    common.add_argument(
+        "-o",
+        "--override-ini",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override an ini setting, as pytest's -o (e.g. -o checklist_features=reqs)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="<command>", title="commands")
+    for command in COMMANDS:
+        sub = commands.add_parser(
+            command.name,
+            parents=[common],
+            help=command.help,
+            description=textwrap.fill(command.description, width=88),
+            epilog=exit_codes(command.ok, command.problems),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(run=command.run)
+        if command.name == "status":
+            sub.add_argument("-q", "--quiet", action="store_true", help="only the totals and the per-area table")
+        if command.name == "snippets":
+            sub.add_argument(
+                "--steps-dir",
+                default="steps",
+                metavar="DIR",
+                help="folder (a package, from the rootdir) the step modules go in (default: steps)",
+            )
+        if command.name == "usage":
+            sub.add_argument("-v", "--verbose", action="store_true", help="list the steps that use each definition")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    # Parsing thousands of scenarios allocates millions of small objects that all live until the
+    # end: the cycle collector would walk them again and again for nothing (a tenth of the run).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        code: int = args.run(args)
+    except LoadError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        if enabled:
+            gc.enable()
+    return code

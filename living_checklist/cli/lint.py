@@ -1,0 +1,81 @@
+"""``living-checklist lint``: the lint rules as ``path:line:col: message``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from living_checklist.dryrun import (
+    Project,
+    load,
+)
+
+if TYPE_CHECKING:
+    from living_checklist.lint import Finding
+
+from living_checklist.cli._common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    SCHEMA_VERSION,
+    _emit_json,
+    _error_data,
+    _finish,
+    _plural,
+)
+
+
+def finding_data(finding: Finding) -> dict[str, Any]:
+    return {
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "message": finding.message,
+        "fails": finding.fails,
+        "rule": finding.rule,
+        "text": str(finding),
+    }
+
+
+def lint_findings(project: Project) -> list[Finding]:
+    """The rules a real run applies: lint of the feature files and the seeds manifest."""
+    from living_checklist import seeds  # only lint needs these: keep the other commands' start-up short
+    from living_checklist.lint import lint
+
+    settings = project.settings
+    seed_states, seed_findings = seeds.load(settings.rootdir / settings.seeds_dir, settings.rootdir)
+    findings = lint(
+        project.inventory,
+        require_ids=settings.require_ids,
+        id_pattern=settings.id_pattern,
+        seed_ids={state.seed.id for state in seed_states},
+    )
+    return sorted([*seed_findings, *findings], key=lambda f: (f.path, f.line, f.column, f.message))
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    project = load(args.paths, overrides=args.override_ini, steps=False)
+    findings = lint_findings(project)
+    failing = sum(1 for f in findings if f.fails)
+    if args.format == "json":
+        _emit_json(
+            {
+                "schema": SCHEMA_VERSION,
+                "command": "lint",
+                "failing": failing,
+                "warnings": len(findings) - failing,
+                "findings": [finding_data(f) for f in findings],
+                "errors": [_error_data(e) for e in project.inventory.errors],
+            }
+        )
+    else:
+        lines = [str(f) for f in findings]
+        files = len(project.inventory.features)
+        if findings:
+            warned = _plural(len(findings) - failing, "warning")
+            lines.append(f"lint: {failing} failing, {warned} in {_plural(files, 'feature file')}")
+        else:
+            lines.append(f"lint: no problems in {_plural(files, 'feature file')}")
+        print("\n".join(lines))
+    return _finish(project, EXIT_PROBLEMS if failing else EXIT_OK)
+
+

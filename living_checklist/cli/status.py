@@ -1,0 +1,144 @@
+"""``living-checklist status``: the checklist's totals without running a step (dry run)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from living_checklist.dryrun import (
+    StaticRequirement,
+    StaticTotals,
+    classify_all,
+    load,
+    static_by_area,
+    static_totals,
+)
+from living_checklist.inventory import GherkinError
+
+if TYPE_CHECKING:
+    from living_checklist.lint import Finding
+
+from living_checklist.cli._common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    PROG,
+    SCHEMA_VERSION,
+    _emit_json,
+    _error_data,
+    _finish,
+    _plural,
+)
+from living_checklist.cli.lint import finding_data, lint_findings
+
+
+def totals_line(t: StaticTotals) -> str:
+    reasons = ", ".join(f"{reason} {n}" for reason, n in t.pending_by_reason.items() if n)
+    pending = f"{t.pending}" + (f" ({reasons})" if reasons else "")
+    return (
+        f"requirements: {t.requirements}  ready: {t.ready}  pending: {pending}  error: {t.error}  "
+        f"cases: {t.cases} (ready {t.ready_cases})"
+    )
+
+
+def render_status(
+    results: Sequence[StaticRequirement],
+    errors: Sequence[GherkinError],
+    findings: Sequence[Finding] = (),
+    *,
+    quiet: bool,
+) -> list[str]:
+    totals = static_totals(results)
+    lines = [
+        "living checklist (dry run: no step was run)",
+        totals_line(totals),
+        "ready: every step of every case has a definition; running tells verified, failing, skipped, or",
+        "pending on a placeholder step. The other numbers are those a run would give.",
+    ]
+    if errors:
+        lines.append(f"feature files that do not parse: {len({e.path for e in errors})} (listed on stderr)")
+    failing = [f for f in findings if f.fails]
+    if findings:
+        warned = _plural(len(findings) - len(failing), "warning")
+        lines.append(f"lint: {len(failing)} failing, {warned} (a run fails on these; see `{PROG} lint`)")
+    areas = static_by_area(results)
+    if areas:
+        width = max(len("area"), *(len(a) for a in areas))
+        lines += ["", f"{'area':<{width}}  {'reqs':>4}  {'ready':>5}  {'pending':>7}  {'error':>5}"]
+        for area, t in areas.items():
+            lines.append(f"{area:<{width}}  {t.requirements:>4}  {t.ready:>5}  {t.pending:>7}  {t.error:>5}")
+    if quiet:
+        return lines
+    if failing:
+        lines += ["", "lint:", *(f"  {f}" for f in failing)]
+    problems = [r for r in results if r.status == "error"]
+    if problems:
+        lines += ["", "error:"]
+        for r in problems:
+            lines.append(f"  {r.reason:<11} {r.requirement.id} {r.requirement.name}")
+            lines += [f"      {line}" for line in r.message.splitlines()]
+    pending = [r for r in results if r.status == "pending"]
+    if pending:
+        lines += ["", "pending:"]
+        for r in pending:
+            detail = f" - {r.summary}" if r.summary else ""
+            lines.append(f"  {r.reason:<11} {r.requirement.id} {r.requirement.name}{detail}")
+    ready = [r for r in results if r.status == "ready"]
+    if ready:
+        lines += ["", "ready to run:"]
+        lines += [f"  {r.requirement.id} {r.requirement.name}" for r in ready]
+    return lines
+
+
+def status_data(
+    results: Sequence[StaticRequirement], errors: Sequence[GherkinError], findings: Sequence[Finding] = ()
+) -> dict[str, Any]:
+    def totals(t: StaticTotals) -> dict[str, Any]:
+        data = asdict(t)
+        data["pending_by_reason"] = dict(t.pending_by_reason)
+        return data
+
+    return {
+        "schema": SCHEMA_VERSION,
+        "command": "status",
+        "dry_run": True,
+        "totals": totals(static_totals(results)),
+        "areas": {area: totals(t) for area, t in static_by_area(results).items()},
+        "requirements": [
+            {
+                "id": r.requirement.id,
+                "name": r.requirement.name,
+                "feature": r.requirement.feature,
+                "line": r.requirement.line,
+                "area": r.requirement.area,
+                "tags": list(r.requirement.tags),
+                "status": r.status,
+                "reason": r.reason,
+                "message": r.message,
+                "cases": [
+                    {"nodeid": c.nodeid, "status": c.status, "reason": c.reason, "message": c.message, "steps": c.steps}
+                    for c in r.cases
+                ],
+            }
+            for r in results
+        ],
+        "findings": [finding_data(f) for f in findings],
+        "errors": [_error_data(e) for e in errors],
+    }
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    project = load(args.paths, overrides=args.override_ini)
+    results = classify_all(project)
+    findings = lint_findings(project)
+    errors = project.inventory.errors
+    if args.format == "json":
+        _emit_json(status_data(results, errors, findings))
+    else:
+        print("\n".join(render_status(results, errors, findings, quiet=args.quiet)))
+    # What makes a run fail whatever its steps do: an error requirement, a failing lint rule.
+    fails = any(r.status == "error" for r in results) or any(f.fails for f in findings)
+    return _finish(project, EXIT_PROBLEMS if fails else EXIT_OK)
+
+

@@ -1,0 +1,120 @@
+"""``living-checklist usage``: which definition each step uses; unused and ambiguous ones."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from living_checklist.dryrun import (
+    is_installed,
+    load,
+    stepdef_where,
+)
+from living_checklist.registry import StepDef
+
+if TYPE_CHECKING:
+    pass
+
+from living_checklist.cli._common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    PROG,
+    SCHEMA_VERSION,
+    Ambiguity,
+    StepReport,
+    Usage,
+    _emit_json,
+    _error_data,
+    _finish,
+    _keyword,
+    _plural,
+    step_report,
+)
+from living_checklist.cli.steps import phrase, stepdef_data
+
+
+def ambiguity_line(item: Ambiguity, rootdir: Path) -> str:
+    where = " and ".join(f"{_where(s, rootdir)} {s.describe().split(' at ')[0]}" for s in item.matches)
+    return f"{item.use.location}: error: ambiguous step {item.use.text!r} matches {where}"
+
+
+def _where(stepdef: StepDef, rootdir: Path) -> str:
+    path, line = stepdef_where(stepdef, rootdir)
+    return f"{path}:{line}"
+
+
+def _sorted_usages(usages: Iterable[Usage], rootdir: Path) -> list[Usage]:
+    return sorted(usages, key=lambda u: (is_installed(u.stepdef), *stepdef_where(u.stepdef, rootdir)))
+
+
+def _definition_line(stepdef: StepDef, rootdir: Path) -> str:
+    return f"{_keyword(stepdef.type):<5} {phrase(stepdef)}  {_where(stepdef, rootdir)}"
+
+
+def render_usage(report: StepReport, rootdir: Path, *, verbose: bool) -> list[str]:
+    usages = _sorted_usages(report.usages, rootdir)
+    used = [u for u in usages if u.uses or u.ambiguous]
+    unused = [u for u in usages if not u.uses and not u.ambiguous and not is_installed(u.stepdef)]
+    lines = [
+        f"step definitions: {len(used)} used, {len(unused)} unused; steps: {sum(len(u.uses) for u in used)} defined, "
+        f"{len({(u.feature, u.step.line) for u in report.undefined})} undefined, {len(report.ambiguous)} ambiguous"
+    ]
+    if used:
+        lines += ["", "used:"]
+        for u in used:
+            also = f"  (and {len(u.ambiguous)} ambiguous)" if u.ambiguous else ""
+            lines.append(f"  {len(u.uses):>4}  {_definition_line(u.stepdef, rootdir)}{also}")
+            if verbose:
+                lines += [f"          {use.location}: {use.text}" for use in u.uses]
+    if unused:
+        lines += ["", "unused:"]
+        lines += [f"  {_definition_line(u.stepdef, rootdir)}" for u in unused]
+    if report.undefined:
+        places = len({(u.feature, u.step.line) for u in report.undefined})
+        lines += ["", f"undefined: {_plural(places, 'step')} (paste definitions from `{PROG} snippets`)"]
+        if verbose:
+            lines += [f"  {use.location}: {use.text}" for use in report.undefined]
+    if report.ambiguous:
+        lines += ["", "ambiguous (errors):"]
+        lines += [f"  {ambiguity_line(item, rootdir)}" for item in report.ambiguous]
+    return lines
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    project = load(args.paths, overrides=args.override_ini)
+    rootdir = project.settings.rootdir
+    report = step_report(project)
+    if args.format == "json":
+        _emit_json(
+            {
+                "schema": SCHEMA_VERSION,
+                "command": "usage",
+                "definitions": [
+                    {
+                        **stepdef_data(u.stepdef, rootdir),
+                        "count": len(u.uses),
+                        "steps": [use.data() for use in u.uses],
+                        "ambiguous": [use.data() for use in u.ambiguous],
+                    }
+                    for u in _sorted_usages(report.usages, rootdir)
+                ],
+                "undefined": [use.data() for use in report.undefined],
+                "ambiguous": [
+                    {
+                        **item.use.data(),
+                        "text": item.use.step.text,
+                        "message": ambiguity_line(item, rootdir),
+                        "matches": [stepdef_data(s, rootdir) for s in item.matches],
+                    }
+                    for item in report.ambiguous
+                ],
+                "errors": [_error_data(e) for e in project.inventory.errors],
+            }
+        )
+    else:
+        print("\n".join(render_usage(report, rootdir, verbose=args.verbose)))
+    return _finish(project, EXIT_PROBLEMS if report.ambiguous else EXIT_OK)
+
+

@@ -1,0 +1,119 @@
+"""The pytest plugin (entry point ``living_checklist``): hooks only.
+
+It acts only in a project whose pytest configuration sets ``checklist_features``; anywhere else
+it registers its options and changes nothing. The logic lives in ``session`` (per-run state),
+``items`` (the pytest items), ``plan``/``status`` (pure) and the ``reports`` package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from living_checklist import reports, settings
+from living_checklist.items import CaseItem, FeatureFile, finish_report, run_pending_fast
+from living_checklist.reports import JSON_OPTION as JSON_OPTION
+from living_checklist.reports import terminal as report_terminal
+from living_checklist.session import CHECKLIST_KEY, ChecklistSession, nothing_runs
+from living_checklist.settings import INI_FEATURES
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    reports.add_options(parser)
+    settings.add_ini(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    current = settings.of(config)
+    if not current.active:
+        requested = reports.requested(config)
+        if requested:
+            raise pytest.UsageError(
+                f"{requested[0]} needs a checklist: set {INI_FEATURES} (the folder of the requirement "
+                "feature files) in [tool.pytest.ini_options], or run `living-checklist init`"
+            )
+        return
+    state = config.stash[CHECKLIST_KEY] = ChecklistSession(config, current)
+    config.pluginmanager.register(state, "checklist-session")
+    reports.validate(config)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistHooks(config), "checklist-xdist")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(CHECKLIST_KEY, None)
+    if state is not None:
+        config.pluginmanager.unregister(state)
+        del config.stash[CHECKLIST_KEY]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix != ".feature":
+        return None
+    state = parent.config.stash.get(CHECKLIST_KEY, None)
+    if state is None or not state.owns(file_path):
+        return None
+    return FeatureFile.from_parent(parent, path=file_path, state=state)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    if isinstance(item, CaseItem) and run_pending_fast(item, nextitem):
+        return True
+    return None
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    finish_report(item, call, report)
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash.get(CHECKLIST_KEY, None)
+    if state is None or hasattr(config, "workerinput") or nothing_runs(config):
+        return
+    result = state.finish(session)
+    seed_list = [dict(seed) for seed in result.seeds]
+    state.regressions = reports.write_all(config, result, seed_list)
+    if (not result.ok or state.regressions) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(CHECKLIST_KEY, None)
+    if state is None or state.result is None or hasattr(config, "workerinput"):
+        return
+    extra = reports.terminal_lines(config, state.result)
+    if not state.result.results and not state.result.errors and not state.result.findings and not extra:
+        return
+    terminalreporter.write_sep("=", "living checklist")
+    lines = report_terminal.render(state.result, verbose=config.get_verbosity() > 0) + extra
+    for line in lines:
+        terminalreporter.write_line(line)
+
+
+class XdistHooks:
+    """Hooks that exist only when pytest-xdist is installed."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def _state(self) -> ChecklistSession:
+        return self.config.stash[CHECKLIST_KEY]
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._state().expected.update(i for i in ids if ".feature::" in i)
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self._state().merge_static(getattr(node, "workeroutput", {}).get("checklist_static", []))
+        if error:
+            self._state().crashed.append(str(node.gateway.id))

@@ -1,0 +1,135 @@
+"""Settings: every ini key and option name, read once from pytest's configuration and validated.
+
+The plugin, the live step library and the command line all read a ``Settings`` object; nothing
+else calls ``config.getini`` for a checklist key. A bad value is a ``pytest.UsageError`` that
+names the key, the value and how to fix it, raised before anything runs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from living_checklist.inventory import DEFAULT_ID_PATTERN
+
+INI_FEATURES = "checklist_features"
+INI_SEEDS = "checklist_seeds"
+INI_ID_PATTERN = "checklist_id_pattern"
+INI_REQUIRE_IDS = "checklist_require_ids"
+INI_SYSTEM = "checklist_system"
+INI_SYSTEM_TIMEOUT = "checklist_system_timeout"
+
+DEFAULT_SEEDS = "seeds"
+DEFAULT_SYSTEM_TIMEOUT = 60.0
+TBD = "TBD"
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+# key, help, default: registered by the plugin, so they are known wherever the package is installed.
+INI_KEYS: tuple[tuple[str, str, str], ...] = (
+    (INI_FEATURES, "folder of the requirement feature files; the checklist acts only where this is set", ""),
+    (INI_SEEDS, "folder of the seeds manifest and digests (default: seeds)", DEFAULT_SEEDS),
+    (INI_ID_PATTERN, "regex a requirement id tag must match", DEFAULT_ID_PATTERN),
+    (INI_REQUIRE_IDS, "every scenario must carry an id tag (true/false)", "false"),
+    (INI_SYSTEM, "command line of the system under test (split with shlex, never a shell); TBD until known", TBD),
+    (INI_SYSTEM_TIMEOUT, "seconds one run of the system under test may take before it is killed", "60"),
+)
+
+
+def add_ini(parser: pytest.Parser) -> None:
+    for key, help_text, default in INI_KEYS:
+        parser.addini(key, help_text, default=default)
+
+
+def _usage(key: str, raw: object, expected: str) -> pytest.UsageError:
+    return pytest.UsageError(
+        f"{key} = {raw!r}: {expected}; fix it in [tool.pytest.ini_options] or with -o {key}=..."
+    )
+
+
+def ini_text(config: pytest.Config, key: str) -> str:
+    """The ini value as text, stripped; empty when the key is unknown (the plugin is disabled)."""
+    try:
+        value = config.getini(key)
+    except ValueError:
+        return ""
+    return str(value).strip() if value is not None else ""
+
+
+def parse_bool(key: str, raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _usage(key, raw, "expected true or false")
+
+
+def parse_id_pattern(key: str, raw: str) -> str:
+    try:
+        re.compile(raw)
+    except re.error as exc:
+        raise _usage(key, raw, f"not a valid regular expression ({exc})") from None
+    return raw
+
+
+def parse_timeout(key: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise _usage(key, raw, "expected a positive number of seconds, e.g. 60")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The checklist's settings for one pytest run (or one dry run)."""
+
+    rootdir: Path
+    features_dir: str  # empty: the plugin is not configured here and does nothing
+    seeds_dir: str = DEFAULT_SEEDS
+    id_pattern: str = DEFAULT_ID_PATTERN
+    require_ids: bool = False
+    system: str = TBD
+    system_timeout: float = DEFAULT_SYSTEM_TIMEOUT
+
+    @property
+    def active(self) -> bool:
+        return bool(self.features_dir)
+
+    @property
+    def features_root(self) -> Path:
+        return (self.rootdir / self.features_dir).resolve()
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> Settings:
+        """Read and validate every key; raise ``pytest.UsageError`` for the first bad one."""
+        return cls(
+            rootdir=config.rootpath,
+            features_dir=ini_text(config, INI_FEATURES),
+            seeds_dir=ini_text(config, INI_SEEDS) or DEFAULT_SEEDS,
+            id_pattern=parse_id_pattern(INI_ID_PATTERN, ini_text(config, INI_ID_PATTERN) or DEFAULT_ID_PATTERN),
+            require_ids=parse_bool(INI_REQUIRE_IDS, ini_text(config, INI_REQUIRE_IDS)),
+            system=ini_text(config, INI_SYSTEM) or TBD,
+            system_timeout=parse_timeout(INI_SYSTEM_TIMEOUT, ini_text(config, INI_SYSTEM_TIMEOUT) or "60"),
+        )
+
+
+SETTINGS_KEY = pytest.StashKey[Settings]()
+
+
+def of(config: pytest.Config) -> Settings:
+    """The settings of this run, read once (at configure time by the plugin)."""
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None:
+        settings = config.stash[SETTINGS_KEY] = Settings.from_config(config)
+    return settings

@@ -1,0 +1,16 @@
+"""The live step library: the machine, a command-line system, robustness.
+
+Load it in a project's ``conftest.py`` with one line::
+
+    pytest_plugins = ["living_checklist.steps"]
+
+Each module is an ordinary pytest-bdd step module; copy one as an example for your own steps.
+
+PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
+"""
+
+pytest_plugins = [
+    "living_checklist.steps.hardware",
+    "living_checklist.steps.system",
+    "living_checklist.steps.robustness",
+]
