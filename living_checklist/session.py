@@ -6,6 +6,7 @@ Registered as a plugin object for the session (like pytest's junitxml ``LogXML``
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import threading
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from living_checklist import seeds
+from living_checklist import environment, seeds
 from living_checklist._compat import fixture_count, stepdefs_visible_from
 from living_checklist.inventory import FeatureDoc, Inventory, discover, load_feature, relpath, requirement_item_name
 from living_checklist.items import CaseItem, FeatureErrorItem, is_marker_name
@@ -189,7 +190,7 @@ class ChecklistSession:
                     known = static_outcome(req, case)
                     if known is not None:
                         static[nodeid] = known
-        self.result = aggregate(
+        result = aggregate(
             inventory,
             self.outcomes,
             nodeids,
@@ -198,6 +199,7 @@ class ChecklistSession:
             findings=sorted([*seed_findings, *findings], key=lambda f: (f.path, f.line, f.column, f.message)),
             seeds=seeds.report(seed_states, inventory),
         )
+        self.result = dataclasses.replace(result, environment=environment.gather(self.settings))
         return self.result
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,8 @@ INI_ID_PATTERN = "checklist_id_pattern"
 INI_REQUIRE_IDS = "checklist_require_ids"
 INI_SYSTEM = "checklist_system"
 INI_SYSTEM_TIMEOUT = "checklist_system_timeout"
+INI_URL = "checklist_url"
+INI_SERVICE = "checklist_service"
 
 DEFAULT_SEEDS = "seeds"
 DEFAULT_SYSTEM_TIMEOUT = 60.0
@@ -38,6 +42,13 @@ INI_KEYS: tuple[tuple[str, str, str], ...] = (
     (INI_REQUIRE_IDS, "every scenario must carry an id tag (true/false)", "false"),
     (INI_SYSTEM, "command line of the system under test (split with shlex, never a shell); TBD until known", TBD),
     (INI_SYSTEM_TIMEOUT, "seconds one run of the system under test may take before it is killed", "60"),
+    (INI_URL, "base URL of the service under test, e.g. http://127.0.0.1:8000; TBD until known", TBD),
+    (
+        INI_SERVICE,
+        "command that starts the service under test (shlex, never a shell); the checklist waits until "
+        "checklist_url answers and stops it at the end; empty when the service runs already",
+        "",
+    ),
 )
 
 
@@ -90,6 +101,31 @@ def parse_timeout(key: str, raw: str) -> float:
     return value
 
 
+def parse_url(key: str, raw: str) -> str:
+    """An http(s) URL with a host; ``TBD`` or empty stay as they are (the service steps are pending)."""
+    if raw in ("", TBD):
+        return raw or TBD
+    parts = urllib.parse.urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _usage(key, raw, "expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:8000")
+    try:
+        parts.port  # noqa: B018 -- raises for a port that is not a number in range
+    except ValueError as exc:
+        raise _usage(key, raw, f"the port is not valid ({exc})") from None
+    return raw
+
+
+def parse_command(key: str, raw: str) -> tuple[str, ...]:
+    """A command line split like a shell would (no shell runs it); empty or ``TBD`` is no command."""
+    if raw in ("", TBD):
+        return ()
+    try:
+        argv = tuple(shlex.split(raw))
+    except ValueError as exc:
+        raise _usage(key, raw, f"cannot be split into arguments ({exc})") from None
+    return argv
+
+
 @dataclass(frozen=True)
 class Settings:
     """The checklist's settings for one pytest run (or one dry run)."""
@@ -101,6 +137,8 @@ class Settings:
     require_ids: bool = False
     system: str = TBD
     system_timeout: float = DEFAULT_SYSTEM_TIMEOUT
+    url: str = TBD
+    service: tuple[str, ...] = ()  # argv of checklist_service; empty: the harness starts nothing
 
     @property
     def active(self) -> bool:
@@ -113,6 +151,7 @@ class Settings:
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
         """Read and validate every key; raise ``pytest.UsageError`` for the first bad one."""
+        url, service = _service_settings(ini_text(config, INI_URL), ini_text(config, INI_SERVICE))
         return cls(
             rootdir=config.rootpath,
             features_dir=ini_text(config, INI_FEATURES),
@@ -121,7 +160,21 @@ class Settings:
             require_ids=parse_bool(INI_REQUIRE_IDS, ini_text(config, INI_REQUIRE_IDS)),
             system=ini_text(config, INI_SYSTEM) or TBD,
             system_timeout=parse_timeout(INI_SYSTEM_TIMEOUT, ini_text(config, INI_SYSTEM_TIMEOUT) or "60"),
+            url=url,
+            service=service,
         )
+
+
+def _service_settings(url_text: str, service_text: str) -> tuple[str, tuple[str, ...]]:
+    url = parse_url(INI_URL, url_text)
+    service = parse_command(INI_SERVICE, service_text)
+    if service and url == TBD:
+        raise _usage(
+            INI_SERVICE,
+            service_text,
+            f"{INI_URL} is TBD, so there is no address to wait for; set {INI_URL} to the URL the service answers at",
+        )
+    return url, service
 
 
 SETTINGS_KEY = pytest.StashKey[Settings]()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from living_checklist._pending import PENDING_REASONS
 from living_checklist.inventory import GherkinError, Inventory, Requirement, requirement_item_name
@@ -105,6 +105,8 @@ class Checklist:
     totals: Totals
     findings: tuple[Finding, ...] = ()
     seeds: tuple[Mapping[str, object], ...] = ()
+    # Where the checks ran (``living_checklist.environment``); None where unknown (e.g. merged shards).
+    environment: Mapping[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

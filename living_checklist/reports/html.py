@@ -19,6 +19,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from living_checklist.environment import describe
 from living_checklist.measure import Measurement
 from living_checklist.status import STATUSES, Checklist, RequirementResult, Totals, by_area
 
@@ -442,6 +443,17 @@ def _grouped(results: Iterable[RequirementResult]) -> dict[str, list[Requirement
     return dict(sorted(groups.items()))
 
 
+def environment_section(environment: Mapping[str, Any] | None) -> str:
+    """Where the checks ran, as a small table (empty when unknown)."""
+    if environment is None:
+        return ""
+    rows = "".join(
+        f"<tr><th scope=\"row\">{escape(label)}</th><td>{escape(text)}</td></tr>"
+        for label, text in describe(environment)
+    )
+    return f'<section id="environment"><h2>Environment</h2><table class="environment">{rows}</table></section>'
+
+
 def render(
     checklist: Checklist,
     seeds: Sequence[Mapping[str, Any]] = (),
@@ -523,6 +535,7 @@ def render(
         '<section id="seeds"><h2>Seeds traceability</h2>',
         seeds_table(results, seeds),
         "</section>",
+        environment_section(checklist.environment),
         "</main>",
         "<footer>Written by the living checklist. This page is self-contained: it loads nothing from the network."
         "</footer>",

@@ -76,6 +76,7 @@ def to_data(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> 
             for f in checklist.findings
         ],
         "seeds": seeds or [],
+        "environment": dict(checklist.environment) if checklist.environment is not None else None,
     }
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from living_checklist.environment import describe
 from living_checklist.status import Checklist, RequirementResult, Totals, by_area
 
 # Enough to keep text inline and literal: no emphasis, code, links, HTML, table cells or math.
@@ -138,6 +139,15 @@ def seeds_section(results: Sequence[RequirementResult], seeds: Sequence[Mapping[
     return lines
 
 
+def environment_section(environment: Mapping[str, Any] | None) -> list[str]:
+    """Where the checks ran: the system, the machine, the software and the commit."""
+    if environment is None:
+        return []
+    lines = ["## Environment", "", "| | |", "|---|---|"]
+    lines += [f"| {escape(label)} | {escape(text)} |" for label, text in describe(environment)]
+    return lines
+
+
 def render(checklist: Checklist, seeds: Sequence[Mapping[str, Any]] = (), title: str = "Living checklist") -> str:
     t = checklist.totals
     lines = [f"# {escape(title)}", ""]
@@ -166,4 +176,7 @@ def render(checklist: Checklist, seeds: Sequence[Mapping[str, Any]] = (), title:
         if section:
             lines += ["", *section]
     lines += ["", *seeds_section(checklist.results, seeds)]
+    environment = environment_section(checklist.environment)
+    if environment:
+        lines += ["", *environment]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,126 @@
+"""Where the checks ran: the system under test, the machine, the software, the commit.
+
+Every report carries this (JSON ``environment``, a Markdown and an HTML section), because a
+measured figure means little without the machine and the versions it was measured with. Pure
+gathering over the standard library and ``probes``; nothing here fails a run: what cannot be
+found out is ``None``.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypedDict
+
+from living_checklist import probes
+from living_checklist.settings import TBD, Settings
+
+GIT_TIMEOUT = 5.0  # seconds; a slow or hung git must not hold up the reports
+DISTRIBUTIONS = ("living-checklist", "pytest", "pytest-bdd")
+
+
+class Environment(TypedDict):
+    system: str | None  # checklist_system, None while TBD
+    url: str | None  # checklist_url, None while TBD
+    service: str | None  # checklist_service, None when the harness starts none
+    cpu_model: str | None
+    cpu_cores: int
+    memory_bytes: int
+    os: str
+    python: str
+    versions: dict[str, str | None]
+    git_commit: str | None
+
+
+def gather(settings: Settings) -> Environment:
+    """The environment of this run (called once, on the controller, when the reports are written)."""
+    return {
+        "system": None if settings.system in ("", TBD) else settings.system,
+        "url": None if settings.url in ("", TBD) else settings.url,
+        "service": " ".join(settings.service) or None,
+        "cpu_model": cpu_model(),
+        "cpu_cores": probes.cpu_cores(),
+        "memory_bytes": probes.memory_bytes(),
+        "os": platform.platform(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "versions": {name: _version(name) for name in DISTRIBUTIONS},
+        "git_commit": git_commit(settings.rootdir),
+    }
+
+
+def cpu_model() -> str | None:
+    """The processor's model name (``/proc/cpuinfo`` on Linux, ``platform.processor()`` elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "Model", "cpu model", "Processor") and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or None
+
+
+def git_commit(rootdir: Path) -> str | None:
+    """The commit checked out at ``rootdir`` (with ``+dirty`` for local changes), or None outside git."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(rootdir), "rev-parse", "--verify", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
+        )
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "-C", str(rootdir), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = head.stdout.strip()
+    return f"{commit}+dirty" if status.returncode == 0 and status.stdout.strip() else commit
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def describe(environment: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Label and text pairs, in reading order, for the Markdown and HTML reports."""
+    versions = environment["versions"]
+    memory = environment["memory_bytes"]
+    machine = ", ".join(
+        part
+        for part in (
+            environment["cpu_model"] or "CPU model unknown",
+            f"{environment['cpu_cores']} cores",
+            f"{memory / probes.GIB:.1f} GiB memory" if memory else "",
+        )
+        if part
+    )
+    rows = [
+        ("system", environment["system"] or "TBD"),
+        ("url", environment["url"] or "TBD"),
+    ]
+    if environment["service"]:
+        rows.append(("service", environment["service"]))
+    rows += [
+        ("machine", machine),
+        ("OS", environment["os"]),
+        ("Python", environment["python"] or sys.version.split()[0]),
+        ("versions", ", ".join(f"{name} {version or 'not installed'}" for name, version in versions.items())),
+        ("git commit", environment["git_commit"] or "not a git checkout"),
+    ]
+    return rows
