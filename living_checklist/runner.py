@@ -559,12 +559,13 @@ def percentile(values: Sequence[float], q: float) -> float:
         return ordered[0]
     if q == 100:
         return ordered[-1]
-    if float(q).is_integer():
-        return float(statistics.quantiles(ordered, n=100, method="inclusive")[int(q) - 1])
     position = (len(ordered) - 1) * q / 100
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    # Interpolate from the lower neighbour and clamp: the weighted mean statistics.quantiles uses
+    # can round just outside [low, high] (two equal values gave a result below both).
+    value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return min(max(value, ordered[low]), ordered[high])
 
 
 def throughput(wall_times: Sequence[float]) -> float:
