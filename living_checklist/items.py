@@ -7,7 +7,10 @@ traceback formatted: the report is turned into an xfail afterwards).
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
@@ -17,12 +20,13 @@ from living_checklist._pending import InvalidValue, Pending
 from living_checklist.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
 from living_checklist.plan import is_tagged, plan_outcome, static_outcome
 from living_checklist.registry import Resolution, StepDef, StepRegistry
-from living_checklist.status import CaseOutcome
+from living_checklist.status import CARRIED_PROPERTIES, MATCH_SEPARATOR, CaseOutcome
 
 if TYPE_CHECKING:
     from living_checklist.session import ChecklistSession
 
-STATUS_PROPERTIES = ("requirement", "status", "reason", "message", "steps")
+STATUS_PROPERTIES = CARRIED_PROPERTIES
+REF_SEPARATOR = "\x1f"  # between the fields of a step definition's key (see reports.messages.StepDefRef)
 PARSE_ERROR_ITEM = "GHERKIN-ERROR"
 
 
@@ -88,6 +92,9 @@ class CaseItem(pytest.Function):
         self.current_step: Step | None = None
         self.steps_done = 0
         self.steps_total = len(case.steps) if case is not None else 0
+        self.durations: list[int] = []  # nanoseconds per step that ran
+        self.started = 0.0
+        self.exception = ""
         self._plan: tuple[CaseOutcome | None, tuple[Resolution, ...]] | None = None
         tags = case.tags if case is not None else requirement.tags
         for tag in tags:
@@ -120,8 +127,20 @@ class CaseItem(pytest.Function):
     def tagged(self) -> bool:
         return is_tagged(self.requirement, self.case)
 
+    def runnable_prefix(self) -> int:
+        """How many defined steps come before the first undefined one of an undefined case.
+
+        Cucumber and pytest-bdd run those steps before they stop at the undefined one; so do we.
+        The case stays pending (undefined) whatever they do; their statuses go to the reports.
+        """
+        known, resolutions = self.plan()
+        if known is None or known.status != "pending" or "U" not in known.steps:
+            return 0
+        return known.steps.index("U")
+
     def run_steps(self, request: pytest.FixtureRequest) -> None:
         __tracebackhide__ = True
+        self.started = self.started or time.time()
         known, resolutions = self.plan()
         if known is None:
             self._execute(request, resolutions)
@@ -129,13 +148,32 @@ class CaseItem(pytest.Function):
         self.pending = known  # keeps the step codes for the report
         if known.status == "error":
             raise StepError(known.message)
+        prefix = self.runnable_prefix()
+        if prefix:
+            self._run_prefix(request, known, resolutions[:prefix])
 
-    def _execute(self, request: pytest.FixtureRequest, resolutions: tuple[Resolution, ...]) -> None:
+    def _run_prefix(self, request: pytest.FixtureRequest, known: CaseOutcome, prefix: tuple[Resolution, ...]) -> None:
+        """Run the defined steps before the first undefined one; the case stays pending."""
+        try:
+            self._execute(request, prefix, final=False)
+        except (Exception, pytest.skip.Exception) as exc:
+            stop = "-" if isinstance(exc, pytest.skip.Exception) else "F"
+            codes = "." * self.steps_done + stop + known.steps[self.steps_done + 1 :]
+            note = f"an earlier step did not pass: {self.failure_message(exc)}"
+            self.pending = dataclasses.replace(known, message=f"{known.message}\n{note}", steps=codes)
+            return
+        if self.pending is known:
+            self.pending = dataclasses.replace(known, steps="." * len(prefix) + known.steps[len(prefix) :])
+
+    def _execute(
+        self, request: pytest.FixtureRequest, resolutions: tuple[Resolution, ...], *, final: bool = True
+    ) -> None:
         __tracebackhide__ = True
         for resolution in resolutions:
             step = self.current_step = resolution.step
             stepdef = resolution.stepdef
             assert stepdef is not None
+            begun = time.perf_counter_ns()
             try:
                 execute_step(request, step, stepdef)
             except Pending as exc:
@@ -146,13 +184,30 @@ class CaseItem(pytest.Function):
                 return
             except InvalidValue as exc:
                 raise StepError(f"{self.requirement.feature}:{step.line}:{step.column}: {exc}") from None
+            finally:
+                self.durations.append(time.perf_counter_ns() - begun)
             self.steps_done += 1
         self.current_step = None
-        if self.tagged:
+        if final and self.tagged:
             raise PendingPassed(
                 f"{self.requirement.id} is tagged @pending but every step passed: remove @pending "
                 f"({self.requirement.location})"
             )
+
+    def carried(self, outcome: CaseOutcome) -> CaseOutcome:
+        """The outcome with what this item measured: step durations, start time, exception, matches."""
+        matches: tuple[str, ...] = ()
+        if self.case is not None and isinstance(self.parent, FeatureFile) and self.parent.state.carry_matches:
+            _, resolutions = self.plan()
+            state = self.parent.state
+            matches = tuple(MATCH_SEPARATOR.join(state.stepdef_key(d) for d in r.matches) for r in resolutions)
+        return dataclasses.replace(
+            outcome,
+            durations=tuple(self.durations),
+            started=self.started,
+            exception=outcome.exception or self.exception,
+            matches=matches or outcome.matches,
+        )
 
     def step_codes(self, stop: str) -> str:
         """Codes for the steps: passed up to the one that stopped the case, then not run."""
@@ -176,6 +231,19 @@ class CaseItem(pytest.Function):
         if step is not None:
             text = f"{text} (step {self.requirement.feature}:{step.line}: {step.keyword}{step.text})"
         return text
+
+
+def stepdef_key(stepdef: StepDef, rootdir: Path) -> str:
+    """``uri, line, kind, pattern`` of a definition, as one string a worker can send."""
+    where, _, line = stepdef.location.rpartition(":")
+    if not line.isdigit():
+        where, line = stepdef.location, "0"
+    try:
+        uri = Path(where).resolve().relative_to(rootdir.resolve()).as_posix()
+    except (ValueError, OSError):
+        uri = where
+    kind = type(stepdef.context.parser).__name__
+    return REF_SEPARATOR.join((uri, line, kind, stepdef.pattern))
 
 
 def execute_step(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -> None:
@@ -266,13 +334,14 @@ def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
     if nextitem is None or nextitem.parent is not item.parent or item.tagged:
         return False
     known, _ = item.plan()
-    if known is None or known.status != "pending":
+    if known is None or known.status != "pending" or item.runnable_prefix():
         return False
     item.pending = known
+    item.started = time.time()
     ihook = item.ihook
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     keywords: dict[str, Literal[1]] = {name: 1 for name in item.keywords}
-    item.user_properties.extend(known.to_properties(item.requirement.id))
+    item.user_properties.extend(item.carried(known).to_properties(item.requirement.id))
     phases: tuple[Literal["setup", "call", "teardown"], ...] = ("setup", "call", "teardown")
     for when in phases:
         outcome: Literal["passed", "skipped"] = "skipped" if when == "call" else "passed"
@@ -306,6 +375,8 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
         else:
             outcome = CaseOutcome("error", "setup", f"setup failed: {_short(report)}")
     elif report.when == "call":
+        if call.excinfo is not None and not isinstance(call.excinfo.value, StepError | PendingPassed):
+            item.exception = type(call.excinfo.value).__name__
         outcome = call_outcome(item, call)
         marked = getattr(report, "wasxfail", None)
         if marked is not None and item.pending is None:
@@ -326,7 +397,7 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
         if not report.failed:
             return
         outcome = CaseOutcome("error", "teardown", f"teardown failed: {_short(report)}")
-    _attach(item, report, outcome, item.requirement.id)
+    _attach(item, report, item.carried(outcome), item.requirement.id)
 
 
 def _attach(item: pytest.Item, report: pytest.TestReport, outcome: CaseOutcome, requirement: str) -> None:

@@ -39,6 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = config.stash[CHECKLIST_KEY] = ChecklistSession(config, current)
     config.pluginmanager.register(state, "checklist-session")
     reports.validate(config)
+    state.carry_matches = reports.wants_messages(config)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(config), "checklist-xdist")
 

@@ -17,10 +17,10 @@ import pytest
 from living_checklist import environment, seeds
 from living_checklist._compat import fixture_count, stepdefs_visible_from
 from living_checklist.inventory import FeatureDoc, Inventory, discover, load_feature, relpath, requirement_item_name
-from living_checklist.items import CaseItem, FeatureErrorItem, is_marker_name
+from living_checklist.items import CaseItem, FeatureErrorItem, is_marker_name, stepdef_key
 from living_checklist.lint import lint
 from living_checklist.plan import static_outcome
-from living_checklist.registry import StepRegistry
+from living_checklist.registry import StepDef, StepRegistry
 from living_checklist.settings import Settings
 from living_checklist.status import CaseOutcome, Checklist, aggregate
 
@@ -51,6 +51,9 @@ class ChecklistSession:
         self._tags: set[str] = set()
         self._registries: dict[tuple[str, int], StepRegistry] = {}
         self._reader: threading.Thread | None = None
+        # Whether cases carry the definitions their steps matched (only Cucumber Messages need them).
+        self.carry_matches = False
+        self._stepdef_keys: dict[int, str] = {}
 
     # -- inventory ---------------------------------------------------------------------------
 
@@ -93,6 +96,13 @@ class ChecklistSession:
         if registry is None:
             registry = self._registries[key] = StepRegistry(stepdefs_visible_from(node))
         return registry
+
+    def stepdef_key(self, stepdef: StepDef) -> str:
+        # StepDefs live as long as the registries above, so their id() is stable for the session.
+        key = self._stepdef_keys.get(id(stepdef))
+        if key is None:
+            key = self._stepdef_keys[id(stepdef)] = stepdef_key(stepdef, self.rootdir)
+        return key
 
     # -- outcomes ------------------------------------------------------------------------------
 

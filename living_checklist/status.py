@@ -35,15 +35,31 @@ class CaseOutcome:
     # One code per step, in order: "." passed, "F" failed, "E" error (ambiguous, bad value),
     # "P" pending, "U" undefined, "-" not run. Empty when no step was looked at.
     steps: str = ""
+    # How long each step that ran took (nanoseconds, in step order), and when the case started
+    # (seconds since the epoch; 0.0 when unknown). For the HTML, Cucumber JSON and Messages.
+    durations: tuple[int, ...] = ()
+    started: float = 0.0
+    # The exception type that failed the case, e.g. "AssertionError" ("" when none).
+    exception: str = ""
+    # Per step, the definitions it matched as ``StepDefRef`` keys joined by MATCH_SEPARATOR ("" when
+    # undefined); carried only when Cucumber Messages are written.
+    matches: tuple[str, ...] = ()
 
     def to_properties(self, requirement: str) -> list[tuple[str, str]]:
-        return [
+        props = [
             ("requirement", requirement),
             ("status", self.status),
             ("reason", self.reason),
             ("message", self.message),
             ("steps", self.steps),
         ]
+        if self.durations or self.started:
+            props.append(("timing", encode_timing(self.started, self.durations)))
+        if self.exception:
+            props.append(("exception", self.exception))
+        if self.matches:
+            props.append(("matches", STEP_SEPARATOR.join(self.matches)))
+        return props
 
     @classmethod
     def from_properties(cls, properties: Iterable[tuple[str, object]]) -> CaseOutcome | None:
@@ -52,18 +68,44 @@ class CaseOutcome:
         for key, value in properties:
             if key == "measurement":
                 measurements.append(Measurement.from_json(str(value)))
-            elif key in ("status", "reason", "message", "steps"):
+            elif key in ("status", "reason", "message", "steps", "timing", "exception", "matches"):
                 values[key] = str(value)
         status = values.get("status")
         if status not in STATUSES:
             return None
+        started, durations = decode_timing(values.get("timing", ""))
+        matches = values.get("matches", "")
         return cls(
             status=status,
             reason=values.get("reason", ""),
             message=values.get("message", ""),
             measurements=tuple(measurements),
             steps=values.get("steps", ""),
+            durations=durations,
+            started=started,
+            exception=values.get("exception", ""),
+            matches=tuple(matches.split(STEP_SEPARATOR)) if matches else (),
         )
+
+
+CARRIED_PROPERTIES = ("requirement", "status", "reason", "message", "steps", "timing", "exception", "matches")
+STEP_SEPARATOR = "\x1d"  # between the steps of one case in the ``matches`` property
+MATCH_SEPARATOR = "\x1e"  # between the definitions one (ambiguous) step matched
+
+
+def encode_timing(started: float, durations: Sequence[int]) -> str:
+    """``started;d1,d2,...``: one string, so xdist carries it like the other properties."""
+    return f"{started!r};" + ",".join(str(int(d)) for d in durations)
+
+
+def decode_timing(text: str) -> tuple[float, tuple[int, ...]]:
+    head, _, tail = text.partition(";")
+    try:
+        started = float(head) if head else 0.0
+        durations = tuple(int(d) for d in tail.split(",") if d)
+    except ValueError:
+        return 0.0, ()
+    return started, durations
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The reports: JSON, Markdown, HTML, Cucumber JSON, and the baseline ratchet.
+"""The reports: JSON, Markdown, HTML, Cucumber JSON, Cucumber Messages, and the baseline ratchet.
 
 Called by the plugin on the controller once the checklist is final. The renderers are pure
 (``json``, ``markdown``, ``html``, ``cucumber``, ``terminal`` in this package, and ``baseline``);
@@ -8,9 +8,11 @@ this module only reads the options, checks them at configure time, and writes ea
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +23,20 @@ from living_checklist.reports import cucumber as report_cucumber
 from living_checklist.reports import html as report_html
 from living_checklist.reports import json as report_json
 from living_checklist.reports import markdown as report_md
+from living_checklist.reports import messages as report_messages
 from living_checklist.status import Checklist
 
 JSON_OPTION = "--checklist-json"
 MD_OPTION = "--checklist-md"
 HTML_OPTION = "--checklist-html"
 CUCUMBER_OPTION = "--checklist-cucumber"
+MESSAGES_OPTION = "--checklist-messages"
 BASELINE_OPTION = "--checklist-baseline"
 INI_JSON = "checklist_json"
 INI_MD = "checklist_md"
 INI_HTML = "checklist_html"
 INI_CUCUMBER = "checklist_cucumber"
+INI_MESSAGES = "checklist_messages"
 INI_BASELINE = "checklist_baseline"
 GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
@@ -41,6 +46,7 @@ _OUTPUTS: tuple[tuple[str, str, str, str], ...] = (
     (MD_OPTION, INI_MD, "checklist_md_path", "the checklist as Markdown (also appended to $GITHUB_STEP_SUMMARY)"),
     (HTML_OPTION, INI_HTML, "checklist_html_path", "the living documentation as one self-contained HTML page"),
     (CUCUMBER_OPTION, INI_CUCUMBER, "checklist_cucumber_path", "every scenario as Cucumber JSON"),
+    (MESSAGES_OPTION, INI_MESSAGES, "checklist_messages_path", "the run as Cucumber Messages (NDJSON)"),
 )
 _BASELINE_DEST = "checklist_baseline_path"
 
@@ -55,6 +61,7 @@ class OutputsState:
     delta: baseline.Delta | None = None
     written: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
 
 
 OUTPUTS_KEY = pytest.StashKey[OutputsState]()
@@ -107,7 +114,13 @@ def check_output_path(option: str, value: str, path: Path) -> str | None:
 
 
 def _suffix(option: str) -> str:
-    return {MD_OPTION: ".md", HTML_OPTION: ".html", CUCUMBER_OPTION: ".cucumber.json"}.get(option, ".json")
+    suffixes = {MD_OPTION: ".md", HTML_OPTION: ".html", CUCUMBER_OPTION: ".cucumber.json", MESSAGES_OPTION: ".ndjson"}
+    return suffixes.get(option, ".json")
+
+
+def wants_messages(config: pytest.Config) -> bool:
+    """Whether Cucumber Messages are written (then cases carry the definitions their steps matched)."""
+    return _configured(config, "checklist_messages_path", INI_MESSAGES)[1] is not None
 
 
 def validate(config: pytest.Config) -> None:
@@ -176,12 +189,34 @@ def write_all(config: pytest.Config, checklist: Checklist, seeds: list[dict[str,
         MD_OPTION: lambda: report_md.render(checklist, seeds),
         HTML_OPTION: lambda: report_html.render(checklist, seeds, generated=generated),
         CUCUMBER_OPTION: lambda: report_cucumber.render(checklist),
+        MESSAGES_OPTION: lambda: report_messages.render(
+            checklist,
+            _source_reader(config.rootpath),
+            report_messages.RunInfo(state.started, time.time(), checklist.ok, _version()),
+        ),
     }
     problems = [p for option, render in renderers.items() if (p := _write(state, option, render)) is not None]
     if state.baseline_data is not None:
         state.delta = baseline.compare(state.baseline_data, report_json.to_data(checklist, seeds))
         problems += [f"baseline: {regression.describe()}" for regression in state.delta.regressions]
     return problems
+
+
+def _source_reader(rootdir: Path) -> Callable[[str], str | None]:
+    def read(relpath: str) -> str | None:
+        try:
+            return (rootdir / relpath).read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
+        except OSError:
+            return None
+
+    return read
+
+
+def _version() -> str:
+    try:
+        return version("living-checklist")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree without install
+        return "0"
 
 
 def terminal_lines(config: pytest.Config, checklist: Checklist) -> list[str]:

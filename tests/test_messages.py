@@ -1,0 +1,157 @@
+"""Cucumber Messages: the kit's samples give the kit's envelopes and step statuses, also under -n 2.
+
+Each sample of the Cucumber Compatibility Kit (tests/data/cck, MIT) runs through the plugin with
+its step definitions written in Python; the NDJSON written must parse line by line with the
+official ``cucumber-messages`` package (and convert back to the same JSON, so no key is unknown
+to it), and its envelope types in order and every testStepFinished status must equal the kit's
+expected file. Ids, times and envelope contents are the run's own.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cucumber_messages import Envelope, message_converter
+
+from living_checklist.reports import MESSAGES_OPTION
+
+CCK = Path(__file__).parent / "data" / "cck"
+SAMPLES = (
+    "minimal",
+    "undefined",
+    "pending",
+    "skipped",
+    "empty",
+    "rules",
+    "examples-tables",
+    "data-tables",
+    "doc-strings",
+)
+
+
+def read_envelopes(path: Path) -> list[dict[str, Any]]:
+    """Every line as JSON, each checked by the official package (parse, and back to the same JSON)."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        data = json.loads(line)
+        envelope = message_converter.from_dict(data, Envelope)
+        assert message_converter.to_dict(envelope) == data, f"{path}:{number}: not a Cucumber message as written"
+        assert len(data) == 1, f"{path}:{number}: an envelope holds one message"
+        out.append(data)
+    return out
+
+
+def kinds(envelopes: list[dict[str, Any]]) -> list[str]:
+    return [next(iter(e)) for e in envelopes]
+
+
+def step_statuses(envelopes: list[dict[str, Any]]) -> list[str]:
+    return [e["testStepFinished"]["testStepResult"]["status"] for e in envelopes if "testStepFinished" in e]
+
+
+def run_sample(pytester: pytest.Pytester, name: str, *args: str) -> list[dict[str, Any]]:
+    shutil.copy(CCK / f"{name}.feature", pytester.path / "features" / f"{name}.feature")
+    steps = CCK / "steps" / f"{name.replace('-', '_')}.py"
+    if steps.exists():
+        shutil.copy(steps, pytester.path / "conftest.py")
+    out = pytester.path / "out.ndjson"
+    pytester.runpytest("-p", "no:cacheprovider", f"{MESSAGES_OPTION}={out}", *args)
+    return read_envelopes(out)
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    (pytester.path / "features").mkdir()
+    return pytester
+
+
+def test_the_kits_expected_files_pass_our_reader() -> None:
+    for name in SAMPLES:
+        assert read_envelopes(CCK / f"{name}.ndjson")
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_sample_gives_the_kits_envelopes_and_step_statuses(project: pytest.Pytester, name: str) -> None:
+    expected = read_envelopes(CCK / f"{name}.ndjson")
+    got = run_sample(project, name, "-p", "no:xdist")
+    assert kinds(got) == kinds(expected)
+    assert step_statuses(got) == step_statuses(expected)
+
+
+@pytest.mark.parametrize("name", ["undefined", "examples-tables", "rules"])
+def test_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) -> None:
+    expected = read_envelopes(CCK / f"{name}.ndjson")
+    got = run_sample(project, name, "-n", "2")
+    assert kinds(got) == kinds(expected)
+    assert step_statuses(got) == step_statuses(expected)
+
+
+def test_messages_reference_each_other(project: pytest.Pytester) -> None:
+    """Ids are unique and every reference points at an envelope written before it."""
+    got = run_sample(project, "undefined", "-p", "no:xdist")
+    seen: set[str] = set()
+    for envelope in got:
+        ((kind, body),) = envelope.items()
+        for ref in ("pickleId", "testCaseId", "testCaseStartedId", "testStepId", "testRunStartedId"):
+            if ref in body:
+                assert body[ref] in seen, f"{kind}.{ref} = {body[ref]} is not defined before it"
+        for step in body.get("testSteps", ()):
+            assert all(d in seen for d in step["stepDefinitionIds"])
+        if kind == "gherkinDocument":
+            seen.update(_ids(body))
+        for key in ("id",):
+            if key in body:
+                assert body[key] not in seen, f"{kind}.id {body[key]} used twice"
+                seen.add(body[key])
+        if kind == "pickle":
+            seen.update(step["id"] for step in body["steps"])
+        for step in body.get("testSteps", ()):
+            seen.add(step["id"])
+    suggestions = [e["suggestion"] for e in got if "suggestion" in e]
+    assert [len(s["snippets"]) for s in suggestions] == [1, 1, 1, 1]
+    assert "@given(parsers.parse('a list of {n:d} things'))" in suggestions[-1]["snippets"][0]["code"]
+
+
+def _ids(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if isinstance(node.get("id"), str):
+            found.add(node["id"])
+        for value in node.values():
+            found |= _ids(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _ids(value)
+    return found
+
+
+def test_failed_step_carries_message_exception_and_durations(project: pytest.Pytester) -> None:
+    got = run_sample(project, "examples-tables", "-p", "no:xdist")
+    failed = [e["testStepFinished"]["testStepResult"] for e in got if "testStepFinished" in e]
+    failed = [r for r in failed if r["status"] == "FAILED"]
+    assert len(failed) == 2
+    assert failed[0]["exception"]["type"] == "AssertionError"
+    assert "-8 !== 0" in failed[0]["message"]
+    passed = [e["testStepFinished"]["testStepResult"] for e in got if "testStepFinished" in e]
+    assert any(r["duration"]["nanos"] > 0 for r in passed if r["status"] == "PASSED")
+    definitions = [e["stepDefinition"] for e in got if "stepDefinition" in e]
+    assert {d["sourceReference"]["uri"] for d in definitions} == {"conftest.py"}
+    assert all(d["pattern"]["type"] == "CUCUMBER_EXPRESSION" for d in definitions)
+    finished = got[-1]["testRunFinished"]
+    assert finished["success"] is False  # two rows fail: the run fails, as the exit status says
+
+
+def test_undefined_run_is_a_success_like_the_exit_status(project: pytest.Pytester) -> None:
+    """Pending keeps CI green here (Cucumber's strict mode would fail it): success says the same."""
+    got = run_sample(project, "undefined", "-p", "no:xdist")
+    assert got[-1]["testRunFinished"]["success"] is True
+
+
+def test_not_selected_cases_have_a_pickle_but_no_test_case(project: pytest.Pytester) -> None:
+    got = run_sample(project, "rules", "-p", "no:xdist", "-k", "Enough")
+    assert kinds(got).count("pickle") == 3
+    assert kinds(got).count("testCase") == 2  # "Not enough money" and "Enough money" match -k Enough
