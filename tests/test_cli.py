@@ -374,12 +374,15 @@ def test_status_agrees_with_a_real_run(pytester: pytest.Pytester, capsys: pytest
     assert len(known) == 6
     for case in known:
         real_case = real_cases[case["nodeid"]]
+        # A real run runs the defined steps before the first undefined one ("." there); the dry
+        # run runs none ("-"): the codes agree once the run's passed steps are read as not run.
         assert (case["status"], case["reason"], case["message"], case["steps"]) == (
             real_case["status"],
             real_case["reason"],
             real_case["message"],
-            real_case["steps"],
+            real_case["steps"].replace(".", "-") if "U" in real_case["steps"] else real_case["steps"],
         )
+    assert any(c["steps"].startswith(".U") for c in real_cases.values())  # the prefix did run
     by_id = {r["id"]: r for r in data["requirements"]}
     assert by_id["CNT-7"]["status"] == "pending"
     assert by_id["CNT-7"]["message"].endswith("(1 of 2 cases ready to run)")
