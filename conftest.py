@@ -1,7 +1,9 @@
-"""Loads the step libraries for the checklist and chooses the Hypothesis profile.
+"""Loads the step libraries for the living checklist and chooses the Hypothesis profile.
 
-The plugin itself (``living_checklist.plugin``) is registered by the installed package's pytest11
-entry point, so plain ``pytest`` picks it up; it acts because pyproject.toml sets checklist_features.
+The checklist plugin is registered by the installed ``living-checklist`` package and acts
+because the pytest settings set ``checklist_features``. Step definitions are ordinary
+pytest-bdd definitions: the live library ``living_checklist.steps`` (the machine, a
+command-line system, robustness) and this project's own modules under ``steps/``.
 """
 
 from __future__ import annotations
@@ -11,14 +13,12 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-# The step modules import each other; rewrite asserts in all of them, whichever loads first.
+# This repository's own steps/ modules import each other; rewrite asserts in all of them.
 pytest.register_assert_rewrite("steps")
 
 pytest_plugins = [
-    "pytester",
-    "living_checklist.steps.hardware",
-    "living_checklist.steps.system",
-    "living_checklist.steps.robustness",
+    "pytester",  # for the harness's own tests in tests/
+    "living_checklist.steps",
     "steps.placeholders",
 ]
 

@@ -1,15 +1,15 @@
 """Placeholder steps: requirements whose check cannot be written yet.
 
-Every step here raises ``checklist.Pending`` saying what is missing and who provides it, so the
+Every step here raises ``living_checklist.Pending`` saying what is missing and who provides it, so the
 requirement counts as pending and is never lost:
 
 - while a value in the step is ``TBD``, the missing piece is the decision (reason ``tbd``);
 - once every value is written, the missing piece is a live check (reason ``placeholder``): replace
   the step here with one that gathers the evidence, and the requirement becomes live.
 
-The phrases are a small shared vocabulary, reused across areas. None of them may match a live
-phrase of ``steps/hardware.py``, ``steps/system.py`` or ``steps/robustness.py`` (DESIGN.md), or
-the step would be ambiguous.
+The phrases are a small shared vocabulary, reused across areas. None of them may match a phrase
+of the live library ``living_checklist.steps`` (``living-checklist steps`` lists them), or the
+step would be ambiguous.
 """
 
 from __future__ import annotations

@@ -1,11 +1,16 @@
-"""The project's own checklist: every slot pending, counted exactly, and live once filled in."""
+"""The skeleton: what ``living-checklist init`` writes, and this repository, which is that skeleton.
+
+Nothing here depends on how far this repository's slots are filled in: the all-pending checks
+run on what ``init`` writes (always every value TBD), and the repository is only compared with
+it, a filled-in value matching the ``TBD`` it replaces.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +18,16 @@ import pytest
 from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 
+from living_checklist import cli
+from living_checklist.cli.init import SETTINGS, skeleton_files
+
 REPO = Path(__file__).resolve().parents[1]
 ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d+$")
 
 
-def _copy_project(pytester: pytest.Pytester) -> Path:
-    for name in ("features", "seeds", "steps"):
-        shutil.copytree(REPO / name, pytester.path / name, ignore=shutil.ignore_patterns("__pycache__", "*.txt"))
-    for name in ("conftest.py", "pyproject.toml"):
-        shutil.copy(REPO / name, pytester.path / name)
+def _init(pytester: pytest.Pytester) -> Path:
+    (pytester.path / "tox.ini").unlink()  # the tests' default ini: init writes a project of its own
+    assert cli.main(["init", str(pytester.path)]) == 0
     return pytester.path
 
 
@@ -46,8 +52,8 @@ def _official_counts(features: Path) -> tuple[int, int]:
     return requirements, cases
 
 
-def test_every_slot_is_pending_with_a_reason_and_counted_exactly(pytester: pytest.Pytester) -> None:
-    root = _copy_project(pytester)
+def test_every_slot_init_writes_is_pending_with_a_reason_and_counted_exactly(pytester: pytest.Pytester) -> None:
+    root = _init(pytester)
     result, data = _run(pytester)
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["*= living checklist =*", "requirements: *"])
@@ -63,11 +69,12 @@ def test_every_slot_is_pending_with_a_reason_and_counted_exactly(pytester: pytes
         assert req["reason"] == "tbd", req
         assert req["description"], f"{req['id']} says nobody who decides it or how to fill it in"
     assert [e for e in data["errors"] if e["severity"] == "error"] == []
+    assert data["seeds"] == []
 
 
 @pytest.mark.parametrize(("value", "status"), [("1", "verified"), ("100000", "failing")])
 def test_filling_in_one_tbd_makes_that_requirement_live(pytester: pytest.Pytester, value: str, status: str) -> None:
-    _copy_project(pytester)
+    _init(pytester)
     _, before = _run(pytester)
     feature = pytester.path / "features" / "hardware" / "machine.feature"
     text = feature.read_text(encoding="utf-8")
@@ -90,3 +97,30 @@ def test_filling_in_one_tbd_makes_that_requirement_live(pytester: pytest.Pyteste
         assert f"measured {os.cpu_count()} CPU cores, required >= {value}" in hw["message"]
     else:
         assert result.ret == 0
+
+
+def _filled_in(template_line: str, line: str) -> bool:
+    """Whether ``line`` is ``template_line`` with each TBD replaced by some value (or left TBD)."""
+    parts = [re.escape(part) for part in template_line.split("TBD")]
+    return re.fullmatch("(?:.+?)".join(parts), line) is not None
+
+
+def test_the_repository_is_the_skeleton_init_writes() -> None:
+    """features/, steps/ and conftest.py agree with the template, apart from filled-in values and seeds."""
+    template = dict(skeleton_files())
+    features = {rel for rel in template if rel.startswith("features/")}
+    assert features == {p.relative_to(REPO).as_posix() for p in (REPO / "features").rglob("*.feature")}
+    for rel in sorted(features | {"steps/__init__.py", "steps/placeholders.py"}):
+        want = template[rel].splitlines()
+        have = (REPO / rel).read_text(encoding="utf-8").splitlines()
+        assert len(have) == len(want), f"{rel}: {len(have)} lines here, {len(want)} in the skeleton"
+        for number, (a, b) in enumerate(zip(want, have, strict=True), 1):
+            assert a == b or ("TBD" in a and _filled_in(a, b)), f"{rel}:{number}: {b!r} is not the skeleton's {a!r}"
+    conftest = (REPO / "conftest.py").read_text(encoding="utf-8").splitlines()
+    missing = [line for line in template["conftest.py"].splitlines() if line not in conftest]
+    assert missing == [], f"conftest.py lacks lines of the skeleton's: {missing}"
+    settings = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    for key, value in SETTINGS:
+        expected = tomllib.loads(f"v = {value}")["v"]
+        assert key in settings, f"pyproject.toml lacks {key}"
+        assert settings[key] == expected or expected == "TBD", f"{key} = {settings[key]!r}, skeleton {expected!r}"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from living_checklist.cli._common import EXIT_BAD_INPUT, PROG, exit_codes
+from living_checklist.cli.init import cmd_init
 from living_checklist.cli.lint import cmd_lint
 from living_checklist.cli.snippets import cmd_snippets
 from living_checklist.cli.status import cmd_status
@@ -119,6 +120,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="override an ini setting, as pytest's -o (e.g. -o checklist_features=reqs)",
     )
     commands = parser.add_subparsers(dest="command", metavar="<command>", title="commands")
+    init = commands.add_parser(
+        "init",
+        help="write a working skeleton into DIR (features, steps, seeds, conftest.py, pytest settings, CI example)",
+        description=textwrap.fill(
+            "Write the skeleton of a living checklist: features/ by area with the stand-in requirement slots "
+            "(every value TBD, so every requirement is pending), steps/ with the placeholder steps, seeds/ with "
+            "an empty manifest and its how-to, conftest.py loading the step libraries, and a GitHub Actions "
+            "workflow that publishes the count. The pytest settings are merged into the file pytest reads "
+            "(pytest.ini, pyproject.toml, tox.ini or setup.cfg) without changing a line already there; a "
+            "pyproject.toml is created when none configures pytest. No file is ever overwritten: each one "
+            "that exists is listed as left alone. Then run pytest.",
+            width=88,
+        ),
+        epilog="exit status:\n  0  done (or, with --dry-run, nothing to say)\n"
+        "  1  done, but a step by hand is needed (printed): an existing conftest.py does not load the steps,\n"
+        "     or testpaths leaves out features/\n"
+        "  2  bad input: DIR is a file, a file cannot be written, or the pytest settings file cannot be read",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    init.add_argument("dir", nargs="?", default=".", metavar="DIR", help="where to write (default: the current folder)")
+    init.add_argument("--dry-run", action="store_true", help="list what would be written; write nothing")
+    init.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    init.add_argument("-v", "--verbose", action="store_true", help="list every file, not a count per folder")
+    init.set_defaults(run=cmd_init)
     for command in COMMANDS:
         sub = commands.add_parser(
             command.name,

@@ -5,17 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from living_checklist.dryrun import (
-    Project,
-)
+from living_checklist.dryrun import Project
 from living_checklist.inventory import GherkinError, Step
 from living_checklist.registry import StepDef
-
-if TYPE_CHECKING:
-    pass
-
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -34,8 +28,6 @@ def exit_codes(ok: str, problems: str | None) -> str:
     if problems:
         lines.append(f"  1  {problems}")
     return "\n".join([*lines, _BAD_INPUT])
-
-
 
 
 def _error_data(error: GherkinError) -> dict[str, Any]:

@@ -1,0 +1,329 @@
+"""``living-checklist init [DIR]``: write a working skeleton, never overwriting a file.
+
+What it writes comes from ``living_checklist/skeleton/``: ``features/`` by area with the stand-in
+requirement slots, ``steps/`` with the placeholder steps, ``seeds/`` with an empty manifest and its
+how-to, ``conftest.py`` loading the step libraries, and a CI workflow example. The pytest settings
+are merged into the file where pytest reads them (``pytest.ini``, ``pyproject.toml``, ``tox.ini``,
+``setup.cfg``, in pytest's order), line by line so that nothing already there changes; a
+``pyproject.toml`` is created when no file configures pytest. A merge is checked by reading the
+file back before it is written: keys already set are kept as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import re
+import sys
+import tomllib
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, Literal
+
+from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, SCHEMA_VERSION, _emit_json
+from living_checklist.settings import INI_FEATURES, INI_REQUIRE_IDS, INI_SEEDS, INI_SYSTEM
+
+# Skeleton resource → where it goes in the project (anything not listed keeps its path).
+RENAMED = {"github-workflow.yml": ".github/workflows/living-checklist.yml"}
+STEP_PLUGINS = ("living_checklist.steps", "steps.placeholders")
+
+# The settings init adds, as TOML values; testpaths only where no file configured pytest before.
+SETTINGS: tuple[tuple[str, str], ...] = (
+    (INI_FEATURES, '"features"'),
+    (INI_SEEDS, '"seeds"'),
+    (INI_REQUIRE_IDS, "true"),
+    (INI_SYSTEM, '"TBD"'),
+)
+TESTPATHS = ("testpaths", '["features"]')
+
+Verb = Literal["write", "merge", "keep"]
+
+
+class InitError(Exception):
+    """DIR cannot take a skeleton (it is a file, or cannot be written): bad input, exit 2."""
+
+
+@dataclass(frozen=True)
+class Action:
+    path: str  # relative to DIR, with forward slashes
+    verb: Verb
+    note: str = ""
+    text: str | None = None  # the file's new content, for write and merge
+    manual: bool = False  # the checklist needs a step the user must take by hand
+
+    def line(self, dry_run: bool) -> str:
+        verb = {"write": "would write" if dry_run else "wrote", "merge": "would merge" if dry_run else "merged"}
+        shown = f"{verb.get(self.verb, 'left alone')}: {self.path}"
+        return f"{shown} ({self.note})" if self.note else shown
+
+
+def skeleton_files() -> Iterator[tuple[str, str]]:
+    """(path in the project, text) for every file of the skeleton, in a stable order."""
+    root = resources.files("living_checklist").joinpath("skeleton")
+
+    def walk(node: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.name == "__pycache__":
+                continue
+            rel = f"{prefix}{child.name}"
+            if child.is_dir():
+                yield from walk(child, rel + "/")
+            else:
+                yield rel, child
+
+    for rel, node in walk(root, ""):
+        yield RENAMED.get(rel, rel), node.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# pytest settings: find the file pytest reads, merge the missing keys into it
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    name: str
+    kind: Literal["toml", "ini"]
+    section: str  # the table or section pytest reads
+
+
+def pytest_config(target: Path) -> ConfigFile | None:
+    """The file pytest would take its settings from in ``target``, the way pytest looks for it."""
+    for name in ("pytest.ini", ".pytest.ini"):
+        if (target / name).is_file():
+            return ConfigFile(name, "ini", "pytest")
+    pyproject = target / "pyproject.toml"
+    if pyproject.is_file():
+        tool = _toml(pyproject).get("tool", {})
+        pytest_table = tool.get("pytest") if isinstance(tool, dict) else None
+        if isinstance(pytest_table, dict):
+            if "ini_options" in pytest_table:
+                return ConfigFile("pyproject.toml", "toml", "tool.pytest.ini_options")
+            return ConfigFile("pyproject.toml", "toml", "tool.pytest")
+    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+        path = target / name
+        if path.is_file() and section in _ini(path):
+            return ConfigFile(name, "ini", section)
+    return None
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InitError(f"{path.name}: cannot be read as TOML ({exc}); fix it, then run init again") from None
+
+
+def _ini(path: Path) -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"), source=path.name)
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise InitError(f"{path.name}: cannot be read as an ini file ({exc}); fix it, then run init again") from None
+    return parser
+
+
+_HEADER = re.compile(r"^\s*\[")
+
+
+def _table_lines(lines: list[str], header: re.Pattern[str]) -> tuple[int, int] | None:
+    """(index of the header line, index after the table's last non-blank line), or None."""
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if _HEADER.match(lines[i])), len(lines))
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return start, end
+
+
+def _insert(text: str, header: re.Pattern[str], header_line: str, new_lines: list[str]) -> str:
+    """Add ``new_lines`` at the end of the table (appended as a new table when there is none)."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    where = _table_lines(lines, header)
+    block = [line + "\n" for line in new_lines]
+    if where is None:
+        return "".join(lines) + ("\n" if lines and lines[-1].strip() else "") + header_line + "\n" + "".join(block)
+    _, end = where
+    return "".join(lines[:end] + block + lines[end:])
+
+
+def _ini_value(toml_value: str) -> str:
+    value = tomllib.loads(f"v = {toml_value}")["v"]
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def merge_settings(target: Path) -> Action:
+    """The settings merged into the file pytest reads, or a new ``pyproject.toml``."""
+    config = pytest_config(target)
+    wanted = list(SETTINGS)
+    if config is None:
+        wanted.insert(0, TESTPATHS)
+        config = ConfigFile("pyproject.toml", "toml", "tool.pytest.ini_options")
+    path = target / config.name
+    before = path.read_text(encoding="utf-8") if path.exists() else ""
+    present = _present_keys(path, config) if before else {}
+    missing = [(key, value) for key, value in wanted if key not in present]
+    kept = [key for key, _ in wanted if key in present]
+    notes = []
+    if kept and missing:
+        notes.append("kept " + ", ".join(f"{key} = {present[key]!r}" for key in kept))
+    testpaths = present.get("testpaths")
+    manual = False
+    if testpaths is not None and "features" not in str(testpaths):
+        notes.append("testpaths does not include features: add it, or run `pytest features`")
+        manual = True
+    if not missing:
+        return Action(config.name, "keep", "; ".join(["every setting is there", *notes]), manual=manual)
+    if config.kind == "toml":
+        header = re.compile(r"^\s*\[\s*" + re.escape(config.section).replace(r"\.", r"\s*\.\s*") + r"\s*\]\s*(#.*)?$")
+        text = _insert(before, header, f"[{config.section}]", [f"{key} = {value}" for key, value in missing])
+    else:
+        header = re.compile(r"^\s*\[\s*" + re.escape(config.section) + r"\s*\]\s*([#;].*)?$")
+        text = _insert(before, header, f"[{config.section}]", [f"{key} = {_ini_value(v)}" for key, v in missing])
+    _check_merge(config, before, text, [key for key, _ in missing])
+    verb: Verb = "merge" if before else "write"
+    added = f"[{config.section}] + " + ", ".join(key for key, _ in missing)
+    return Action(config.name, verb, "; ".join([added, *notes]), text=text, manual=manual)
+
+
+def _present_keys(path: Path, config: ConfigFile) -> dict[str, object]:
+    if config.kind == "toml":
+        table: Any = _toml(path)
+        for part in config.section.split("."):
+            table = table.get(part, {}) if isinstance(table, dict) else {}
+        return dict(table) if isinstance(table, dict) else {}
+    parser = _ini(path)
+    return dict(parser[config.section]) if parser.has_section(config.section) else {}
+
+
+def _check_merge(config: ConfigFile, before: str, after: str, added: list[str]) -> None:
+    """Read both versions back: everything that was there is unchanged, and the new keys are in place."""
+    if config.kind == "toml":
+        old = tomllib.loads(before) if before else {}
+        new = tomllib.loads(after)
+        table: Any = new
+        for part in config.section.split("."):
+            table = table[part]
+        for key in added:
+            del table[key]
+        _prune_empty(new)
+        _prune_empty(old)
+        ok = old == new
+    else:
+        old_ini, new_ini = configparser.RawConfigParser(), configparser.RawConfigParser()
+        old_ini.read_string(before)
+        new_ini.read_string(after)
+        ok = all(new_ini.has_option(config.section, key) for key in added)
+        for key in added:
+            new_ini.remove_option(config.section, key)
+        ok = ok and {s: dict(old_ini[s]) for s in old_ini} == {s: dict(new_ini[s]) for s in new_ini if s in old_ini}
+    if not ok:
+        lines = "\n".join(f"  {key} = ..." for key in added)
+        raise InitError(
+            f"{config.name}: the settings could not be merged safely; add these under [{config.section}]:\n{lines}"
+        )
+
+
+def _prune_empty(data: dict[str, Any]) -> None:
+    for key in list(data):
+        value = data[key]
+        if isinstance(value, dict):
+            _prune_empty(value)
+            if not value:
+                del data[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan and its application
+
+
+def plan(target: Path) -> list[Action]:
+    """What init would do in ``target``; reads the folder, writes nothing."""
+    if target.exists() and not target.is_dir():
+        raise InitError(f"{target}: is a file; give the folder to write the skeleton into")
+    actions: list[Action] = []
+    for rel, text in skeleton_files():
+        path = target / rel
+        if path.exists() or path.is_symlink():
+            note = "exists"
+            manual = False
+            existing = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+            if rel == "conftest.py" and not all(name in existing for name in STEP_PLUGINS):
+                plugins = ", ".join(f'"{name}"' for name in STEP_PLUGINS)
+                note = f"exists; add to it: pytest_plugins = [{plugins}]"
+                manual = True
+            actions.append(Action(rel, "keep", note, manual=manual))
+        else:
+            actions.append(Action(rel, "write", text=text))
+    actions.append(merge_settings(target))
+    return actions
+
+
+def apply(target: Path, actions: list[Action]) -> None:
+    for action in actions:
+        if action.text is None:
+            continue
+        path = target / action.path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            mode = "w" if action.verb == "merge" else "x"  # a new file is never written over another
+            with open(path, mode, encoding="utf-8", newline="") as handle:
+                handle.write(action.text)
+        except OSError as exc:
+            raise InitError(f"{action.path}: cannot be written ({exc.strerror or exc})") from None
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    target = Path(args.dir)
+    try:
+        actions = plan(target)
+        if not args.dry_run:
+            apply(target, actions)
+    except InitError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    manual = [a for a in actions if a.manual]
+    if args.format == "json":
+        _emit_json(
+            {
+                "schema": SCHEMA_VERSION,
+                "command": "init",
+                "dir": str(target),
+                "dry_run": args.dry_run,
+                "actions": [{k: v for k, v in asdict(a).items() if k != "text"} for a in actions],
+            }
+        )
+    else:
+        written = [a for a in actions if a.verb == "write"]
+        kept = [a for a in actions if a.verb == "keep"]
+        features = [a for a in actions if a.path.startswith("features/")]
+        for verb in ("write", "keep"):
+            folded = [a for a in features if a.verb == verb]
+            if args.verbose or (verb == "keep" and len(folded) < len(features)):
+                folded = []  # some feature files were there already: name each one left alone
+            for action in actions:
+                if action.verb == verb and action not in folded:
+                    print(action.line(args.dry_run))
+            if folded:
+                word = {"write": "would write" if args.dry_run else "wrote", "keep": "left alone"}[verb]
+                areas = len({a.path.split("/")[1] for a in folded})
+                print(f"{word}: {len(folded)} feature files in {areas} areas under features/ (-v lists them)")
+        summary = f"{len(written)} to write, {len(kept)} left alone" if args.dry_run else (
+            f"{len(written)} written, {len(kept)} left alone"
+        )
+        print(f"init: {summary}")
+        if manual:
+            print("to do by hand: " + "; ".join(f"{a.path}: {a.note}" for a in manual))
+        elif not args.dry_run:
+            where = "" if str(target) in ("", ".") else f"cd {target} && "
+            print(f"next: {where}pytest   (every requirement is pending until its TBD is filled in)")
+    return EXIT_PROBLEMS if manual else EXIT_OK

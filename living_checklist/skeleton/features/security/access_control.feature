@@ -1,0 +1,37 @@
+Feature: Who may do what
+  Authentication, authorization and accountability. Decided by the product owner (roles and
+  what each may do) with the security lead (how it is enforced). A system with a single local
+  user may have none of this: remove the slots and record why in the commit message.
+
+  @SEC-005
+  Scenario: Protected functions are refused to anyone who has not signed in
+    Decided by the product owner: which functions are protected.
+    Fill in: one protected action; copy the slot for others that matter.
+
+    Given a user with the role "anonymous"
+    When the user attempts "TBD"
+    Then the attempt is refused
+
+  @SEC-006
+  Scenario: Users sign in by the agreed authentication method
+    Decided by the security lead.
+    Fill in: the method and its strength, e.g. "OpenID Connect with multi-factor authentication".
+
+    Then the sign-in conforms to "TBD"
+
+  @SEC-007
+  Scenario: A user cannot do what their role does not permit
+    Decided by the product owner with the security lead, from a table of roles and permissions.
+    Fill in: a role and an action it must not perform; copy the slot for each pair that matters.
+
+    Given a user with the role "TBD"
+    When the user attempts "TBD"
+    Then the attempt is refused
+
+  @SEC-008
+  Scenario: Security-relevant actions are kept in an audit trail for the agreed time
+    Decided by the security lead with legal counsel.
+    Fill in: which actions are recorded (sign-ins, permission changes, exports, ...) and how many
+    days the records are kept.
+
+    Then records of "TBD" are kept for at least TBD days

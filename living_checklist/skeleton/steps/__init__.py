@@ -1,0 +1,1 @@
+"""Step definitions for the checklist: live libraries and placeholders."""
