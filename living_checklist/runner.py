@@ -5,13 +5,19 @@ Pure functions and frozen dataclasses; the step libraries in ``steps/`` only cal
 Peak memory is the resident set of the system's *own* process, never the test process's. Linux
 folds the memory high-water mark of whatever process called ``exec`` into the new program's
 ``ru_maxrss`` (``exec_mmap``); a program spawned straight from a 100 MiB pytest process would
-report at least 100 MiB. So each run goes through a tiny launcher (``python -I -S``, about
-10 MiB) that spawns the program, waits for it with ``os.wait4`` and reports its status, its
-``ru_maxrss``, its wall time and the launcher's own peak. When the program's ``ru_maxrss``
-exceeds the launcher's peak it is exactly the program's own (``peak_method == "wait4"``).
-Otherwise we use the highest ``VmHWM`` (its peak since exec) sampled from ``/proc/<pid>/status``
-every millisecond or so, or ``psutil`` RSS elsewhere (``"sampled"``: a lower bound that can miss
-growth in the last interval), and failing that the ``ru_maxrss`` bound (``"wait4-bound"``).
+report at least 100 MiB, and one spawned by a small Python launcher still reports the launcher's
+8-10 MiB. So each run goes through a launcher (``python -I -S``) that, on Linux, forks the
+program and seizes it with ptrace before it execs; at the program's exit stop its memory is still
+mapped and ``VmHWM`` in ``/proc/<pid>/status`` is exactly the peak of its own memory since exec
+(``peak_method == "exit"``; within a few per cent of ``/usr/bin/time -v`` even for 2 MiB programs).
+Where ptrace is not allowed (a container's seccomp policy, another OS) the launcher spawns the
+program and waits with ``os.wait4``: when its ``ru_maxrss`` exceeds the launcher's own peak it is
+exactly the program's own (``"wait4"``); otherwise we use the highest ``VmHWM`` sampled from
+``/proc/<pid>/status`` every millisecond or so, or ``psutil`` RSS elsewhere (``"sampled"``: a
+lower bound that can miss growth in the last interval), and failing that the ``ru_maxrss`` bound
+(``"wait4-bound"``). The wall time runs from the program's exec (ptrace) or from the spawn.
+A traced program cannot itself be traced by a debugger, and a set-user-ID program runs without
+its extra privileges: run such a system through a wrapper, or where ptrace is off.
 """
 
 from __future__ import annotations
@@ -52,33 +58,121 @@ _LAUNCH_GRACE = 10.0  # seconds the launcher may take to start, on top of the ti
 _DRAIN_GRACE = 0.5  # seconds to keep reading pipes after the program exited
 _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is bytes on macOS, KiB elsewhere
 
-# Spawns argv[2:] (inheriting stdin/stdout/stderr), waits for it and reports on fd argv[1]:
-# "pid P", then "done WAITSTATUS RU_MAXRSS WALL_NS OWN_MAXRSS" or "error ERRNO MESSAGE".
+# Runs argv[2:] (inheriting stdin/stdout/stderr), waits for it and reports on fd argv[1]:
+# "pid P", then "done WAITSTATUS RU_MAXRSS WALL_NS OWN_PEAK EXIT_PEAK" (KiB; EXIT_PEAK -1 when
+# unknown) or "error ERRNO MESSAGE". Where ptrace is allowed (Linux) the program is a forked child
+# seized before it execs, with options TRACEEXEC | TRACEEXIT | EXITKILL: the clock starts at its
+# exec, and at its exit stop its memory is still mapped, so VmHWM there is the exact peak of its
+# own memory since exec, however small the program and whatever the launcher's size. Signals
+# meant for the program are passed on; a stop (SIGSTOP, SIGTSTP) stays a stop (PTRACE_LISTEN).
+# Elsewhere, or where ptrace is refused, it is posix_spawn and wait4 as before.
 _LAUNCHER = r"""
-import os, resource, signal, sys, time
+import os, signal, sys, time
 report = int(sys.argv[1])
 os.set_inheritable(report, False)
 argv = sys.argv[2:]
-start = time.perf_counter_ns()
-try:
-    pid = os.posix_spawnp(argv[0], argv, os.environ, setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
-except OSError as exc:
+DEFAULTS = (signal.SIGPIPE, signal.SIGXFSZ)
+STOPS = (signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
+
+def hwm(pid, default):
+    try:
+        with open("/proc/%s/status" % pid, "rb") as status_file:
+            for line in status_file:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return default
+
+def done(status, usage, wall, exit_peak):
+    import resource
+    own = hwm("self", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    os.write(report, b"done %d %d %d %d %d\n" % (status, usage.ru_maxrss, wall, own, exit_peak))
+
+def failed(exc):
     message = (exc.strerror or str(exc)).encode("utf-8", "replace")
     os.write(report, b"error %d %s\n" % (exc.errno or 0, message))
-    sys.exit(127)
-os.write(report, b"pid %d\n" % pid)
-_, status, usage = os.wait4(pid, 0)
-wall = time.perf_counter_ns() - start
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-try:  # our own memory's peak; ru_maxrss above also holds what our parent passed on at exec
-    with open("/proc/self/status") as status_file:
-        own = next(int(line.split()[1]) for line in status_file if line.startswith("VmHWM:"))
-except (OSError, StopIteration, ValueError, IndexError):
-    pass
-os.write(report, b"done %d %d %d %d\n" % (status, usage.ru_maxrss, wall, own))
+
+def tracer():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        call = ctypes.CDLL(None, use_errno=True).ptrace
+    except (ImportError, OSError, AttributeError):
+        return None
+    call.restype = ctypes.c_long
+    call.argtypes = (ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p)
+    return call
+
+def traced(ptrace):
+    go_r, go_w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(go_w)
+            os.close(ready_r)
+            for number in DEFAULTS:
+                signal.signal(number, signal.SIG_DFL)
+            os.write(ready_w, b"r")
+            if os.read(go_r, 1) == b"g":
+                os.execvp(argv[0], argv)
+        except OSError as exc:
+            failed(exc)
+            os._exit(127)
+        os._exit(0)
+    os.close(go_r)
+    os.close(ready_w)
+    os.read(ready_r, 1)
+    os.close(ready_r)
+    if ptrace(0x4206, pid, None, 0x10 | 0x40 | 0x100000) != 0:  # SEIZE: not allowed here
+        os.write(go_w, b"x")
+        os.close(go_w)
+        os.waitpid(pid, 0)
+        return False
+    os.write(report, b"pid %d\n" % pid)
+    start = time.perf_counter_ns()
+    os.write(go_w, b"g")
+    os.close(go_w)
+    peak = -1
+    while True:
+        _, status, usage = os.wait4(pid, 0)
+        if not os.WIFSTOPPED(status):
+            break
+        event = status >> 16
+        if event == 4:  # exec: the program starts now
+            start = time.perf_counter_ns()
+            ptrace(7, pid, None, None)
+        elif event == 6:  # exit stop: its memory is still there to read
+            peak = hwm(pid, -1)
+            ptrace(7, pid, None, None)
+        elif event == 128 and os.WSTOPSIG(status) in STOPS:  # group stop: stay stopped until SIGCONT
+            ptrace(0x4208, pid, None, None)
+        elif event == 128:  # woken by SIGCONT (stop signal SIGTRAP): run on
+            ptrace(7, pid, None, None)
+        else:  # a signal for the program: deliver it
+            ptrace(7, pid, None, os.WSTOPSIG(status))
+    done(status, usage, time.perf_counter_ns() - start, peak)
+    return True
+
+def spawned():
+    start = time.perf_counter_ns()
+    try:
+        pid = os.posix_spawnp(argv[0], argv, os.environ, setsigdef=DEFAULTS)
+    except OSError as exc:
+        failed(exc)
+        sys.exit(127)
+    os.write(report, b"pid %d\n" % pid)
+    _, status, usage = os.wait4(pid, 0)
+    done(status, usage, time.perf_counter_ns() - start, -1)
+
+ptrace = tracer()
+if ptrace is None or not traced(ptrace):
+    spawned()
 """
 
-PeakMethod = str  # "wait4" (exact), "sampled" (lower bound), "wait4-bound" (upper bound), "none"
+PeakMethod = str  # "exit" and "wait4" (exact), "sampled" (lower bound), "wait4-bound" (upper bound), "none"
 
 
 class CannotRun(Exception):
@@ -283,7 +377,7 @@ class _Supervisor:
 
     def _report(self, kind: str) -> list[str] | None:
         for line in self.streams.report_lines():
-            words = line.decode("utf-8", errors="replace").split(" ", 4 if kind == "done" else 2)
+            words = line.decode("utf-8", errors="replace").split(" ", 5 if kind == "done" else 2)
             if words[0] == kind:
                 return words[1:]
         return None
@@ -294,10 +388,15 @@ class _Supervisor:
             raise _cannot_run(self.argv[0], int(error[0]), error[1] if len(error) > 1 else "")
         done = self._report("done")
         sampled = self.sampler.peak if self.sampler is not None else None
+        peak: int | None
+        method: PeakMethod
         if done is not None:
-            status, maxrss, wall_ns, own = (int(word) for word in done[:4])
+            status, maxrss, wall_ns, own, exit_peak = (int(word) for word in done[:5])
             wall_time = wall_ns / 1e9
-            peak, method = _peak(maxrss * _MAXRSS_UNIT, own * _MAXRSS_UNIT, sampled)
+            if exit_peak > 0:
+                peak, method = exit_peak * 1024, "exit"  # VmHWM at the exit stop, always KiB
+            else:
+                peak, method = _peak(maxrss * _MAXRSS_UNIT, own * _MAXRSS_UNIT, sampled)
         else:  # the launcher was killed before it could report: say what we saw from outside
             status = self.launcher_status if self.launcher_status is not None else signals.SIGKILL
             wall_time = time.perf_counter() - (self.started or time.perf_counter())

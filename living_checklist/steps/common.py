@@ -8,9 +8,10 @@ PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 from __future__ import annotations
 
 import math
+import os
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pytest
 
@@ -46,9 +47,17 @@ def run_timeout(config: pytest.Config) -> float:
 
 
 def run_system(
-    config: pytest.Config, extra: Sequence[str] = (), input_data: bytes | None = None, timeout: float | None = None
+    config: pytest.Config,
+    extra: Sequence[str] = (),
+    input_data: bytes | None = None,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> runner.RunResult:
-    """Run the system once with ``extra`` arguments; a program that cannot start fails the step."""
+    """Run the system once with ``extra`` arguments (and ``env`` added to the environment).
+
+    A system that cannot be started at all is an ``error`` naming the command and the reason,
+    not a failed check: nothing about the requirement was measured.
+    """
     base = system_argv(config)
     try:
         return runner.run(
@@ -56,9 +65,16 @@ def run_system(
             input_data=input_data,
             timeout=timeout if timeout is not None else run_timeout(config),
             cwd=config.rootpath,
+            env={**os.environ, **env} if env else None,
         )
     except runner.CannotRun as exc:
-        raise AssertionError(f"{exc} ({SYSTEM_INI} = {shlex.join(base)!r})") from None
+        raise InvalidValue(f"the system cannot be started: {exc} ({SYSTEM_INI} = {shlex.join(base)!r})") from None
+
+
+def scenario_step_texts(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """The texts of every step of the running scenario, for steps whose meaning depends on a later one."""
+    case = getattr(request.node, "case", None)
+    return tuple(str(getattr(step, "text", "")) for step in getattr(case, "steps", ()) or ())
 
 
 def unescape(text: str) -> str:

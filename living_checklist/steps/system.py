@@ -13,7 +13,10 @@ PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 
 from __future__ import annotations
 
+import re
 import shlex
+import threading
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -33,16 +36,39 @@ from living_checklist.steps.common import (
     quoted_value,
     record_figure,
     run_system,
+    scenario_step_texts,
     split_arguments,
+    system_argv,
     whole_number,
 )
+
+EXACT_PEAKS = ("exit", "wait4")
+INEXACT_PEAK = (
+    "not exact here: ptrace is not allowed on this machine and the program was smaller than the launcher, "
+    "so this is the highest of samples taken every millisecond or so (it can miss the last moments) or an "
+    "upper bound that includes the launcher"
+)
+EXIT_STATUS_STEP = re.compile(r"the exit status is \S+")
 
 
 @dataclass
 class SystemRuns:
-    """Per-case state: the runs of the most recent run step (one run, or a series)."""
+    """Per-case state: the runs of the most recent run step (one run, a series, or copies at once)."""
 
     recent: list[runner.RunResult] = field(default_factory=list)
+    # Seconds from the first start to the last end when the runs overlapped (copies at the same
+    # time); None for runs one after another, whose throughput is count / sum of wall times.
+    elapsed: float | None = None
+    env: dict[str, str] = field(default_factory=dict)  # added to the system's environment
+
+    def record(self, runs: list[runner.RunResult], elapsed: float | None = None) -> None:
+        self.recent, self.elapsed = runs, elapsed
+
+    def throughput(self) -> float:
+        runs = self.runs()
+        if self.elapsed is not None and self.elapsed > 0:
+            return len(runs) / self.elapsed
+        return runner.throughput([r.wall_time for r in runs])
 
     def runs(self) -> list[runner.RunResult]:
         """The runs of the most recent run step; an authoring error (status error) if there was none."""
@@ -69,20 +95,20 @@ def system_runs() -> SystemRuns:
 @step("I run the system")
 def run_without_arguments(request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with no extra arguments and nothing on standard input."""
-    system_runs.recent = [run_system(request.config)]
+    system_runs.record([run_system(request.config, env=system_runs.env)])
 
 
 @step(parsers.re(r'I run the system with arguments "(?P<args>.*)"'))
 def run_with_arguments(args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with these extra arguments (split like a shell would, not run by one)."""
-    system_runs.recent = [run_system(request.config, split_arguments(args))]
+    system_runs.record([run_system(request.config, split_arguments(args), env=system_runs.env)])
 
 
 @step(parsers.re(r'I run the system with input "(?P<text>.*)"'))
 def run_with_input(text: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with this text (UTF-8, escapes like ``\\n`` allowed) on standard input."""
     data = quoted_value(text, "the input").encode("utf-8")
-    system_runs.recent = [run_system(request.config, input_data=data)]
+    system_runs.record([run_system(request.config, input_data=data, env=system_runs.env)])
 
 
 @step("I run the system with input:")
@@ -90,16 +116,33 @@ def run_with_docstring_input(docstring: str, request: pytest.FixtureRequest, sys
     """Run ``checklist_system`` once with the step's doc string (plus a final newline) on standard input."""
     if docstring.strip() == TBD:
         raise Pending("the input is TBD: write it in the feature file", reason="tbd")
-    system_runs.recent = [run_system(request.config, input_data=(docstring + "\n").encode("utf-8"))]
+    data = (docstring + "\n").encode("utf-8")
+    system_runs.record([run_system(request.config, input_data=data, env=system_runs.env)])
+
+
+@step(parsers.re(r'the environment variable "(?P<name>[^"]*)" is "(?P<value>.*)"'))
+def environment_variable(name: str, value: str, system_runs: SystemRuns) -> None:
+    """Later runs of the system in this scenario get this environment variable (a setting changed
+    without changing code, or a dependency pointed at an address where nothing answers)."""
+    key = quoted_value(name, "the variable's name")
+    if not key or "=" in key or "\0" in key:
+        raise InvalidValue(f"environment variable name {name!r}: expected a name without '=' or NUL")
+    system_runs.env[key] = quoted_value(value, f"the value of {key}")
 
 
 @step(parsers.re(r"the exit status is (?P<n>\S+)"))
 def exit_status_is(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
-    """The last run ended with this exit status (a run killed by a signal has none, and fails)."""
+    """Every run of the most recent run step ended with this exit status (a run killed by a signal
+    has none, and fails); the first that did not is named."""
     required = whole_number(n, "exit status")
-    result = system_runs.last_run()
-    measured: float | str = float(result.exit_status) if result.exit_status is not None else result.outcome()
-    check_figure(request.node, "exit status", measured, "", float(required), "==", result.describe())
+    runs = system_runs.runs()
+    for index, result in enumerate(runs, start=1):
+        if result.exit_status == required:
+            continue
+        measured: float | str = float(result.exit_status) if result.exit_status is not None else result.outcome()
+        which = f"run {index} of {len(runs)}\n" if len(runs) > 1 else ""
+        check_figure(request.node, "exit status", measured, "", float(required), "==", which + result.describe())
+    check_figure(request.node, "exit status", float(required), "", float(required), "==")
 
 
 def _contains(stream: str, result: runner.RunResult, wanted: str, present: bool) -> None:
@@ -159,8 +202,28 @@ def run_series(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
         progress.update(index + 1, brief(result))
         if result.crashed or result.timed_out:
             raise AssertionError(f"run {index + 1} of {count} {result.outcome()}\n{result.describe()}")
-    system_runs.recent = series
-    node = request.node
+    system_runs.record(series)
+    _check_exits(request, series)
+    _record_series(request.node, series, system_runs)
+
+
+def _check_exits(request: pytest.FixtureRequest, runs: list[runner.RunResult]) -> None:
+    """A run that exited non-zero fails the series, unless the scenario states the exit status it
+    expects (``Then the exit status is <n>``, which then checks every run): timing an error path
+    is not timing the task."""
+    if any(EXIT_STATUS_STEP.fullmatch(text) for text in scenario_step_texts(request)):
+        return
+    for index, result in enumerate(runs, start=1):
+        if result.exit_status != 0:
+            raise AssertionError(
+                f"run {index} of {len(runs)} {result.outcome()}: a series times the system doing its task, "
+                "so every run must succeed (write 'Then the exit status is <n>' if this status is expected)\n"
+                + result.describe()
+            )
+
+
+def _record_series(node: pytest.Item, series: list[runner.RunResult], system_runs: SystemRuns) -> None:
+    count = len(series)
     walls = [r.wall_time for r in series]
     # Every figure, with no requirement yet (a later check replaces it); the comparison says
     # which way the figure is judged.
@@ -170,7 +233,7 @@ def run_series(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
         ("95th percentile wall time", ms(runner.percentile(walls, 95)), "ms", "<="),
         ("min wall time", ms(min(walls)), "ms", "<="),
         ("max wall time", ms(max(walls)), "ms", "<="),
-        ("throughput", round(runner.throughput(walls), 3), "runs/s", ">="),
+        ("throughput", round(system_runs.throughput(), 3), "runs/s", ">="),
     ):
         record_figure(node, Measurement(name, value, unit, None, comparison))
     peaks = [r.peak_rss for r in series if r.peak_rss is not None]
@@ -200,8 +263,9 @@ def p95_wall_time(x: str, request: pytest.FixtureRequest, system_runs: SystemRun
 def peak_memory(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """The largest resident memory of the system's own process over the runs is at most n MiB.
 
-    Measured per run from ``os.wait4`` through a small launcher, or sampled from /proc when the
-    system is smaller than the launcher (see ``checklist.runner``); skipped where neither works.
+    Measured per run at the program's exit (ptrace, exact), or from ``os.wait4`` where that is
+    exact, or sampled from /proc, which the failure message then says (see ``living_checklist.runner``);
+    skipped where nothing works.
     """
     required = positive_number(n, "peak memory")
     runs = system_runs.runs()
@@ -210,13 +274,58 @@ def peak_memory(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns)
         pytest.skip("peak memory of the system cannot be measured on this platform")
     top = max(measured, key=lambda r: r.peak_rss or 0)
     context = f"largest of {len(runs)} runs (measured by {top.peak_method}): {shlex.join(top.argv)}"
+    if top.peak_method not in EXACT_PEAKS:
+        context += f"\n{INEXACT_PEAK}"
     check_figure(request.node, "peak memory", mib(top.peak_rss or 0), "MiB", required, "<=", context)
 
 
 @step(parsers.re(r"the throughput is at least (?P<n>\S+) runs per second"))
 def throughput_at_least(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
-    """Runs completed per second of wall time over the series is at least n."""
+    """Runs completed per second is at least n: count / summed wall time for runs one after
+    another, count / elapsed time for copies run at the same time."""
     required = positive_number(n, "throughput")
     runs = system_runs.runs()
-    measured = round(runner.throughput([r.wall_time for r in runs]), 3)
+    measured = round(system_runs.throughput(), 3)
     check_figure(request.node, "throughput", measured, "runs/s", required, ">=", f"over {len(runs)} runs")
+
+
+@step(parsers.re(r'(?P<n>\S+) copies of the system run at the same time with arguments "(?P<args>.*)"'))
+def run_copies(n: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """Start n copies of ``checklist_system`` together and wait for all of them.
+
+    Then the timing and memory steps apply to these runs: wall time per copy, the largest peak
+    memory of any copy (each copy's own, not their sum), and throughput as copies per second of
+    elapsed time. As for a series, a copy that does not exit 0 fails the step unless the scenario
+    states the expected exit status.
+    """
+    count = whole_number(n, "number of copies", minimum=1)
+    extra = split_arguments(args)
+    system_argv(request.config)  # pending while the system is TBD, before any thread starts
+    results: list[runner.RunResult | None] = [None] * count
+    problems: list[BaseException | None] = [None] * count
+    barrier = threading.Barrier(count)
+
+    def one(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = run_system(request.config, extra, env=system_runs.env)
+        except BaseException as exc:  # handed to the test's thread below
+            problems[index] = exc
+
+    threads = [threading.Thread(target=one, args=(i,), name=f"checklist-copy-{i + 1}") for i in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    for problem in problems:
+        if problem is not None:
+            raise problem
+    runs = [r for r in results if r is not None]
+    for index, result in enumerate(runs, start=1):
+        if result.crashed or result.timed_out:
+            raise AssertionError(f"copy {index} of {count} {result.outcome()}\n{result.describe()}")
+    system_runs.record(runs, elapsed)
+    _check_exits(request, runs)
+    _record_series(request.node, runs, system_runs)
