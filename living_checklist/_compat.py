@@ -6,13 +6,15 @@ shows up in one place (and in ``tests/test_compat.py``), never as a silent fallb
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pytest_bdd.compat import get_fixture_names, inject_fixture
 from pytest_bdd.steps import step_function_context_registry
 
 from living_checklist.registry import STEPDEF_PREFIX, StepDef
 
-__all__ = ["fixture_count", "inject_fixture", "stepdefs_visible_from"]
+__all__ = ["cache_subdir", "fixture_count", "inject_fixture", "stepdefs_visible_from"]
 
 
 def fixture_count(config: pytest.Config) -> int:
@@ -35,3 +37,12 @@ def stepdefs_visible_from(node: pytest.Collector) -> list[StepDef]:
             if context is not None:
                 found.append(StepDef(context, fixturedef.baseid))
     return found
+
+
+def cache_subdir(config: pytest.Config, name: str) -> Path | None:
+    """The folder ``config.cache.mkdir(name)`` makes, found without creating anything (a dry run
+    only reads it); None when pytest's cache provider is off (``-p no:cacheprovider``)."""
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return None
+    return Path(cache._cachedir, cache._CACHE_PREFIX_DIRS, name)

@@ -28,13 +28,13 @@ import pytest
 
 from living_checklist._compat import stepdefs_visible_from
 from living_checklist._pending import PENDING_REASONS
+from living_checklist.cache import InventoryCache, cache_folder
 from living_checklist.inventory import (
     Case,
     FeatureDoc,
     Inventory,
     Requirement,
     discover,
-    load_feature,
     relpath,
     requirement_item_name,
 )
@@ -234,7 +234,10 @@ class _Loader:
                 )
             targets = [features]
         files = sorted({Path(os.path.abspath(p)) for target in targets for p in discover(target)})
-        docs = [load_feature(path, self.rootdir, settings.features_dir, settings.id_pattern) for path in files]
+        # The full run's inventory cache: a file it parsed is not parsed again (a dry run only reads
+        # the cache, so that it leaves no trace in the project).
+        cache = InventoryCache(cache_folder(self.config), settings.features_dir, settings.id_pattern)
+        docs = [cache.load_feature(path, self.rootdir) for path in files]
         project = Project(settings, Inventory(tuple(docs)))
         if not self.steps:
             return project

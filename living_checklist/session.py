@@ -16,7 +16,8 @@ import pytest
 
 from living_checklist import environment, seeds
 from living_checklist._compat import fixture_count, stepdefs_visible_from
-from living_checklist.inventory import FeatureDoc, Inventory, discover, load_feature, relpath, requirement_item_name
+from living_checklist.cache import InventoryCache, cache_folder, make_cache_folder
+from living_checklist.inventory import FeatureDoc, Inventory, discover, relpath, requirement_item_name
 from living_checklist.items import CaseItem, FeatureErrorItem, is_marker_name, stepdef_key
 from living_checklist.lint import lint
 from living_checklist.plan import static_outcome
@@ -54,6 +55,7 @@ class ChecklistSession:
         # Whether cases carry the definitions their steps matched (only Cucumber Messages need them).
         self.carry_matches = False
         self._stepdef_keys: dict[int, str] = {}
+        self._cache: InventoryCache | None = None
 
     # -- inventory ---------------------------------------------------------------------------
 
@@ -61,8 +63,20 @@ class ChecklistSession:
         rel = relpath(path, self.rootdir)
         doc = self.docs.get(rel)
         if doc is None:
-            doc = self.docs[rel] = load_feature(path, self.rootdir, self.features_dir, self.id_pattern)
+            doc = self.docs[rel] = self.cache.load_feature(path, self.rootdir)
         return doc
+
+    @property
+    def cache(self) -> InventoryCache:
+        """Parsed feature files from earlier runs (and dry runs), read when first needed."""
+        if self._cache is None:
+            self._cache = InventoryCache(cache_folder(self.config), self.features_dir, self.id_pattern)
+        return self._cache
+
+    def save_cache(self) -> None:
+        # Workers read the cache and leave writing it to the controller (or the serial run).
+        if self._cache is not None and not hasattr(self.config, "workerinput"):
+            self._cache.save(self.rootdir, lambda: make_cache_folder(self.config))
 
     def scope(self) -> list[Path]:
         base = self.config.invocation_params.dir
@@ -128,6 +142,7 @@ class ChecklistSession:
             self._reader.start()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.save_cache()
         self.expected.update(item.nodeid for item in session.items if isinstance(item, CaseItem | FeatureErrorItem))
         if len(self.expected) >= FREEZE_AT:
             # Thousands of items live until the end of the session; every full collection during
@@ -168,6 +183,7 @@ class ChecklistSession:
         if self._reader is not None:
             self._reader.join()
         inventory = self.inventory()
+        self.save_cache()
         nodeids = {}
         for doc in inventory.features:
             for req in doc.requirements:
