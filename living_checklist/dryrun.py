@@ -26,7 +26,6 @@ from typing import Literal
 
 import pytest
 
-from living_checklist._compat import stepdefs_visible_from
 from living_checklist._pending import PENDING_REASONS
 from living_checklist.cache import InventoryCache, cache_folder
 from living_checklist.inventory import (
@@ -39,7 +38,7 @@ from living_checklist.inventory import (
     requirement_item_name,
 )
 from living_checklist.plan import plan_outcome, static_outcome
-from living_checklist.registry import Resolution, StepDef, StepRegistry
+from living_checklist.registry import Resolution, StepDef, StepRegistry, stepdefs_visible_from
 from living_checklist.settings import INI_FEATURES, Settings
 
 ReadyStatus = Literal["error", "pending", "ready"]

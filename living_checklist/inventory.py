@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -272,18 +273,36 @@ def _step_index(feature: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return index
 
 
-def _pickle_step(step: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]) -> Step:
-    ast_step = index.get(step["astNodeIds"][0], {})
-    location = ast_step.get("location", {"line": 0, "column": 0})
-    argument = step.get("argument", {})
-    docstring = argument["docString"]["content"] if "docString" in argument else None
+_OUTLINE_PARAMETER = re.compile(r"<(.+?)>")
+
+
+def render(text: str, context: Mapping[str, str]) -> str:
+    """Fill in ``<name>`` outline parameters the way pytest-bdd does (one pass, unknown names kept).
+
+    Unlike a pickle, pytest-bdd fills them in Background steps too; we follow pytest-bdd.
+    """
+    if not context or "<" not in text:
+        return text
+    return _OUTLINE_PARAMETER.sub(lambda m: context.get(m.group(1), m.group(0)), text)
+
+
+def _pickle_step(step: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], context: Mapping[str, str]) -> Step:
+    """A pickle step with pytest-bdd's text: from the AST, parameters filled in, doc string dedented."""
+    ast_step = index.get(step["astNodeIds"][0])
+    if ast_step is None:  # pragma: no cover - every pickle step comes from an AST step
+        ast_step = {"text": step["text"], "keyword": "* ", "location": {"line": 0, "column": 0}}
+    location = ast_step["location"]
+    docstring = None
+    if "docString" in ast_step:
+        docstring = render(textwrap.dedent(ast_step["docString"]["content"]), context)
     datatable = None
-    if "dataTable" in argument:
-        datatable = tuple(tuple(cell["value"] for cell in row["cells"]) for row in argument["dataTable"]["rows"])
+    if "dataTable" in ast_step:
+        rows = ast_step["dataTable"]["rows"]
+        datatable = tuple(tuple(render(cell["value"], context) for cell in row["cells"]) for row in rows)
     return Step(
         keyword=ast_step.get("keyword", "* "),
         type=STEP_TYPES.get(step.get("type", "Unknown")),
-        text=step["text"],
+        text=render(ast_step["text"], context),
         line=int(location["line"]),
         column=int(location["column"]),
         docstring=docstring,
@@ -291,7 +310,9 @@ def _pickle_step(step: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
     )
 
 
-def _pickle_steps(steps: Sequence[Mapping[str, Any]], index: Mapping[str, Mapping[str, Any]]) -> tuple[Step, ...]:
+def _pickle_steps(
+    steps: Sequence[Mapping[str, Any]], index: Mapping[str, Mapping[str, Any]], context: Mapping[str, str]
+) -> tuple[Step, ...]:
     """Pickle steps with pytest-bdd's typing: a ``*`` takes the type of the step before it.
 
     (gherkin already gives And/But their predecessor's type.) A leading ``*`` or ``And`` has no
@@ -300,7 +321,7 @@ def _pickle_steps(steps: Sequence[Mapping[str, Any]], index: Mapping[str, Mappin
     out = []
     current: str | None = None
     for raw in steps:
-        step = _pickle_step(raw, index)
+        step = _pickle_step(raw, index, context)
         if step.type is None and current is not None:
             step = Step(step.keyword, current, step.text, step.line, step.column, step.docstring, step.datatable)
         current = step.type
@@ -369,6 +390,7 @@ def _build(
         param_counts = Counter(param_ids)
         for pickle, param in zip(case_pickles, param_ids, strict=True):
             is_row = len(pickle["astNodeIds"]) > 1
+            example = examples_row_values.get(pickle["astNodeIds"][-1], ()) if is_row else ()
             if is_row and param_counts[param] > 1:
                 param = f"{param}#{int(pickle['location']['line'])}"
             item_name = f"{item_base}[{param}]" if is_row else item_base
@@ -378,8 +400,8 @@ def _build(
                     item_name=item_name,
                     line=int(pickle["location"]["line"]),
                     tags=_tag_names(pickle),
-                    steps=_pickle_steps(pickle["steps"], index),
-                    example=examples_row_values.get(pickle["astNodeIds"][-1], ()) if is_row else (),
+                    steps=_pickle_steps(pickle["steps"], index, dict(example)),
+                    example=example,
                 )
             )
         requirements.append(

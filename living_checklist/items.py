@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
+import types
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
-from living_checklist._compat import inject_fixture
+from living_checklist import _compat
 from living_checklist._pending import InvalidValue, Pending
+from living_checklist.bdd import BddFeature, BddHooks
 from living_checklist.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
 from living_checklist.plan import is_tagged, plan_outcome, static_outcome
 from living_checklist.registry import Resolution, StepDef, StepRegistry
@@ -52,8 +54,12 @@ def run_case(request: pytest.FixtureRequest) -> None:
     item.run_steps(request)
 
 
-class FeatureFile(pytest.File):
-    """A ``.feature`` file: one item per pickle, or one error item if the file is unusable."""
+class FeatureFile(pytest.Module):
+    """A ``.feature`` file: one item per pickle, or one error item if the file is unusable.
+
+    A Module (as pytest's own DoctestModule is), so that module-scoped fixtures have a node to
+    live on and ``request.module`` exists, as for a pytest-bdd test module.
+    """
 
     def collect(self) -> Iterator[pytest.Item]:
         state = self.state
@@ -62,29 +68,57 @@ class FeatureFile(pytest.File):
             yield FeatureErrorItem.from_parent(self, name=PARSE_ERROR_ITEM, doc=doc)
             return
         state.register_tags(doc)
+        apply_tag = _compat.apply_tag_hook(self.config)  # the conftests loaded so far, as pytest-bdd sees them
         fixtureinfo = None
         for req in doc.requirements:
             cases: list[Case | None] = list(req.cases) or [None]
             for case in cases:
                 name = case.item_name if case is not None else requirement_item_name(req)
-                item = CaseItem.from_parent(
-                    self, name=name, callobj=run_case, fixtureinfo=fixtureinfo, requirement=req, case=case
-                )
-                fixtureinfo = item._fixtureinfo  # the same for every case of a file: compute once
+                if apply_tag is None:
+                    item = CaseItem.from_parent(
+                        self, name=name, callobj=run_case, fixtureinfo=fixtureinfo, requirement=req, case=case
+                    )
+                    fixtureinfo = _compat.fixtureinfo(item)  # the same for every case of a file: compute once
+                else:
+                    # As pytest-bdd does for its test functions: each case gets its own function,
+                    # marked by the hook before pytest reads its marks and fixtures.
+                    func = _own_function(run_case)
+                    handled = frozenset(tag for tag in req.tags if apply_tag(tag=tag, function=func) is not None)
+                    item = CaseItem.from_parent(
+                        self, name=name, callobj=func, requirement=req, case=case, hooked_tags=handled
+                    )
                 yield item
 
     def __init__(self, *, state: ChecklistSession, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.state = state
+        self._bdd: BddFeature | None = None
+
+    def _getobj(self) -> types.ModuleType:
+        # What request.module gives a step's fixture: a module named after the file, never imported.
+        return types.ModuleType(self.path.stem)
+
+    def bdd(self) -> BddFeature:
+        """This file as pytest-bdd's parser objects, built on first use."""
+        if self._bdd is None:
+            self._bdd = BddFeature.load(self.path)
+        return self._bdd
 
     def registry(self) -> StepRegistry:
         return self.state.registry_for(self)
 
 
+def _own_function(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A copy of ``func`` that can carry its own marks."""
+    return types.FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__)
+
+
 class CaseItem(pytest.Function):
     """One case of a requirement; its node id names the requirement id."""
 
-    def __init__(self, *, requirement: Requirement, case: Case | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, requirement: Requirement, case: Case | None, hooked_tags: frozenset[str] = frozenset(), **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.requirement = requirement
         self.case = case
@@ -98,6 +132,8 @@ class CaseItem(pytest.Function):
         self._plan: tuple[CaseOutcome | None, tuple[Resolution, ...]] | None = None
         tags = case.tags if case is not None else requirement.tags
         for tag in tags:
+            if tag in hooked_tags:
+                continue  # a pytest_bdd_apply_tag hook handled it
             if is_marker_name(tag):
                 self.add_marker(tag)
             else:
@@ -146,53 +182,119 @@ class CaseItem(pytest.Function):
             self._execute(request, resolutions)
             return
         self.pending = known  # keeps the step codes for the report
+        self._run_known(request, known, resolutions)
         if known.status == "error":
             raise StepError(known.message)
-        prefix = self.runnable_prefix()
-        if prefix:
-            self._run_prefix(request, known, resolutions[:prefix])
 
-    def _run_prefix(self, request: pytest.FixtureRequest, known: CaseOutcome, prefix: tuple[Resolution, ...]) -> None:
-        """Run the defined steps before the first undefined one; the case stays pending."""
-        try:
-            self._execute(request, prefix, final=False)
-        except (Exception, pytest.skip.Exception) as exc:
-            stop = "-" if isinstance(exc, pytest.skip.Exception) else "F"
-            codes = "." * self.steps_done + stop + known.steps[self.steps_done + 1 :]
-            note = f"an earlier step did not pass: {self.failure_message(exc)}"
-            self.pending = dataclasses.replace(known, message=f"{known.message}\n{note}", steps=codes)
-            return
-        if self.pending is known:
-            self.pending = dataclasses.replace(known, steps="." * len(prefix) + known.steps[len(prefix) :])
+    @property
+    def state(self) -> ChecklistSession:
+        assert isinstance(self.parent, FeatureFile)
+        return self.parent.state
 
-    def _execute(
-        self, request: pytest.FixtureRequest, resolutions: tuple[Resolution, ...], *, final: bool = True
+    def bdd(self) -> tuple[Any, Any]:
+        """pytest-bdd's Feature and rendered Scenario of this case (the same objects every call)."""
+        assert isinstance(self.parent, FeatureFile) and self.case is not None
+        bdd = self.parent.bdd()
+        return bdd.feature, bdd.scenario(self.requirement.line, self.case.example)
+
+    def _bdd_scenario(self, request: pytest.FixtureRequest, hooks: BddHooks) -> tuple[Any, Any]:
+        """pytest-bdd's objects for the hooks (None, None when no one listens); says the scenario began."""
+        if not hooks.active or self.case is None:
+            return None, None
+        feature, scenario = self.bdd()
+        hooks.call("pytest_bdd_before_scenario", request=request, feature=feature, scenario=scenario)
+        return feature, scenario
+
+    def _run_known(
+        self, request: pytest.FixtureRequest, known: CaseOutcome, resolutions: tuple[Resolution, ...]
     ) -> None:
+        """A case whose outcome is known before it runs. An undefined one runs its defined steps
+        before the first undefined step, as Cucumber and pytest-bdd do, and stays pending; the
+        listeners of pytest-bdd's hooks hear of the scenario and of the step that is undefined."""
+        hooks = self.state.bdd_hooks()
+        feature, scenario = self._bdd_scenario(request, hooks)
+        try:
+            prefix = self.runnable_prefix()
+            if prefix:
+                try:
+                    finished = self._steps(request, resolutions[:prefix], hooks, feature, scenario)
+                except (Exception, pytest.skip.Exception) as exc:
+                    stop = "-" if isinstance(exc, pytest.skip.Exception) else "F"
+                    codes = "." * self.steps_done + stop + known.steps[self.steps_done + 1 :]
+                    note = f"an earlier step did not pass: {self.failure_message(exc)}"
+                    self.pending = dataclasses.replace(known, message=f"{known.message}\n{note}", steps=codes)
+                    return
+                if not finished:
+                    return  # a step said pending
+                self.pending = dataclasses.replace(known, steps="." * prefix + known.steps[prefix:])
+                self.current_step = None
+            if scenario is not None and known.status == "pending" and "U" in known.steps:
+                step = scenario.steps[known.steps.index("U")]
+                not_found = _compat.StepDefinitionNotFoundError(
+                    f"Step definition is not found: {step}. "
+                    f'Line {step.line_number} in scenario "{scenario.name}" in the feature "{feature.filename}"'
+                )
+                hooks.call(
+                    "pytest_bdd_step_func_lookup_error",
+                    request=request,
+                    feature=feature,
+                    scenario=scenario,
+                    step=step,
+                    exception=not_found,
+                )
+        finally:
+            if scenario is not None:
+                hooks.call("pytest_bdd_after_scenario", request=request, feature=feature, scenario=scenario)
+
+    def _execute(self, request: pytest.FixtureRequest, resolutions: tuple[Resolution, ...]) -> None:
         __tracebackhide__ = True
-        for resolution in resolutions:
+        hooks = self.state.bdd_hooks()
+        feature, scenario = self._bdd_scenario(request, hooks)
+        try:
+            if not self._steps(request, resolutions, hooks, feature, scenario):
+                return  # a step said pending
+        finally:
+            if scenario is not None:
+                hooks.call("pytest_bdd_after_scenario", request=request, feature=feature, scenario=scenario)
+        self.current_step = None
+        if self.tagged:
+            raise PendingPassed(
+                f"{self.requirement.id} is tagged @pending but every step passed: remove @pending "
+                f"({self.requirement.location})"
+            )
+
+    def _steps(
+        self,
+        request: pytest.FixtureRequest,
+        resolutions: tuple[Resolution, ...],
+        hooks: BddHooks,
+        feature: Any,
+        scenario: Any,
+    ) -> bool:
+        """Run steps in order; False when one said pending (``self.pending`` then says why)."""
+        __tracebackhide__ = True
+        for index, resolution in enumerate(resolutions):
             step = self.current_step = resolution.step
             stepdef = resolution.stepdef
             assert stepdef is not None
             begun = time.perf_counter_ns()
             try:
-                execute_step(request, step, stepdef)
+                if scenario is None:
+                    execute_step(request, step, stepdef)
+                else:
+                    execute_step_with_hooks(request, hooks, feature, scenario, scenario.steps[index], step, stepdef)
             except Pending as exc:
                 reason = "tagged" if self.tagged else exc.reason
                 where = f"{self.requirement.feature}:{step.line}: {step.keyword}{step.text}"
                 message = f"{exc.message or 'pending'} ({where})"
                 self.pending = CaseOutcome("pending", reason, message, steps=self.step_codes("P"))
-                return
+                return False
             except InvalidValue as exc:
                 raise StepError(f"{self.requirement.feature}:{step.line}:{step.column}: {exc}") from None
             finally:
                 self.durations.append(time.perf_counter_ns() - begun)
             self.steps_done += 1
-        self.current_step = None
-        if final and self.tagged:
-            raise PendingPassed(
-                f"{self.requirement.id} is tagged @pending but every step passed: remove @pending "
-                f"({self.requirement.location})"
-            )
+        return True
 
     def carried(self, outcome: CaseOutcome) -> CaseOutcome:
         """The outcome with what this item measured: step durations, start time, exception, matches."""
@@ -246,11 +348,16 @@ def stepdef_key(stepdef: StepDef, rootdir: Path) -> str:
     return REF_SEPARATOR.join((uri, line, kind, stepdef.pattern))
 
 
-def execute_step(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -> None:
-    """Run one step the way pytest-bdd does: parsed args, converters, fixtures, target_fixture."""
-    __tracebackhide__ = True
+def step_arguments(step: Step, stepdef: StepDef) -> dict[str, object]:
+    """The step's arguments as pytest-bdd passes them: parsed, converted, datatable and docstring."""
     context = stepdef.context
     parsed = stepdef.arguments(step.text) or {}
+    reserved = _compat.RESERVED_ARGS.intersection(parsed)
+    if reserved:
+        names = ", ".join(repr(arg) for arg in sorted(reserved))
+        raise _compat.StepImplementationError(
+            f"Step {step.text!r} defines argument names that are reserved: {names}. Please use different names."
+        )
     params = stepdef.signature.parameters
     kwargs: dict[str, object] = {
         key: context.converters.get(key, _identity)(value) for key, value in parsed.items() if key in params
@@ -259,29 +366,64 @@ def execute_step(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -
         kwargs["datatable"] = [list(row) for row in step.datatable]
     if "docstring" in params and step.docstring is not None:
         kwargs["docstring"] = step.docstring
+    return kwargs
+
+
+def execute_step(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -> None:
+    """Run one step the way pytest-bdd does: parsed args, converters, fixtures, yield, target_fixture."""
+    __tracebackhide__ = True
+    kwargs = step_arguments(step, stepdef)
     for arg in stepdef.required_args:
         if arg not in kwargs:
             kwargs[arg] = request.getfixturevalue(arg)
-    if stepdef.is_generator:
-        generator = stepdef.func(**kwargs)
-        value = next(generator)
-        request.addfinalizer(lambda: _finish_generator(generator))
-    else:
-        value = stepdef.func(**kwargs)
-    if context.target_fixture is not None:
-        inject_fixture(request, context.target_fixture, value)
+    value = _compat.call_step_function(stepdef.func, request, kwargs)
+    if stepdef.context.target_fixture is not None:
+        _compat.inject_fixture(request, stepdef.context.target_fixture, value)
+
+
+def execute_step_with_hooks(
+    request: pytest.FixtureRequest,
+    hooks: BddHooks,
+    feature: Any,
+    scenario: Any,
+    bdd_step: Any,
+    step: Step,
+    stepdef: StepDef,
+) -> None:
+    """pytest-bdd's ``_execute_step_function``: the same steps, with its hooks in its order.
+
+    ``bdd_step`` is pytest-bdd's Step for ``step`` (same text, doc string and table).
+    """
+    __tracebackhide__ = True
+    kw: dict[str, Any] = {
+        "request": request,
+        "feature": feature,
+        "scenario": scenario,
+        "step": bdd_step,
+        "step_func": stepdef.func,
+        "step_func_args": {},
+    }
+    hooks.call("pytest_bdd_before_step", **kw)
+    try:
+        kwargs = step_arguments(step, stepdef)
+        for arg in stepdef.required_args:
+            if arg not in kwargs:
+                kwargs[arg] = request.getfixturevalue(arg)
+        kw["step_func_args"] = kwargs
+        hooks.call("pytest_bdd_before_step_call", **kw)
+        value = _compat.call_step_function(stepdef.func, request, kwargs)
+    except Pending:
+        raise  # pending, like pytest.skip, is no step error
+    except (Exception, pytest.fail.Exception) as exception:
+        hooks.call("pytest_bdd_step_error", exception=exception, **kw)
+        raise
+    if stepdef.context.target_fixture is not None:
+        _compat.inject_fixture(request, stepdef.context.target_fixture, value)
+    hooks.call("pytest_bdd_after_step", **kw)
 
 
 def _identity(value: object) -> object:
     return value
-
-
-def _finish_generator(generator: Iterator[object]) -> None:
-    try:
-        next(generator)
-    except StopIteration:
-        return
-    raise RuntimeError("a step definition may yield only once")
 
 
 class FeatureErrorItem(pytest.Item):
@@ -333,6 +475,8 @@ def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
     """
     if nextitem is None or nextitem.parent is not item.parent or item.tagged:
         return False
+    if item.state.bdd_hooks().scenario_observed:
+        return False  # a listener of pytest-bdd's scenario hooks hears of pending cases too
     known, _ = item.plan()
     if known is None or known.status != "pending" or item.runnable_prefix():
         return False
@@ -353,6 +497,14 @@ def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
         ihook.pytest_runtest_logreport(report=report)
     ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True
+
+
+def mark_pending(item: CaseItem, report: pytest.TestReport) -> None:
+    """A call that ended pending (no exception raised) is an xfail, as early as any plugin looks."""
+    pending = item.pending
+    if pending is not None and pending.status == "pending" and report.passed:
+        report.outcome = "skipped"
+        report.wasxfail = f"pending ({pending.reason}): {pending.message.splitlines()[0]}"
 
 
 def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:

@@ -9,7 +9,6 @@ definition wins; two definitions at the same level that both match are ambiguous
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -17,17 +16,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import pytest
 from pytest_bdd import parsers
 from pytest_bdd.steps import StepFunctionContext
 
+from living_checklist._compat import EXTRA_CASES, parse_extra_types, parse_ignores_case, stepdef_fixtures
 from living_checklist.inventory import Step
 
-try:  # the extra case-insensitive equivalences of Python's re (e.g. s ~ ſ, µ ~ μ)
-    _EXTRA_CASES: dict[int, tuple[int, ...]] = importlib.import_module("re._casefix")._EXTRA_CASES
-except (ImportError, AttributeError):  # pragma: no cover - other Pythons: fold with lower() only
-    _EXTRA_CASES = {}
-
-STEPDEF_PREFIX = "pytestbdd_stepdef_"
 _REGEX_META = set(".^$*+?{}[]\\|()")
 _QUANTIFIERS = set("*+?{")
 
@@ -104,6 +99,11 @@ class StepDef:
         return f'@{kind}("{self.pattern}") at {self.location}'
 
 
+def stepdefs_visible_from(node: pytest.Collector) -> list[StepDef]:
+    """Every pytest-bdd step definition visible from ``node``, with where it was registered."""
+    return [StepDef(context, location) for context, location in stepdef_fixtures(node)]
+
+
 def fold(text: str) -> str:
     """Fold case the way ``re.IGNORECASE`` compares characters, keeping the length.
 
@@ -118,7 +118,7 @@ def fold(text: str) -> str:
         if len(low) != 1:
             low = "i" if ch == "\u0130" else ch  # İ: re uses the simple lowercase mapping
         code = ord(low)
-        extra = _EXTRA_CASES.get(code)
+        extra = EXTRA_CASES.get(code)
         out.append(chr(min(code, *extra)) if extra else low)
     return "".join(out)
 
@@ -144,7 +144,7 @@ _REST_PARSERS: dict[tuple[Any, ...], Any] = {}
 
 def _ignores_case(step_parser: parsers.parse) -> bool:
     """parse matches case-insensitively unless it was compiled with case_sensitive=True."""
-    return bool(getattr(step_parser.parser, "_re_flags", re.IGNORECASE) & re.IGNORECASE)
+    return parse_ignores_case(step_parser)
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ class _SplitParse:
         inner = step_parser.parser
         ignore_case = _ignores_case(step_parser)
         prefix, rest_format = split_format(step_parser.name)
-        extra = getattr(inner, "_extra_types", None) or {}
+        extra = parse_extra_types(step_parser)
         key = (type(inner), rest_format, ignore_case, tuple(sorted(extra.items(), key=lambda kv: kv[0])))
         rest = _REST_PARSERS.get(key)
         if rest is None:

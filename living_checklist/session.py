@@ -9,19 +9,21 @@ from __future__ import annotations
 import dataclasses
 import gc
 import threading
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from living_checklist import environment, seeds
-from living_checklist._compat import fixture_count, stepdefs_visible_from
+from living_checklist._compat import fixture_count
+from living_checklist.bdd import BddHooks
 from living_checklist.cache import InventoryCache, cache_folder, make_cache_folder
 from living_checklist.inventory import FeatureDoc, Inventory, discover, relpath, requirement_item_name
-from living_checklist.items import CaseItem, FeatureErrorItem, is_marker_name, stepdef_key
+from living_checklist.items import CaseItem, FeatureErrorItem, is_marker_name, mark_pending, stepdef_key
 from living_checklist.lint import lint
 from living_checklist.plan import static_outcome
-from living_checklist.registry import StepDef, StepRegistry
+from living_checklist.registry import StepDef, StepRegistry, stepdefs_visible_from
 from living_checklist.settings import Settings
 from living_checklist.status import CaseOutcome, Checklist, aggregate
 
@@ -56,6 +58,7 @@ class ChecklistSession:
         self.carry_matches = False
         self._stepdef_keys: dict[int, str] = {}
         self._cache: InventoryCache | None = None
+        self._bdd_hooks: BddHooks | None = None
 
     # -- inventory ---------------------------------------------------------------------------
 
@@ -102,6 +105,12 @@ class ChecklistSession:
                 if tag not in self._tags and is_marker_name(tag):
                     self._tags.add(tag)
                     self.config.addinivalue_line("markers", f"{tag}: Gherkin tag @{tag}")
+
+    def bdd_hooks(self) -> BddHooks:
+        """pytest-bdd's hooks that have listeners, decided at the first case run (conftests loaded)."""
+        if self._bdd_hooks is None:
+            self._bdd_hooks = BddHooks(self.config)
+        return self._bdd_hooks
 
     def registry_for(self, node: pytest.Collector) -> StepRegistry:
         # New fixtures (a conftest loaded later) change what is visible: key on their count too.
@@ -151,6 +160,17 @@ class ChecklistSession:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.record(report)
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        # Innermost: other plugins' wrappers (allure-pytest-bdd, pytest-bdd's reporting) see a
+        # pending case already as the xfail it is reported as, not as the passed call it ran as.
+        report = yield
+        if isinstance(item, CaseItem) and report.when == "call":
+            mark_pending(item, report)
+        return report
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         for item in items:

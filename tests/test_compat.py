@@ -1,0 +1,220 @@
+"""Every pytest / pytest-bdd / parse / re internal behind ``living_checklist._compat``, each checked
+on the installed versions; a failure names the internal that changed."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from pytest_bdd import parsers
+from pytest_bdd.parser import FeatureParser
+
+from living_checklist import _compat
+from living_checklist.inventory import render
+
+PROBE = '''
+import pytest
+from pytest_bdd import given, parsers
+from living_checklist import _compat
+
+@given(parsers.parse("I have {n:d} things"), target_fixture="things")
+def _(n):
+    return n
+
+@pytest.fixture(scope="module")
+def in_module():
+    return 1
+
+def test_fixture_manager_registry(request):
+    names = _compat.fixture_names(_compat.fixture_manager(request.config))
+    assert "in_module" in names, "FixtureManager's registry no longer lists a module's fixtures"
+    assert any(name.startswith(_compat.STEPDEF_PREFIX) for name in names), (
+        f"pytest-bdd no longer registers step fixtures named {_compat.STEPDEF_PREFIX}*: {names}")
+    assert _compat.fixture_count(request.config) == len(names)
+
+def test_step_definitions_and_their_location(request):
+    found = {ctx.parser.name: where for ctx, where in _compat.stepdef_fixtures(request.node.parent)}
+    assert found.get("I have {n:d} things") == "test_probe.py", (
+        f"pytest-bdd's step_function_context_registry or FixtureDef.baseid changed: {found}")
+
+def test_fixtureinfo(request):
+    info = _compat.fixtureinfo(request.node)
+    assert "request" in info.names_closure, "pytest's Function._fixtureinfo.names_closure changed"
+
+def test_inject_fixture(request):
+    _compat.inject_fixture(request, "things", 5)
+    assert request.getfixturevalue("things") == 5, "pytest_bdd.compat.inject_fixture no longer injects"
+
+def test_call_fixture_func_finishes_a_yield_at_teardown(request):
+    done = []
+    request.addfinalizer(lambda: print("FINALIZED", done))  # runs last: finalizers are LIFO
+    def step():
+        yield "value"
+        done.append(1)
+    assert _compat.call_step_function(step, request, {}) == "value"
+    assert done == [], "_pytest.fixtures.call_fixture_func ran a yield step's teardown too early"
+
+def test_bdd_hooks_and_plugin(request):
+    import pytest_bdd.plugin
+    assert _compat.has_bdd_hooks(request.config), "pytest-bdd's hook specifications are not registered"
+    assert _compat.bdd_plugin(request.config) is pytest_bdd.plugin, (
+        f"pytest-bdd's plugin is no longer registered as {_compat.BDD_PLUGIN_NAME!r}")
+    assert _compat.bdd_reporting_enabled(request.config) is False
+    assert _compat.apply_tag_hook(request.config) is None, "only pytest-bdd's default apply_tag is installed here"
+'''
+
+
+def test_internals_on_live_pytest_objects(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_probe=PROBE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-s", "-p", "no:randomly")
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines(["*FINALIZED [[]1[]]*"])
+
+
+def test_parse_internals() -> None:
+    assert _compat.parse_ignores_case(parsers.parse("I have {n:d}")) is True
+    assert _compat.parse_ignores_case(parsers.parse("I have {n:d}", case_sensitive=True)) is False
+    assert _compat.parse_extra_types(parsers.cfparse("{n:Number}", extra_types={"Number": int})) == {"Number": int}
+
+
+def test_a_missing_internal_is_named_not_ignored() -> None:
+    changed = SimpleNamespace(parser=SimpleNamespace())
+    with pytest.raises(_compat.InternalChanged, match=r"parse\.Parser\._re_flags changed"):
+        _compat.parse_ignores_case(changed)  # type: ignore[arg-type]
+    with pytest.raises(_compat.InternalChanged, match=r"parse\.Parser\._extra_types changed"):
+        _compat.parse_extra_types(changed)  # type: ignore[arg-type]
+    with pytest.raises(_compat.InternalChanged, match=r"FixtureDef\.baseid changed"):
+        _compat.fixturedef_location(object())
+    with pytest.raises(_compat.InternalChanged, match=r"Function\._fixtureinfo changed"):
+        _compat.fixtureinfo(object())  # type: ignore[arg-type]
+
+
+def test_re_casefix_table() -> None:
+    assert 0x17F in _compat.EXTRA_CASES.get(ord("s"), ()), "re._casefix._EXTRA_CASES no longer maps s ~ ſ"
+
+
+def test_reserved_argument_names() -> None:
+    assert {"datatable", "docstring"} == _compat.RESERVED_ARGS, "pytest-bdd's reserved step argument names changed"
+
+
+FEATURE = '''\
+# language: en
+@feature_tag
+Feature: Parsed twice
+  Described
+    here
+
+  Background:
+    Given a doc string
+      """
+        indented
+      """
+
+  @outline_tag
+  Scenario Outline: eat <n>
+    When I eat <n>
+      | what | <n> |
+    Then done
+
+    @examples_tag
+    Examples: first
+      | n |
+      | 1 |
+
+  Rule: a rule
+    Background:
+      Given the rule background
+
+    @in_rule
+    Scenario: in the rule
+      Given something
+      * another thing
+'''
+
+
+def test_parse_bdd_feature_builds_what_pytest_bdd_builds(tmp_path: Path) -> None:
+    """Our pytest-bdd objects equal those of pytest-bdd's own FeatureParser (where it accepts the file)."""
+    path = tmp_path / "parsed.feature"
+    path.write_text(FEATURE, encoding="utf-8")
+    reference = FeatureParser(str(tmp_path), "parsed.feature").parse()
+    feature, templates = _compat.parse_bdd_feature(path)
+
+    def feature_view(f: object) -> tuple[object, ...]:
+        names = ("filename", "rel_filename", "language", "keyword", "name", "tags", "line_number", "description")
+        return tuple(getattr(f, name) for name in names)
+
+    def step_view(s: object) -> tuple[object, ...]:
+        table = s.datatable.raw() if s.datatable is not None else None  # type: ignore[attr-defined]
+        names = ("name", "type", "keyword", "line_number", "indent", "docstring")
+        return (*(getattr(s, name) for name in names), table)
+
+    def scenario_view(s: object, context: dict[str, str]) -> tuple[object, ...]:
+        rendered = s.render(context)  # type: ignore[attr-defined]
+        rule = s.rule  # type: ignore[attr-defined]
+        return (
+            rendered.name,
+            rendered.keyword,
+            rendered.line_number,
+            rendered.description,
+            rendered.tags,
+            None if rule is None else (rule.name, rule.keyword, rule.description, rule.tags),
+            [step_view(step) for step in rendered.steps],
+            [(e.name, e.line_number, e.tags, e.example_params, e.examples) for e in s.examples],  # type: ignore[attr-defined]
+        )
+
+    assert feature_view(feature) == feature_view(reference), "pytest_bdd.parser.Feature changed"
+    assert [t.name for t in templates] == list(reference.scenarios)
+    for template in templates:
+        for context in ({}, {"n": "7"}):
+            assert scenario_view(template, context) == scenario_view(reference.scenarios[template.name], context), (
+                "pytest_bdd.parser (ScenarioTemplate, Step, Rule) changed"
+            )
+
+
+def test_parse_bdd_feature_keeps_what_cucumber_allows(tmp_path: Path) -> None:
+    """Deliberate differences: a first step And/* and two scenarios with the same name."""
+    path = tmp_path / "cucumber.feature"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            Feature: Cucumber
+              Scenario: same
+                * a step
+                Given another
+              Scenario: same
+                And a step
+            """
+        ),
+        encoding="utf-8",
+    )
+    _, templates = _compat.parse_bdd_feature(path)
+    assert [(t.name, t.line_number) for t in templates] == [("same", 2), ("same", 5)]
+    assert [(s.keyword, s.type) for s in templates[0].steps] == [("*", ""), ("Given", "given")]
+
+
+@given(
+    st.text(alphabet="<>ab x", max_size=12),
+    st.dictionaries(st.sampled_from(["a", "b", "a b", "<a", ""]), st.text(alphabet="<>ab", max_size=3), max_size=3),
+)
+@example("<a> and <b> and <c>", {"a": "1", "b": "<a>"})
+@example("<<a>>", {"<a": "x", "a": "y"})
+def test_outline_rendering_is_pytest_bdds(text: str, context: dict[str, str]) -> None:
+    assert render(text, context) == _compat.render_string(text, context)
+
+
+def test_cache_subdir_is_where_pytest_makes_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_cache="""
+        from pathlib import Path
+        from living_checklist import _compat
+
+        def test_same_folder(request):
+            found = _compat.cache_subdir(request.config, "probe")
+            assert found == Path(request.config.cache.mkdir("probe")), "pytest's Cache._cachedir layout changed"
+        """
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
