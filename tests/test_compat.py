@@ -38,7 +38,7 @@ def test_fixture_manager_registry(request):
 
 def test_step_definitions_and_their_location(request):
     found = {ctx.parser.name: where for ctx, where in _compat.stepdef_fixtures(request.node.parent)}
-    assert found.get("I have {n:d} things") == "test_probe.py", (
+    assert found.get("I have {n:d} things") == "test_compat_probe.py", (
         f"pytest-bdd's step_function_context_registry or FixtureDef.baseid changed: {found}")
 
 def test_fixtureinfo(request):
@@ -69,7 +69,7 @@ def test_bdd_hooks_and_plugin(request):
 
 
 def test_internals_on_live_pytest_objects(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_probe=PROBE)
+    pytester.makepyfile(test_compat_probe=PROBE)
     result = pytester.runpytest("-p", "no:cacheprovider", "-s", "-p", "no:randomly")
     result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines(["*FINALIZED [[]1[]]*"])
@@ -208,7 +208,7 @@ def test_outline_rendering_is_pytest_bdds(text: str, context: dict[str, str]) ->
 
 def test_cache_subdir_is_where_pytest_makes_it(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        test_cache="""
+        test_compat_cache_probe="""
         from pathlib import Path
         from living_checklist import _compat
 
