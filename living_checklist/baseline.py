@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from living_checklist.reports.json import SCHEMA_VERSION
+from living_checklist.reports.json import READABLE_SCHEMAS, SCHEMA_VERSION
 from living_checklist.status import DEFINED, STATUSES
 
 # The totals shown in the change line, in this order.
@@ -87,15 +87,15 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def check(data: object) -> list[str]:
-    """What keeps ``data`` from being a schema-1 checklist report (empty when it is one)."""
+    """What keeps ``data`` from being a checklist report (schema 1 or 2; empty when it is one)."""
     if not isinstance(data, dict):
         return [f"expected a JSON object at the top level, found {_kind(data)}"]
     if "schema" not in data:
         return ['no "schema" key: this is not a report written by --checklist-json']
     schema = data["schema"]
-    if schema != SCHEMA_VERSION or isinstance(schema, bool):
+    if schema not in READABLE_SCHEMAS or isinstance(schema, bool):
         return [
-            f'"schema" is {json.dumps(schema)}, this version reads schema {SCHEMA_VERSION}; '
+            f'"schema" is {json.dumps(schema)}, this version reads schema 1 and {SCHEMA_VERSION}; '
             "write a new baseline with --checklist-json"
         ]
     problems = []

@@ -8,7 +8,7 @@ undefined step is pending with a ready-to-paste snippet. ``None`` means the case
 from __future__ import annotations
 
 from living_checklist.inventory import Case, Requirement
-from living_checklist.registry import Resolution, snippet
+from living_checklist.registry import Resolution
 from living_checklist.status import CaseOutcome
 
 
@@ -54,18 +54,10 @@ def plan_outcome(req: Requirement, case: Case, resolutions: tuple[Resolution, ..
     if undefined:
         first = undefined[0]
         count = f"{len(undefined)} undefined steps, first" if len(undefined) > 1 else "undefined step"
-        lines = [f"{count}: {first.keyword}{first.text} ({req.feature}:{first.line})"]
-        lines.extend(f"  {req.feature}:{step.line}:{step.column}: {step.keyword}{step.text}" for step in undefined)
-        lines.append(
-            "Paste into steps/ (import living_checklist; from pytest_bdd import given, when, then, step, parsers):"
-        )
-        seen = set()
-        for step in undefined:
-            text = snippet(step)
-            if text not in seen:
-                seen.add(text)
-                lines.append(text)
+        # One line: which steps are undefined is in the step codes, and their snippets are
+        # printed (and stored in the JSON report) once per run, not once per case.
+        message = f"{count}: {first.keyword}{first.text} ({req.feature}:{first.line})"
         codes = "".join("U" if r.undefined else "-" for r in resolutions)
         reason = "tagged" if is_tagged(req, case) else "undefined"
-        return CaseOutcome("pending", reason, "\n".join(lines), steps=codes)
+        return CaseOutcome("pending", reason, message, steps=codes)
     return None

@@ -93,11 +93,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash.get(CHECKLIST_KEY, None)
     if state is None or state.result is None or hasattr(config, "workerinput"):
         return
-    extra = reports.terminal_lines(config, state.result)
+    quiet = config.get_verbosity() < 0
+    extra = reports.terminal_lines(config, state.result, quiet=quiet)
     if not state.result.results and not state.result.errors and not state.result.findings and not extra:
         return
     terminalreporter.write_sep("=", "living checklist")
-    lines = report_terminal.render(state.result, verbose=config.get_verbosity() > 0) + extra
+    lines = report_terminal.render(state.result, verbose=config.get_verbosity() > 0, quiet=quiet) + extra
     for line in lines:
         terminalreporter.write_line(line)
 

@@ -126,8 +126,8 @@ def test_repeated_ids_are_compared_in_order() -> None:
         ("not json at all", "not a checklist report: not JSON (line 1 column 1"),
         ("[1, 2]", "expected a JSON object at the top level, found a list [1, 2]"),
         ('{"requirements": []}', 'no "schema" key: this is not a report written by --checklist-json'),
-        ('{"schema": 2, "requirements": []}', '"schema" is 2, this version reads schema 1'),
-        ('{"schema": true}', '"schema" is true, this version reads schema 1'),
+        ('{"schema": 3, "requirements": []}', '"schema" is 3, this version reads schema 1 and 2'),
+        ('{"schema": true}', '"schema" is true, this version reads schema 1 and 2'),
         ('{"schema": 1, "totals": {}, "requirements": {}}', '"totals.requirements": expected an integer, found null'),
         ('{"schema": 1, "totals": [], "requirements": []}', '"totals": expected an object, found a list []'),
         (json.dumps(report({}) | {"requirements": "x"}), '"requirements": expected a list, found a string "x"'),
@@ -282,7 +282,7 @@ def test_the_baseline_is_read_from_ini_too(project: pytest.Pytester) -> None:
     ("content", "message"),
     [
         ("{oops", "*not a checklist report: not JSON (line 1 column 2: *"),
-        ('{"schema": 99, "requirements": []}', '*"schema" is 99, this version reads schema 1; write a new baseline*'),
+        ('{"schema": 99, "requirements": []}', '*"schema" is 99, this version reads schema 1 and 2; write a new*'),
         ('{"totals": {}}', '*no "schema" key: this is not a report written by --checklist-json'),
     ],
 )

@@ -273,7 +273,10 @@ def test_every_status_serial(pytester: pytest.Pytester) -> None:
     assert reqs["REQ-7"]["cases"] == []
     assert "one is not two" in reqs["REQ-2"]["message"]
     assert "Given a step nobody wrote" in reqs["REQ-3"]["message"]
-    assert "@given(" in reqs["REQ-3"]["message"] and "def " in reqs["REQ-3"]["message"]  # a snippet to paste
+    # The snippet to paste is stored once, in the report's table, and the case points at it.
+    (snippet_id,) = reqs["REQ-3"]["cases"][0]["snippets"]
+    code = {s["id"]: s["code"] for s in data["snippets"]}[snippet_id]
+    assert code.startswith("@given('a step nobody wrote')\ndef _():")
     assert "the required number is not known yet" in reqs["REQ-4"]["message"]
     assert reqs["REQ-8"]["message"] == "no GPU on this machine"
     assert "features/statuses.feature:44:5" in reqs["REQ-9"]["message"]  # where the ambiguous step is
@@ -311,7 +314,10 @@ def test_xdist_gives_the_serial_checklist(pytester: pytest.Pytester) -> None:
     assert parallel["complete"] is True
     assert [r["id"] for r in parallel["requirements"]] == [r["id"] for r in serial["requirements"]]
     for mine, theirs in zip(parallel["requirements"], serial["requirements"], strict=True):
+        for case in (*mine["cases"], *theirs["cases"]):
+            case.pop("durations", None)  # measured: differ from run to run
         assert mine == theirs, mine["id"]
+    assert parallel["snippets"] == serial["snippets"]
     assert parallel["totals"] == serial["totals"]
     assert parallel["errors"] == serial["errors"]
 

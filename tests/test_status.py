@@ -330,7 +330,8 @@ def test_schema_is_valid_and_not_vacuous() -> None:
         lambda d: d["requirements"][0].update(status="passed"),
         lambda d: d["requirements"][0]["cases"][0].pop("measurements"),
         lambda d: d["requirements"][0]["cases"][0]["measurements"].append({"name": "x", "value": 1}),
-        lambda d: d.update(schema=2),
+        lambda d: d.update(schema=1),  # schema 1 kept snippets in messages; this shape is 2
+        lambda d: d.update(snippets=[{"id": "X", "code": ""}]),
     )
     for mutate in mutations:
         data = json.loads(json.dumps(good))

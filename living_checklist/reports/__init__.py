@@ -42,7 +42,7 @@ GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
 # option, ini key, dest, what it is (for help and messages)
 _OUTPUTS: tuple[tuple[str, str, str, str], ...] = (
-    (JSON_OPTION, INI_JSON, "checklist_json_path", "the checklist report as JSON (schema 1)"),
+    (JSON_OPTION, INI_JSON, "checklist_json_path", "the checklist report as JSON (schema 2)"),
     (MD_OPTION, INI_MD, "checklist_md_path", "the checklist as Markdown (also appended to $GITHUB_STEP_SUMMARY)"),
     (HTML_OPTION, INI_HTML, "checklist_html_path", "the living documentation as one self-contained HTML page"),
     (CUCUMBER_OPTION, INI_CUCUMBER, "checklist_cucumber_path", "every scenario as Cucumber JSON"),
@@ -219,11 +219,14 @@ def _version() -> str:
         return "0"
 
 
-def terminal_lines(config: pytest.Config, checklist: Checklist) -> list[str]:
-    """Extra lines for the terminal section (e.g. the change since the baseline)."""
+def terminal_lines(config: pytest.Config, checklist: Checklist, *, quiet: bool = False) -> list[str]:
+    """Extra lines for the terminal section (e.g. the change since the baseline); ``quiet``: problems only."""
     state = config.stash.get(OUTPUTS_KEY, None)
     if state is None:
         return []
+    if quiet:
+        regressions = state.delta.regressions if state.delta is not None else ()
+        return [f"baseline: {r.describe()}" for r in regressions] + state.notes
     lines: list[str] = []
     if state.delta is not None and state.baseline_path is not None:
         lines += ["", *baseline.render(state.delta, _shown(config, state.baseline_path))]

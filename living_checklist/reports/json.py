@@ -1,20 +1,51 @@
-"""JSON report: the checklist as plain data (schema 1), written atomically."""
+"""JSON report: the checklist as plain data (schema 2), written atomically; and read back.
+
+Schema 2 (was 1): a snippet for an undefined step is stored once, in the top-level ``snippets``
+table, and cases point at it by id; an undefined case's ``message`` is one line. Cases carry
+``durations`` (milliseconds per step that ran). Every key of schema 1 is still there.
+``from_data`` turns a report back into a checklist (``living-checklist merge`` renders from it).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from living_checklist.status import Checklist, RequirementResult
+from living_checklist.inventory import Case, GherkinError, Requirement
+from living_checklist.lint import Finding
+from living_checklist.measure import Measurement
+from living_checklist.reports.snippets import SnippetTable
+from living_checklist.reports.snippets import table as snippet_table
+from living_checklist.status import CaseOutcome, CaseResult, Checklist, RequirementResult, Status, totals
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
 
 
-def requirement_data(result: RequirementResult) -> dict[str, Any]:
+def case_data(case: CaseResult, snippets: SnippetTable | None = None) -> dict[str, Any]:
+    outcome = case.outcome
+    data: dict[str, Any] = {
+        "nodeid": case.nodeid,
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "message": outcome.message,
+        "measurements": [asdict(m) for m in outcome.measurements],
+        "steps": outcome.steps,
+    }
+    if outcome.durations:
+        data["durations"] = [round(ns / 1e6, 3) for ns in outcome.durations]
+    used = snippets.by_case.get(case.nodeid) if snippets is not None else None
+    if used:
+        data["snippets"] = list(used)
+    return data
+
+
+def requirement_data(result: RequirementResult, snippets: SnippetTable | None = None) -> dict[str, Any]:
     req = result.requirement
     return {
         "id": req.id,
@@ -29,28 +60,19 @@ def requirement_data(result: RequirementResult) -> dict[str, Any]:
         "status": result.status,
         "reason": result.reason,
         "message": result.message,
-        "cases": [
-            {
-                "nodeid": case.nodeid,
-                "status": case.outcome.status,
-                "reason": case.outcome.reason,
-                "message": case.outcome.message,
-                "measurements": [asdict(m) for m in case.outcome.measurements],
-                "steps": case.outcome.steps,
-            }
-            for case in result.cases
-        ],
+        "cases": [case_data(case, snippets) for case in result.cases],
     }
 
 
 def to_data(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     totals = asdict(checklist.totals)
     totals["pending_by_reason"] = dict(checklist.totals.pending_by_reason)
+    snippets = snippet_table(checklist)
     return {
         "schema": SCHEMA_VERSION,
         "complete": checklist.complete,
         "totals": totals,
-        "requirements": [requirement_data(result) for result in checklist.results],
+        "requirements": [requirement_data(result, snippets) for result in checklist.results],
         "errors": [
             {
                 "path": e.path,
@@ -77,7 +99,76 @@ def to_data(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> 
         ],
         "seeds": seeds or [],
         "environment": dict(checklist.environment) if checklist.environment is not None else None,
+        "snippets": [{"id": sid, "code": code, "first": snippets.first_use[sid]} for sid, code in snippets.items()],
     }
+
+
+def from_data(data: Mapping[str, Any]) -> Checklist:
+    """A checklist from a report written by ``to_data`` (schema 1 or 2), for rendering and merging.
+
+    What the report does not hold is left empty: the Gherkin text and steps of each scenario.
+    """
+    results = []
+    for req in data["requirements"]:
+        cases = []
+        case_results = []
+        for case in req["cases"]:
+            nodeid = str(case["nodeid"])
+            cases.append(Case(name=req["name"], item_name=nodeid.split("::", 1)[-1], line=0, tags=(), steps=()))
+            outcome = CaseOutcome(
+                status=case["status"],
+                reason=case.get("reason", ""),
+                message=case.get("message", ""),
+                measurements=tuple(Measurement(**m) for m in case.get("measurements", ())),
+                steps=case.get("steps", ""),
+                durations=tuple(int(round(float(ms) * 1e6)) for ms in case.get("durations", ())),
+            )
+            case_results.append(CaseResult(nodeid, outcome))
+        tags = tuple(str(t) for t in req.get("tags", ()))
+        requirement = Requirement(
+            id=str(req["id"]),
+            has_id=":" not in str(req["id"]),
+            id_tags=(),
+            name=str(req["name"]),
+            description=str(req.get("description") or ""),
+            keyword="Scenario",
+            feature=str(req["feature"]),
+            feature_name="",
+            rule=req.get("rule"),
+            line=int(req["line"]),
+            column=1,
+            area=str(req.get("area", "")),
+            tags=tags,
+            seeds=tuple(str(s) for s in req.get("seeds", ())),
+            cases=tuple(cases),
+            text="",
+        )
+        status: Status = req["status"]
+        nodeid = case_results[0].nodeid if case_results else f"{requirement.feature}::{requirement.id}"
+        results.append(
+            RequirementResult(
+                requirement, nodeid, status, req.get("reason", ""), req.get("message", ""), tuple(case_results)
+            )
+        )
+    errors: list[GherkinError] = []
+    findings: list[Finding] = []
+    for error in data.get("errors", ()):
+        if error.get("kind", "gherkin") == "gherkin":
+            errors.append(GherkinError(error["path"], int(error["line"]), int(error["column"]), error["message"]))
+        else:
+            fails = error.get("severity", "error") == "error"
+            where = (error["path"], int(error["line"]), int(error["column"]), error["message"])
+            findings.append(Finding(*where, fails=fails, rule=error.get("kind", "")))
+    environment = data.get("environment")
+    return Checklist(
+        results=tuple(results),
+        errors=tuple(errors),
+        complete=bool(data["complete"]),
+        totals=totals(results),
+        findings=tuple(findings),
+        seeds=tuple(data.get("seeds", ())),
+        environment=environment if isinstance(environment, dict) else None,
+    )
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from living_checklist.reports.snippets import table as snippet_table
 from living_checklist.status import Checklist, RequirementResult, Totals, by_area
+
+SNIPPETS_SHOWN = 10  # distinct snippets printed without -v; `living-checklist snippets` has them all
 
 
 def totals_line(totals: Totals) -> str:
@@ -17,10 +20,13 @@ def totals_line(totals: Totals) -> str:
     )
 
 
-def render(checklist: Checklist, verbose: bool = False) -> list[str]:
+def render(checklist: Checklist, verbose: bool = False, quiet: bool = False) -> list[str]:
+    """The section's lines; ``quiet`` (pytest -q): the totals line and failing or error requirements only."""
     lines = [totals_line(checklist.totals)]
     if not checklist.complete:
         lines.append("INCOMPLETE: the run was interrupted or a worker died; these numbers are not the whole checklist")
+    if quiet:
+        return lines + _failing(checklist)
     areas = by_area(checklist.results)
     if areas:
         width = max(len("area"), *(len(a) for a in areas))
@@ -39,14 +45,9 @@ def render(checklist: Checklist, verbose: bool = False) -> list[str]:
         return r.message.splitlines()[0] if r.message else ""
 
     def section(title: str, statuses: tuple[str, ...], line: Callable[[RequirementResult], str]) -> list[str]:
-        chosen = [r for r in checklist.results if r.status in statuses]
-        return ["", title, *(f"  {line(r)}" for r in chosen)] if chosen else []
+        return _section(checklist, title, statuses, line)
 
-    lines += section(
-        "failing and error:",
-        ("error", "failing"),
-        lambda r: f"{r.status.upper():<8} {r.requirement.id} {r.requirement.name} - {first_line(r)}",
-    )
+    lines += _failing(checklist)
     lines += section("skipped:", ("skipped",), lambda r: f"{r.requirement.id} {r.requirement.name} - {first_line(r)}")
     lines += section(
         "pending:",
@@ -56,6 +57,7 @@ def render(checklist: Checklist, verbose: bool = False) -> list[str]:
             + (f" - {first_line(r)}" if verbose and r.message else "")
         ),
     )
+    lines += snippet_lines(checklist, None if verbose else SNIPPETS_SHOWN)
     if checklist.errors:
         lines += ["", "feature file errors:"]
         lines += [f"  {error}" for error in checklist.errors]
@@ -64,6 +66,45 @@ def render(checklist: Checklist, verbose: bool = False) -> list[str]:
         lines += ["", f"lint: {failing} error(s), {len(checklist.findings) - failing} warning(s)"]
         lines += [f"  {finding}" for finding in checklist.findings]
     lines += ["", seeds_line(checklist)]
+    return lines
+
+
+def _first_line(r: RequirementResult) -> str:
+    return r.message.splitlines()[0] if r.message else ""
+
+
+def _section(
+    checklist: Checklist, title: str, statuses: tuple[str, ...], line: Callable[[RequirementResult], str]
+) -> list[str]:
+    chosen = [r for r in checklist.results if r.status in statuses]
+    return ["", title, *(f"  {line(r)}" for r in chosen)] if chosen else []
+
+
+def _failing(checklist: Checklist) -> list[str]:
+    return _section(
+        checklist,
+        "failing and error:",
+        ("error", "failing"),
+        lambda r: f"{r.status.upper():<8} {r.requirement.id} {r.requirement.name} - {_first_line(r)}",
+    )
+
+
+def snippet_lines(checklist: Checklist, limit: int | None) -> list[str]:
+    """Each distinct snippet of the undefined steps once, ready to paste (up to ``limit`` of them)."""
+    table = snippet_table(checklist)
+    if not len(table):
+        return []
+    lines = [
+        "",
+        f"undefined steps need {len(table)} step definition(s); paste into steps/ "
+        "(import living_checklist; from pytest_bdd import given, when, then, step, parsers):",
+    ]
+    for number, (sid, code) in enumerate(table.items()):
+        if limit is not None and number >= limit:
+            lines.append(f"  ... and {len(table) - limit} more: run `living-checklist snippets` (or pytest -v)")
+            break
+        lines.append(f"  # for {table.first_use[sid]}")
+        lines += [f"  {line}" if line else "" for line in code.rstrip("\n").splitlines()]
     return lines
 
 
