@@ -21,6 +21,8 @@ from gherkin.errors import CompositeParserException, ParserError
 from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 
+from living_checklist.escape import terminal_safe
+
 DEFAULT_ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d+$"
 PENDING_TAG = "pending"
 SEED_TAG_PREFIX = "seed-"
@@ -330,7 +332,8 @@ def _pickle_steps(
 
 
 def _param_id(values: Sequence[str]) -> str:
-    return "-".join(values).replace("::", ":").replace("\n", " ")
+    # Node ids are printed: control characters (terminal escapes) are shown as escapes, like pytest's ids.
+    return terminal_safe("-".join(values).replace("::", ":").replace("\n", " "))
 
 
 def _build(

@@ -19,6 +19,7 @@ import pytest
 from living_checklist import _compat
 from living_checklist._pending import InvalidValue, Pending
 from living_checklist.bdd import BddFeature, BddHooks
+from living_checklist.escape import terminal_safe
 from living_checklist.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
 from living_checklist.plan import is_tagged, plan_outcome, static_outcome
 from living_checklist.registry import Resolution, StepDef, StepRegistry
@@ -145,7 +146,7 @@ class CaseItem(pytest.Function):
     def reportinfo(self) -> tuple[Any, int | None, str]:
         line = self.case.line if self.case is not None else self.requirement.line
         name = self.case.name if self.case is not None else self.requirement.name
-        return self.path, line - 1, f"{self.requirement.id}: {name}"
+        return self.path, line - 1, terminal_safe(f"{self.requirement.id}: {name}")
 
     def plan(self) -> tuple[CaseOutcome | None, tuple[Resolution, ...]]:
         """What is known before running: a static outcome, or the resolved steps to run."""
@@ -319,7 +320,7 @@ class CaseItem(pytest.Function):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, StepError | PendingPassed):
-            return str(excinfo.value)
+            return terminal_safe(str(excinfo.value))
         rep = super().repr_failure(excinfo)
         step = self.current_step
         if step is not None and hasattr(rep, "addsection"):
@@ -437,11 +438,11 @@ class FeatureErrorItem(pytest.Item):
         raise StepError("\n".join(str(error) for error in self.doc.errors))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
-        return str(excinfo.value)
+        return terminal_safe(str(excinfo.value))
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         first = self.doc.errors[0]
-        return self.path, first.line - 1, f"{self.doc.path}: cannot be read as Gherkin"
+        return self.path, first.line - 1, terminal_safe(f"{self.doc.path}: cannot be read as Gherkin")
 
 
 def call_outcome(item: CaseItem, call: pytest.CallInfo[None]) -> CaseOutcome:

@@ -40,6 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(state, "checklist-session")
     reports.validate(config)
     state.carry_matches = reports.wants_messages(config)
+    state.terminate.install()
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(config), "checklist-xdist")
 
@@ -47,6 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(CHECKLIST_KEY, None)
     if state is not None:
+        state.terminate.uninstall()
         config.pluginmanager.unregister(state)
         del config.stash[CHECKLIST_KEY]
 
@@ -76,16 +78,26 @@ def pytest_runtest_makereport(
     return report
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    state = config.stash.get(CHECKLIST_KEY, None)
+    if state is None or hasattr(config, "workerinput") or nothing_runs(config):
+        return
+    reports.remove_stale(config)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     state = config.stash.get(CHECKLIST_KEY, None)
     if state is None or hasattr(config, "workerinput") or nothing_runs(config):
         return
+    state.terminate.finishing = True
     result = state.finish(session)
     seed_list = [dict(seed) for seed in result.seeds]
     state.regressions = reports.write_all(config, result, seed_list)
-    if (not result.ok or state.regressions) and session.exitstatus == pytest.ExitCode.OK:
+    # An incomplete checklist is never a green run, whatever the cases that did run said.
+    if (not result.ok or not result.complete or state.regressions) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -100,7 +112,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_sep("=", "living checklist")
     lines = report_terminal.render(state.result, verbose=config.get_verbosity() > 0, quiet=quiet) + extra
     for line in lines:
-        terminalreporter.write_line(line)
+        terminalreporter.write_line(reports.terminal_safe(line))
 
 
 class XdistHooks:

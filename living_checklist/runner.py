@@ -56,9 +56,10 @@ DEFAULT_MAX_OUTPUT = 1 << 20  # keep the first MiB of each stream
 _CHUNK = 1 << 16
 _LAUNCH_GRACE = 10.0  # seconds the launcher may take to start, on top of the timeout
 _DRAIN_GRACE = 0.5  # seconds to keep reading pipes after the program exited
+_STOP_GRACE = 2.0  # seconds the launcher may take to clean up after our SIGTERM
 _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is bytes on macOS, KiB elsewhere
 
-# Runs argv[2:] (inheriting stdin/stdout/stderr), waits for it and reports on fd argv[1]:
+# Runs argv[3:] (inheriting stdin/stdout/stderr), waits for it and reports on fd argv[1]:
 # "pid P", then "done WAITSTATUS RU_MAXRSS WALL_NS OWN_PEAK EXIT_PEAK" (KiB; EXIT_PEAK -1 when
 # unknown) or "error ERRNO MESSAGE". Where ptrace is allowed (Linux) the program is a forked child
 # seized before it execs, with options TRACEEXEC | TRACEEXIT | EXITKILL: the clock starts at its
@@ -66,12 +67,17 @@ _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is bytes on 
 # own memory since exec, however small the program and whatever the launcher's size. Signals
 # meant for the program are passed on; a stop (SIGSTOP, SIGTSTP) stays a stop (PTRACE_LISTEN).
 # Elsewhere, or where ptrace is refused, it is posix_spawn and wait4 as before.
+# argv[2] is the pid of the test process. On Linux the launcher is also the program's child
+# subreaper (a grandchild that calls setsid and is orphaned comes back to it, not to init) and is
+# told by SIGTERM when the test process dies (PR_SET_PDEATHSIG). Whenever it ends (the program
+# exited, SIGTERM from us, the death of the test process) it first kills what is left of the tree.
 _LAUNCHER = r"""
 import os, signal, sys, time
 report = int(sys.argv[1])
+parent = int(sys.argv[2])
 os.set_inheritable(report, False)
-argv = sys.argv[2:]
-DEFAULTS = (signal.SIGPIPE, signal.SIGXFSZ)
+argv = sys.argv[3:]
+DEFAULTS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 STOPS = (signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
 
 def hwm(pid, default):
@@ -84,7 +90,64 @@ def hwm(pid, default):
         pass
     return default
 
+def children():
+    me = os.getpid()
+    try:
+        with open("/proc/%d/task/%d/children" % (me, me)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    found = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    for name in names:
+        if name.isdigit():
+            try:
+                with open("/proc/%s/stat" % name) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat[stat.rfind(")") + 2 :].split()[1]) == me:
+                found.append(int(name))
+    return found
+
+def clean_up():
+    # Kill our children (the program and what it left); theirs come to us (subreaper) as they die.
+    for _ in range(1000):
+        kids = children()
+        if not kids:
+            break
+        for kid in kids:
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except OSError:
+                pass
+        for kid in kids:
+            reap(kid)
+
+def reap(kid):
+    # A traced program killed by us may still stop at its exit (ptrace): let it go, then reap it.
+    while True:
+        try:
+            _, status = os.waitpid(kid, 0)
+        except OSError:
+            return
+        if not os.WIFSTOPPED(status):
+            return
+        tracing = globals().get("ptrace")
+        if tracing is None:
+            return
+        tracing(17, kid, None, None)  # PTRACE_DETACH: the SIGKILL it holds ends it
+
+def stop(number, frame):
+    clean_up()
+    os._exit(128 + number)
+
 def done(status, usage, wall, exit_peak):
+    signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGTERM, signal.SIGHUP, signal.SIGINT))
+    clean_up()
     import resource
     own = hwm("self", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     os.write(report, b"done %d %d %d %d %d\n" % (status, usage.ru_maxrss, wall, own, exit_peak))
@@ -167,6 +230,18 @@ def spawned():
     _, status, usage = os.wait4(pid, 0)
     done(status, usage, time.perf_counter_ns() - start, -1)
 
+if sys.platform.startswith("linux"):
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (ImportError, OSError, AttributeError):
+        pass
+for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+    signal.signal(number, stop)
+if os.getppid() != parent:  # the test process died before we could ask to be told
+    os._exit(125)
 ptrace = tracer()
 if ptrace is None or not traced(ptrace):
     spawned()
@@ -265,7 +340,7 @@ def run(
     report_read, report_write = os.pipe()
     try:
         launcher = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report_write), *argv],
+            [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report_write), str(os.getpid()), *argv],
             stdin=subprocess.PIPE if input_data is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -361,16 +436,30 @@ class _Supervisor:
     def _kill(self) -> None:
         _kill_group(self.launcher.pid)
 
+    def _terminate_launcher(self) -> None:
+        """Ask the launcher to kill the program's whole tree (it knows the setsid grandchildren, we
+        do not), then kill its group in any case."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(self.launcher.pid, signals.SIGTERM)
+        until = time.perf_counter() + _STOP_GRACE
+        with contextlib.suppress(ChildProcessError):
+            while self.launcher_status is None and time.perf_counter() < until:
+                self.launcher_status = _wait(self.launcher.pid, block=False)
+                if self.launcher_status is None:
+                    time.sleep(0.005)
+        self._kill()
+        with contextlib.suppress(ChildProcessError):
+            if self.launcher_status is None:
+                self.launcher_status = _wait(self.launcher.pid, block=True)
+
     def _close(self) -> None:
         if self._pidfd is not None:
             with contextlib.suppress(KeyError, ValueError):
                 self.streams.selector.unregister(self._pidfd)
             os.close(self._pidfd)
         self.streams.close()
-        if self.launcher_status is None:  # an exception escaped: leave nothing running
-            self._kill()
-            with contextlib.suppress(ChildProcessError):
-                self.launcher_status = _wait(self.launcher.pid, block=True)
+        if self.launcher_status is None:  # an exception escaped (Ctrl-C, SIGTERM): leave nothing running
+            self._terminate_launcher()
         # We reaped the launcher ourselves; tell Popen, so that it neither waits again nor warns.
         status = self.launcher_status
         self.launcher.returncode = os.waitstatus_to_exitcode(status) if status is not None else -signals.SIGKILL
@@ -422,13 +511,33 @@ class _Supervisor:
 
 def _cannot_run(program: str, number: int, message: str) -> CannotRun:
     if number == errno.ENOENT:
+        interpreter = _missing_interpreter(program)
+        if interpreter is not None:
+            return CannotRun(f"cannot run {program!r}: its interpreter {interpreter!r} (the #! line) does not exist")
         where = "no such file" if os.sep in program else "not found on PATH"
         return CannotRun(f"cannot run {program!r}: {where}")
     if number in (errno.EACCES, errno.EPERM, errno.EISDIR):
+        if os.path.isdir(program):
+            return CannotRun(f"cannot run {program!r}: is a directory")
         return CannotRun(f"cannot run {program!r}: not executable (permission denied)")
     if number == errno.ENOEXEC:
         return CannotRun(f"cannot run {program!r}: not an executable program (exec format error)")
     return CannotRun(f"cannot run {program!r}: {message or os.strerror(number)}")
+
+
+def _missing_interpreter(program: str) -> str | None:
+    """The ``#!`` interpreter of a script that exists, when that interpreter does not."""
+    if os.sep not in program or not os.path.isfile(program):
+        return None
+    try:
+        with open(program, "rb") as handle:
+            first = handle.readline(256)
+    except OSError:
+        return None
+    if not first.startswith(b"#!"):
+        return None
+    words = first[2:].decode("utf-8", errors="replace").split()
+    return words[0] if words and not os.path.exists(words[0]) else None
 
 
 class _Streams:

@@ -21,6 +21,7 @@ from living_checklist.bdd import BddHooks
 from living_checklist.cache import InventoryCache, cache_folder, make_cache_folder
 from living_checklist.inventory import FeatureDoc, Inventory, discover, relpath, requirement_item_name
 from living_checklist.items import CaseItem, FeatureErrorItem, is_marker_name, mark_pending, stepdef_key
+from living_checklist.lifecycle import TerminateHandler
 from living_checklist.lint import lint
 from living_checklist.plan import static_outcome
 from living_checklist.registry import StepDef, StepRegistry, stepdefs_visible_from
@@ -49,6 +50,7 @@ class ChecklistSession:
         self.expected: set[str] = set()
         self.crashed: list[str] = []
         self.interrupted = False
+        self.terminate = TerminateHandler()
         self.result: Checklist | None = None
         self.regressions: list[str] = []
         self._tags: set[str] = set()

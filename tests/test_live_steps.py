@@ -266,6 +266,8 @@ Feature: one run
             "the system cannot be started: cannot run 'no-such-program-xyz': not found",
         ),
         ("./sut.py", "", "error", "cannot run './sut.py': not executable (permission denied)"),
+        ("./bad-interpreter.sh", "", "error", "its interpreter '/no/such/interpreter' (the #! line) does not exist"),
+        (".", "", "error", "cannot run '.': is a directory"),
         ("'unbalanced", "", "error", "cannot be split into arguments: No closing quotation"),
         (python_system("sut.py"), "--flood 3", "failing", "truncated: kept the first 1 MiB of 3 MiB"),
         (python_system("sut.py"), "--sleep", "failing", "timed out after 2 s (killed)"),
@@ -276,6 +278,9 @@ def test_a_bad_system_fails_clearly(
     pytester: pytest.Pytester, system: str, args: str, status: str, expected: str
 ) -> None:
     project(pytester, ONE_RUN.format(args=args), system, **{"sut.py": SUT})
+    bad = pytester.path / "bad-interpreter.sh"
+    bad.write_text("#!/no/such/interpreter\necho needle\n")
+    bad.chmod(0o755)
     _, reqs = run(pytester, "-o", "checklist_system_timeout=2")
     assert reqs["BEH-001"]["status"] == status
     assert expected in reqs["BEH-001"]["message"]

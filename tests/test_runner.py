@@ -240,11 +240,16 @@ def test_programs_that_cannot_start(tmp_path: Path) -> None:
     junk = tmp_path / "junk"
     junk.write_bytes(b"\x00\x01 not a program")
     junk.chmod(0o755)
+    bad = tmp_path / "bad.sh"
+    bad.write_text("#!/no/such/interpreter\necho hi\n")
+    bad.chmod(0o755)
     cases = {
         "no-such-program-for-the-checklist": "not found on PATH",
         str(tmp_path / "missing"): "no such file",
         str(script): "not executable",  # no x bit
         str(junk): "exec format error",
+        str(bad): "its interpreter '/no/such/interpreter' \\(the #! line\\) does not exist",
+        str(tmp_path): "is a directory",
     }
     for program, message in cases.items():
         with pytest.raises(CannotRun, match=message):

@@ -23,6 +23,7 @@ from living_checklist.cli.status import cmd_status
 from living_checklist.cli.steps import cmd_steps
 from living_checklist.cli.usage import cmd_usage
 from living_checklist.dryrun import LoadError
+from living_checklist.escape import terminal_safe
 from living_checklist.settings import INI_FEATURES
 
 
@@ -184,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
     except LoadError as exc:
-        print(exc, file=sys.stderr)
+        print(terminal_safe(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:
         if enabled:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from living_checklist.dryrun import Project
+from living_checklist.escape import json_dumps, terminal_safe
 from living_checklist.inventory import GherkinError, Step
 from living_checklist.registry import StepDef
 
@@ -41,14 +41,14 @@ def _error_data(error: GherkinError) -> dict[str, Any]:
 
 
 def _emit_json(data: dict[str, Any]) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    print(json_dumps(data), end="")
 
 
 def _finish(project: Project, code: int) -> int:
     """Feature files that do not parse are bad input: one line each on stderr, exit status 2."""
     errors = project.inventory.errors
     for error in errors:
-        print(error, file=sys.stderr)
+        print(terminal_safe(str(error)), file=sys.stderr)
     return EXIT_BAD_INPUT if errors else code
 
 

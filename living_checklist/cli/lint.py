@@ -9,6 +9,7 @@ from living_checklist.dryrun import (
     Project,
     load,
 )
+from living_checklist.escape import terminal_safe
 
 if TYPE_CHECKING:
     from living_checklist.lint import Finding
@@ -75,7 +76,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             lines.append(f"lint: {failing} failing, {warned} in {_plural(files, 'feature file')}")
         else:
             lines.append(f"lint: no problems in {_plural(files, 'feature file')}")
-        print("\n".join(lines))
+        print(terminal_safe("\n".join(lines)))
     return _finish(project, EXIT_PROBLEMS if failing else EXIT_OK)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from living_checklist.dryrun import (
     load,
 )
+from living_checklist.escape import terminal_safe
 from living_checklist.inventory import Step
 from living_checklist.registry import snippet
 
@@ -156,7 +157,7 @@ def cmd_snippets(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print("\n".join(render_snippets(files)))
+        print(terminal_safe("\n".join(render_snippets(files))))
     return _finish(project, EXIT_OK)
 
 

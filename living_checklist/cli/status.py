@@ -15,6 +15,7 @@ from living_checklist.dryrun import (
     static_by_area,
     static_totals,
 )
+from living_checklist.escape import terminal_safe
 from living_checklist.inventory import GherkinError
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit_json(status_data(results, errors, findings))
     else:
-        print("\n".join(render_status(results, errors, findings, quiet=args.quiet)))
+        print(terminal_safe("\n".join(render_status(results, errors, findings, quiet=args.quiet))))
     # What makes a run fail whatever its steps do: an error requirement, a failing lint rule.
     fails = any(r.status == "error" for r in results) or any(f.fails for f in findings)
     return _finish(project, EXIT_PROBLEMS if fails else EXIT_OK)

@@ -14,6 +14,7 @@ from living_checklist.dryrun import (
     load,
     stepdef_where,
 )
+from living_checklist.escape import terminal_safe
 from living_checklist.registry import StepDef
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def cmd_steps(args: argparse.Namespace) -> int:
             {"schema": SCHEMA_VERSION, "command": "steps", "steps": [stepdef_data(s, rootdir) for s in stepdefs]}
         )
     else:
-        print("\n".join(render_steps(stepdefs, rootdir)))
+        print(terminal_safe("\n".join(render_steps(stepdefs, rootdir))))
     return _finish(project, EXIT_OK)
 
 

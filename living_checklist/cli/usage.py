@@ -12,6 +12,7 @@ from living_checklist.dryrun import (
     load,
     stepdef_where,
 )
+from living_checklist.escape import terminal_safe
 from living_checklist.registry import StepDef
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print("\n".join(render_usage(report, rootdir, verbose=args.verbose)))
+        print(terminal_safe("\n".join(render_usage(report, rootdir, verbose=args.verbose))))
     return _finish(project, EXIT_PROBLEMS if report.ambiguous else EXIT_OK)
 
 

@@ -7,7 +7,11 @@ this module only reads the options, checks them at configure time, and writes ea
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +23,7 @@ from typing import Any
 import pytest
 
 from living_checklist import baseline
+from living_checklist.escape import json_dumps, json_safe, terminal_safe, text_safe
 from living_checklist.reports import cucumber as report_cucumber
 from living_checklist.reports import html as report_html
 from living_checklist.reports import json as report_json
@@ -39,6 +44,18 @@ INI_CUCUMBER = "checklist_cucumber"
 INI_MESSAGES = "checklist_messages"
 INI_BASELINE = "checklist_baseline"
 GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+
+__all__ = [
+    "check_output_path",
+    "json_dumps",
+    "json_safe",
+    "remove_stale",
+    "terminal_safe",
+    "text_safe",
+    "validate",
+    "write_all",
+    "write_report",
+]
 
 # option, ini key, dest, what it is (for help and messages)
 _OUTPUTS: tuple[tuple[str, str, str, str], ...] = (
@@ -102,15 +119,130 @@ def _configured(config: pytest.Config, dest: str, ini: str) -> tuple[str, Path |
 
 
 def check_output_path(option: str, value: str, path: Path) -> str | None:
-    """Why ``path`` cannot take a report file, or None. A missing folder is fine: it is created."""
-    if path.is_dir():
-        return f"{option} {value}: is a directory; give a file name, e.g. {Path(value, 'checklist' + _suffix(option))}"
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                return f"{option} {value}: {parent} is a file, so the folder for the report cannot be created there"
-            break
+    """Why ``path`` cannot take a report, or None; checked before anything runs.
+
+    A missing folder is fine (it is created), as is a symbolic link (the file it points to is
+    written, the link stays) and a device or pipe such as ``/dev/null`` or ``/dev/stdout`` (written
+    through). Otherwise a file is created in the folder to be sure the report can be written there.
+    """
+    where = f"{option} {value}"
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        info = None
+    except OSError as exc:  # a symlink loop, a folder we may not enter
+        return f"{where}: cannot be used ({exc.strerror or exc})"
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            return f"{where}: is a directory; give a file name, e.g. {Path(value, 'checklist' + _suffix(option))}"
+        if _writes_through(path, info):
+            return None if os.access(path, os.W_OK) else f"{where}: cannot be written (permission denied)"
+    target = _final_path(path)
+    folder = next((parent for parent in target.parents if os.path.lexists(parent)), Path(target.anchor))
+    if not folder.is_dir():
+        return f"{where}: {folder} is a file, so the folder for the report cannot be created there"
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".checklist-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"{where}: cannot write a file in {folder} ({exc.strerror or exc}); choose another path"
     return None
+
+
+def _writes_through(path: Path, info: os.stat_result) -> bool:
+    """A device, pipe or socket, or a path on /dev or /proc (``/dev/stdout`` may stand for a regular
+    file the shell opened): written in place, never replaced."""
+    absolute = os.path.abspath(path)
+    return not stat.S_ISREG(info.st_mode) or absolute.startswith(("/dev/", "/proc/"))
+
+
+_OWN_DESCRIPTORS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _own_descriptor(path: Path) -> int | None:
+    """The descriptor number ``/dev/stdout``, ``/dev/fd/N`` or ``/proc/self/fd/N`` names. Opening
+    such a path opens the file again with an offset of its own, and when the shell redirected
+    the output to a file, our text and pytest's would overwrite each other."""
+    absolute = os.path.abspath(path)
+    if absolute in _OWN_DESCRIPTORS:
+        return _OWN_DESCRIPTORS[absolute]
+    for prefix in ("/dev/fd/", "/proc/self/fd/", f"/proc/{os.getpid()}/fd/"):
+        number = absolute.removeprefix(prefix)
+        if number != absolute and number.isdigit():
+            return int(number)
+    return None
+
+
+def _final_path(path: Path) -> Path:
+    """The file a (chain of) symbolic link(s) points to, so that writing it keeps the link."""
+    return Path(os.path.realpath(path)) if os.path.islink(path) else Path(os.path.abspath(path))
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write one report: a device or pipe is written through; a file (or the file a symlink points
+    to) is replaced atomically, so readers never see half a report. Raises ``OSError``.
+
+    Text UTF-8 cannot encode (a lone surrogate from a file name) is written as an escape.
+    """
+    data = text.encode("utf-8", errors="backslashreplace")
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        info = None
+    if info is not None and _writes_through(path, info):
+        fd = _own_descriptor(path)
+        if fd is not None:  # /dev/stdout: write to our descriptor, so that its offset moves with it
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            return
+        with open(path, "ab") as handle:
+            handle.write(data)
+        return
+    _write_atomic(_final_path(path), data, info)
+
+
+def _write_atomic(path: Path, data: bytes, info: os.stat_result | None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if info is not None:  # replacing a report: keep its permissions
+            mode = stat.S_IMODE(info.st_mode)
+        else:  # mkstemp makes the file private (0600); a report is as readable as any file we write
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def remove_stale(config: pytest.Config) -> list[str]:
+    """Remove the reports an earlier run left at this run's paths, so that a run that dies before
+    writing its own (SIGKILL, power loss) leaves none to be mistaken for its own. Devices and
+    pipes are left alone; a symbolic link stays, the file it points to goes. Returns what went."""
+    state = config.stash.get(OUTPUTS_KEY, None)
+    removed: list[str] = []
+    if state is None:
+        return removed
+    for path in state.paths.values():
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and not _writes_through(path, info):
+            with contextlib.suppress(OSError):
+                _final_path(path).unlink()
+                removed.append(str(path))
+    return removed
 
 
 def _suffix(option: str) -> str:
@@ -136,10 +268,11 @@ def validate(config: pytest.Config) -> None:
         problem = check_output_path(option, value, path)
         if problem:
             raise pytest.UsageError(problem)
-        other = taken.get(path.resolve())
-        if other is not None:
+        key = _final_path(path)
+        other = taken.get(key)
+        if other is not None and not (os.path.exists(path) and _writes_through(path, os.stat(path))):
             raise pytest.UsageError(f"{option} {value}: {other} writes the same file; give each report its own path")
-        taken[path.resolve()] = option
+        taken[key] = option
         state.paths[option] = path
     value, path = _configured(config, _BASELINE_DEST, INI_BASELINE)
     if path is not None:
@@ -156,7 +289,12 @@ def _write(state: OutputsState, option: str, render: Callable[[], str]) -> str |
         return None
     try:
         text = render()
-        report_json.write_atomic(path, text)
+    except Exception as exc:  # a defect in one renderer must not cost the other reports
+        problem = f"{option} {path}: could not render the report ({type(exc).__name__}: {exc})"
+        state.notes.append(problem)
+        return problem
+    try:
+        write_report(path, text)
     except OSError as exc:
         problem = f"{option} {path}: could not write the report ({exc.strerror or exc})"
         state.notes.append(problem)

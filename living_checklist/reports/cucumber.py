@@ -11,11 +11,11 @@ Gherkin), the failure is a failed ``before`` hook, as Cucumber reports a failing
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any, Literal, TypedDict
 
+from living_checklist.escape import json_dumps
 from living_checklist.inventory import Case, GherkinError, Requirement, Step
 from living_checklist.status import CaseResult, Checklist, RequirementResult
 
@@ -254,4 +254,4 @@ def render_data(checklist: Checklist) -> list[FeatureJson]:
 
 
 def render(checklist: Checklist) -> str:
-    return json.dumps(render_data(checklist), indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(render_data(checklist))

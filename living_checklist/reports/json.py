@@ -1,4 +1,4 @@
-"""JSON report: the checklist as plain data (schema 2), written atomically; and read back.
+"""JSON report: the checklist as plain data (schema 2), as strict JSON; and read back.
 
 Schema 2 (was 1): a snippet for an undefined step is stored once, in the top-level ``snippets``
 table, and cases point at it by id; an undefined case's ``message`` is one line. Cases carry
@@ -8,14 +8,11 @@ table, and cases point at it by id; an undefined case's ``message`` is one line.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
+from living_checklist.escape import json_dumps
 from living_checklist.inventory import Case, GherkinError, Requirement
 from living_checklist.lint import Finding
 from living_checklist.measure import Measurement
@@ -171,26 +168,6 @@ def from_data(data: Mapping[str, Any]) -> Checklist:
     )
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder and rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        # mkstemp makes the file private (0600); a report is as readable as any file we write.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def render(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> str:
-    return json.dumps(to_data(checklist, seeds), indent=2, ensure_ascii=False) + "\n"
-
-
-def write(path: Path, checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> None:
-    write_atomic(path, render(checklist, seeds))
+    """Strict JSON (no NaN or Infinity, no lone surrogates); ``reports.write_report`` writes it."""
+    return json_dumps(to_data(checklist, seeds))

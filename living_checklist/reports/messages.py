@@ -17,7 +17,6 @@ Cucumber expressions and ``re`` patterns as regular expressions.
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +29,7 @@ from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 from gherkin.stream.id_generator import IdGenerator
 
+from living_checklist.escape import json_dumps
 from living_checklist.inventory import Step
 from living_checklist.registry import snippet
 from living_checklist.status import MATCH_SEPARATOR, CaseResult, Checklist
@@ -244,6 +244,6 @@ def _execution(ids: IdGenerator, test_case: dict[str, Any], item: _Planned, info
 def render(checklist: Checklist, read_source: Callable[[str], str | None], info: RunInfo) -> str:
     """The whole NDJSON text: one envelope a line."""
     return "".join(
-        json.dumps(envelope, ensure_ascii=False, separators=(",", ":")) + "\n"
+        json_dumps(envelope, compact=True)
         for envelope in envelopes(checklist, read_source, info)
     )

@@ -1,0 +1,413 @@
+"""The faults a real CI meets: nothing lost, nothing clobbered (issue 12, findings 1-21).
+
+Each test names the finding it covers. Real files, devices, signals and processes; every JSON
+report a run writes is validated against the report's schema.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped, unused-ignore]
+import psutil  # type: ignore[import-untyped]
+import pytest
+
+from living_checklist.reports import (
+    HTML_OPTION,
+    JSON_OPTION,
+    MD_OPTION,
+    json_dumps,
+    terminal_safe,
+    write_report,
+)
+from tests.helpers import SCHEMA, write_files
+
+STEPS = """
+import pytest
+from pytest_bdd import given, parsers, then
+
+import living_checklist as checklist
+
+
+@given("a passing step")
+def passing():
+    pass
+
+
+@then("it fails")
+def fails():
+    raise AssertionError("it failed")
+
+
+@then(parsers.parse("the value is {text}"))
+def value(request, text):
+    checklist.check(request.node, "value", float(text), "", 1.0, ">=")
+"""
+
+ONE = "Feature: One\n  @REQ-1\n  Scenario: passes\n    Given a passing step\n"
+
+
+def project(pytester: pytest.Pytester, features: dict[str, str | bytes], *, ini: str = "", steps: str = STEPS) -> None:
+    pytester.makeini(f"[pytest]\nchecklist_features = features\ntestpaths = features\n{ini}")
+    pytester.makeconftest(steps)
+    write_files(pytester.path, features)
+
+
+def validated(path: Path) -> dict[str, Any]:
+    """The JSON report at ``path``, parsed strictly (no NaN/Infinity) and validated by its schema."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"not strict JSON: {name}")
+
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
+    jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
+    return data
+
+
+def no_traceback(result: pytest.RunResult) -> None:
+    text = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in text and "INTERNALERROR" not in text, text
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. A report path that cannot be written: a usage error before anything runs
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("adir", "is a directory"),
+        ("/proc/checklist-report.json", "cannot write a file in /proc"),
+        ("afile/sub/report.json", "is a file, so the folder for the report cannot be created"),
+        ("loop.json", "cannot be used"),
+    ],
+)
+def test_unwritable_report_path_is_a_usage_error(pytester: pytest.Pytester, value: str, expected: str) -> None:
+    project(pytester, {"features/one.feature": ONE, "adir/keep": "", "afile": "x"})
+    (pytester.path / "loop.json").symlink_to("loop.json")
+    marker = pytester.path / "ran"
+    pytester.makeconftest(STEPS.replace("    pass\n", f"    open({str(marker)!r}, 'w').close()\n", 1))
+    result = pytester.runpytest(f"{JSON_OPTION}={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {JSON_OPTION} {value}: *{expected}*"])
+    assert not marker.exists(), "a step ran although the report could not be written"
+    no_traceback(result)
+
+
+def test_missing_parent_folder_is_created(pytester: pytest.Pytester) -> None:
+    project(pytester, {"features/one.feature": ONE})
+    result = pytester.runpytest(f"{JSON_OPTION}=out/deeper/report.json")
+    assert result.ret == pytest.ExitCode.OK
+    assert validated(pytester.path / "out/deeper/report.json")["totals"]["verified"] == 1
+
+
+FULL_MOUNT_SKIP = "needs root and a tmpfs mount (mount -t tmpfs -o size=64k) to fill a real file system"
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Any:
+    """A real, tiny tmpfs filled to the last block: writes there fail with ENOSPC."""
+    if sys.platform != "linux" or os.geteuid() != 0:
+        pytest.skip(FULL_MOUNT_SKIP)
+    mount = tmp_path / "full"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"{FULL_MOUNT_SKIP}: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        fd = os.open(mount / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_full_disk_loses_no_other_report(pytester: pytest.Pytester, full_disk: Path) -> None:
+    """3. ENOSPC on one report: a clear message, the run fails, and the other reports are written."""
+    project(pytester, {"features/one.feature": ONE})
+    target = full_disk / "report.json"
+    result = pytester.runpytest_subprocess(f"{JSON_OPTION}={target}", f"{MD_OPTION}=report.md", f"{HTML_OPTION}=r.html")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([f"{JSON_OPTION} {target}: could not write the report (No space left on device)"])
+    result.stdout.fnmatch_lines(["requirements: 1 *verified: 1*"])
+    assert "verified" in (pytester.path / "report.md").read_text(encoding="utf-8")
+    assert (pytester.path / "r.html").stat().st_size > 0
+    assert not target.exists() and not list(full_disk.glob(".report.json.*")), "a half-written report was left"
+    no_traceback(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Devices are written through, symbolic links are kept
+
+
+def test_dev_null_stays_a_device(pytester: pytest.Pytester) -> None:
+    project(pytester, {"features/one.feature": ONE})
+    before = os.stat("/dev/null")
+    result = pytester.runpytest(f"{JSON_OPTION}=/dev/null", f"{MD_OPTION}=/dev/null")
+    assert result.ret == pytest.ExitCode.OK
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+def test_report_to_dev_stdout_is_printed(pytester: pytest.Pytester) -> None:
+    project(pytester, {"features/one.feature": ONE})
+    result = pytester.runpytest_subprocess(f"{JSON_OPTION}=/dev/stdout", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.OK
+    text = result.stdout.str()
+    start = text.index('{\n  "schema"')
+    data, _ = json.JSONDecoder().raw_decode(text[start:])
+    jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert data["totals"]["verified"] == 1
+
+
+def test_symlinked_report_keeps_its_link(pytester: pytest.Pytester) -> None:
+    project(pytester, {"features/one.feature": ONE, "real/keep": ""})
+    link = pytester.path / "report.json"
+    link.symlink_to("real/report.json")
+    dangling = pytester.path / "report.md"
+    dangling.symlink_to("real/report.md")  # the file it names does not exist yet
+    result = pytester.runpytest(f"{JSON_OPTION}=report.json", f"{MD_OPTION}=report.md")
+    assert result.ret == pytest.ExitCode.OK
+    assert link.is_symlink() and dangling.is_symlink()
+    assert validated(pytester.path / "real/report.json")["totals"]["verified"] == 1
+    assert "verified" in (pytester.path / "real/report.md").read_text(encoding="utf-8")
+
+
+def test_write_report_keeps_mode_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text("old")
+    path.chmod(0o640)
+    write_report(path, "new")
+    assert path.read_text() == "new"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+# ---------------------------------------------------------------------------------------------
+# 5, 6. What strict JSON cannot carry: lone surrogates, NaN, infinities
+
+
+def test_json_dumps_is_strict() -> None:
+    data = {"a": float("inf"), "b": [float("nan"), -float("inf")], "c": "name \udcff.feature", "d": 1.5}
+    text = json_dumps(data)
+    text.encode("utf-8")
+    parsed = json.loads(text, parse_constant=lambda name: pytest.fail(f"not strict JSON: {name}"))
+    assert parsed == {"a": "Infinity", "b": ["NaN", "-Infinity"], "c": "name \\udcff.feature", "d": 1.5}
+
+
+def test_lone_surrogate_in_a_message_writes_every_report(pytester: pytest.Pytester) -> None:
+    """5. A message holding a lone surrogate (as a non-UTF-8 file name gives) reaches every report."""
+    steps = STEPS + '\n\n@then("it names a bad file")\ndef bad_file():\n    raise AssertionError("bad \\udcff name")\n'
+    feature = "Feature: F\n  @REQ-1\n  Scenario: s\n    Then it names a bad file\n"
+    project(pytester, {"features/one.feature": feature}, steps=steps)
+    result = pytester.runpytest(f"{JSON_OPTION}=r.json", f"{MD_OPTION}=r.md", f"{HTML_OPTION}=r.html")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    data = validated(pytester.path / "r.json")
+    assert "bad \\udcff name" in data["requirements"][0]["message"]
+    assert "\\udcff" in (pytester.path / "r.md").read_text(encoding="utf-8")
+    assert (pytester.path / "r.html").stat().st_size > 0
+
+
+def test_nan_measurement_gives_strict_json(pytester: pytest.Pytester) -> None:
+    """6. NaN through ``check`` is written as the string "NaN", never the bare token."""
+    feature = "Feature: F\n  @REQ-1\n  Scenario: s\n    Then the value is nan\n"
+    project(pytester, {"features/one.feature": feature})
+    result = pytester.runpytest(f"{JSON_OPTION}=r.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    measurement = validated(pytester.path / "r.json")["requirements"][0]["cases"][0]["measurements"][0]
+    assert measurement["value"] == "NaN"
+
+
+# ---------------------------------------------------------------------------------------------
+# 10. Terminal escapes are shown, not obeyed
+
+
+def test_terminal_safe_escapes_controls() -> None:
+    assert terminal_safe("a\x1b[31mred\x1b]8;;http://x\x07\u202e\x9b\tb\n") == (
+        "a\\x1b[31mred\\x1b]8;;http://x\\x07\\u202e\\x9b\tb\n"
+    )
+
+
+def test_escapes_in_names_reach_the_terminal_escaped(pytester: pytest.Pytester) -> None:
+    feature = "Feature: F\n  @REQ-1\n  Scenario: evil \x1b[2J\x1b]0;title\x07 name\n    Then it fails\n"
+    project(pytester, {"features/one.feature": feature})
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    out = result.stdout.str()
+    assert "\x1b" not in out and "\x07" not in out
+    result.stdout.fnmatch_lines(["*FAILING*REQ-1 evil \\x1b[[]2J\\x1b]0;title\\x07 name*"])
+    result.stdout.fnmatch_lines(["*REQ-1: evil \\x1b[[]2J*"])  # pytest's failure header
+
+
+def test_escapes_reach_the_command_line_escaped(pytester: pytest.Pytester) -> None:
+    feature = "Feature: F\n  @REQ-1\n  Scenario: evil \x1b]0;title\x07 name\n    Given TBD\n"
+    project(pytester, {"features/one.feature": feature})
+    done = subprocess.run(
+        [sys.executable, "-m", "living_checklist", "status"], cwd=pytester.path, capture_output=True
+    )
+    out = done.stdout.decode()
+    assert done.returncode == 0, out + done.stderr.decode()
+    assert "\x1b" not in out and "evil \\x1b]0;title\\x07 name" in out
+
+
+# ---------------------------------------------------------------------------------------------
+# 12. A report left by an earlier run is never taken for this run's
+
+
+def test_stale_report_is_removed_when_the_run_starts(pytester: pytest.Pytester) -> None:
+    project(pytester, {"features/one.feature": ONE})
+    stale = pytester.path / "r.json"
+    stale.write_text('{"complete": true}')
+    seen = pytester.path / "seen"
+    check = f"    from pathlib import Path\n    Path({str(seen)!r}).write_text(str(Path({str(stale)!r}).exists()))\n"
+    steps = STEPS.replace("    pass\n", check, 1)
+    pytester.makeconftest(steps)
+    result = pytester.runpytest(f"{JSON_OPTION}=r.json")
+    assert result.ret == pytest.ExitCode.OK
+    assert seen.read_text() == "False", "the earlier run's report was still there while this run ran"
+    assert validated(stale)["complete"] is True
+
+
+SLOW_SYSTEM = """
+import os, subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", "import os, time; os.setsid(); time.sleep(1000)", "{marker}"])
+open({started!r}, "w").close()
+time.sleep(1000)
+"""
+
+
+def _processes_with(marker: str) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if marker in (proc.info["cmdline"] or []):
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _wait_for(path: Path, timeout: float = 30) -> None:
+    until = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > until:
+            raise AssertionError(f"{path} did not appear within {timeout} s")
+        time.sleep(0.05)
+
+
+def _gone(marker: str, timeout: float = 10) -> list[psutil.Process]:
+    until = time.monotonic() + timeout
+    while True:
+        left = _processes_with(marker)
+        if not left or time.monotonic() > until:
+            return left
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "1"]], ids=["serial", "xdist"])
+def test_sigterm_to_the_controller(pytester: pytest.Pytester, workers: list[str]) -> None:
+    """12. SIGTERM: the run stops, the report says complete: false, and no system is left running."""
+    marker = f"checklist-sigterm-{os.getpid()}-{len(workers)}"
+    started = pytester.path / "started"
+    pytester.path.joinpath("system.py").write_text(SLOW_SYSTEM.replace("{marker}", marker).replace("{started!r}", repr(str(started))))
+    feature = (
+        "Feature: F\n  @REQ-1\n  Scenario: runs long\n    When I run the system with arguments \"x\"\n"
+        "    Then the exit status is 0\n  @REQ-2\n  Scenario: passes\n    Given a passing step\n"
+    )
+    project(
+        pytester,
+        {"features/one.feature": feature},
+        ini=f"checklist_system = {sys.executable} system.py\n",
+        steps=STEPS + '\npytest_plugins = ["living_checklist.steps.system"]\n',
+    )
+    report = pytester.path / "r.json"
+    report.write_text('{"complete": true, "left": "by an earlier run"}')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"{JSON_OPTION}={report}", *workers],
+        cwd=pytester.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for(started)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = out.decode(errors="replace")
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, text
+    assert "SIGTERM" in text
+    data = validated(report)
+    assert data["complete"] is False
+    assert _gone(marker) == [], "the system under test (or its setsid grandchild) outlived the run"
+
+
+# ---------------------------------------------------------------------------------------------
+# 11, 12. The system under test never outlives the run: every exit path, setsid grandchildren too
+
+
+def _system(marker: str, started: Path, *, then: str) -> list[str]:
+    """A program that starts a grandchild which leaves its session (setsid), then ``then``."""
+    code = (
+        "import os, subprocess, sys, time\n"
+        f"subprocess.Popen([sys.executable, '-c', 'import os, time; os.setsid(); time.sleep(1000)', {marker!r}])\n"
+        f"open({str(started)!r}, 'w').close()\n"
+        f"{then}\n"
+    )
+    return [sys.executable, "-c", code]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the child subreaper (prctl) is Linux only")
+@pytest.mark.parametrize(("then", "timeout"), [("pass", 30.0), ("time.sleep(1000)", 1.0)], ids=["exits", "times-out"])
+def test_setsid_grandchild_does_not_outlive_a_run(tmp_path: Path, then: str, timeout: float) -> None:
+    from living_checklist import runner
+
+    marker = f"checklist-grandchild-{os.getpid()}-{then}"
+    result = runner.run(_system(marker, tmp_path / "started", then=then), timeout=timeout)
+    assert result.timed_out is (timeout < 30)
+    assert _gone(marker, timeout=5) == []
+
+
+CALLER = """
+import sys
+from living_checklist import runner
+runner.run({argv!r}, timeout=600)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the child subreaper and PR_SET_PDEATHSIG are Linux only")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
+def test_system_dies_with_the_test_process(tmp_path: Path, sig: signal.Signals) -> None:
+    """Ctrl-C (KeyboardInterrupt), SIGTERM (default: the process dies) and SIGKILL (a worker that
+    dies): the program and its setsid grandchild go too."""
+    marker = f"checklist-caller-{os.getpid()}-{sig.name}"
+    started = tmp_path / "started"
+    argv = _system(marker, started, then="time.sleep(1000)")
+    caller = subprocess.Popen([sys.executable, "-c", CALLER.format(argv=argv)], stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(started)
+        time.sleep(0.2)  # the grandchild has called setsid
+        assert _processes_with(marker), "the grandchild did not start"
+        caller.send_signal(sig)
+        caller.wait(timeout=30)
+    finally:
+        if caller.poll() is None:
+            caller.kill()
+            caller.wait()
+    assert _gone(marker) == [], f"the system outlived a test process ended by {sig.name}"
