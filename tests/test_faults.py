@@ -323,7 +323,8 @@ def test_sigterm_to_the_controller(pytester: pytest.Pytester, workers: list[str]
     """12. SIGTERM: the run stops, the report says complete: false, and no system is left running."""
     marker = f"checklist-sigterm-{os.getpid()}-{len(workers)}"
     started = pytester.path / "started"
-    pytester.path.joinpath("system.py").write_text(SLOW_SYSTEM.replace("{marker}", marker).replace("{started!r}", repr(str(started))))
+    system = SLOW_SYSTEM.replace("{marker}", marker).replace("{started!r}", repr(str(started)))
+    pytester.path.joinpath("system.py").write_text(system)
     feature = (
         "Feature: F\n  @REQ-1\n  Scenario: runs long\n    When I run the system with arguments \"x\"\n"
         "    Then the exit status is 0\n  @REQ-2\n  Scenario: passes\n    Given a passing step\n"
