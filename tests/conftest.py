@@ -7,6 +7,10 @@ and states it again; ``tests/test_adoption.py`` checks projects without it).
 
 from __future__ import annotations
 
+# Loaded here, once, so pytester's in-process runs (which drop modules first imported inside them)
+# never pair a fresh httpcore with an httpx that cached the old one's exception classes.
+import httpcore  # noqa: F401
+import httpx  # noqa: F401
 import pytest
 
 CHECKLIST_INI = "[pytest]\nchecklist_features = features\n"

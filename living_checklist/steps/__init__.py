@@ -1,4 +1,4 @@
-"""The live step library: the machine, a command-line system, robustness.
+"""The live step library: the machine, a command-line system, robustness, a service.
 
 Load it in a project's ``conftest.py`` with one line::
 
@@ -13,4 +13,5 @@ pytest_plugins = [
     "living_checklist.steps.hardware",
     "living_checklist.steps.system",
     "living_checklist.steps.robustness",
+    "living_checklist.steps.service",
 ]
