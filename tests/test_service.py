@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import socket
 import sys
 from pathlib import Path
@@ -285,3 +286,34 @@ def test_service_steps_are_pending_while_the_url_is_tbd(pytester: pytest.Pyteste
     _, reqs = run(pytester)
     assert {(req["status"], req["reason"]) for req in reqs.values()} == {("pending", "tbd")}
     assert "checklist_url is TBD" in reqs["SVC-001"]["message"]
+
+
+def test_the_service_example(pytester: pytest.Pytester) -> None:
+    """examples/service: started by the checklist, four requirements verified, one failing honestly."""
+    example = REPO / "examples" / "service"
+    for name in ("features", "server.py", "pytest.ini", "conftest.py"):
+        source = example / name
+        if source.is_dir():
+            shutil.copytree(source, pytester.path / name)
+        else:
+            shutil.copy(source, pytester.path)
+    port = free_port()
+    result, reqs = run(
+        pytester,
+        "-o",
+        f"checklist_url=http://127.0.0.1:{port}",
+        "-o",
+        f"checklist_service={shlex.join([PY, 'server.py', str(port)])}",
+    )
+    assert statuses(reqs) == {
+        "SVC-001": "verified",
+        "SEC-005": "verified",
+        "SVC-002": "verified",
+        "PERF-006": "verified",
+        "PERF-007": "failing",
+    }
+    assert figures(reqs["PERF-006"])["requests"]["value"] == 200
+    report = figures(reqs["PERF-007"])["95th percentile response time"]
+    assert report["value"] >= 50 and report["required"] == 10
+    assert reqs["PERF-007"]["message"].startswith("95th percentile response time: measured ")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
