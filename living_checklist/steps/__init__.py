@@ -1,4 +1,5 @@
-"""The live step library: the machine, a command-line system, robustness, a service.
+"""The live step library: the machine, a command-line system and its outputs, robustness, a service,
+the project around them.
 
 Load it in a project's ``conftest.py`` with one line::
 
@@ -14,4 +15,6 @@ pytest_plugins = [
     "living_checklist.steps.system",
     "living_checklist.steps.robustness",
     "living_checklist.steps.service",
+    "living_checklist.steps.outputs",
+    "living_checklist.steps.project",
 ]

@@ -13,10 +13,15 @@ PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shlex
+import signal
+import subprocess
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -60,9 +65,24 @@ class SystemRuns:
     # time); None for runs one after another, whose throughput is count / sum of wall times.
     elapsed: float | None = None
     env: dict[str, str] = field(default_factory=dict)  # added to the system's environment
+    # Runs the most recent single run again, same arguments and input (for determinism checks).
+    again: Callable[[], runner.RunResult] | None = None
 
-    def record(self, runs: list[runner.RunResult], elapsed: float | None = None) -> None:
-        self.recent, self.elapsed = runs, elapsed
+    def record(
+        self,
+        runs: list[runner.RunResult],
+        elapsed: float | None = None,
+        again: Callable[[], runner.RunResult] | None = None,
+    ) -> None:
+        self.recent, self.elapsed, self.again = runs, elapsed, again
+
+    def run_once(self, config: pytest.Config, extra: Sequence[str] = (), input_data: bytes | None = None) -> None:
+        """Run the system once and keep how, so that a later step can repeat the run exactly."""
+
+        def again() -> runner.RunResult:
+            return run_system(config, extra, input_data=input_data, env=self.env)
+
+        self.record([again()], again=again)
 
     def throughput(self) -> float:
         runs = self.runs()
@@ -95,20 +115,20 @@ def system_runs() -> SystemRuns:
 @step("I run the system")
 def run_without_arguments(request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with no extra arguments and nothing on standard input."""
-    system_runs.record([run_system(request.config, env=system_runs.env)])
+    system_runs.run_once(request.config)
 
 
 @step(parsers.re(r'I run the system with arguments "(?P<args>.*)"'))
 def run_with_arguments(args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with these extra arguments (split like a shell would, not run by one)."""
-    system_runs.record([run_system(request.config, split_arguments(args), env=system_runs.env)])
+    system_runs.run_once(request.config, split_arguments(args))
 
 
 @step(parsers.re(r'I run the system with input "(?P<text>.*)"'))
 def run_with_input(text: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with this text (UTF-8, escapes like ``\\n`` allowed) on standard input."""
     data = quoted_value(text, "the input").encode("utf-8")
-    system_runs.record([run_system(request.config, input_data=data, env=system_runs.env)])
+    system_runs.run_once(request.config, input_data=data)
 
 
 @step("I run the system with input:")
@@ -117,7 +137,7 @@ def run_with_docstring_input(docstring: str, request: pytest.FixtureRequest, sys
     if docstring.strip() == TBD:
         raise Pending("the input is TBD: write it in the feature file", reason="tbd")
     data = (docstring + "\n").encode("utf-8")
-    system_runs.record([run_system(request.config, input_data=data, env=system_runs.env)])
+    system_runs.run_once(request.config, input_data=data)
 
 
 @step(parsers.re(r'the environment variable "(?P<name>[^"]*)" is "(?P<value>.*)"'))
@@ -329,3 +349,63 @@ def run_copies(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
     system_runs.record(runs, elapsed)
     _check_exits(request, runs)
     _record_series(request.node, runs, system_runs)
+
+
+# -- long runs, and other software alongside -------------------------------------------------
+
+ALSO_RUNS_SETTLE = 0.5  # seconds the other software must stay up before the measurements start
+DURATION_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
+
+
+@step(
+    parsers.re(
+        r'the system runs continuously for (?P<x>\S+) (?P<unit>seconds|minutes|hours) with arguments "(?P<args>.*)"'
+    )
+)
+def run_continuously(
+    x: str, unit: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns
+) -> None:
+    """Start the system once and let it run for this long, then stop it (a soak run); it must not
+    end by itself before. The peak memory step then applies to the whole run."""
+    seconds = positive_number(x, "duration") * DURATION_UNITS[unit]
+    result = run_system(request.config, split_arguments(args), timeout=seconds, env=system_runs.env)
+    system_runs.record([result])
+    if not result.timed_out:
+        raise AssertionError(
+            f"the system ended by itself before the {x} {unit} were up: {result.outcome()}\n{result.describe()}"
+        )
+
+
+@step(parsers.re(r'the machine also runs "(?P<command>.*)"'))
+def also_runs(command: str, request: pytest.FixtureRequest) -> None:
+    """Start this other software (split with shlex, no shell) for the rest of the scenario, so the
+    budgets that follow are measured while it competes for the machine; it is stopped, with every
+    process it started, when the scenario ends. One that exits within its first half second fails
+    the step: the budgets would be measured without it."""
+    text = quoted_value(command, "the other software")
+    argv = split_arguments(text)
+    if not argv:
+        raise InvalidValue("the other software is empty: write the command that starts it")
+    try:
+        other = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=request.config.rootpath,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise InvalidValue(f"the other software {text!r} cannot be started: {exc.strerror or exc}") from None
+
+    def stop() -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(other.pid, signal.SIGKILL)
+        other.wait()
+
+    request.addfinalizer(stop)
+    settle = time.monotonic() + ALSO_RUNS_SETTLE
+    while time.monotonic() < settle:  # it must get going, and stay up, before the measurements
+        if other.poll() is not None:
+            raise AssertionError(f"the other software {text!r} exited at once with status {other.returncode}")
+        time.sleep(0.02)

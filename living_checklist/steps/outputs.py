@@ -1,0 +1,266 @@
+"""Live checks on what the system produced: determinism, a reference, a format, samples, secrets.
+
+Each works on the runs of the most recent run step of ``living_checklist.steps.system`` (or runs
+the system itself, for sample folders) and records what it measured next to what was required.
+Paths (references, schemas, sample folders, log folders) are relative to the rootdir.
+
+PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped, unused-ignore]
+import pytest
+from pytest_bdd import parsers, step
+
+from living_checklist import InvalidValue, runner
+from living_checklist.steps.common import (
+    check_figure,
+    quoted_value,
+    run_system,
+    split_arguments,
+    whole_number,
+)
+from living_checklist.steps.system import SystemRuns
+
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+TOLERANCE = re.compile(r"(?P<x>\S+)(?P<percent> percent)?")
+FORMATS = ("JSON", "JSON Lines", "CSV", "JSON schema <path>", "JSON Lines schema <path>")
+
+
+def project_path(request: pytest.FixtureRequest, text: str, what: str) -> Path:
+    """A path from a step, relative to the rootdir; ``TBD`` pending, a missing one an error."""
+    rel = quoted_value(text, what)
+    path = (request.config.rootpath / rel).resolve()
+    if not path.exists():
+        raise InvalidValue(f"{what} {rel!r}: {path} does not exist")
+    return path
+
+
+# -- determinism --------------------------------------------------------------------------------
+
+
+@step(parsers.re(r'(?P<n>\S+) repeated runs give identical output apart from "(?P<pattern>.*)"'))
+def repeated_runs_identical(n: str, pattern: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """Run the most recent single run n more times; the output and exit status must not change.
+
+    ``pattern`` is a regular expression for the parts that may legitimately differ (timestamps,
+    ids), masked before comparing, or ``nothing`` for byte-identical output.
+    """
+    count = whole_number(n, "repeated runs", minimum=1)
+    mask = _mask(quoted_value(pattern, "the parts that may differ"))
+    first = system_runs.last_run()
+    again = system_runs.again
+    if again is None:
+        raise InvalidValue("repeated runs need a single run before them: 'When I run the system with input \"...\"'")
+    expected = mask(first.stdout_text())
+    differing: list[tuple[int, runner.RunResult]] = []
+    for index in range(1, count + 1):
+        result = again()
+        if result.exit_status != first.exit_status or mask(result.stdout_text()) != expected:
+            differing.append((index, result))
+    context = ""
+    if differing:
+        index, result = differing[0]
+        diff = difflib.unified_diff(
+            expected.splitlines(), mask(result.stdout_text()).splitlines(), "first run", f"repeat {index}", lineterm=""
+        )
+        context = f"repeat {index} differs ({result.outcome()}):\n" + "\n".join(list(diff)[:40])
+    check_figure(request.node, "runs with different output", float(len(differing)), "runs", 0.0, "<=", context)
+
+
+def _mask(pattern: str) -> Any:
+    if pattern.strip().lower() == "nothing":
+        return lambda text: text
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise InvalidValue(f"the parts that may differ {pattern!r}: not a regular expression ({exc})") from None
+    return lambda text: compiled.sub("<varies>", text)
+
+
+# -- a reference within a tolerance ------------------------------------------------------------
+
+
+@step(parsers.re(r'the result agrees with the reference "(?P<reference>.*)" to within (?P<tolerance>.+)'))
+def agrees_with_reference(
+    reference: str, tolerance: str, request: pytest.FixtureRequest, system_runs: SystemRuns
+) -> None:
+    """The last run's output matches the reference file: the same text, and every number within
+    the tolerance: ``exact``, ``<x> percent`` (relative) or ``<x>`` (absolute)."""
+    limit, relative = _tolerance(tolerance)
+    path = project_path(request, reference, "the reference")
+    expected = path.read_text(encoding="utf-8", errors="replace")
+    actual = system_runs.last_run().stdout_text()
+    words_expected, numbers_expected = _split_numbers(expected)
+    words_actual, numbers_actual = _split_numbers(actual)
+    if words_expected != words_actual or len(numbers_expected) != len(numbers_actual):
+        raise AssertionError(
+            f"the output does not have the reference's shape ({path.name}: {len(numbers_expected)} numbers, "
+            f"output: {len(numbers_actual)}; the text around them must match):\n"
+            + "\n".join(
+                list(
+                    difflib.unified_diff(expected.splitlines(), actual.splitlines(), "reference", "output", lineterm="")
+                )[:40]
+            )
+        )
+    worst, where = 0.0, ""
+    for position, (want, got) in enumerate(zip(numbers_expected, numbers_actual, strict=True), start=1):
+        if relative:
+            deviation = 0.0 if want == got else (math.inf if want == 0 else abs(got - want) / abs(want) * 100)
+        else:
+            deviation = abs(got - want)
+        if deviation > worst:
+            worst, where = deviation, f"number {position}: reference {want:g}, output {got:g}"
+    unit = "%" if relative else ""
+    name = "largest relative difference" if relative else "largest difference"
+    check_figure(request.node, name, round(worst, 9), unit, limit, "<=", where)
+
+
+def _tolerance(text: str) -> tuple[float, bool]:
+    stripped = text.strip()
+    if stripped == "TBD":
+        quoted_value("TBD", "the tolerance")
+    if stripped.lower() == "exact":
+        return 0.0, False
+    match = TOLERANCE.fullmatch(stripped)
+    if match is None or not NUMBER.fullmatch(match["x"]) or float(match["x"]) < 0:
+        raise InvalidValue(f"tolerance {text!r}: expected exact, <x> percent, <x> or TBD")
+    return float(match["x"]), bool(match["percent"])
+
+
+def _split_numbers(text: str) -> tuple[list[str], list[float]]:
+    numbers = [float(m) for m in NUMBER.findall(text)]
+    words = NUMBER.split(text)
+    return [" ".join(w.split()) for w in words], numbers
+
+
+# -- format conformance ------------------------------------------------------------------------
+
+
+@step(parsers.re(r'the output conforms to "(?P<fmt>.*)"'))
+def output_conforms(fmt: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """The last run's output is valid ``JSON``, ``JSON Lines`` or ``CSV`` (RFC 4180, one field
+    count), or every JSON document in it validates against ``JSON schema <path>`` /
+    ``JSON Lines schema <path>`` (jsonschema, the draft the schema names)."""
+    name = quoted_value(fmt, "the format").strip()
+    text = system_runs.last_run().stdout_text()
+    match = re.fullmatch(r"(JSON|JSON Lines)(?: schema (?P<path>.+))?", name)
+    if name == "CSV":
+        problems, total = _csv_problems(text), 1
+    elif match is not None:
+        lines = match[1] == "JSON Lines"
+        validator = _validator(request, match["path"]) if match["path"] else None
+        documents = [line for line in text.splitlines() if line.strip()] if lines else [text]
+        problems = []
+        for number, document in enumerate(documents, start=1):
+            where = f"line {number}" if lines else "the output"
+            try:
+                data = json.loads(document)
+            except json.JSONDecodeError as exc:
+                problems.append(f"{where}: not JSON ({exc})")
+                continue
+            if validator is not None:
+                problems += [
+                    f"{where} at /{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                    for e in validator.iter_errors(data)
+                ][:1]
+        total = len(documents)
+    else:
+        raise InvalidValue(f"format {name!r}: expected one of {', '.join(FORMATS)}")
+    context = "\n".join(problems[:5])
+    check_figure(request.node, "documents not conforming", float(len(problems)), f"of {total}", 0.0, "<=", context)
+
+
+def _validator(request: pytest.FixtureRequest, rel: str) -> Any:
+    path = project_path(request, rel, "the schema")
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+    except (json.JSONDecodeError, jsonschema.SchemaError) as exc:
+        raise InvalidValue(f"the schema {rel!r} is not a valid JSON Schema: {exc}") from None
+    return cls(schema)
+
+
+def _csv_problems(text: str) -> list[str]:
+    if not text.strip():
+        return ["the output is empty"]
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        return [f"not CSV: {exc}"]
+    width = len(rows[0])
+    return [
+        f"row {i} has {len(row)} fields, the first has {width}" for i, row in enumerate(rows, 1) if len(row) != width
+    ][:5]
+
+
+# -- sample folders ----------------------------------------------------------------------------
+
+
+def _samples(request: pytest.FixtureRequest, folder: str) -> list[Path]:
+    path = project_path(request, folder, "the sample folder")
+    files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise InvalidValue(f"the sample folder {folder!r} holds no files: add the samples to check")
+    return files
+
+
+@step(parsers.re(r'the system reads every file in "(?P<folder>.*)"'))
+def reads_every_file(folder: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """One run per file in the folder (sorted, recursively), the file on standard input. The exit
+    status step that follows checks every run, naming the first that fails."""
+    runs = [
+        run_system(request.config, input_data=p.read_bytes(), env=system_runs.env) for p in _samples(request, folder)
+    ]
+    system_runs.record(runs)
+
+
+@step(parsers.re(r'the system opens every file in "(?P<folder>.*)" with arguments "(?P<args>.*)"'))
+def opens_every_file(folder: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """One run per file in the folder, with these arguments; ``{file}`` in them becomes the file's path."""
+    extra = split_arguments(args)
+    if not any("{file}" in arg for arg in extra):
+        raise InvalidValue(f'arguments "{args}": put {{file}} where the sample file\'s path goes')
+    runs = [
+        run_system(request.config, [a.replace("{file}", str(p)) for a in extra], env=system_runs.env)
+        for p in _samples(request, folder)
+    ]
+    system_runs.record(runs)
+
+
+# -- secrets -----------------------------------------------------------------------------------
+
+
+@step(parsers.re(r'neither the output nor the logs in "(?P<folder>.*)" contain "(?P<secret>.*)"'))
+def secret_not_leaked(folder: str, secret: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """The planted secret appears in no output or error output of the most recent runs, nor in any
+    file under the log folder (searched as bytes, UTF-8)."""
+    needle = quoted_value(secret, "the secret").encode("utf-8")
+    if not needle:
+        raise InvalidValue("the secret is empty: plant a recognisable test secret")
+    logs = project_path(request, folder, "the log folder")
+    found: list[str] = []
+    for index, result in enumerate(system_runs.runs(), start=1):
+        if needle in result.stdout:
+            found.append(f"the output of run {index}")
+        if needle in result.stderr:
+            found.append(f"the error output of run {index}")
+    files = [logs] if logs.is_file() else sorted(p for p in logs.rglob("*") if p.is_file())
+    for path in files:
+        try:
+            if needle in path.read_bytes():
+                found.append(str(path.relative_to(request.config.rootpath)))
+        except OSError:
+            continue
+    check_figure(request.node, "places the secret appears", float(len(found)), "", 0.0, "<=", ", ".join(found[:10]))

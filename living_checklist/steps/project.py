@@ -1,0 +1,270 @@
+"""Live checks on the project around the system: coverage, static checks, the time the checks
+take, installing, the documented commands, the dependency audit.
+
+Commands are split with ``shlex`` and never run by a shell; they run in the rootdir (installing:
+in an empty temporary folder) and are bounded (``PROJECT_TIMEOUT`` unless the step states a time).
+Each records what it measured next to what was required.
+
+PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pytest_bdd import parsers, step
+
+from living_checklist import InvalidValue, Pending, runner
+from living_checklist.steps.common import check_figure, positive_number, quoted_value
+
+PROJECT_TIMEOUT = 30 * 60.0  # seconds a project command may take when the step states no time
+ROOT_ENV = "CHECKLIST_ROOT"  # tells an install command where the project is
+SHELL_SYNTAX = re.compile(r"(^|\s)(\||\|\||&&|;|>|>>|<|2>|&)(\s|$)|\$\(|`")
+SHELL_FENCES = ("", "console", "shell", "shell-session", "sh", "bash", "zsh", "text")
+PROMPT = re.compile(r"^\s*\$ (?P<command>.+)$")
+
+
+@dataclass(frozen=True)
+class Finished:
+    """One finished project command: how it ended and how long it took."""
+
+    argv: tuple[str, ...]
+    result: runner.RunResult
+
+    @property
+    def ok(self) -> bool:
+        return self.result.exit_status == 0
+
+    @property
+    def minutes(self) -> float:
+        return round(self.result.wall_time / 60, 4)
+
+
+def command_argv(text: str, what: str) -> tuple[str, ...]:
+    """A command line from a step, split like a shell would; ``TBD`` pending."""
+    command = quoted_value(text, what)
+    try:
+        argv = tuple(shlex.split(command))
+    except ValueError as exc:
+        raise InvalidValue(f"{what} {command!r} cannot be split into arguments: {exc}") from None
+    if not argv:
+        raise InvalidValue(f"{what} is empty: write the command")
+    if "TBD" in argv:
+        raise Pending(f"{what} is TBD: write it in the feature file", reason="tbd")
+    return argv
+
+
+def run_command(argv: Sequence[str], cwd: Path, timeout: float, env: Mapping[str, str] | None = None) -> Finished:
+    """Run a project command (no shell); one that cannot be started is an error naming it."""
+    try:
+        result = runner.run(argv, timeout=timeout, cwd=cwd, env=dict(env) if env is not None else None)
+    except runner.CannotRun as exc:
+        raise InvalidValue(f"the command cannot be started: {exc}") from None
+    return Finished(tuple(argv), result)
+
+
+# -- coverage ----------------------------------------------------------------------------------
+
+
+@step(parsers.re(r'the coverage report "(?P<report>.*)" shows at least (?P<n>\S+) percent of the lines covered'))
+def coverage_at_least(report: str, n: str, request: pytest.FixtureRequest) -> None:
+    """Line coverage from a report that coverage.py wrote (``coverage json`` or ``coverage xml``,
+    the Cobertura format other tools write too) is at least n percent. Produce the report in the
+    same CI job, before the checklist; its age is stated with the figure."""
+    required = positive_number(n, "line coverage")
+    rel = quoted_value(report, "the coverage report")
+    path = request.config.rootpath / rel
+    if not path.is_file():
+        raise AssertionError(
+            f"no coverage report at {rel}: run the tests under coverage.py and write it with "
+            "'coverage json' (or 'coverage xml') before the checklist"
+        )
+    percent = coverage_percent(path)
+    age = time.time() - path.stat().st_mtime
+    context = f"from {rel}, written {age / 60:.0f} minutes ago"
+    check_figure(request.node, "line coverage", round(percent, 2), "%", required, ">=", context)
+
+
+def coverage_percent(path: Path) -> float:
+    """Percent of lines covered in a coverage.py JSON report or a Cobertura XML report."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        if path.suffix == ".xml" or text.lstrip().startswith("<"):
+            rate = ElementTree.fromstring(text).get("line-rate")
+            if rate is None:
+                raise ValueError("no line-rate attribute on the root element")
+            return float(rate) * 100
+        totals = json.loads(text)["totals"]
+        return float(totals["percent_covered"])
+    except (ValueError, KeyError, TypeError, ElementTree.ParseError) as exc:
+        raise InvalidValue(f"{path.name} is not a coverage.py JSON report or a Cobertura XML report ({exc})") from None
+
+
+# -- static checks, the time the checks take ---------------------------------------------------
+
+
+def _excerpt(finished: Finished) -> str:
+    return finished.result.describe(limit=1500)
+
+
+@step(parsers.re(r'the static checks "(?P<command>.*)" pass'))
+def static_checks_pass(command: str, request: pytest.FixtureRequest) -> None:
+    """The command (a linter or type checker, as configured in the project) exits 0 in the rootdir."""
+    argv = command_argv(command, "the static check command")
+    finished = run_command(argv, request.config.rootpath, PROJECT_TIMEOUT)
+    measured: float | str = (
+        float(finished.result.exit_status) if finished.result.exit_status is not None else finished.result.outcome()
+    )
+    check_figure(request.node, "exit status", measured, "", 0.0, "==", _excerpt(finished))
+
+
+@step(parsers.re(r'the automated checks "(?P<command>.*)" finish in at most (?P<x>\S+) minutes'))
+def checks_finish_within(command: str, x: str, request: pytest.FixtureRequest) -> None:
+    """The command (the project's whole test run) succeeds and takes at most x minutes; it is
+    stopped at the limit, so a hang costs no more than the budget."""
+    argv = command_argv(command, "the test command")
+    limit = positive_number(x, "minutes")
+    finished = run_command(argv, request.config.rootpath, limit * 60)
+    _timed(request, finished, "duration of the checks", limit)
+
+
+def _timed(request: pytest.FixtureRequest, finished: Finished, name: str, limit: float) -> None:
+    result = finished.result
+    if result.timed_out:
+        check_figure(request.node, name, f"more than {limit:g}", "minutes", limit, "<=", _excerpt(finished))
+    if not finished.ok:
+        raise AssertionError(f"{shlex.join(finished.argv)} did not succeed: {result.outcome()}\n{_excerpt(finished)}")
+    check_figure(request.node, name, finished.minutes, "minutes", limit, "<=", shlex.join(finished.argv))
+
+
+@step(parsers.re(r'the system installs on a clean machine with "(?P<command>.*)" within (?P<x>\S+) minutes'))
+def installs_within(command: str, x: str, request: pytest.FixtureRequest) -> None:
+    """The install command succeeds within x minutes, run in an empty temporary folder with an
+    empty home folder; ``{root}`` in the command, and ``$CHECKLIST_ROOT`` in its environment, is the
+    project. That is as clean as this machine gets;
+    for a clean machine, make the command build a container or a fresh virtual machine."""
+    argv = command_argv(command, "the install command")
+    limit = positive_number(x, "minutes")
+    with tempfile.TemporaryDirectory(prefix="checklist-install-") as folder:
+        work, home = Path(folder, "work"), Path(folder, "home")
+        work.mkdir()
+        home.mkdir()
+        env = {**os.environ, "HOME": str(home), ROOT_ENV: str(request.config.rootpath)}
+        env.pop("VIRTUAL_ENV", None)
+        root = str(request.config.rootpath)
+        finished = run_command([arg.replace("{root}", root) for arg in argv], work, limit * 60, env)
+    _timed(request, finished, "install time", limit)
+
+
+# -- documented commands -----------------------------------------------------------------------
+
+
+def shown_commands(text: str) -> list[tuple[int, str]]:
+    """``$ command`` lines inside fenced code blocks of a Markdown text (fences without a language or
+    marked console, shell, sh, bash, zsh or text), with their line numbers."""
+    commands: list[tuple[int, str]] = []
+    fence: str | None = None
+    shell = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if fence is None:
+            opening = re.match(r"(`{3,}|~{3,})\s*([\w-]*)", stripped)
+            if opening:
+                fence = opening.group(1)
+                shell = opening.group(2).lower() in SHELL_FENCES
+            continue
+        if stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0]):
+            fence = None
+            continue
+        match = PROMPT.match(line)
+        if match and shell:
+            commands.append((number, match["command"].strip()))
+    return commands
+
+
+@step(parsers.re(r'every command shown in "(?P<document>.*)" succeeds'))
+def documented_commands_work(document: str, request: pytest.FixtureRequest) -> None:
+    """Every ``$ command`` line in the document's code blocks runs and exits 0, in order, from the
+    rootdir (``cd <dir>`` changes the folder for the next ones). No shell runs them, so a command
+    with pipes, redirections or ``&&`` is an error naming its line: show one command per line.
+    Whether the documentation explains the task well is for a person to judge; this checks that
+    what it shows works."""
+    rel = quoted_value(document, "the document")
+    path = request.config.rootpath / rel
+    if not path.is_file():
+        raise InvalidValue(f"the document {rel!r}: {path} is not a file")
+    commands = shown_commands(path.read_text(encoding="utf-8", errors="replace"))
+    if not commands:
+        raise InvalidValue(f"{rel} shows no commands: write them as '$ command' lines in fenced code blocks")
+    cwd = request.config.rootpath
+    for number, command in commands:
+        if SHELL_SYNTAX.search(command):
+            raise InvalidValue(f"{rel}:{number}: {command!r} needs a shell (pipes, redirections, &&): not run")
+        argv = shlex.split(command)
+        if argv[0] == "cd":
+            cwd = (cwd / (argv[1] if len(argv) > 1 else ".")).resolve()
+            continue
+        finished = run_command(argv, cwd, PROJECT_TIMEOUT)
+        if not finished.ok:
+            raise AssertionError(f"{rel}:{number}: {command} failed: {finished.result.outcome()}\n{_excerpt(finished)}")
+    check_figure(request.node, "commands that failed", 0.0, f"of {len(commands)}", 0.0, "<=")
+
+
+# -- dependency audit --------------------------------------------------------------------------
+
+
+@step(parsers.re(r'the dependency audit of "(?P<target>.*)" finds no known vulnerability'))
+def dependency_audit(target: str, request: pytest.FixtureRequest) -> None:
+    """pip-audit finds no known vulnerability in a requirements file, or in the project folder
+    (its pyproject.toml). Pending, saying why, where pip-audit is not installed or cannot reach
+    its vulnerability database."""
+    rel = quoted_value(target, "the audit target")
+    path = request.config.rootpath / rel
+    if not path.exists():
+        raise InvalidValue(f"the audit target {rel!r}: {path} does not exist")
+    tool = shutil.which("pip-audit")
+    if tool is None:
+        raise Pending(
+            "pip-audit is not installed here: install it (pip install pip-audit) where this check runs",
+            reason="placeholder",
+        )
+    argv = [tool, "--format", "json", "--progress-spinner", "off"]
+    argv += ["-r", str(path)] if path.is_file() else [str(path)]
+    finished = run_command(argv, request.config.rootpath, PROJECT_TIMEOUT)
+    found = audit_findings(finished.result.stdout_text())
+    if found is None:
+        raise Pending(
+            "pip-audit gave no report (is its vulnerability database reachable from here?): "
+            + finished.result.stderr_text().strip()[-500:],
+            reason="placeholder",
+        )
+    check_figure(request.node, "known vulnerabilities", float(len(found)), "", 0.0, "<=", "\n".join(found[:20]))
+
+
+def audit_findings(stdout: str) -> list[str] | None:
+    """``name version: ID`` per vulnerability in pip-audit's JSON, or None when it is not that JSON."""
+    try:
+        data = json.loads(stdout)
+    except json.JSONDecodeError:
+        return None
+    dependencies = data.get("dependencies") if isinstance(data, dict) else data
+    if not isinstance(dependencies, list):
+        return None
+    return [
+        f"{dep.get('name')} {dep.get('version')}: {vuln.get('id')}"
+        for dep in dependencies
+        if isinstance(dep, dict)
+        for vuln in dep.get("vulns") or ()
+        if isinstance(vuln, dict)
+    ]
