@@ -28,8 +28,9 @@ Feature: What the system does for its users
   Scenario: Results agree with an independent reference within the stated tolerance
     Decided by the product owner with a domain expert: what defines a correct result (a published
     table, hand-checked cases, the system being replaced) and how close is close enough.
-    Fill in: the input, the reference, and the tolerance ("exact", "0.1 percent", ...). Stays
-    pending as a placeholder until a comparison step is written.
+    Fill in: the input, the file holding the reference output (kept with the tests, path from the
+    project folder), and the tolerance: exact, <x> percent, or an absolute <x>. The text around the
+    numbers must match; each number must lie within the tolerance.
 
     When I run the system with input "TBD"
     Then the result agrees with the reference "TBD" to within TBD
@@ -37,8 +38,8 @@ Feature: What the system does for its users
   @BEH-007
   Scenario: The same input always gives the same output
     Decided by the product owner with the tech lead.
-    Fill in: the input, and which parts of the output may legitimately differ between runs, such
-    as "timestamps", or "nothing".
+    Fill in: the input, how many repeated runs to compare, and a regular expression for the parts of
+    the output that may legitimately differ between runs (e.g. a timestamp), or "nothing".
 
     When I run the system with input "TBD"
-    Then repeated runs give identical output apart from "TBD"
+    Then TBD repeated runs give identical output apart from "TBD"

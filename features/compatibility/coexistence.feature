@@ -5,8 +5,9 @@ Feature: Sharing a machine with other software
   @COMPAT-004
   Scenario: The system keeps to its time and memory budget while it shares the machine
     Decided by the operations lead, who knows what else runs on the production machine.
-    Fill in: the other software, the runs and arguments of a typical task, the 95th percentile
-    budget under that load, and the memory the system may take from the shared total.
+    Fill in: the command that starts the other software (or a stand-in load; it runs for the rest
+    of the scenario), the runs and arguments of a typical task, the 95th percentile budget under
+    that load, and the memory the system may take from the shared total.
 
     Given the machine also runs "TBD"
     When the system runs TBD times with arguments "TBD"

@@ -5,8 +5,8 @@ Feature: Exchanging data with other systems and versions
   @COMPAT-001
   Scenario: The output conforms to the documented interchange format
     Decided by the tech lead with the consumers of the output.
-    Fill in: an input, and the format with its version, e.g. "JSON per schema output-v1" or
-    "CSV per RFC 4180".
+    Fill in: an input, and the format: "JSON", "JSON Lines", "CSV" (RFC 4180), or "JSON schema
+    <path>" / "JSON Lines schema <path>" for a JSON Schema kept with the tests.
 
     When I run the system with input "TBD"
     Then the output conforms to "TBD"
@@ -14,18 +14,17 @@ Feature: Exchanging data with other systems and versions
   @COMPAT-002
   Scenario: Input produced by the agreed upstream tool is accepted
     Decided by the tech lead with the team that owns the upstream tool.
-    Fill in: the tool and version, and a sample of its output as input.
+    Fill in: the folder of sample files the upstream tool wrote (kept with the tests; say which tool
+    and version in a README there). Each file is given to the system on standard input.
 
-    Given the input was written by "TBD"
-    When I run the system with input "TBD"
+    When the system reads every file in "TBD"
     Then the exit status is 0
 
   @COMPAT-003
   Scenario: Data written by the previous release is still read by this one
     Decided by the product owner: how many releases back data must stay readable.
-    Fill in: the oldest version whose data must be read, and the arguments that open a file it
-    wrote (kept with the tests).
+    Fill in: the folder of files the oldest such release wrote (kept with the tests), and the
+    arguments that open one, with {file} where its path goes.
 
-    Given the input was written by "the system's version TBD"
-    When I run the system with arguments "TBD"
+    When the system opens every file in "TBD" with arguments "TBD"
     Then the exit status is 0

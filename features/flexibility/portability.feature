@@ -5,9 +5,10 @@ Feature: Installing, moving and scaling the system
   @FLEX-001
   Scenario: The system installs on a clean machine with one documented command
     Decided by the operations lead with the tech lead.
-    Fill in: the deployment form, the install command and the minutes installing may take.
+    Fill in: the install command and the minutes installing may take. It runs in an empty folder
+    with an empty home folder; {root} in it is the project. For a truly clean machine, make the
+    command build a container or a fresh virtual machine.
 
-    Given the system is deployed as "TBD"
     Then the system installs on a clean machine with "TBD" within TBD minutes
 
   @FLEX-002
@@ -29,9 +30,12 @@ Feature: Installing, moving and scaling the system
   Scenario: Settings that differ between deployments are changed without changing code
     Decided by the operations lead, who lists what differs between deployments (addresses, paths,
     limits, credentials).
-    Fill in: one such setting; copy the slot for each.
+    Fill in: one such setting as the environment variable that carries it, a value, arguments of a
+    run that uses it, and what the output shows when it took effect; copy the slot for each.
 
-    Then the setting "TBD" can be changed without changing the code
+    Given the environment variable "TBD" is "TBD"
+    When I run the system with arguments "TBD"
+    Then the output contains "TBD"
 
   @FLEX-004
   Scenario: Throughput grows with a larger machine
@@ -46,6 +50,8 @@ Feature: Installing, moving and scaling the system
   @FLEX-005
   Scenario: All stored data can be exported for use by a replacement system
     Decided by the product owner.
-    Fill in: the open format of the export, e.g. "JSON Lines per schema export-v1".
+    Fill in: the arguments that export all stored data to standard output, and its open format:
+    "JSON", "JSON Lines", "CSV", or "JSON Lines schema <path>" for a schema kept with the tests.
 
-    Then all stored data can be exported as "TBD"
+    When I run the system with arguments "TBD"
+    Then the output conforms to "TBD"

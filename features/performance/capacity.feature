@@ -25,8 +25,9 @@ Feature: How much the system handles and what it uses
   Scenario: The system serves the required number of simultaneous users within its latency budget
     Only for a system used by many people at once (a service). Decided by the product owner from
     the expected peak.
-    Fill in: the number of simultaneous users and the 95th percentile budget. Stays pending as a
-    placeholder until a load-generation step is written.
+    Fill in: the number of simultaneous users (clients), the requests each sends, the path of a
+    typical request, and the 95th percentile budget. Needs checklist_url (and checklist_service
+    if the checklist should start the service).
 
-    When TBD users use the system at the same time
-    Then the 95th percentile wall time is at most TBD ms
+    When TBD clients send TBD requests each to "TBD"
+    Then the 95th percentile response time is at most TBD ms

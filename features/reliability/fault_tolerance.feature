@@ -15,10 +15,12 @@ Feature: Behaviour under faults and hostile input
   Scenario: An unavailable dependency is reported to the user, not hidden
     Decided by the tech lead, who lists the system's external dependencies (database, network
     service, shared files), with the product owner for the wording users see.
-    Fill in: the fault, e.g. "the database is unreachable", and a phrase of the message. Copy the
-    slot, with a new id, for each dependency.
+    Fill in: the setting that points the system at the dependency, set to an address where nothing
+    answers (e.g. DATABASE_URL = postgres://127.0.0.1:9), the arguments of a run that needs it, and
+    a phrase of the message. Copy the slot, with a new id, for each dependency.
 
-    When the fault "TBD" occurs
+    Given the environment variable "TBD" is "TBD"
+    When I run the system with arguments "TBD"
     Then the error output contains "TBD"
 
   @REL-003

@@ -23,8 +23,9 @@ Feature: Harm the system could cause
   @SAFE-003
   Scenario: Actions outside the safe operating limits are refused with a warning
     Decided by the safety assessor with the product owner, who state the operating limits.
-    Fill in: an action beyond a limit, and a phrase of the warning the user sees.
+    Fill in: the arguments of an action beyond a limit, the exit status of a refusal, and a phrase
+    of the warning the user sees.
 
-    When the user attempts "TBD"
-    Then the attempt is refused
+    When I run the system with arguments "TBD"
+    Then the exit status is TBD
     And the error output contains "TBD"

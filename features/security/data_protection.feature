@@ -23,10 +23,11 @@ Feature: Protecting the data the system handles
   Scenario: Secrets never appear in output or logs
     Decided by the security lead, who lists the secrets the system handles (passwords, keys,
     tokens).
-    Fill in: an input that carries a planted test secret, and that secret.
+    Fill in: an input that carries a planted test secret, the folder (or file) the system logs to,
+    and that secret.
 
     When I run the system with input "TBD"
-    Then neither the output nor the logs contain "TBD"
+    Then neither the output nor the logs in "TBD" contain "TBD"
 
   @SEC-004
   Scenario: Untrusted input cannot make the system read or write files outside its working area

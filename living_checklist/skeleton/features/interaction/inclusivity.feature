@@ -12,14 +12,18 @@ Feature: Reaching every intended user
   @UX-005
   Scenario: The user interface is offered in the agreed languages
     Decided by the product owner from where the users are.
-    Fill in: the languages, e.g. "English, German".
+    Fill in: one language as the locale that selects it (e.g. de_DE.UTF-8), arguments of a run, and
+    a phrase of its output in that language; copy the slot for each language.
 
-    Then the user interface is available in "TBD"
+    Given the environment variable "LANG" is "TBD"
+    When I run the system with arguments "TBD"
+    Then the output contains "TBD"
 
   @UX-006
   Scenario: User documentation explains how to perform the primary task
     Decided by the product owner.
-    Fill in: where the user documentation lives and the task it must explain; copy the slot for
-    each user task.
+    Fill in: the Markdown file of the user documentation. Every "$ command" line in its code blocks
+    must run and succeed (one command per line, no shell). Whether it explains the task well is for
+    the product owner to judge in a review with users; this checks that what it shows works.
 
-    Then the documentation at "TBD" explains "TBD"
+    Then every command shown in "TBD" succeeds

@@ -5,36 +5,42 @@ Feature: Keeping the system easy to change
   @MAINT-001
   Scenario: Automated tests cover the agreed share of the code
     Decided by the tech lead.
-    Fill in: the minimum line coverage in percent.
+    Fill in: the coverage report the test job writes before the checklist runs (coverage.py's
+    "coverage json" or "coverage xml", or any Cobertura XML), and the minimum line coverage in
+    percent.
 
-    Then the automated tests cover at least TBD percent of the lines
+    Then the coverage report "TBD" shows at least TBD percent of the lines covered
 
   @MAINT-002
   Scenario: The code passes the agreed static checks
     Decided by the tech lead.
-    Fill in: the linters and type checkers with their configuration, e.g. "ruff and mypy --strict
-    as configured in pyproject.toml".
+    Fill in: the command of each linter or type checker, run from the project folder with its
+    configuration there, e.g. "ruff check ."; add a line for each.
 
-    Then the code conforms to "TBD"
+    Then the static checks "TBD" pass
 
   @MAINT-003
   Scenario: The full set of automated checks finishes quickly enough to run on every change
     Decided by the tech lead; it must stay well under the CI time limit.
-    Fill in: the minutes the whole run may take.
+    Fill in: the command that runs all automated checks, and the minutes it may take.
 
-    Then the automated checks finish in at most TBD minutes
+    Then the automated checks "TBD" finish in at most TBD minutes
 
   @MAINT-004
   Scenario: A new developer can build and test the system from the documentation
     Decided by the tech lead.
-    Fill in: where the developer documentation lives.
+    Fill in: the Markdown file of the developer documentation. Every "$ command" line in its code
+    blocks must run and succeed in order, from the project folder (one command per line, no shell).
 
-    Then the documentation at "TBD" explains "building and testing from a clean checkout"
+    Then every command shown in "TBD" succeeds
 
   @MAINT-005
   Scenario: Every failure is logged with its cause
     Decided by the tech lead with the operations lead, who read the logs.
-    Fill in: a fault to inject and the log level it must be recorded at, e.g. "ERROR".
+    Fill in: a fault injected through a setting (an environment variable pointing a dependency
+    at an address where nothing answers), the arguments of a run, and what the log line must
+    contain: its level and the cause, e.g. "ERROR".
 
-    When the fault "TBD" occurs
-    Then the log records the cause at level "TBD"
+    Given the environment variable "TBD" is "TBD"
+    When I run the system with arguments "TBD"
+    Then the error output contains "TBD"

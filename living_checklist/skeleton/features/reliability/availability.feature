@@ -15,10 +15,10 @@ Feature: Availability and long-running stability
   @REL-006
   Scenario: Memory stays bounded during long continuous operation
     Decided by the operations lead: the longest the system runs between restarts.
-    Fill in: the hours of continuous operation and the peak memory in MiB. This soak run is too
-    long for every commit; run it before releases.
+    Fill in: the hours of continuous operation, the arguments that keep it working, and the peak
+    memory in MiB. This soak run is too long for every commit; run it before releases.
 
-    When the system runs continuously for TBD hours
+    When the system runs continuously for TBD hours with arguments "TBD"
     Then the peak memory is at most TBD MiB
 
   @REL-007

@@ -6,11 +6,11 @@ Feature: Who may do what
   @SEC-005
   Scenario: Protected functions are refused to anyone who has not signed in
     Decided by the product owner: which functions are protected.
-    Fill in: one protected action; copy the slot for others that matter.
+    Fill in: one protected request (method and path) and the status that refuses it (401 by
+    HTTP convention); copy the slot for others that matter. Needs checklist_url.
 
-    Given a user with the role "anonymous"
-    When the user attempts "TBD"
-    Then the attempt is refused
+    When I send a TBD request to "TBD"
+    Then the response status is TBD
 
   @SEC-006
   Scenario: Users sign in by the agreed authentication method
@@ -22,11 +22,13 @@ Feature: Who may do what
   @SEC-007
   Scenario: A user cannot do what their role does not permit
     Decided by the product owner with the security lead, from a table of roles and permissions.
-    Fill in: a role and an action it must not perform; copy the slot for each pair that matters.
+    Fill in: the credentials of a test user with the role (an Authorization header), a request
+    that role must not make, and the status that refuses it (403 by HTTP convention); copy the slot
+    for each pair that matters. Needs checklist_url.
 
-    Given a user with the role "TBD"
-    When the user attempts "TBD"
-    Then the attempt is refused
+    Given the requests carry the header "Authorization" with value "TBD"
+    When I send a TBD request to "TBD"
+    Then the response status is TBD
 
   @SEC-008
   Scenario: Security-relevant actions are kept in an audit trail for the agreed time

@@ -3,11 +3,13 @@ Feature: Third-party code and the releases we ship
   lead.
 
   @SEC-009
-  Scenario: Third-party dependencies have no known vulnerability of the blocking severity
+  Scenario: Third-party dependencies have no known vulnerability
     Decided by the security lead.
-    Fill in: the lowest severity that blocks a release, e.g. "high" on the CVSS scale.
+    Fill in: the requirements file (or project folder) pip-audit reads. Any known vulnerability
+    blocks; record an accepted one, with the reason, by pinning around it. Pending where pip-audit
+    is not installed or cannot reach its vulnerability database.
 
-    Then the dependency audit finds no known vulnerability of severity "TBD" or higher
+    Then the dependency audit of "TBD" finds no known vulnerability
 
   @SEC-010
   Scenario: Released packages can be verified as built from this repository
