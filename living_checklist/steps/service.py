@@ -162,19 +162,19 @@ def request_header(name: str, value: str, service_exchanges: ServiceExchanges) -
     service_exchanges.headers.append((key, quoted_value(value, f"the value of {key}")))
 
 
-@step(parsers.re(r'I send a (?P<method>\S+) request to "(?P<path>.*)" with body "(?P<body>.*)"'))
+@step(parsers.re(r'I send a (?P<METHOD>\S+) request to "(?P<path>.*)" with body "(?P<body>.*)"'))
 def send_with_body(
-    method: str, path: str, body: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges
+    METHOD: str, path: str, body: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges
 ) -> None:
     """Send one request with this body (UTF-8; escapes like ``\\n`` allowed) to ``checklist_url`` + path."""
     data = quoted_value(body, "the request body").encode("utf-8")
-    _send(request, service_exchanges, _method(method), _path(path), data)
+    _send(request, service_exchanges, _method(METHOD), _path(path), data)
 
 
-@step(parsers.re(r'I send a (?P<method>\S+) request to "(?P<path>[^"]*)"'))
-def send_request(method: str, path: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
+@step(parsers.re(r'I send a (?P<METHOD>\S+) request to "(?P<path>[^"]*)"'))
+def send_request(METHOD: str, path: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
     """Send one request to ``checklist_url`` + path and keep the response for the next steps."""
-    _send(request, service_exchanges, _method(method), _path(path), None)
+    _send(request, service_exchanges, _method(METHOD), _path(path), None)
 
 
 @step(parsers.re(r"the response status is (?P<n>\S+)"))
