@@ -106,7 +106,7 @@ Feature: generic checks
     Then neither the output nor the logs in "logs" contain "hunter2-secret"
   @GEN-012
   Scenario: soak: memory stays bounded
-    When the system runs continuously for 1 seconds with arguments "--serve"
+    When the system runs continuously for 3 seconds with arguments "--serve"
     Then the peak memory is at most 64 MiB
   @GEN-013
   Scenario: soak: a system that stops early

@@ -439,13 +439,13 @@ def test_the_worked_example(pytester: pytest.Pytester) -> None:
 
 # -- copies at the same time, settings through the environment, exact peak memory --------------
 
-# Sleeps 1 s and reports how many copies ran at once (each holds a file while it sleeps).
+# Sleeps 2 s and reports how many copies ran at once (each holds a file while it sleeps).
 CONCURRENT = """
 import os, sys, time
 os.makedirs("running", exist_ok=True)
 mine = os.path.join("running", str(os.getpid()))
 open(mine, "w").close()
-time.sleep(1.0)
+time.sleep(2.0)
 print("together", len(os.listdir("running")))
 time.sleep(0.2)
 os.remove(mine)
@@ -459,7 +459,7 @@ Feature: copies
   Scenario: four copies overlap
     When 4 copies of the system run at the same time with arguments ""
     Then the output contains "together 4"
-    And the throughput is at least 2 runs per second
+    And the throughput is at least 1.2 runs per second
   @PERF-011
   Scenario: a setting changed without code
     Given the environment variable "GREETING" is "hej"
@@ -489,9 +489,9 @@ def test_copies_run_at_the_same_time_and_settings_reach_the_system(pytester: pyt
     }
     figs = figures(reqs["PERF-010"])
     assert figs["runs"]["value"] == 4
-    # Four overlapping 1.2 s runs: about 3 per second of elapsed time (one after another: 0.8).
-    assert figs["throughput"]["value"] >= 2 and figs["throughput"]["required"] == 2
-    assert figs["min wall time"]["value"] >= 1200
+    # Four overlapping 2.2 s runs: about 1.8 per second of elapsed time (one after another: 0.45).
+    assert figs["throughput"]["value"] >= 1.2 and figs["throughput"]["required"] == 1.2
+    assert figs["min wall time"]["value"] >= 2200
     assert "copy" not in reqs["PERF-012"]["message"]
     assert reqs["PERF-012"]["message"].startswith("run 1 of 2 exited with status 3")
 
