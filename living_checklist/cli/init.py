@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, SCHEMA_VERSION, _emit_json
-from living_checklist.settings import INI_FEATURES, INI_REQUIRE_IDS, INI_SEEDS, INI_SYSTEM
+from living_checklist.settings import INI_FEATURES, INI_REQUIRE_IDS, INI_SEEDS, INI_SYSTEM, INI_URL
 
 # Skeleton resource → where it goes in the project (anything not listed keeps its path).
 RENAMED = {"github-workflow.yml": ".github/workflows/living-checklist.yml"}
@@ -36,6 +36,7 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     (INI_SEEDS, '"seeds"'),
     (INI_REQUIRE_IDS, "true"),
     (INI_SYSTEM, '"TBD"'),
+    (INI_URL, '"TBD"'),
 )
 TESTPATHS = ("testpaths", '["features"]')
 
