@@ -339,3 +339,173 @@ def stepdef_lists(draw: st.DrawFn, vocabulary: tuple[str, ...] = ASCII_WORDS) ->
 def step_texts(vocabulary: tuple[str, ...] = ASCII_WORDS) -> st.SearchStrategy[str]:
     token = st.sampled_from(vocabulary) | st.sampled_from(["3", "42", "apples", "x"])
     return st.lists(token, min_size=1, max_size=3).map(" ".join)
+
+
+# ---------------------------------------------------------------------------------------------
+# Feature + step projects for the differential suite (tests/test_bdd_parity.py)
+
+BDD_TYPES = ("given", "when", "then", None)  # None: @step, any type
+BDD_BEHAVIOURS = ("pass", "fail", "yield", "module_fixture", "docstring", "datatable")
+
+
+@dataclass(frozen=True)
+class GDefinition:
+    """One step definition ``d<index>``: its decorator kind, pattern kind and what it does."""
+
+    index: int
+    type: str | None
+    pattern: Literal["string", "parse", "cfparse", "re"]
+    behaviour: str
+    target: bool  # target_fixture="last"
+
+    def source(self) -> str:
+        decorator = self.type or "step"
+        target = ', target_fixture="last"' if self.target else ""
+        if self.pattern == "string":
+            pattern, args = f'"d{self.index} plain"', []
+        elif self.pattern == "parse":
+            pattern, args = f'parsers.parse("d{self.index} gets {{n:d}}")', ["n"]
+        elif self.pattern == "cfparse":
+            pattern, args = f'parsers.cfparse("d{self.index} gets {{n:d}}")', ["n"]
+        else:
+            pattern, args = f'parsers.re(r"d{self.index} gets (?P<n>\\d+)"), converters={{"n": int}}', ["n"]
+        body = {
+            "pass": "return n" if args else "return 0",
+            "fail": f'raise AssertionError("d{self.index} fails")',
+            "yield": "yield 1",
+            "module_fixture": "return in_module",
+            "docstring": "return docstring",
+            "datatable": "return datatable",
+        }[self.behaviour]
+        if self.behaviour == "module_fixture":
+            args.append("in_module")
+        if self.behaviour in ("docstring", "datatable"):
+            args.append(self.behaviour)
+        return f"@{decorator}({pattern}{target})\ndef _({', '.join(args)}):\n    {body}\n"
+
+    def text(self, n: int) -> str:
+        return f"d{self.index} plain" if self.pattern == "string" else f"d{self.index} gets {n}"
+
+
+@dataclass(frozen=True)
+class GUse:
+    """One step of a scenario: a keyword and a definition (None: a text nothing matches)."""
+
+    keyword: StepKind
+    definition: int | None
+    n: int
+
+
+@dataclass(frozen=True)
+class GProject:
+    definitions: tuple[GDefinition, ...]
+    background: tuple[GUse, ...]
+    scenarios: tuple[tuple[GUse, ...], ...]
+    outline: tuple[tuple[GUse, ...], tuple[int, ...]] | None
+
+    def _defined(self, block: tuple[GUse, ...]) -> bool:
+        """Whether every step of a block finds its definition (pytest-bdd's typing of And/But/*)."""
+        current = "given"
+        for use in block:
+            if use.keyword in ("given", "when", "then"):
+                current = use.keyword
+            if use.definition is None:
+                return False
+            definition = self.definitions[use.definition]
+            if definition.type is not None and definition.type != current:
+                return False
+        return True
+
+    def undefined_scenarios(self) -> set[str]:
+        """Names of the scenarios with a step no definition matches: pending under the plugin."""
+        out = set()
+        background_ok = self._defined(self.background) and (
+            self.outline is None or not any(
+                u.definition is not None and self.definitions[u.definition].pattern != "string"
+                for u in self.background
+            )
+        )
+        for number, steps in enumerate(self.scenarios):
+            if not (background_ok and self._defined(steps)):
+                out.add(f"scenario {number}")
+        if self.outline is not None:
+            outline_background = self._defined(self.background)
+            if not (outline_background and self._defined(self.outline[0])):
+                out.add("outline")
+        return out
+
+    def steps_source(self) -> str:
+        head = (
+            "import pytest\nfrom pytest_bdd import given, when, then, step, parsers\n\n"
+            '@pytest.fixture(scope="module")\ndef in_module():\n    return "module"\n\n'
+        )
+        return head + "\n".join(d.source() for d in self.definitions)
+
+    def _line(self, use: GUse, param: bool = False) -> list[str]:
+        keyword = KEYWORDS["en"][use.keyword]
+        if use.definition is None:
+            text = f"nothing matches {use.n}"
+        else:
+            definition = self.definitions[use.definition]
+            text = definition.text(use.n)
+            if param and definition.pattern != "string":
+                text = f"d{definition.index} gets <v>"
+        lines = [f"    {keyword}{text}"]
+        if use.definition is not None and self.definitions[use.definition].behaviour == "docstring":
+            lines += ['      """', "        text", '      """']
+        if use.definition is not None and self.definitions[use.definition].behaviour == "datatable":
+            lines += ["      | a | b |", "      | 1 | <v> |" if param else "      | 1 | 2 |"]
+        return lines
+
+    def feature_text(self) -> str:
+        lines = ["Feature: Generated", ""]
+        if self.background:
+            lines.append("  Background:")
+            for use in self.background:
+                lines += self._line(use, param=self.outline is not None)
+            lines.append("")
+        for number, steps in enumerate(self.scenarios):
+            lines.append(f"  Scenario: scenario {number}")
+            for use in steps:
+                lines += self._line(use)
+            lines.append("")
+        if self.outline is not None:
+            steps, values = self.outline
+            lines.append("  Scenario Outline: outline")
+            for use in steps:
+                lines += self._line(use, param=True)
+            lines += ["", "    Examples:", "      | v |", *(f"      | {v} |" for v in values), ""]
+        return "\n".join(lines)
+
+
+@st.composite
+def bdd_projects(draw: st.DrawFn) -> GProject:
+    """A feature file and its step definitions on which pytest-bdd and the plugin may differ only
+    deliberately: no two definitions match one text, the first step of each block is Given."""
+    count = draw(st.integers(1, 5))
+    definitions = tuple(
+        GDefinition(
+            index=i,
+            type=draw(st.sampled_from(BDD_TYPES)),
+            pattern=draw(st.sampled_from(("string", "parse", "cfparse", "re"))),
+            behaviour=draw(st.sampled_from(BDD_BEHAVIOURS)),
+            target=draw(st.booleans()),
+        )
+        for i in range(count)
+    )
+    use = st.builds(
+        GUse,
+        keyword=st.sampled_from(("given", "when", "then", "and", "but", "star")),
+        definition=st.one_of(st.none(), st.integers(0, count - 1)),
+        n=st.integers(0, 9),
+    )
+
+    first = st.builds(
+        GUse, keyword=st.just("given"), definition=st.one_of(st.none(), st.integers(0, count - 1)), n=st.integers(0, 9)
+    )
+    block = st.tuples(first, st.lists(use, max_size=3)).map(lambda t: (t[0], *t[1]))
+    background = draw(st.one_of(st.just(()), block))
+    scenarios = tuple(draw(st.lists(block, min_size=1, max_size=3)))
+    rows = st.lists(st.integers(0, 9), min_size=1, max_size=3).map(tuple)
+    outline = draw(st.one_of(st.none(), st.tuples(block, rows)))
+    return GProject(definitions, background, scenarios, outline)

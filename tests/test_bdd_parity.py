@@ -10,8 +10,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from tests.parity import IGNORE_MARKS, assert_same, run_both
+from tests.strategies import GProject, bdd_projects
 
 
 def feature(text: str) -> str:
@@ -392,3 +394,14 @@ def test_case_and_type_matching(pytester: pytest.Pytester) -> None:
         passed=1,
         xfailed=1,
     )
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bdd_projects())
+def test_generated_projects_behave_as_under_pytest_bdd(pytester: pytest.Pytester, project: GProject) -> None:
+    """Generated feature files and step definitions (types, parsers, converters, target_fixture,
+    yield, failing steps, doc strings, tables, module fixtures, backgrounds, outlines, undefined
+    steps): same outcomes and hook calls as pytest-bdd, apart from the deliberate differences."""
+    ours, theirs = run_both(pytester, {"features/generated.feature": project.feature_text()}, project.steps_source())
+    assert theirs.records, theirs.result.stdout.str()
+    assert_same(ours, theirs, project.undefined_scenarios())
