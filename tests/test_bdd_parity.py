@@ -396,6 +396,84 @@ def test_case_and_type_matching(pytester: pytest.Pytester) -> None:
     )
 
 
+def test_apply_tag_hook(pytester: pytest.Pytester) -> None:
+    """A conftest pytest_bdd_apply_tag decides what a tag does (pytest-bdd's documented @todo example)."""
+    check(
+        pytester,
+        {
+            "features/tags.feature": """
+                Feature: Apply tag
+                  @todo
+                  Scenario: not done
+                    Given a step
+
+                  @fine
+                  Scenario: done
+                    Given a step
+            """
+        },
+        """
+        import pytest
+        from pytest_bdd import given
+
+        def pytest_bdd_apply_tag(tag, function):
+            if tag == "todo":
+                pytest.mark.skip(reason="Not implemented yet")(function)
+                return True
+            return None
+
+        @given("a step")
+        def _():
+            pass
+        """,
+        passed=1,
+        skipped=1,
+    )
+
+
+def test_rules_with_backgrounds(pytester: pytest.Pytester) -> None:
+    """Feature and Rule backgrounds run before the scenario's steps, in that order
+    (pytest-bdd tests/feature/test_rule_example_format.py, tests/feature/test_background.py)."""
+    check(
+        pytester,
+        {
+            "features/rules.feature": """
+                Feature: Rules
+                  Background:
+                    Given the list has "feature"
+
+                  Rule: first
+                    Background:
+                      Given the list has "rule"
+
+                    Scenario: in the rule
+                      Then the list is "feature,rule"
+
+                  Rule: second
+                    Scenario: no rule background
+                      Then the list is "feature"
+            """
+        },
+        """
+        import pytest
+        from pytest_bdd import given, then, parsers
+
+        @pytest.fixture
+        def items():
+            return []
+
+        @given(parsers.parse('the list has "{item}"'))
+        def _(items, item):
+            items.append(item)
+
+        @then(parsers.parse('the list is "{expected}"'))
+        def _(items, expected):
+            assert ",".join(items) == expected
+        """,
+        passed=2,
+    )
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(bdd_projects())
 def test_generated_projects_behave_as_under_pytest_bdd(pytester: pytest.Pytester, project: GProject) -> None:
