@@ -13,7 +13,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -179,13 +179,35 @@ def _final_path(path: Path) -> Path:
     return Path(os.path.realpath(path)) if os.path.islink(path) else Path(os.path.abspath(path))
 
 
-def write_report(path: Path, text: str) -> None:
+_WRITE_BATCH = 1 << 16  # characters of a streamed report gathered before each write
+
+
+def _encoded(text: str | Iterable[str]) -> Iterator[bytes]:
+    """UTF-8 bytes of the text, or of its pieces in batches (a streamed report is never whole)."""
+    if isinstance(text, str):
+        yield text.encode("utf-8", errors="backslashreplace")
+        return
+    batch: list[str] = []
+    size = 0
+    for piece in text:
+        batch.append(piece)
+        size += len(piece)
+        if size >= _WRITE_BATCH:
+            yield "".join(batch).encode("utf-8", errors="backslashreplace")
+            batch.clear()
+            size = 0
+    yield "".join(batch).encode("utf-8", errors="backslashreplace")
+
+
+def write_report(path: Path, text: str | Iterable[str]) -> None:
     """Write one report: a device or pipe is written through; a file (or the file a symlink points
     to) is replaced atomically, so readers never see half a report. Raises ``OSError``.
 
+    ``text`` is the whole text or its pieces in order: a streamed report is written as it is made
+    (an error while making it leaves no file behind, only a device or pipe has the part written).
     Text UTF-8 cannot encode (a lone surrogate from a file name) is written as an escape.
     """
-    data = text.encode("utf-8", errors="backslashreplace")
+    chunks = _encoded(text)
     try:
         info: os.stat_result | None = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -196,22 +218,25 @@ def write_report(path: Path, text: str) -> None:
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(Exception):
                     stream.flush()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            for data in chunks:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
             return
         with open(path, "ab") as handle:
-            handle.write(data)
+            for data in chunks:
+                handle.write(data)
         return
-    _write_atomic(_final_path(path), data, info)
+    _write_atomic(_final_path(path), chunks, info)
 
 
-def _write_atomic(path: Path, data: bytes, info: os.stat_result | None) -> None:
+def _write_atomic(path: Path, chunks: Iterable[bytes], info: os.stat_result | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for data in chunks:
+                handle.write(data)
         if info is not None:  # replacing a report: keep its permissions
             mode = stat.S_IMODE(info.st_mode)
         else:  # mkstemp makes the file private (0600); a report is as readable as any file we write
@@ -283,7 +308,7 @@ def validate(config: pytest.Config) -> None:
         state.baseline_path = path
 
 
-def _write(state: OutputsState, option: str, render: Callable[[], str]) -> str | None:
+def _write(state: OutputsState, option: str, render: Callable[[], str | Iterable[str]]) -> str | None:
     path = state.paths.get(option)
     if path is None:
         return None
@@ -299,8 +324,12 @@ def _write(state: OutputsState, option: str, render: Callable[[], str]) -> str |
         problem = f"{option} {path}: could not write the report ({exc.strerror or exc})"
         state.notes.append(problem)
         return problem
+    except Exception as exc:  # a streamed renderer failed while its report was written
+        problem = f"{option} {path}: could not render the report ({type(exc).__name__}: {exc})"
+        state.notes.append(problem)
+        return problem
     state.written.append(str(path))
-    if option == MD_OPTION:
+    if option == MD_OPTION and isinstance(text, str):
         _append_github_summary(state, text)
     return None
 
@@ -322,12 +351,14 @@ def write_all(config: pytest.Config, checklist: Checklist, seeds: list[dict[str,
     if state is None:
         return []
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    renderers: dict[str, Callable[[], str]] = {
-        JSON_OPTION: lambda: report_json.render(checklist, seeds),
+    # The big reports stream: written piece by piece as they are made, so that all of them
+    # together add little to a run's peak memory (issue 15, F2).
+    renderers: dict[str, Callable[[], str | Iterable[str]]] = {
+        JSON_OPTION: lambda: report_json.stream(checklist, seeds),
         MD_OPTION: lambda: report_md.render(checklist, seeds),
-        HTML_OPTION: lambda: report_html.render(checklist, seeds, generated=generated),
-        CUCUMBER_OPTION: lambda: report_cucumber.render(checklist),
-        MESSAGES_OPTION: lambda: report_messages.render(
+        HTML_OPTION: lambda: report_html.stream(checklist, seeds, generated=generated),
+        CUCUMBER_OPTION: lambda: report_cucumber.stream(checklist),
+        MESSAGES_OPTION: lambda: report_messages.stream(
             checklist,
             _source_reader(config.rootpath),
             report_messages.RunInfo(state.started, time.time(), checklist.ok, _version()),

@@ -12,11 +12,12 @@ Gherkin), the failure is a failed ``before`` hook, as Cucumber reports a failing
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal, TypedDict
 
 from living_checklist.escape import json_dumps
 from living_checklist.inventory import Case, GherkinError, Requirement, Step
+from living_checklist.reports.json import stream_json_list
 from living_checklist.status import CaseResult, Checklist, RequirementResult
 
 StepStatus = Literal["passed", "failed", "skipped", "pending", "undefined", "ambiguous"]
@@ -221,36 +222,50 @@ def _error_feature(path: str, errors: Sequence[GherkinError]) -> FeatureJson:
     }
 
 
-def render_data(checklist: Checklist) -> list[FeatureJson]:
-    features: dict[str, FeatureJson] = {}
-    used_ids: set[str] = set()
+def features(checklist: Checklist) -> Iterator[FeatureJson]:
+    """Each feature of the report in turn, made when it is asked for."""
+    grouped: dict[str, list[RequirementResult]] = {}
     for result in checklist.results:
-        req = result.requirement
-        feature = features.get(req.feature)
-        if feature is None:
-            feature = features[req.feature] = {
-                "uri": req.feature,
-                "id": slug(req.feature_name or req.feature),
-                "name": req.feature_name,
-                "description": "",
-                "keyword": "Feature",
-                "line": 1,
-                "tags": [],
-                "elements": [],
-            }
-        pairs: list[tuple[Case | None, CaseResult | None]] = list(zip(req.cases, result.cases, strict=False))
-        if not req.cases:
-            pairs = [(None, result.cases[0] if result.cases else None)]
-        for case, case_result in pairs:
-            element = _element(req, result, case, case_result, feature["id"])
-            if element["id"] in used_ids:  # report tools key scenarios on id
-                element["id"] += f";{element['line']}"
-            used_ids.add(element["id"])
-            feature["elements"].append(element)
+        grouped.setdefault(result.requirement.feature, []).append(result)
+    used_ids: set[str] = set()
+    for results in grouped.values():
+        first = results[0].requirement
+        feature: FeatureJson = {
+            "uri": first.feature,
+            "id": slug(first.feature_name or first.feature),
+            "name": first.feature_name,
+            "description": "",
+            "keyword": "Feature",
+            "line": 1,
+            "tags": [],
+            "elements": [],
+        }
+        for result in results:
+            req = result.requirement
+            pairs: list[tuple[Case | None, CaseResult | None]] = list(zip(req.cases, result.cases, strict=False))
+            if not req.cases:
+                pairs = [(None, result.cases[0] if result.cases else None)]
+            for case, case_result in pairs:
+                element = _element(req, result, case, case_result, feature["id"])
+                if element["id"] in used_ids:  # report tools key scenarios on id
+                    element["id"] += f";{element['line']}"
+                used_ids.add(element["id"])
+                feature["elements"].append(element)
+        yield feature
     by_path: dict[str, list[GherkinError]] = {}
     for error in checklist.errors:
         by_path.setdefault(error.path, []).append(error)
-    return list(features.values()) + [_error_feature(path, errors) for path, errors in sorted(by_path.items())]
+    for path, errors in sorted(by_path.items()):
+        yield _error_feature(path, errors)
+
+
+def render_data(checklist: Checklist) -> list[FeatureJson]:
+    return list(features(checklist))
+
+
+def stream(checklist: Checklist) -> Iterator[str]:
+    """The text of ``render`` a feature at a time: only one feature's data is in memory at once."""
+    return stream_json_list(features(checklist))
 
 
 def render(checklist: Checklist) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -461,6 +461,18 @@ def render(
     title: str = "Living checklist",
     generated: str = "",
 ) -> str:
+    return "".join(stream(checklist, seeds, title=title, generated=generated))
+
+
+def stream(
+    checklist: Checklist,
+    seeds: Sequence[Mapping[str, Any]] = (),
+    *,
+    title: str = "Living checklist",
+    generated: str = "",
+) -> Iterator[str]:
+    """The page a line (or a requirement) at a time: thousands of requirements make tens of
+    megabytes of HTML, written as they are made instead of held whole."""
     t = checklist.totals
     results = checklist.results
     known_seeds = {str(seed.get("id", "")) for seed in seeds}
@@ -523,13 +535,14 @@ def render(
         f'<output id="shown">Showing {len(results)} of {len(results)}</output>',
         "</div>",
     ]
+    yield from (line + "\n" for line in html)
     for area, members in groups.items():
-        html.append(f'<section class="area-group" data-area="{escape(area)}"><h3>{escape(area)}</h3>')
-        html.extend(requirement(result, known_seeds) for result in members)
-        html.append("</section>")
-    html.append(
-        '<p id="none-shown" class="muted" hidden>No requirement matches this filter. <a href="#">Show all</a></p>'
-    )
+        yield f'<section class="area-group" data-area="{escape(area)}"><h3>{escape(area)}</h3>\n'
+        for result in members:
+            yield requirement(result, known_seeds)
+            yield "\n"
+        yield "</section>\n"
+    html = ['<p id="none-shown" class="muted" hidden>No requirement matches this filter. <a href="#">Show all</a></p>']
     html.append("</section>")
     html += [
         '<section id="seeds"><h2>Seeds traceability</h2>',
@@ -543,4 +556,4 @@ def render(
         "</body>",
         "</html>",
     ]
-    return "\n".join(html) + "\n"
+    yield from (line + "\n" for line in html)

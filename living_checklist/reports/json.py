@@ -8,7 +8,7 @@ table, and cases point at it by id; an undefined case's ``message`` is one line.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -166,6 +166,54 @@ def from_data(data: Mapping[str, Any]) -> Checklist:
         seeds=tuple(data.get("seeds", ())),
         environment=environment if isinstance(environment, dict) else None,
     )
+
+
+def stream_json(data: Any, *, depth: int = 2) -> Iterator[str]:
+    """The text of ``json_dumps(data)`` (strict JSON, indent 2), piece by piece.
+
+    A report of thousands of cases is tens of megabytes of text, and ``json.dumps`` holds it twice
+    over (millions of pieces, then the joined string). Here the top ``depth`` levels of lists and
+    objects are taken apart and each value below them is encoded on its own, so what is in
+    memory at once is one requirement's (or one feature's) text. Strictness is per value, which
+    gives the same text: ``json_safe`` changes only what strict JSON cannot carry.
+    """
+    yield from _pieces(data, 0, depth)
+    yield "\n"
+
+
+def stream_json_list(items: Iterable[Any]) -> Iterator[str]:
+    """The text of ``json_dumps(list(items))``, taking one item at a time (a generator need not
+    hold them all)."""
+    empty = True
+    for item in items:
+        yield "[\n  " if empty else ",\n  "
+        empty = False
+        yield from _pieces(item, 1, 0)
+    yield "[]\n" if empty else "\n]\n"
+
+
+def _pieces(value: Any, level: int, depth: int) -> Iterator[str]:
+    """``value`` as ``json.dumps(indent=2)`` writes it ``level`` levels deep (without the indent of
+    its first line); lists and objects taken apart down to ``depth`` more levels."""
+    inner = "\n" + "  " * (level + 1)
+    if depth > 0 and isinstance(value, dict) and value and all(isinstance(key, str) for key in value):
+        for index, (key, item) in enumerate(value.items()):
+            yield ("{" if index == 0 else ",") + inner + json_dumps(key, compact=True)[:-1] + ": "
+            yield from _pieces(item, level + 1, depth - 1)
+        yield "\n" + "  " * level + "}"
+    elif depth > 0 and isinstance(value, list | tuple) and value:
+        for index, item in enumerate(value):
+            yield ("[" if index == 0 else ",") + inner
+            yield from _pieces(item, level + 1, depth - 1)
+        yield "\n" + "  " * level + "]"
+    else:
+        # JSON strings hold no raw newline: every newline in the text is indentation.
+        yield json_dumps(value)[:-1].replace("\n", "\n" + "  " * level)
+
+
+def stream(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> Iterator[str]:
+    """The report written as it is encoded (``reports.write_report`` takes the pieces)."""
+    return stream_json(to_data(checklist, seeds))
 
 
 def render(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> str:

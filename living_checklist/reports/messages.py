@@ -105,7 +105,10 @@ def step_statuses(codes: str, count: int, reason: str, status: str) -> list[str]
 
 @dataclass
 class _Planned:
-    pickle: dict[str, Any]
+    # Only the ids of the pickle and its steps: the whole pickles of thousands of cases would
+    # stay in memory until the last envelope (issue 15, F2).
+    pickle_id: str
+    step_ids: tuple[str, ...]
     steps: tuple[Step, ...]
     case: CaseResult
 
@@ -145,7 +148,10 @@ def envelopes(
         if len(ours) == len(pickles) and all(
             int(p["location"]["line"]) == line for p, (_, line, _) in zip(pickles, ours, strict=True)
         ):
-            planned.extend(_Planned(p, steps, c) for p, (steps, _, c) in zip(pickles, ours, strict=True))
+            planned.extend(
+                _Planned(p["id"], tuple(s["id"] for s in p["steps"]), steps, c)
+                for p, (steps, _, c) in zip(pickles, ours, strict=True)
+            )
     definitions: dict[str, str] = {}
     for item in planned:
         for refs in item.case.outcome.matches:
@@ -163,55 +169,55 @@ def envelopes(
                 }
     run_id = ids.get_next_id()
     yield {"testRunStarted": {"id": run_id, "timestamp": timestamp(info.started)}}
-    test_cases: list[tuple[dict[str, Any], _Planned]] = []
+    # Only the ids the execution envelopes need: (test case id, ((test step id, pickle step id), ...)).
+    test_cases: list[tuple[str, tuple[tuple[str, str], ...], _Planned]] = []
     for item in planned:
         if item.case.outcome.reason in NOT_RUN_REASONS:
             continue
         matches = item.case.outcome.matches
         steps = []
-        for index, pickle_step in enumerate(item.pickle["steps"]):
+        step_ids: list[tuple[str, str]] = []
+        for index, pickle_step_id in enumerate(item.step_ids):
             refs = matches[index] if index < len(matches) else ""
             def_ids = [definitions[k] for k in refs.split(MATCH_SEPARATOR) if k in definitions] if refs else []
+            step_id = ids.get_next_id()
+            step_ids.append((step_id, pickle_step_id))
             steps.append(
                 {
-                    "id": ids.get_next_id(),
-                    "pickleStepId": pickle_step["id"],
+                    "id": step_id,
+                    "pickleStepId": pickle_step_id,
                     "stepDefinitionIds": def_ids,
                     "stepMatchArgumentsLists": [{"stepMatchArguments": []} for _ in def_ids[:1]],
                 }
             )
-        test_case = {
-            "id": ids.get_next_id(),
-            "pickleId": item.pickle["id"],
-            "testSteps": steps,
-            "testRunStartedId": run_id,
-        }
-        test_cases.append((test_case, item))
+        test_case_id = ids.get_next_id()
+        test_cases.append((test_case_id, tuple(step_ids), item))
+        test_case = {"id": test_case_id, "pickleId": item.pickle_id, "testSteps": steps, "testRunStartedId": run_id}
         yield {"testCase": test_case}
-    for test_case, item in test_cases:
-        yield from _execution(ids, test_case, item, info)
+    for test_case_id, test_steps, item in test_cases:
+        yield from _execution(ids, test_case_id, test_steps, item, info)
     finished = {"testRunStartedId": run_id, "timestamp": timestamp(info.finished), "success": info.success}
     yield {"testRunFinished": finished}
 
 
-def _execution(ids: IdGenerator, test_case: dict[str, Any], item: _Planned, info: RunInfo) -> Iterator[dict[str, Any]]:
+def _execution(
+    ids: IdGenerator, test_case_id: str, test_steps: Sequence[tuple[str, str]], item: _Planned, info: RunInfo
+) -> Iterator[dict[str, Any]]:
     outcome = item.case.outcome
     started_id = ids.get_next_id()
     clock = outcome.started or info.started
     yield {
         "testCaseStarted": {
             "id": started_id,
-            "testCaseId": test_case["id"],
+            "testCaseId": test_case_id,
             "timestamp": timestamp(clock),
             "attempt": 0,
         }
     }
-    test_steps: Sequence[dict[str, Any]] = test_case["testSteps"]
     statuses = step_statuses(outcome.steps, len(test_steps), outcome.reason, outcome.status)
     stopped = next((i for i, s in enumerate(statuses) if s in ("FAILED", "PENDING", "AMBIGUOUS")), None)
-    for index, (test_step, status) in enumerate(zip(test_steps, statuses, strict=True)):
+    for index, ((step_id, pickle_step_id), status) in enumerate(zip(test_steps, statuses, strict=True)):
         nanos = outcome.durations[index] if index < len(outcome.durations) else 0
-        step_id = test_step["id"]
         yield {
             "testStepStarted": {"testCaseStartedId": started_id, "testStepId": step_id, "timestamp": timestamp(clock)}
         }
@@ -220,7 +226,7 @@ def _execution(ids: IdGenerator, test_case: dict[str, Any], item: _Planned, info
             yield {
                 "suggestion": {
                     "id": ids.get_next_id(),
-                    "pickleStepId": test_step["pickleStepId"],
+                    "pickleStepId": pickle_step_id,
                     "snippets": [{"language": "python", "code": code}],
                 }
             }
@@ -241,9 +247,12 @@ def _execution(ids: IdGenerator, test_case: dict[str, Any], item: _Planned, info
     yield {"testCaseFinished": {"testCaseStartedId": started_id, "timestamp": timestamp(clock), "willBeRetried": False}}
 
 
+def stream(checklist: Checklist, read_source: Callable[[str], str | None], info: RunInfo) -> Iterator[str]:
+    """The NDJSON text a line at a time (one envelope a line), so it is never whole in memory."""
+    for envelope in envelopes(checklist, read_source, info):
+        yield json_dumps(envelope, compact=True)
+
+
 def render(checklist: Checklist, read_source: Callable[[str], str | None], info: RunInfo) -> str:
     """The whole NDJSON text: one envelope a line."""
-    return "".join(
-        json_dumps(envelope, compact=True)
-        for envelope in envelopes(checklist, read_source, info)
-    )
+    return "".join(stream(checklist, read_source, info))
