@@ -2,7 +2,8 @@
 
 Commands: ``init`` (write a skeleton), ``status`` (dry-run totals), ``snippets`` (step definitions to
 paste for undefined steps), ``steps`` (catalogue of step phrases), ``usage`` (which definition each
-step uses; unused and ambiguous ones), ``lint`` (the checklist's lint rules). Each takes
+step uses; unused and ambiguous ones), ``lint`` (the checklist's lint rules), ``merge`` (shard reports
+into one checklist). Each takes
 ``--format json``. Exit status: 0 fine, 1 a failing problem was found, 2 bad input or usage.
 """
 
@@ -15,6 +16,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from living_checklist.cli import merge as merge_command
 from living_checklist.cli._common import EXIT_BAD_INPUT, PROG, exit_codes
 from living_checklist.cli.init import cmd_init
 from living_checklist.cli.lint import cmd_lint
@@ -166,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if command.name == "usage":
             sub.add_argument("-v", "--verbose", action="store_true", help="list the steps that use each definition")
+    merge_command.add_parser(commands)
     return parser
 
 
