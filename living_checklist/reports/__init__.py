@@ -1,4 +1,4 @@
-"""The reports: JSON, Markdown, HTML, Cucumber JSON, Cucumber Messages, and the baseline ratchet.
+"""The reports: JSON, Markdown, HTML, Cucumber JSON, Cucumber Messages, the badge, the history, the baseline.
 
 Called by the plugin on the controller once the checklist is final. The renderers are pure
 (``json``, ``markdown``, ``html``, ``cucumber``, ``terminal`` in this package, and ``baseline``);
@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from living_checklist import baseline
+from living_checklist import baseline, history
 from living_checklist.escape import json_dumps, json_safe, terminal_safe, text_safe
+from living_checklist.reports import badge as report_badge
 from living_checklist.reports import cucumber as report_cucumber
 from living_checklist.reports import html as report_html
 from living_checklist.reports import json as report_json
@@ -36,12 +37,16 @@ MD_OPTION = "--checklist-md"
 HTML_OPTION = "--checklist-html"
 CUCUMBER_OPTION = "--checklist-cucumber"
 MESSAGES_OPTION = "--checklist-messages"
+BADGE_OPTION = "--checklist-badge"
+HISTORY_OPTION = "--checklist-history"
 BASELINE_OPTION = "--checklist-baseline"
 INI_JSON = "checklist_json"
 INI_MD = "checklist_md"
 INI_HTML = "checklist_html"
 INI_CUCUMBER = "checklist_cucumber"
 INI_MESSAGES = "checklist_messages"
+INI_BADGE = "checklist_badge"
+INI_HISTORY = "checklist_history"
 INI_BASELINE = "checklist_baseline"
 GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
@@ -64,8 +69,10 @@ _OUTPUTS: tuple[tuple[str, str, str, str], ...] = (
     (HTML_OPTION, INI_HTML, "checklist_html_path", "the living documentation as one self-contained HTML page"),
     (CUCUMBER_OPTION, INI_CUCUMBER, "checklist_cucumber_path", "every scenario as Cucumber JSON"),
     (MESSAGES_OPTION, INI_MESSAGES, "checklist_messages_path", "the run as Cucumber Messages (NDJSON)"),
+    (BADGE_OPTION, INI_BADGE, "checklist_badge_path", 'a README badge (SVG): "requirements defined D/N"'),
 )
 _BASELINE_DEST = "checklist_baseline_path"
+_HISTORY_DEST = "checklist_history_path"
 
 
 @dataclass
@@ -79,6 +86,9 @@ class OutputsState:
     written: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
+    history_path: Path | None = None
+    history_entries: list[dict[str, Any]] = field(default_factory=list)
+    progress: history.Progress | None = None
 
 
 OUTPUTS_KEY = pytest.StashKey[OutputsState]()
@@ -97,9 +107,20 @@ def add_options(parser: pytest.Parser) -> None:
         help="an earlier --checklist-json report: fail if a defined requirement is now pending, missing or "
         f"error, or a verified one is not (ini: {INI_BASELINE})",
     )
+    group.addoption(
+        HISTORY_OPTION,
+        dest=_HISTORY_DEST,
+        metavar="PATH",
+        default=None,
+        help="append this run (time, commit, totals, status per requirement) to the JSON-lines file PATH when it "
+        f"is complete; the HTML draws the burn-up chart, the Markdown the trend (ini: {INI_HISTORY})",
+    )
     for option, ini, _, what in _OUTPUTS:
         parser.addini(ini, f"write {what} to this path (like {option})", default="")
     parser.addini(INI_BASELINE, f"an earlier JSON report to ratchet against (like {BASELINE_OPTION})", default="")
+    parser.addini(
+        INI_HISTORY, f"a JSON-lines file each complete run is appended to (like {HISTORY_OPTION})", default=""
+    )
 
 
 def _configured(config: pytest.Config, dest: str, ini: str) -> tuple[str, Path | None]:
@@ -271,7 +292,14 @@ def remove_stale(config: pytest.Config) -> list[str]:
 
 
 def _suffix(option: str) -> str:
-    suffixes = {MD_OPTION: ".md", HTML_OPTION: ".html", CUCUMBER_OPTION: ".cucumber.json", MESSAGES_OPTION: ".ndjson"}
+    suffixes = {
+        MD_OPTION: ".md",
+        HTML_OPTION: ".html",
+        CUCUMBER_OPTION: ".cucumber.json",
+        MESSAGES_OPTION: ".ndjson",
+        BADGE_OPTION: ".svg",
+        HISTORY_OPTION: ".history.jsonl",
+    }
     return suffixes.get(option, ".json")
 
 
@@ -306,6 +334,22 @@ def validate(config: pytest.Config) -> None:
         except baseline.BaselineError as exc:
             raise pytest.UsageError(f"{BASELINE_OPTION}: {exc}") from None
         state.baseline_path = path
+    value, path = _configured(config, _HISTORY_DEST, INI_HISTORY)
+    if path is not None:
+        problem = check_output_path(HISTORY_OPTION, value, path)
+        if problem:
+            raise pytest.UsageError(problem)
+        other = taken.get(path.resolve())
+        if other is not None:
+            raise pytest.UsageError(
+                f"{HISTORY_OPTION} {value}: {other} writes the same file; give the history its own path"
+            )
+        try:
+            state.history_entries = history.load(path)
+        except history.HistoryError as exc:
+            problem = f"{HISTORY_OPTION}: {exc}; fix or move that line (the file is never rewritten)"
+            raise pytest.UsageError(problem) from None
+        state.history_path = path
 
 
 def _write(state: OutputsState, option: str, render: Callable[[], str | Iterable[str]]) -> str | None:
@@ -350,24 +394,48 @@ def write_all(config: pytest.Config, checklist: Checklist, seeds: list[dict[str,
     state = config.stash.get(OUTPUTS_KEY, None)
     if state is None:
         return []
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC)
+    generated = now.strftime("%Y-%m-%d %H:%M UTC")
+    problems: list[str] = []
+    if state.baseline_data is not None:
+        state.delta = baseline.compare(state.baseline_data, report_json.to_data(checklist, seeds))
+        problems += [f"baseline: {regression.describe()}" for regression in state.delta.regressions]
+    baseline_lines = (
+        baseline.render(state.delta, _shown(config, state.baseline_path))
+        if state.delta is not None and state.baseline_path is not None
+        else None
+    )
+    current: dict[str, Any] | None = None
+    if state.history_path is not None:
+        stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+        current = history.entry(checklist, time=stamp, commit=history.current_commit(config.rootpath))
+        state.progress = history.progress(state.history_entries, current, checklist.complete)
+    progress = state.progress
     # The big reports stream: written piece by piece as they are made, so that all of them
     # together add little to a run's peak memory (issue 15, F2).
     renderers: dict[str, Callable[[], str | Iterable[str]]] = {
         JSON_OPTION: lambda: report_json.stream(checklist, seeds),
-        MD_OPTION: lambda: report_md.render(checklist, seeds),
-        HTML_OPTION: lambda: report_html.stream(checklist, seeds, generated=generated),
+        MD_OPTION: lambda: report_md.render(checklist, seeds, progress=progress, baseline_lines=baseline_lines),
+        HTML_OPTION: lambda: report_html.stream(
+            checklist, seeds, generated=generated, progress=progress, baseline_lines=baseline_lines
+        ),
         CUCUMBER_OPTION: lambda: report_cucumber.stream(checklist),
         MESSAGES_OPTION: lambda: report_messages.stream(
             checklist,
             _source_reader(config.rootpath),
             report_messages.RunInfo(state.started, time.time(), checklist.ok, _version()),
         ),
+        BADGE_OPTION: lambda: report_badge.render(checklist.totals),
     }
-    problems = [p for option, render in renderers.items() if (p := _write(state, option, render)) is not None]
-    if state.baseline_data is not None:
-        state.delta = baseline.compare(state.baseline_data, report_json.to_data(checklist, seeds))
-        problems += [f"baseline: {regression.describe()}" for regression in state.delta.regressions]
+    problems += [p for option, render in renderers.items() if (p := _write(state, option, render)) is not None]
+    if state.history_path is not None and current is not None and checklist.complete:
+        try:
+            history.append(state.history_path, current)
+            state.written.append(str(state.history_path))
+        except OSError as exc:
+            problem = f"{HISTORY_OPTION} {state.history_path}: could not append this run ({exc.strerror or exc})"
+            state.notes.append(problem)
+            problems.append(problem)
     return problems
 
 
@@ -399,6 +467,8 @@ def terminal_lines(config: pytest.Config, checklist: Checklist, *, quiet: bool =
     lines: list[str] = []
     if state.delta is not None and state.baseline_path is not None:
         lines += ["", *baseline.render(state.delta, _shown(config, state.baseline_path))]
+    if state.progress is not None:
+        lines += ["", "history: " + history.trend_line(state.progress.entries)]
     if state.notes:
         lines += ["", *state.notes]
     if state.written:
@@ -415,5 +485,9 @@ def _shown(config: pytest.Config, path: Path) -> str:
 
 def requested(config: pytest.Config) -> list[str]:
     """The report options given on the command line or in the ini file."""
-    return [option for option, ini, dest, _ in (*_OUTPUTS, (BASELINE_OPTION, INI_BASELINE, _BASELINE_DEST, ""))
-            if _configured(config, dest, ini)[1] is not None]
+    every = (
+        *_OUTPUTS,
+        (BASELINE_OPTION, INI_BASELINE, _BASELINE_DEST, ""),
+        (HISTORY_OPTION, INI_HISTORY, _HISTORY_DEST, ""),
+    )
+    return [option for option, ini, dest, _ in every if _configured(config, dest, ini)[1] is not None]

@@ -35,6 +35,7 @@ CODE_STATUS: dict[str, StepStatus] = {
 class Result(TypedDict, total=False):
     status: StepStatus
     error_message: str
+    duration: int  # nanoseconds, as Cucumber writes it
 
 
 class Match(TypedDict):
@@ -116,7 +117,7 @@ def tag_lines(req: Requirement) -> dict[str, int]:
     return found
 
 
-def _step(req: Requirement, step: Step, status: StepStatus, message: str) -> StepJson:
+def _step(req: Requirement, step: Step, status: StepStatus, message: str, duration: int | None = None) -> StepJson:
     data: StepJson = {
         "keyword": step.keyword,
         "name": step.text,
@@ -124,6 +125,8 @@ def _step(req: Requirement, step: Step, status: StepStatus, message: str) -> Ste
         "match": {"location": f"{req.feature}:{step.line}"},
         "result": {"status": status},
     }
+    if duration is not None:
+        data["result"]["duration"] = duration
     if message:
         data["result"]["error_message"] = message
     if step.docstring is not None:
@@ -150,8 +153,9 @@ def _steps_and_hooks(
     statuses = step_statuses(codes, len(steps), reason)
     # The message goes on the step that stopped the case.
     stopper = next((i for i, s in enumerate(statuses) if s in ("failed", "ambiguous", "pending", "undefined")), None)
+    durations = case.outcome.durations if case is not None else ()
     json_steps = [
-        _step(req, step, status, message if i == stopper else "")
+        _step(req, step, status, message if i == stopper else "", durations[i] if i < len(durations) else None)
         for i, (step, status) in enumerate(zip(steps, statuses, strict=True))
     ]
     before: list[HookJson] = []

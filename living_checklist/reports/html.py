@@ -19,8 +19,10 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from living_checklist import history
 from living_checklist.environment import describe
 from living_checklist.measure import Measurement
+from living_checklist.reports.cucumber import step_statuses
 from living_checklist.status import STATUSES, Checklist, RequirementResult, Totals, by_area
 
 # Bar segments, left to right: done first, then what needs work.
@@ -96,6 +98,13 @@ article.req h4 { display: inline; font-size: 1.05rem; margin: 0; }
 .reason { margin: .4rem 0; }
 pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem;
   overflow-x: auto; font: .85rem/1.45 ui-monospace, "DejaVu Sans Mono", monospace; margin: .4rem 0; }
+.steps ol { margin: .3rem 0 .3rem 1.2rem; padding: 0; } .step { margin: .1rem 0; }
+.sbadge { display: inline-block; min-width: 5.5rem; font-size: .75rem; text-align: center; border-radius: 4px;
+  color: #fff; background: var(--skipped); } .sbadge.passed { background: var(--verified); }
+.sbadge.failed { background: var(--failing); } .sbadge.ambiguous { background: var(--error); }
+.sbadge.pending, .sbadge.undefined { background: var(--pending); color: #1f2328; }
+.dur { color: var(--muted); font-size: .8rem; margin-left: .5rem; }
+.chart svg { max-width: 100%; height: auto; } .met-none { color: var(--muted); }
 details > summary { cursor: pointer; color: var(--muted); font-size: .9rem; }
 .gherkin .kw { font-weight: 700; } .gherkin .tg { color: var(--error); } .gherkin .cm { color: var(--muted); }
 mark { background: var(--mark); color: inherit; padding: 0 .1rem; border-radius: 2px; }
@@ -194,6 +203,11 @@ SCRIPT = """
 
 SCRIPT_ELEMENT = f"<script>\n{SCRIPT}\n</script>"
 
+CHANGES_SHOWN = 50  # changes listed since the previous run; the rest are counted
+
+STEP_CASES_SHOWN = 20  # cases of an outline whose steps are listed
+EVIDENCE_LINES = 12  # longer messages are collapsed under their first line
+
 
 def _script_hash() -> str:
     """CSP hash of the script element's exact text, so this script runs and no other can."""
@@ -289,11 +303,67 @@ def _measurements(result: RequirementResult) -> str:
 
 
 def _met(m: Measurement) -> str:
+    if m.required is None:
+        return '<td class="met-none">—</td>'  # a figure recorded without a requirement: nothing to meet
     try:
         holds = m.holds()
     except (TypeError, KeyError):
         return "<td>?</td>"
     return '<td class="met-yes">yes</td>' if holds else '<td class="met-no">no</td>'
+
+
+def duration_text(nanos: int) -> str:
+    if nanos >= 1_000_000_000:
+        return f"{nanos / 1e9:.2f} s"
+    if nanos >= 1_000_000:
+        return f"{nanos / 1e6:.1f} ms"
+    return f"{nanos / 1e3:.0f} µs"
+
+
+def _steps(result: RequirementResult) -> str:
+    """Each case's steps with their status and duration (the first cases of a long outline)."""
+    req = result.requirement
+    blocks = []
+    pairs = list(zip(req.cases, result.cases, strict=False))
+    for case, case_result in pairs[:STEP_CASES_SHOWN]:
+        if not case.steps:
+            continue
+        outcome = case_result.outcome
+        statuses = step_statuses(outcome.steps, len(case.steps), outcome.reason)
+        items = []
+        for index, (step, status) in enumerate(zip(case.steps, statuses, strict=True)):
+            ran = index < len(outcome.durations)
+            took = (
+                f'<span class="dur" data-duration="{outcome.durations[index] / 1e6:.3f}">'
+                f"{duration_text(outcome.durations[index])}</span>"
+                if ran
+                else ""
+            )
+            items.append(
+                f'<li class="step step-{status}"><span class="sbadge {status}">{status}</span> '
+                f"<code>{escape(step.keyword)}{escape(step.text)}</code>{took}</li>"
+            )
+        label = f"Steps of {case_result.nodeid.rsplit('::', 1)[-1]}" if len(pairs) > 1 else "Steps"
+        blocks.append(f'<details class="steps"><summary>{escape(label)}</summary><ol>{"".join(items)}</ol></details>')
+    if len(pairs) > STEP_CASES_SHOWN:
+        more = len(pairs) - STEP_CASES_SHOWN
+        blocks.append(f'<p class="muted">Steps of {more} more cases are in the JSON report.</p>')
+    return "".join(blocks)
+
+
+def evidence(message: str, reason_html: str) -> str:
+    """A message as evidence: one line inline, a few lines as a block, a long one collapsed."""
+    lines = message.splitlines()
+    if len(lines) <= 1:
+        sep = ": " if reason_html and message else ""
+        return f'<p class="reason">{reason_html}{sep}<span class="message">{escape(message)}</span></p>'
+    if len(lines) <= EVIDENCE_LINES:
+        return f'<div class="reason">{reason_html}<pre class="message">{escape(message)}</pre></div>'
+    return (
+        f'<div class="reason">{reason_html}<details class="evidence"><summary>{escape(lines[0])} '
+        f'<span class="muted">({len(lines)} lines)</span></summary><pre class="message">{escape(message)}</pre>'
+        "</details></div>"
+    )
 
 
 def _cases(result: RequirementResult) -> str:
@@ -330,15 +400,11 @@ def requirement(result: RequirementResult, known_seeds: set[str]) -> str:
     if req.description:
         parts.append(f'<div class="desc">{escape(req.description)}</div>')
     if result.reason or result.message:
-        message = result.message.strip()
         reason = f"<strong>{escape(result.reason)}</strong>" if result.reason else ""
-        if "\n" in message:
-            parts.append(f'<div class="reason">{reason}<pre class="message">{escape(message)}</pre></div>')
-        else:
-            sep = ": " if reason and message else ""
-            parts.append(f'<p class="reason">{reason}{sep}<span class="message">{escape(message)}</span></p>')
+        parts.append(evidence(result.message.strip(), reason))
     parts.append(_measurements(result))
     parts.append(_cases(result))
+    parts.append(_steps(result))
     if req.text:
         parts.append(
             f'<details><summary>Gherkin</summary><pre class="gherkin"><code>{gherkin(req.text)}</code></pre></details>'
@@ -454,14 +520,46 @@ def environment_section(environment: Mapping[str, Any] | None) -> str:
     return f'<section id="environment"><h2>Environment</h2><table class="environment">{rows}</table></section>'
 
 
+def progress_section(progress: history.Progress | None, baseline_lines: Sequence[str] | None) -> str:
+    """The burn-up chart of the recorded runs, what changed since the previous one, the baseline delta."""
+    parts: list[str] = []
+    if progress is not None:
+        trend = escape(history.trend_line(progress.entries))
+        parts += ['<section id="progress"><h2>Progress</h2>', f'<p class="trend">{trend}</p>']
+        if progress.entries:
+            parts.append(f'<figure class="chart">{history.chart_svg(progress.entries)}</figure>')
+        if not progress.recorded:
+            parts.append('<p class="muted">This run is incomplete: it is not recorded in the history.</p>')
+        if progress.changes:
+            items = "".join(f"<li>{escape(c.describe())}</li>" for c in progress.changes[:CHANGES_SHOWN])
+            more = len(progress.changes) - CHANGES_SHOWN
+            if more > 0:
+                items += f"<li>... and {more} more</li>"
+            parts.append(
+                f'<details open class="changes"><summary>Since the previous run: {len(progress.changes)} changed'
+                f"</summary><ul>{items}</ul></details>"
+            )
+        elif len(progress.entries) > 1:
+            parts.append('<p class="muted">No requirement changed status since the previous run.</p>')
+        parts.append("</section>")
+    if baseline_lines:
+        items = "".join(f"<li>{escape(line.strip())}</li>" for line in baseline_lines)
+        parts.append(f'<section id="baseline"><h2>Baseline</h2><ul>{items}</ul></section>')
+    return "\n".join(parts)
+
+
 def render(
     checklist: Checklist,
     seeds: Sequence[Mapping[str, Any]] = (),
     *,
     title: str = "Living checklist",
     generated: str = "",
+    progress: history.Progress | None = None,
+    baseline_lines: Sequence[str] | None = None,
 ) -> str:
-    return "".join(stream(checklist, seeds, title=title, generated=generated))
+    return "".join(
+        stream(checklist, seeds, title=title, generated=generated, progress=progress, baseline_lines=baseline_lines)
+    )
 
 
 def stream(
@@ -470,6 +568,8 @@ def stream(
     *,
     title: str = "Living checklist",
     generated: str = "",
+    progress: history.Progress | None = None,
+    baseline_lines: Sequence[str] | None = None,
 ) -> Iterator[str]:
     """The page a line (or a requirement) at a time: thousands of requirements make tens of
     megabytes of HTML, written as they are made instead of held whole."""
@@ -523,6 +623,7 @@ def stream(
         html.append(f'<section id="lint"><h2>Lint ({failing} errors, {warnings} warnings)</h2><ul>')
         html.extend(f"<li><code>{escape(str(finding))}</code></li>" for finding in checklist.findings)
         html.append("</ul></section>")
+    html.append(progress_section(progress, baseline_lines))
     html += [
         '<section id="areas"><h2>By area</h2>',
         areas_table(results),

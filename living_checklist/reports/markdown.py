@@ -11,11 +11,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from living_checklist import history
 from living_checklist.environment import describe
 from living_checklist.status import Checklist, RequirementResult, Totals, by_area
 
 # Enough to keep text inline and literal: no emphasis, code, links, HTML, table cells or math.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")
+
+CHANGES_SHOWN = 50  # changes listed since the previous run; the rest are counted
 
 
 def escape(text: object) -> str:
@@ -148,7 +151,35 @@ def environment_section(environment: Mapping[str, Any] | None) -> list[str]:
     return lines
 
 
-def render(checklist: Checklist, seeds: Sequence[Mapping[str, Any]] = (), title: str = "Living checklist") -> str:
+def progress_section(progress: history.Progress | None, baseline_lines: Sequence[str] | None) -> list[str]:
+    """The trend over the recorded runs and what changed since the previous one; the baseline delta."""
+    lines: list[str] = []
+    if progress is not None:
+        lines += ["## Progress", "", escape(history.trend_line(progress.entries))]
+        if not progress.recorded:
+            lines += ["", "This run is incomplete: it is not recorded in the history."]
+        if progress.changes:
+            shown = progress.changes[:CHANGES_SHOWN]
+            lines += ["", f"Since the previous run ({len(progress.changes)} changed):", ""]
+            lines += [f"- {escape(change.describe())}" for change in shown]
+            if len(progress.changes) > CHANGES_SHOWN:
+                lines.append(f"- ... and {len(progress.changes) - CHANGES_SHOWN} more")
+        elif len(progress.entries) > 1 or not progress.recorded:
+            lines += ["", "No requirement changed status since the previous run."]
+    if baseline_lines:
+        lines += ["", "## Baseline", ""] if lines else ["## Baseline", ""]
+        lines += [f"- {escape(line.strip())}" for line in baseline_lines]
+    return lines
+
+
+def render(
+    checklist: Checklist,
+    seeds: Sequence[Mapping[str, Any]] = (),
+    title: str = "Living checklist",
+    *,
+    progress: history.Progress | None = None,
+    baseline_lines: Sequence[str] | None = None,
+) -> str:
     t = checklist.totals
     lines = [f"# {escape(title)}", ""]
     if not checklist.complete:
@@ -169,6 +200,9 @@ def render(checklist: Checklist, seeds: Sequence[Mapping[str, Any]] = (), title:
         failing = sum(1 for f in checklist.findings if f.fails)
         lines += ["", f"## Lint ({failing} errors, {len(checklist.findings) - failing} warnings)", ""]
         lines += [f"- {escape(finding)}" for finding in checklist.findings]
+    trend = progress_section(progress, baseline_lines)
+    if trend:
+        lines += ["", *trend]
     areas = area_table(checklist.results)
     if areas:
         lines += ["", "## By area", "", *areas]
