@@ -222,7 +222,7 @@ ALLOWED_TAGS = {
     "html", "head", "meta", "title", "link", "style", "body", "header", "main", "footer", "section", "h1", "h2",
     "h3", "h4", "p", "div", "span", "ul", "li", "a", "strong", "table", "thead", "tbody", "tr", "th", "td",
     "caption", "details", "summary", "pre", "code", "mark", "label", "select", "option", "input", "output",
-    "script", "br", "article",
+    "script", "br", "article", "ol", "figure",
 }  # fmt: skip
 
 
@@ -712,7 +712,8 @@ def without_times(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         return json.dumps(_drop_times(json.loads(text)), indent=1)
-    return re.sub(r'(data-duration="|duration: |"duration": )[0-9.]+( ms)?', r"\1*", text)
+    text = re.sub(r'(data-duration=")[0-9.]+', r"\1*", text)
+    return re.sub(r">[0-9.]+ (µs|ms|s)<", ">*<", text)
 
 
 def _drop_times(data: Any) -> Any:
