@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from living_checklist.environment import git_commit
 from living_checklist.status import Checklist
 
 SERIES: tuple[tuple[str, str], ...] = (("requirements", "#6b7280"), ("defined", "#2563eb"), ("verified", "#16a34a"))
@@ -114,20 +114,16 @@ def append(path: Path, item: Mapping[str, Any]) -> None:
         os.fsync(handle.fileno())
 
 
-def current_commit(root: Path) -> str | None:
-    """The commit being checked: CI's variable, else ``git rev-parse HEAD``, else None."""
+def current_commit(root: Path, environment: Mapping[str, Any] | None = None) -> str | None:
+    """The commit being checked: CI's variable, else the environment's (``git`` at ``root``), else None."""
     for name in COMMIT_ENVS:
         value = os.environ.get(name, "").strip()
         if value:
             return value
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    value = done.stdout.strip()
-    return value if done.returncode == 0 and value else None
+    if environment is not None and "git_commit" in environment:
+        known = environment["git_commit"]
+        return str(known) if known else None
+    return git_commit(root)
 
 
 def changes(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> list[Change]:

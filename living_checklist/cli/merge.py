@@ -23,6 +23,7 @@ from living_checklist.reports import badge as report_badge
 from living_checklist.reports import html as report_html
 from living_checklist.reports import json as report_json
 from living_checklist.reports import markdown as report_md
+from living_checklist.reports import write_report
 from living_checklist.reports.terminal import totals_line
 from living_checklist.status import Checklist, RequirementResult
 
@@ -123,7 +124,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         outputs.append((Path(args.badge), lambda: report_badge.render(checklist.totals)))
     for path, render in outputs:
         try:
-            report_json.write_atomic(path, render())
+            write_report(path, render())
         except OSError as exc:
             print(f"{path}: could not write the report ({exc.strerror or exc})", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -408,7 +408,8 @@ def write_all(config: pytest.Config, checklist: Checklist, seeds: list[dict[str,
     current: dict[str, Any] | None = None
     if state.history_path is not None:
         stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
-        current = history.entry(checklist, time=stamp, commit=history.current_commit(config.rootpath))
+        commit = history.current_commit(config.rootpath, checklist.environment)
+        current = history.entry(checklist, time=stamp, commit=commit)
         state.progress = history.progress(state.history_entries, current, checklist.complete)
     progress = state.progress
     # The big reports stream: written piece by piece as they are made, so that all of them
