@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from living_checklist.environment import git_commit
+from living_checklist.escape import json_dumps
 from living_checklist.status import Checklist
 
 SERIES: tuple[tuple[str, str], ...] = (("requirements", "#6b7280"), ("defined", "#2563eb"), ("verified", "#16a34a"))
@@ -107,7 +108,7 @@ def _shape_problem(data: object) -> str | None:
 def append(path: Path, item: Mapping[str, Any]) -> None:
     """Append one line; an earlier line is never rewritten."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
+    line = json_dumps(item, compact=True)  # strict JSON: a lone surrogate in an id is escaped
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(line)
         handle.flush()
