@@ -990,6 +990,16 @@ class Bench:
             )
             if "F3" in self.targets and self.has_cli:
                 self.add(f"{big}:status:warm", f"{big} {STATUS_TITLE}, warm", cached.root, STATUS, expect_exit(0))
+                # What any dry run pays before reading a feature file: pytest's start-up in this venv
+                # (plugins, configuration, the project's conftest.py), collecting nothing.
+                empty = self.project("startup").write({}, ini=PROJECT_INI, conftest=TRIVIAL_STEPS)
+                self.add(
+                    "startup",
+                    "pytest start-up, conftest, no feature file (--collect-only)",
+                    empty.root,
+                    [*PYTEST_CACHED, "--collect-only"],
+                    expect_exit(5),
+                )
         if self.targets & {"F1", "peers"}:
             param = self.project(f"{big}-pytest-param").files(
                 {"pyproject.toml": PARAM_INI, **{f"tests/{k}": v for k, v in param_modules(s.big_files).items()}}
@@ -1272,6 +1282,7 @@ class Bench:
                         )
                     )
         if "F3" in self.targets:
+            out.append(info("F3", f"{big} pytest start-up alone / parse floor", r, "startup", f"{big}:floor"))
             for label in (big, "corpus"):
                 out.append(
                     timed("F3", f"{label} dry run, cold / parse floor", r, f"{label}:status", f"{label}:floor", 1.3)
