@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 CACHE_FOLDER = "living_checklist"  # under pytest's cache folder: .pytest_cache/d/living_checklist
 CACHE_FILE = "inventory.pickle"
-FORMAT = 1
+FORMAT = 2  # a header (key, count), then one pickle per file
 
 
 def _code_version() -> str:
@@ -87,18 +87,21 @@ class InventoryCache:
             self.entries = self._read(folder / CACHE_FILE)
 
     def _read(self, path: Path) -> dict[str, tuple[str, FeatureDoc]]:
+        entries: dict[str, tuple[str, FeatureDoc]] = {}
         try:
             with path.open("rb") as handle, _no_gc():
-                data: Any = pickle.load(handle)
+                header: Any = pickle.load(handle)
+                if not isinstance(header, tuple) or len(header) != 2 or header[0] != self.key:
+                    self.dirty = True
+                    return {}
+                for _ in range(int(header[1])):
+                    rel, digest, doc = pickle.load(handle)
+                    entries[rel] = (digest, doc)
         except FileNotFoundError:
             return {}
         except Exception:  # a torn or foreign file: start afresh, never fail the run over a cache
             self.dirty = True
             return {}
-        if not isinstance(data, dict) or data.get("key") != self.key or not isinstance(data.get("entries"), dict):
-            self.dirty = True
-            return {}
-        entries: dict[str, tuple[str, FeatureDoc]] = data["entries"]
         return entries
 
     def load_feature(self, path: Path, rootdir: Path) -> FeatureDoc:
@@ -143,7 +146,11 @@ class InventoryCache:
             fd, tmp = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", dir=folder)
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    pickle.dump({"key": self.key, "entries": self.entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    # One pickle per file: a pickler remembers every object it wrote, and for
+                    # W100k that memory alone (a million objects) pushed the run past 1 GiB.
+                    pickle.dump((self.key, len(self.entries)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    for rel, (digest, doc) in self.entries.items():
+                        pickle.dump((rel, digest, doc), handle, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(tmp, folder / CACHE_FILE)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

@@ -7,7 +7,6 @@ changed, added or removed file is never served stale, whatever its modification 
 from __future__ import annotations
 
 import os
-import pickle
 import tempfile
 from pathlib import Path
 
@@ -106,8 +105,7 @@ def test_never_stale_whatever_happens_to_the_files(operations: list[tuple[str, i
             for found in discover(features):
                 assert cache.load_feature(found, root) == load_feature(found, root, "features")
             cache.save(root, lambda: make_folder(folder))
-            written = folder / CACHE_FILE
-            saved = pickle.loads(written.read_bytes())["entries"] if written.exists() else {}
+            saved = InventoryCache(folder, "features", DEFAULT_ID_PATTERN).entries
             assert set(saved) == {f"features/{p.name}" for p in discover(features)}
 
 
@@ -146,6 +144,11 @@ def test_other_settings_or_a_broken_file_start_afresh(tmp_path: Path) -> None:
     moved = InventoryCache(folder, ".", DEFAULT_ID_PATTERN)
     moved.load_feature(path, tmp_path)
     assert moved.misses == 1
+
+    whole = (folder / CACHE_FILE).read_bytes()
+    (folder / CACHE_FILE).write_bytes(whole[: len(whole) - 10])  # torn in the middle of a record
+    torn = InventoryCache(folder, "features", DEFAULT_ID_PATTERN)
+    assert (torn.entries, torn.dirty) == ({}, True)
 
     (folder / CACHE_FILE).write_bytes(b"not a pickle")
     broken = InventoryCache(folder, "features", DEFAULT_ID_PATTERN)
@@ -218,7 +221,7 @@ def test_changed_added_and_removed_files_are_never_served_stale(
     (root / "features" / "extra.feature").unlink()
     pytester.runpytest().assert_outcomes(failed=1)
     assert "requirements: 1 " in status(capsys)
-    entries = pickle.loads(cache_file(root).read_bytes())["entries"]
+    entries = InventoryCache(cache_file(root).parent, "features", DEFAULT_ID_PATTERN).entries
     assert set(entries) == {"features/counting.feature"}
 
 
