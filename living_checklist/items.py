@@ -377,7 +377,7 @@ def execute_step(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -
     for arg in stepdef.required_args:
         if arg not in kwargs:
             kwargs[arg] = request.getfixturevalue(arg)
-    value = _compat.call_step_function(stepdef.func, request, kwargs)
+    value = call_step(stepdef, request, kwargs)
     if stepdef.context.target_fixture is not None:
         _compat.inject_fixture(request, stepdef.context.target_fixture, value)
 
@@ -412,7 +412,7 @@ def execute_step_with_hooks(
                 kwargs[arg] = request.getfixturevalue(arg)
         kw["step_func_args"] = kwargs
         hooks.call("pytest_bdd_before_step_call", **kw)
-        value = _compat.call_step_function(stepdef.func, request, kwargs)
+        value = call_step(stepdef, request, kwargs)
     except Pending:
         raise  # pending, like pytest.skip, is no step error
     except (Exception, pytest.fail.Exception) as exception:
@@ -421,6 +421,14 @@ def execute_step_with_hooks(
     if stepdef.context.target_fixture is not None:
         _compat.inject_fixture(request, stepdef.context.target_fixture, value)
     hooks.call("pytest_bdd_after_step", **kw)
+
+
+def call_step(stepdef: StepDef, request: pytest.FixtureRequest, kwargs: dict[str, object]) -> object:
+    """A yield step goes through pytest's fixture call (finished at teardown); any other is a call."""
+    __tracebackhide__ = True
+    if stepdef.is_generator:
+        return _compat.call_step_function(stepdef.func, request, kwargs)
+    return stepdef.func(**kwargs)
 
 
 def _identity(value: object) -> object:
