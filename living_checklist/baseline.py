@@ -80,7 +80,12 @@ def load(path: Path) -> dict[str, Any]:
         raise BaselineError(
             f"{path}: not a checklist report: not JSON (line {exc.lineno} column {exc.colno}: {exc.msg})"
         ) from None
-    problems = check(data)
+    except RecursionError:  # json.loads recurses once per level: hostile input must not crash pytest
+        raise BaselineError(f"{path}: not a checklist report: its JSON is nested too deeply to read") from None
+    try:
+        problems = check(data)
+    except RecursionError:
+        raise BaselineError(f"{path}: not a checklist report: its JSON is nested too deeply to read") from None
     if problems:
         raise BaselineError(f"{path}: not a usable checklist report: {'; '.join(problems)}")
     return data  # type: ignore[no-any-return]

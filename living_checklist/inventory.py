@@ -218,6 +218,10 @@ def parse_feature(
             return FeatureDoc(path=path, name="", language="", errors=(error,))
     else:
         text = data.removeprefix("\ufeff")
+    if "\r" in text:
+        # gherkin splits lines on LF only: a file saved with CR line endings (classic Mac) would be
+        # one line and hold no scenario. Editors show CR, CRLF and LF alike; so do we.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         parsed = Parser().parse(text)
     except ParserError as exc:
@@ -234,7 +238,8 @@ def parse_feature(
 
 
 def _tag_names(node: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(tag["name"].removeprefix("@") for tag in node.get("tags", ()))
+    # A lone "@" is a tag with no name: nothing to select or report it by.
+    return tuple(name for tag in node.get("tags", ()) if (name := tag["name"].removeprefix("@")))
 
 
 def _scenarios(feature: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any] | None]]:

@@ -13,6 +13,7 @@ from living_checklist._pending import InvalidValue, Pending
 
 MEASUREMENT_PROPERTY = "measurement"
 
+COMPARISONS = (">=", "<=", "==", ">", "<")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -23,6 +24,25 @@ class Measurement:
     unit: str
     required: float | str | None
     comparison: str
+
+    def __post_init__(self) -> None:
+        # Checked here, when a step records it, so that a bad one is that case's error (naming the
+        # field) and never a report that fails its own schema.
+        problems = []
+        if not isinstance(self.name, str) or not self.name.strip():
+            problems.append(f"name must be a non-empty text, found {self.name!r}")
+        if self.comparison not in COMPARISONS:
+            problems.append(f"comparison must be one of {', '.join(COMPARISONS)}, found {self.comparison!r}")
+        if not isinstance(self.unit, str):
+            problems.append(f"unit must be a text, found {self.unit!r}")
+        if isinstance(self.value, bool) or not isinstance(self.value, int | float | str):
+            problems.append(f"value must be a number or a text, found {self.value!r}")
+        if self.required is not None and (
+            isinstance(self.required, bool) or not isinstance(self.required, int | float | str)
+        ):
+            problems.append(f"required must be a number, a text or None, found {self.required!r}")
+        if problems:
+            raise InvalidValue(f"Measurement {self.name!r}: " + "; ".join(problems))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -69,7 +89,10 @@ def parse_value(text: str, what: str = "value") -> float:
         raise Pending(f"{what} is TBD: write the required number in the feature file", reason="tbd")
     if not _NUMBER.fullmatch(stripped):
         raise InvalidValue(f"{what}: expected a number or TBD, found {text!r}")
-    return float(stripped)
+    value = float(stripped)
+    if not math.isfinite(value):  # 1e999: no measurement can be compared with it, no JSON reader takes it
+        raise InvalidValue(f"{what}: {text!r} is too large to be a number (it reads as infinity)")
+    return value
 
 
 def record(node: pytest.Item, measurement: Measurement) -> None:

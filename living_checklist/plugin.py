@@ -27,6 +27,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    reports.check_two_word_paths(config)
     current = settings.of(config)
     if not current.active:
         requested = reports.requested(config)
@@ -107,6 +108,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     quiet = config.get_verbosity() < 0
     extra = reports.terminal_lines(config, state.result, quiet=quiet)
+    if state.crashed and not quiet:
+        extra += ["", f"xdist worker(s) died: {', '.join(state.crashed)}; " + (
+            "every case still ran on the others" if state.result.complete else "the checklist is incomplete"
+        )]
     if not state.result.results and not state.result.errors and not state.result.findings and not extra:
         return
     terminalreporter.write_sep("=", "living checklist")

@@ -215,9 +215,12 @@ class ChecklistSession:
                     name = requirement_item_name(req)
                     nodeids[(req.feature, name)] = f"{req.feature}::{name}"
         missing = self.expected - set(self.outcomes)
+        # A worker that died costs completeness only if it cost a case: xdist hands the cases of a
+        # worker that died at start-up to the others, and one that died in a case makes it an error.
+        # With no worker left to say what there was to run, nothing is known to be complete.
         complete = not (
             self.interrupted
-            or self.crashed
+            or (self.crashed and not self.expected)
             or missing
             or session.shouldfail
             or session.shouldstop

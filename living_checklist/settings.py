@@ -154,7 +154,7 @@ class Settings:
         url, service = _service_settings(ini_text(config, INI_URL), ini_text(config, INI_SERVICE))
         return cls(
             rootdir=config.rootpath,
-            features_dir=ini_text(config, INI_FEATURES),
+            features_dir=parse_features(INI_FEATURES, ini_text(config, INI_FEATURES), config.rootpath),
             seeds_dir=ini_text(config, INI_SEEDS) or DEFAULT_SEEDS,
             id_pattern=parse_id_pattern(INI_ID_PATTERN, ini_text(config, INI_ID_PATTERN) or DEFAULT_ID_PATTERN),
             require_ids=parse_bool(INI_REQUIRE_IDS, ini_text(config, INI_REQUIRE_IDS)),
@@ -163,6 +163,26 @@ class Settings:
             url=url,
             service=service,
         )
+
+
+def parse_features(key: str, raw: str, rootdir: Path) -> str:
+    """The features folder: empty (the plugin stays out of the way), or a folder inside the project.
+
+    A misspelled name, a file, or a folder outside the project (``/`` would walk the whole file
+    system) is refused before anything runs.
+    """
+    if not raw:
+        return raw
+    folder = rootdir / raw
+    if not folder.exists():
+        raise _usage(key, raw, f"no such folder under {rootdir}; create it, or name the folder of the .feature files")
+    if not folder.is_dir():
+        raise _usage(key, raw, "is a file; name the folder that holds the .feature files")
+    root = rootdir.resolve()
+    resolved = folder.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise _usage(key, raw, f"is outside the project ({root}); name a folder inside it, e.g. features")
+    return raw
 
 
 def _service_settings(url_text: str, service_text: str) -> tuple[str, tuple[str, ...]]:

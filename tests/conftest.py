@@ -1,7 +1,7 @@
 """Every pytester project of these tests is a checklist project unless a test says otherwise.
 
 The plugin acts only where ``checklist_features`` is set; the projects the tests write are
-checklist projects, so each starts with that one setting (a test's own ``makeini`` replaces it
+checklist projects, so each starts with that one setting and its (empty) folder (a test's own ``makeini`` replaces it
 and states it again; ``tests/test_adoption.py`` checks projects without it).
 """
 
@@ -21,3 +21,4 @@ def _checklist_project(request: pytest.FixtureRequest) -> None:
     if "pytester" in request.fixturenames:
         pytester: pytest.Pytester = request.getfixturevalue("pytester")
         pytester.makeini(CHECKLIST_INI)
+        pytester.mkdir("features")  # a features folder that does not exist is a usage error

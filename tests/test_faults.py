@@ -412,3 +412,174 @@ def test_system_dies_with_the_test_process(tmp_path: Path, sig: signal.Signals) 
             caller.kill()
             caller.wait()
     assert _gone(marker) == [], f"the system outlived a test process ended by {sig.name}"
+
+
+# ---------------------------------------------------------------------------------------------
+# 6, 17. Values no report can carry are refused where they enter: the step or the measurement
+
+HARDWARE = STEPS + '\npytest_plugins = ["living_checklist.steps"]\n'
+
+
+def test_an_infinite_required_value_is_an_error(pytester: pytest.Pytester) -> None:
+    feature = "Feature: F\n  @HW-1\n  Scenario: huge\n    Given the machine has at least 1e999 GiB of memory\n"
+    project(pytester, {"features/one.feature": feature}, steps=HARDWARE)
+    result = pytester.runpytest(f"{JSON_OPTION}=r.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    req = validated(pytester.path / "r.json")["requirements"][0]
+    assert req["status"] == "error"
+    assert "'1e999' is too large to be a number" in req["message"]
+
+
+MEASURING = STEPS + '''
+
+@then(parsers.parse("it records {name} compared by {comparison}"))
+def records(request, name, comparison):
+    checklist.record(request.node, checklist.Measurement(name.strip('"'), 1.0, "", 2.0, comparison))
+'''
+
+
+@pytest.mark.parametrize(
+    ("name", "comparison", "expected"),
+    [('""', ">=", "name must be a non-empty text"), ("speed", "~=", "comparison must be one of >=, <=, ==, >, <")],
+)
+def test_a_bad_measurement_is_an_error_not_a_broken_report(
+    pytester: pytest.Pytester, name: str, comparison: str, expected: str
+) -> None:
+    feature = f"Feature: F\n  @REQ-1\n  Scenario: s\n    Then it records {name} compared by {comparison}\n"
+    project(pytester, {"features/one.feature": feature}, steps=MEASURING)
+    result = pytester.runpytest(f"{JSON_OPTION}=r.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    req = validated(pytester.path / "r.json")["requirements"][0]
+    assert (req["status"], req["cases"][0]["measurements"]) == ("error", [])
+    assert expected in req["message"]
+
+
+# ---------------------------------------------------------------------------------------------
+# 7, 9. Gherkin the parser takes but the report could not: a lone "@", CR line endings
+
+
+def test_a_lone_at_sign_is_no_tag(pytester: pytest.Pytester) -> None:
+    feature = "@\nFeature: F\n  @ @REQ-1\n  Scenario: s\n    Given a passing step\n"
+    project(pytester, {"features/one.feature": feature})
+    result = pytester.runpytest(f"{JSON_OPTION}=r.json")
+    assert result.ret == pytest.ExitCode.OK
+    assert validated(pytester.path / "r.json")["requirements"][0]["tags"] == ["REQ-1"]
+
+
+def test_cr_line_endings_are_line_endings(pytester: pytest.Pytester) -> None:
+    feature = (
+        "Feature: F\r  @REQ-1\r  Scenario: a\r    Given a passing step\r"
+        "  @REQ-2\r  Scenario: b\r    Then it fails\r"
+    )
+    project(pytester, {"features/one.feature": feature.encode()})
+    result = pytester.runpytest(f"{JSON_OPTION}=r.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    data = validated(pytester.path / "r.json")
+    assert {r["id"]: r["status"] for r in data["requirements"]} == {"REQ-1": "verified", "REQ-2": "failing"}
+    done = subprocess.run(
+        [sys.executable, "-m", "living_checklist", "status", "--format", "json"], cwd=pytester.path, capture_output=True
+    )
+    assert json.loads(done.stdout)["totals"]["requirements"] == 2, done.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# 8, 14. Settings are checked once, before anything runs
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "nan", "1e309"])
+def test_a_bad_system_timeout_is_one_usage_error(pytester: pytest.Pytester, value: str) -> None:
+    marker = pytester.path / "ran"
+    steps = STEPS.replace("    pass\n", f"    open({str(marker)!r}, 'w').close()\n", 1)
+    project(pytester, {"features/one.feature": ONE}, ini=f"checklist_system_timeout = {value}\n", steps=steps)
+    result = pytester.runpytest(f"{JSON_OPTION}=r.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: checklist_system_timeout = '{value}': expected a positive number*"])
+    assert not marker.exists() and not (pytester.path / "r.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("featurs", "no such folder under"), ("afile", "is a file"), ("/", "is outside the project")],
+)
+def test_a_bad_features_folder_is_a_usage_error(pytester: pytest.Pytester, value: str, expected: str) -> None:
+    project(pytester, {"features/one.feature": ONE, "afile": "x"})
+    result = pytester.runpytest("-o", f"checklist_features={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: checklist_features = '{value}': {expected}*"])
+
+
+# ---------------------------------------------------------------------------------------------
+# 15. A baseline nested too deeply to read
+
+
+def test_a_deeply_nested_baseline_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    project(pytester, {"features/one.feature": ONE})
+    (pytester.path / "base.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = pytester.runpytest("--checklist-baseline=base.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        "ERROR: --checklist-baseline: *base.json: not a checklist report: *nested too deeply*"
+    ])
+    no_traceback(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# 20. --checklist-json PATH (two words) where PATH moves pytest's rootdir
+
+
+def test_a_two_word_report_option_that_moves_the_rootdir_is_refused(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    project(pytester, {"features/one.feature": ONE})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "r.json").write_text("{}")  # left by an earlier run: pytest takes it for a test path
+    result = pytester.runpytest_subprocess(JSON_OPTION, str(elsewhere / "r.json"))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    path = elsewhere / "r.json"
+    result.stderr.fnmatch_lines([f"ERROR: {JSON_OPTION} {path}: write {JSON_OPTION}={path} (one word)*"])
+    result = pytester.runpytest_subprocess(f"{JSON_OPTION}={elsewhere / 'r.json'}")
+    assert result.ret == pytest.ExitCode.OK
+    assert validated(elsewhere / "r.json")["totals"]["verified"] == 1
+    inside = pytester.runpytest_subprocess(JSON_OPTION, "r.json")  # inside the project: harmless, accepted
+    assert inside.ret == pytest.ExitCode.OK
+
+
+# ---------------------------------------------------------------------------------------------
+# 21. A worker that dies while starting, and one that dies running a case
+
+
+WORKER_DIES_ONCE = """
+import os, signal
+from pathlib import Path
+
+def pytest_configure(config):
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    flag = Path(__file__).parent / "died"
+    if worker == "gw1" and not flag.exists():
+        flag.write_text("gw1")
+        os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_worker_dying_at_start_up_loses_nothing(pytester: pytest.Pytester) -> None:
+    """Every case ran on the other worker: the checklist is complete and the exit status says how
+    the cases went (0). A crash that loses a case is covered by the next test."""
+    features = {f"features/f{i}.feature": ONE.replace("REQ-1", f"REQ-{i}") for i in range(1, 5)}
+    project(pytester, features, steps=STEPS + WORKER_DIES_ONCE)
+    result = pytester.runpytest_subprocess("-n", "2", f"{JSON_OPTION}=r.json", "-p", "no:cacheprovider")
+    assert (pytester.path / "died").exists(), "the worker was not killed: the test proves nothing"
+    data = validated(pytester.path / "r.json")
+    assert data["totals"]["verified"] == 4
+    assert data["complete"] is True, result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_a_worker_dying_in_a_case_is_an_error_and_never_exit_0(pytester: pytest.Pytester) -> None:
+    steps = STEPS + (
+        '\n\n@given("the worker dies")\ndef dies():\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)\n'
+    )
+    feature = ONE + "  @REQ-2\n  Scenario: dies\n    Given the worker dies\n"
+    project(pytester, {"features/one.feature": feature}, steps=steps)
+    result = pytester.runpytest_subprocess("-n", "1", f"{JSON_OPTION}=r.json", "-p", "no:cacheprovider")
+    assert result.ret != pytest.ExitCode.OK
+    data = validated(pytester.path / "r.json")
+    assert {r["id"]: r["status"] for r in data["requirements"]}["REQ-2"] == "error"

@@ -64,7 +64,7 @@ def outcomes(draw: st.DrawFn, n_steps: int) -> CaseOutcome:
         st.lists(
             st.builds(
                 Measurement,
-                name=texts,
+                name=texts.filter(lambda name: bool(name.strip())),  # Measurement refuses a blank name
                 value=st.floats(allow_nan=False, allow_infinity=False) | texts,
                 unit=texts,
                 required=st.none() | st.floats(allow_nan=False, allow_infinity=False),

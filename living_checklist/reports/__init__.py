@@ -492,3 +492,30 @@ def requested(config: pytest.Config) -> list[str]:
         (HISTORY_OPTION, INI_HISTORY, _HISTORY_DEST, ""),
     )
     return [option for option, ini, dest, _ in every if _configured(config, dest, ini)[1] is not None]
+
+
+def check_two_word_paths(config: pytest.Config) -> None:
+    """Refuse ``--checklist-json PATH`` (two words) where it moved pytest's rootdir.
+
+    pytest chooses its rootdir and ini file before it knows plugin options, so it takes PATH for a
+    test path; an existing PATH outside the folder the run would otherwise start from moves the
+    rootdir to a common parent, and the run reads another configuration and tree.
+    """
+    args = list(config.invocation_params.args)
+    options = {option for option, _, _, _ in _OUTPUTS} | {BASELINE_OPTION, HISTORY_OPTION}
+    base = Path(config.invocation_params.dir)
+    positional = [Path(base, arg.split("::", 1)[0]) for arg in config.args]
+    anchor = Path(os.path.commonpath([str(p) for p in positional])) if positional else base
+    for option, value in zip(args, args[1:], strict=False):
+        if option not in options or value.startswith("-"):
+            continue
+        path = Path(base, value)
+        if not path.exists():
+            continue  # pytest leaves a path that does not exist out of its choice
+        folder = path if path.is_dir() else path.parent
+        if folder != anchor and anchor not in folder.parents:
+            raise pytest.UsageError(
+                f"{option} {value}: write {option}={value} (one word). Given as two words, pytest takes "
+                f"{value} for a test path when it chooses its rootdir (here {config.rootpath}) before it "
+                "knows this option."
+            )
