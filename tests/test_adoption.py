@@ -122,7 +122,7 @@ def test_scenarios_modules_keep_working_beside_the_checklist(pytester: pytest.Py
 
 
 def test_the_plugin_off_in_a_checklist_project_collects_no_feature_file(pytester: pytest.Pytester) -> None:
-    (pytester.path / "features").mkdir()
+    (pytester.path / "features").mkdir(exist_ok=True)
     (pytester.path / "features" / "a.feature").write_text("Feature: A\n  Scenario: a\n    Given x\n")
     result = pytester.runpytest("-p", "no:cacheprovider", *OFF)
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED

@@ -164,7 +164,7 @@ def test_other_settings_or_a_broken_file_start_afresh(tmp_path: Path) -> None:
 def make_project(pytester: pytest.Pytester) -> Path:
     pytester.makefile(".toml", pyproject='[tool.pytest.ini_options]\nchecklist_features = "features"\n')
     pytester.makeconftest(STEPS)
-    (pytester.path / "features").mkdir()
+    (pytester.path / "features").mkdir(exist_ok=True)
     (pytester.path / "features" / "counting.feature").write_text(FEATURE, encoding="utf-8")
     return pytester.path
 

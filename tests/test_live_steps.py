@@ -409,7 +409,7 @@ def test_a_hang_is_reported_at_the_limit_and_shrinking_is_bounded(
 
 def test_the_worked_example(pytester: pytest.Pytester) -> None:
     example = REPO / "examples" / "jsontool"
-    shutil.copytree(example / "features", pytester.path / "features")
+    shutil.copytree(example / "features", pytester.path / "features", dirs_exist_ok=True)
     shutil.copy(example / "pytest.ini", pytester.path)
     shutil.copy(example / "conftest.py", pytester.path)
     args = [] if shutil.which("python3") else ["-o", f"checklist_system={shlex.join([PY, '-m', 'json.tool'])}"]

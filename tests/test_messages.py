@@ -65,7 +65,7 @@ def run_sample(pytester: pytest.Pytester, name: str, *args: str) -> list[dict[st
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    (pytester.path / "features").mkdir()
+    (pytester.path / "features").mkdir(exist_ok=True)
     return pytester
 
 

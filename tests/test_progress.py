@@ -26,7 +26,7 @@ def _project(pytester: pytest.Pytester) -> None:
     system = f"{sys.executable} -c pass"
     pytester.makeini(f"[pytest]\nchecklist_features = features\ntestpaths = features\nchecklist_system = {system}\n")
     pytester.makeconftest(CONFTEST)
-    (pytester.path / "features").mkdir()
+    (pytester.path / "features").mkdir(exist_ok=True)
     (pytester.path / "features" / "timing.feature").write_text(FEATURE)
 
 
