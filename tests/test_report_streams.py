@@ -99,7 +99,7 @@ def test_writing_every_report_holds_a_fraction_of_their_size(
     written. Whole strings would need at least the size of the largest report; streamed, what is
     held at once is about one feature file's share."""
     pytester.makeconftest(STEPS)
-    (pytester.path / "features").mkdir()
+    (pytester.path / "features").mkdir(exist_ok=True)
     for part in range(15):
         (pytester.path / "features" / f"part{part:02d}.feature").write_text(corpus(part * 100, 100), encoding="utf-8")
     peaks: list[int] = []

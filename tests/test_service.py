@@ -294,7 +294,7 @@ def test_the_service_example(pytester: pytest.Pytester) -> None:
     for name in ("features", "server.py", "pytest.ini", "conftest.py"):
         source = example / name
         if source.is_dir():
-            shutil.copytree(source, pytester.path / name)
+            shutil.copytree(source, pytester.path / name, dirs_exist_ok=True)
         else:
             shutil.copy(source, pytester.path)
     port = free_port()
