@@ -130,7 +130,8 @@ class Run:
         return sorted(out)
 
 
-def _run(pytester: pytest.Pytester, *args: str) -> Run:
+def run_recorded(pytester: pytest.Pytester, *args: str) -> Run:
+    """Run pytest in the project; the recorder conftest's records of this run."""
     records = pytester.path / "records.jsonl"
     records.unlink(missing_ok=True)
     result = pytester.runpytest("-p", "no:cacheprovider", "-W", IGNORE_MARKS, *args)
@@ -151,8 +152,8 @@ def run_both(pytester: pytest.Pytester, files: Mapping[str, str], steps: str) ->
     )
     # pytest-bdd caches parsed feature files by path for the process: a rewritten file must be reread.
     pytest_bdd.feature.features.clear()
-    theirs = _run(pytester, "-p", "no:living_checklist", "test_bdd.py")
-    ours = _run(pytester, "features")
+    theirs = run_recorded(pytester, "-p", "no:living_checklist", "test_bdd.py")
+    ours = run_recorded(pytester, "features")
     return ours, theirs
 
 

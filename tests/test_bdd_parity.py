@@ -12,7 +12,8 @@ import textwrap
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.parity import IGNORE_MARKS, assert_same, run_both
+from tests.helpers import write_files
+from tests.parity import IGNORE_MARKS, PYPROJECT, RECORDER, assert_same, run_both, run_recorded
 from tests.strategies import GProject, bdd_projects
 
 
@@ -472,6 +473,53 @@ def test_rules_with_backgrounds(pytester: pytest.Pytester) -> None:
         """,
         passed=2,
     )
+
+
+def test_a_closer_conftest_overrides_a_step(pytester: pytest.Pytester) -> None:
+    """The definition registered closest to the scenario wins (pytest-bdd tests/library/test_parent.py).
+    Under pytest-bdd the test module beside the feature file sees the closer conftest.py."""
+    write_files(
+        pytester.path,
+        {
+            "conftest.py": RECORDER
+            + textwrap.dedent(
+                """
+                from pytest_bdd import given, then, parsers
+
+                @given("a value", target_fixture="value")
+                def _():
+                    return "root"
+
+                @then(parsers.parse('the value is "{expected}"'))
+                def _(value, expected):
+                    assert value == expected
+                """
+            ),
+            "pyproject.toml": PYPROJECT,
+            "features/sub/over.feature": feature(
+                """
+                Feature: Override
+                  Scenario: closest wins
+                    Given a value
+                    Then the value is "sub"
+                """
+            ),
+            "features/sub/conftest.py": textwrap.dedent(
+                """
+                from pytest_bdd import given
+
+                @given("a value", target_fixture="value")
+                def _():
+                    return "sub"
+                """
+            ),
+            "features/sub/test_sub.py": 'from pytest_bdd import scenarios\n\nscenarios("over.feature")\n',
+        },
+    )
+    theirs = run_recorded(pytester, "-p", "no:living_checklist", "features/sub/test_sub.py")
+    ours = run_recorded(pytester, "features/sub/over.feature")
+    assert_same(ours, theirs)
+    ours.result.assert_outcomes(passed=1)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
