@@ -488,18 +488,43 @@ def requirement_item_name(req: Requirement) -> str:
 _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox"}
 
 
+def is_loop(directory: Path) -> bool:
+    """A symlinked folder that leads back to itself or one of its ancestors: following it never ends."""
+    if not os.path.islink(directory):
+        return False
+    target = os.path.realpath(directory)
+    parent = os.path.realpath(os.path.dirname(os.path.abspath(directory)))
+    return parent == target or parent.startswith(target.rstrip(os.sep) + os.sep)
+
+
+def skipped_dir(directory: Path) -> bool:
+    """Folders no requirement lives in: VCS, virtualenvs, hidden ones, and symlink loops. The one rule
+    for what exists under the features folder, shared by the dry run and pytest's collection (the
+    plugin's ``pytest_ignore_collect``); pytest's ``norecursedirs`` (``build``, ``dist``, ``*.egg``)
+    does not apply there: a folder of requirements named ``build`` holds requirements."""
+    name = directory.name
+    return name in _SKIP_DIRS or name.startswith(".") or is_loop(directory)
+
+
 def discover(directory: Path) -> list[Path]:
-    """Every ``*.feature`` under ``directory``, sorted, skipping VCS and virtualenv folders."""
-    if directory.is_file():
+    """Every ``*.feature`` under ``directory``, sorted: symlinked files and folders are followed (as
+    pytest does), loops are not, and a dangling ``.feature`` link is listed (reading it says why)."""
+    if not directory.is_dir():
         return [directory] if directory.suffix == ".feature" else []
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+    for dirpath, dirnames, filenames in os.walk(directory, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not skipped_dir(Path(dirpath, d)))
         found.extend(Path(dirpath, name) for name in filenames if name.endswith(".feature"))
     return sorted(found)
 
 
 def relpath(path: Path, rootdir: Path) -> str:
+    """``path`` from ``rootdir`` with / separators, as pytest names it: by the path as walked (a
+    symlinked file keeps its name under the features folder), else resolved, else absolute."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(rootdir)).as_posix()
+    except ValueError:
+        pass
     try:
         return path.resolve().relative_to(rootdir.resolve()).as_posix()
     except ValueError:
@@ -508,6 +533,9 @@ def relpath(path: Path, rootdir: Path) -> str:
 
 def load_feature(path: Path, rootdir: Path, features_dir: str, id_pattern: str = DEFAULT_ID_PATTERN) -> FeatureDoc:
     rel = relpath(path, rootdir)
+    if path.is_symlink() and not path.exists():
+        message = f"a symbolic link to {os.readlink(path)}, which does not exist; restore the file or remove the link"
+        return FeatureDoc(path=rel, name="", language="", errors=(GherkinError(rel, 1, 1, message),))
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -7,6 +7,8 @@ it registers its options and changes nothing. The logic lives in ``session`` (pe
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 
 from living_checklist import reports, settings
+from living_checklist.inventory import skipped_dir
 from living_checklist.items import CaseItem, FeatureFile, finish_report, run_pending_fast
 from living_checklist.reports import JSON_OPTION as JSON_OPTION
 from living_checklist.reports import terminal as report_terminal
@@ -52,6 +55,27 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         state.terminate.uninstall()
         config.pluginmanager.unregister(state)
         del config.stash[CHECKLIST_KEY]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Inside the features folder pytest walks what the inventory counts (``skipped_dir``): symlink
+    loops are not followed, ``norecursedirs`` does not hide requirements. ``--ignore`` still holds."""
+    state = config.stash.get(CHECKLIST_KEY, None)
+    if state is None or not state.owns(collection_path) or not collection_path.is_dir():
+        return None
+    if skipped_dir(collection_path):
+        return True
+    if _ignored_by_option(collection_path, config):
+        return None  # pytest's own rule says so
+    return False
+
+
+def _ignored_by_option(path: Path, config: pytest.Config) -> bool:
+    base = config.invocation_params.dir
+    ignored = {Path(os.path.abspath(base / str(p))) for p in config.getoption("ignore", None) or ()}
+    globs = [str(g) for g in config.getoption("ignore_glob", None) or ()]
+    return Path(os.path.abspath(path)) in ignored or any(fnmatch.fnmatch(str(path), g) for g in globs)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

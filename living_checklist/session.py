@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 import threading
 from collections.abc import Generator
 from pathlib import Path
@@ -85,18 +86,20 @@ class ChecklistSession:
 
     def scope(self) -> list[Path]:
         base = self.config.invocation_params.dir
-        return [(base / arg.split("::", 1)[0]).resolve() for arg in self.config.args]
+        return [Path(os.path.abspath(base / arg.split("::", 1)[0])) for arg in self.config.args]
 
     def owns(self, path: Path) -> bool:
-        """Whether a ``.feature`` file is one of this checklist's: under the features folder."""
-        return self.features_root in path.resolve().parents
+        """Whether a path is one of this checklist's: under the features folder as walked (a file or
+        folder linked in from elsewhere belongs to the folder that holds the link)."""
+        root = os.path.abspath(self.rootdir / self.features_dir).rstrip(os.sep) + os.sep
+        return os.path.abspath(path).startswith(root) or self.features_root in path.resolve().parents
 
     def inventory(self) -> Inventory:
         """Every feature file of the features folder that this run's arguments reach."""
         scope = self.scope()
-        features_root = self.features_root
-        paths = {p.resolve() for p in discover(features_root)} if features_root.exists() else set()
-        paths.update((self.rootdir / rel).resolve() for rel in self.docs)
+        features_root = Path(os.path.abspath(self.rootdir / self.features_dir))
+        paths = {Path(os.path.abspath(p)) for p in discover(features_root)} if features_root.exists() else set()
+        paths.update(Path(os.path.abspath(self.rootdir / rel)) for rel in self.docs)
         chosen = sorted(p for p in paths if any(p == s or s in p.parents for s in scope))
         return Inventory(tuple(self.feature(p) for p in chosen))
 

@@ -583,3 +583,41 @@ def test_a_worker_dying_in_a_case_is_an_error_and_never_exit_0(pytester: pytest.
     assert result.ret != pytest.ExitCode.OK
     data = validated(pytester.path / "r.json")
     assert {r["id"]: r["status"] for r in data["requirements"]}["REQ-2"] == "error"
+
+
+# ---------------------------------------------------------------------------------------------
+# 1, 2, 16, 19. One notion of what exists under the features folder, for pytest and the command line
+
+
+def test_pytest_and_the_command_line_agree_on_what_exists(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.feature").write_text("Feature: O\n  @REQ-2\n  Scenario: o\n    Then it fails\n")
+    project(
+        pytester,
+        {
+            "features/one.feature": ONE,
+            "features/build/b.feature": "Feature: B\n  @REQ-3\n  Scenario: b\n    Then it fails\n",
+            "features/dist/c.feature": "Feature: C\n  @REQ-4\n  Scenario: c\n    Given a passing step\n",
+        },
+    )
+    features = pytester.path / "features"
+    (features / "linked").symlink_to(outside)  # 1. a folder linked in from outside
+    (features / "loop1").symlink_to(".")  # 16. two symlink loops
+    (features / "loop2").symlink_to("..")
+    (features / "d.feature").symlink_to("/nowhere/d.feature")  # 19. a dangling link
+    result = pytester.runpytest_subprocess(f"{JSON_OPTION}=r.json", "-p", "no:cacheprovider", timeout=120)
+    data = validated(pytester.path / "r.json")
+    statuses = {r["id"]: r["status"] for r in data["requirements"]}
+    assert statuses == {"REQ-1": "verified", "REQ-2": "failing", "REQ-3": "failing", "REQ-4": "verified"}
+    assert [e["path"] for e in data["errors"] if e["kind"] == "gherkin"] == ["features/d.feature"]
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    done = subprocess.run(
+        [sys.executable, "-m", "living_checklist", "status", "--format", "json"],
+        cwd=pytester.path,
+        capture_output=True,
+        timeout=120,
+    )
+    listed = json.loads(done.stdout)
+    assert listed["totals"]["requirements"] == 4, listed
+    assert "features/d.feature" in done.stderr.decode()
