@@ -154,7 +154,7 @@ class Settings:
         url, service = _service_settings(ini_text(config, INI_URL), ini_text(config, INI_SERVICE))
         return cls(
             rootdir=config.rootpath,
-            features_dir=parse_features(INI_FEATURES, ini_text(config, INI_FEATURES), config.rootpath),
+            features_dir=parse_features(INI_FEATURES, ini_text(config, INI_FEATURES), config.rootpath, config.inipath),
             seeds_dir=ini_text(config, INI_SEEDS) or DEFAULT_SEEDS,
             id_pattern=parse_id_pattern(INI_ID_PATTERN, ini_text(config, INI_ID_PATTERN) or DEFAULT_ID_PATTERN),
             require_ids=parse_bool(INI_REQUIRE_IDS, ini_text(config, INI_REQUIRE_IDS)),
@@ -165,7 +165,7 @@ class Settings:
         )
 
 
-def parse_features(key: str, raw: str, rootdir: Path) -> str:
+def parse_features(key: str, raw: str, rootdir: Path, inipath: Path | None = None) -> str:
     """The features folder: empty (the plugin stays out of the way), or a folder inside the project.
 
     A misspelled name, a file, or a folder outside the project (``/`` would walk the whole file
@@ -174,6 +174,16 @@ def parse_features(key: str, raw: str, rootdir: Path) -> str:
     if not raw:
         return raw
     folder = rootdir / raw
+    moved = inipath is not None and inipath.parent.resolve() != rootdir.resolve()
+    if moved and not folder.is_dir() and inipath is not None and (inipath.parent / raw).is_dir():
+        # --rootdir (or -c) put the rootdir elsewhere: node ids and report paths are relative to it,
+        # so the features folder has to be inside it for the two to agree.
+        raise _usage(
+            key,
+            raw,
+            f"is read from the rootdir {rootdir}, not from the folder of {inipath.name}; drop --rootdir, "
+            "or give a rootdir that holds the features folder",
+        )
     if not folder.exists():
         raise _usage(key, raw, f"no such folder under {rootdir}; create it, or name the folder of the .feature files")
     if not folder.is_dir():

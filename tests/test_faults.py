@@ -621,3 +621,20 @@ def test_pytest_and_the_command_line_agree_on_what_exists(pytester: pytest.Pytes
     listed = json.loads(done.stdout)
     assert listed["totals"]["requirements"] == 4, listed
     assert "features/d.feature" in done.stderr.decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# 18. --rootdir elsewhere than the ini file: node ids and report paths could not agree
+
+
+def test_a_rootdir_without_the_features_folder_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    project(pytester, {"features/one.feature": ONE, "sub/keep": ""})
+    pytester.makepyprojecttoml('[tool.pytest.ini_options]\nchecklist_features = "features"\n')
+    (pytester.path / "tox.ini").unlink()
+    result = pytester.runpytest("--rootdir=sub", "-c", "pyproject.toml", "features")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: checklist_features = 'features': is read from the rootdir *sub, not from*"])
+    result = pytester.runpytest("-c", "pyproject.toml", "features", f"{JSON_OPTION}=r.json")
+    assert result.ret == pytest.ExitCode.OK
+    case = validated(pytester.path / "r.json")["requirements"][0]["cases"][0]
+    assert (case["nodeid"], case["status"]) == ("features/one.feature::REQ-1", "verified")
