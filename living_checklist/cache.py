@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from living_checklist import inventory
 from living_checklist._compat import cache_subdir
-from living_checklist.inventory import FeatureDoc, GherkinError, area_of, parse_feature, relpath
+from living_checklist.inventory import FeatureDoc, area_of, parse_feature, relpath, unreadable
 
 if TYPE_CHECKING:
     import pytest
@@ -110,7 +110,7 @@ class InventoryCache:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            return FeatureDoc(path=rel, name="", language="", errors=(GherkinError(rel, 1, 1, f"cannot read: {exc}"),))
+            return unreadable(path, rel, exc)
         if self.folder is None:
             return self._parse(data, rel)
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -531,13 +531,19 @@ def relpath(path: Path, rootdir: Path) -> str:
         return path.resolve().as_posix()
 
 
-def load_feature(path: Path, rootdir: Path, features_dir: str, id_pattern: str = DEFAULT_ID_PATTERN) -> FeatureDoc:
-    rel = relpath(path, rootdir)
+def unreadable(path: Path, rel: str, exc: OSError) -> FeatureDoc:
+    """The document of a feature file that cannot be read, saying why (a dangling link says where to)."""
     if path.is_symlink() and not path.exists():
         message = f"a symbolic link to {os.readlink(path)}, which does not exist; restore the file or remove the link"
-        return FeatureDoc(path=rel, name="", language="", errors=(GherkinError(rel, 1, 1, message),))
+    else:
+        message = f"cannot read: {exc}"
+    return FeatureDoc(path=rel, name="", language="", errors=(GherkinError(rel, 1, 1, message),))
+
+
+def load_feature(path: Path, rootdir: Path, features_dir: str, id_pattern: str = DEFAULT_ID_PATTERN) -> FeatureDoc:
+    rel = relpath(path, rootdir)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return FeatureDoc(path=rel, name="", language="", errors=(GherkinError(rel, 1, 1, f"cannot read: {exc}"),))
+        return unreadable(path, rel, exc)
     return parse_feature(data, rel, area=area_of(rel, features_dir), id_pattern=id_pattern)

@@ -589,6 +589,9 @@ def test_a_worker_dying_in_a_case_is_an_error_and_never_exit_0(pytester: pytest.
 # 1, 2, 16, 19. One notion of what exists under the features folder, for pytest and the command line
 
 
+DANGLING = "a symbolic link to /nowhere/d.feature, which does not exist; restore the file or remove the link"
+
+
 def test_pytest_and_the_command_line_agree_on_what_exists(pytester: pytest.Pytester, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -610,7 +613,9 @@ def test_pytest_and_the_command_line_agree_on_what_exists(pytester: pytest.Pytes
     data = validated(pytester.path / "r.json")
     statuses = {r["id"]: r["status"] for r in data["requirements"]}
     assert statuses == {"REQ-1": "verified", "REQ-2": "failing", "REQ-3": "failing", "REQ-4": "verified"}
-    assert [e["path"] for e in data["errors"] if e["kind"] == "gherkin"] == ["features/d.feature"]
+    assert [(e["path"], e["message"]) for e in data["errors"] if e["kind"] == "gherkin"] == [
+        ("features/d.feature", DANGLING)
+    ]
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     done = subprocess.run(
         [sys.executable, "-m", "living_checklist", "status", "--format", "json"],
@@ -620,7 +625,7 @@ def test_pytest_and_the_command_line_agree_on_what_exists(pytester: pytest.Pytes
     )
     listed = json.loads(done.stdout)
     assert listed["totals"]["requirements"] == 4, listed
-    assert "features/d.feature" in done.stderr.decode()
+    assert "features/d.feature:1:1: a symbolic link to /nowhere/d.feature, which does not exist" in done.stderr.decode()
 
 
 # ---------------------------------------------------------------------------------------------
