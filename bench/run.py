@@ -968,7 +968,7 @@ class Bench:
                     f"work:{key}",
                     f"{n} working scenarios, {'-n 2' if key == 'n2' else 'serial'}",
                     project.root,
-                    [*PYTEST, *extra, "--checklist-json", str(report)],
+                    [*PYTEST, *extra, f"--checklist-json={report}"],
                     expect(counts, (1,)),
                     sample_tree=True,
                     after=self.keep_report(key),
@@ -1164,9 +1164,13 @@ class Bench:
         report = str(work.root / "report.json")
         jobs = [
             Job(
-                "warm:serial", "ours", work.root, (*PYTEST, "--checklist-json", report), expect(work_expected(50), (1,))
+                "warm:serial",
+                "ours",
+                work.root,
+                (*PYTEST, f"--checklist-json={report}"),
+                expect(work_expected(50), (1,)),
             ),
-            Job("warm:n2", "ours -n 2", work.root, (*PYTEST, "-n", "2", "--checklist-json", report), expect_exit(1)),
+            Job("warm:n2", "ours -n 2", work.root, (*PYTEST, "-n", "2", f"--checklist-json={report}"), expect_exit(1)),
             Job("warm:bare", "bare", bare.root, (*PYTEST, *NO_CHECKLIST), expect({"passed": SCENARIOS_PER_FILE})),
             # Proves that the bare side really runs without our plugin: the same feature files collect nothing.
             Job(
