@@ -37,3 +37,18 @@ def run_with_report(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunRe
     data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
     jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
     return result, data
+
+
+def run_by_id(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, dict[str, Any]]]:
+    """``run_with_report``, with the report's requirements keyed by id."""
+    result, data = run_with_report(pytester, *args)
+    return result, {req["id"]: req for req in data["requirements"]}
+
+
+def figures(req: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every measurement of a requirement, by name."""
+    return {m["name"]: m for case in req["cases"] for m in case["measurements"]}
+
+
+def statuses(reqs: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return {rid: req["status"] for rid, req in reqs.items()}

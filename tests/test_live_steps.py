@@ -6,24 +6,22 @@ and, where a system under test is needed, a tiny Python script as that system.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
-import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
 from living_checklist import probes
 from living_checklist.steps import robustness
 from living_checklist.steps.robustness import EDGE_INPUTS
+from tests.helpers import figures, statuses
+from tests.helpers import run_by_id as run
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
-SCHEMA = json.loads((REPO / "living_checklist" / "reports" / "report.schema.json").read_text())
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the system steps need POSIX")
 
@@ -78,21 +76,6 @@ def project(pytester: pytest.Pytester, features: str, system: str = "TBD", **scr
     )
     (pytester.path / "features").mkdir(exist_ok=True)
     (pytester.path / "features" / "live.feature").write_text(features)
-
-
-def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, dict[str, Any]]]:
-    result = pytester.runpytest("-p", "no:cacheprovider", "--checklist-json", "report.json", *args)
-    report = json.loads((pytester.path / "report.json").read_text())
-    jsonschema.validate(report, SCHEMA)
-    return result, {req["id"]: req for req in report["requirements"]}
-
-
-def figures(req: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {m["name"]: m for case in req["cases"] for m in case["measurements"]}
-
-
-def statuses(reqs: dict[str, dict[str, Any]]) -> dict[str, str]:
-    return {rid: req["status"] for rid, req in reqs.items()}
 
 
 def python_system(script: str, *extra: str) -> str:

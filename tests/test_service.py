@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
 import socket
 import sys
 from pathlib import Path
-from typing import Any
 
-import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
-from tests.helpers import write_files
+from tests.helpers import figures, statuses, write_files
+from tests.helpers import run_by_id as run
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
-SCHEMA = json.loads((REPO / "living_checklist" / "reports" / "report.schema.json").read_text())
 CONFTEST_STEPS = f"""
 import sys
 sys.path.insert(0, {str(REPO)!r})
@@ -27,20 +24,6 @@ pytest_plugins = ["living_checklist.steps"]
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the service steps need POSIX process groups")
 
-
-def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, dict[str, Any]]]:
-    result = pytester.runpytest("-p", "no:cacheprovider", "--checklist-json", "report.json", *args)
-    report = json.loads((pytester.path / "report.json").read_text())
-    jsonschema.validate(report, SCHEMA)
-    return result, {req["id"]: req for req in report["requirements"]}
-
-
-def figures(req: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {m["name"]: m for case in req["cases"] for m in case["measurements"]}
-
-
-def statuses(reqs: dict[str, dict[str, Any]]) -> dict[str, str]:
-    return {rid: req["status"] for rid, req in reqs.items()}
 
 FEATURE = """\
 Feature: F
