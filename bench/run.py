@@ -549,6 +549,10 @@ class Project:
         """Forget pytest's cache folder (and the inventory cache in it): the next run starts cold."""
         shutil.rmtree(self.root / ".pytest_cache", ignore_errors=True)
 
+    def forget_snapshot(self, _round: int = 0) -> None:
+        """Forget the dry run's saved output (kept: the inventory cache): as after a change."""
+        shutil.rmtree(self.root / ".pytest_cache" / "d" / "living_checklist" / "status", ignore_errors=True)
+
 
 # ---------------------------------------------------------------------------------------------
 # Running and measuring
@@ -989,7 +993,20 @@ class Bench:
                 Job("warm:cached", "ours, fills the cache", cached.root, tuple(PYTEST_CACHED), expect({"passed": n}))
             )
             if "F3" in self.targets and self.has_cli:
+                # Warm: nothing changed since the last dry run (its warm-up): served from its snapshot.
+                # (Twice: a dry run that starts right after something it reads was modified, here the
+                # cache folder the full run made, saves no snapshot; the second one does.)
+                self.warm_runs += [Job("warm:status-cached", "status", cached.root, tuple(STATUS), expect_exit(0))] * 2
                 self.add(f"{big}:status:warm", f"{big} {STATUS_TITLE}, warm", cached.root, STATUS, expect_exit(0))
+                # The first dry run after a change: no snapshot, the inventory cache of the full run.
+                self.add(
+                    f"{big}:status:after-run",
+                    f"{big} {STATUS_TITLE}, warm after a full run only",
+                    cached.root,
+                    STATUS,
+                    expect_exit(0),
+                    before=cached.forget_snapshot,
+                )
                 # What any dry run pays before reading a feature file: pytest's start-up in this venv
                 # (plugins, configuration, the project's conftest.py), collecting nothing.
                 empty = self.project("startup").write({}, ini=PROJECT_INI, conftest=TRIVIAL_STEPS)
@@ -1048,7 +1065,21 @@ class Bench:
                     expect_exit(0),
                     before=cold.clear_cache,
                 )
-                self.add("corpus:status:warm", f"corpus {STATUS_TITLE}, warm", corpus.root, STATUS, expect_exit(0))
+                # Warm on a copy of its own: the reports of F2's runs land in corpus.root, which is a change.
+                warm = self.project("corpus-warm").write(files, ini=PROJECT_INI, conftest=CORPUS_STEPS)
+                self.warm_runs.append(
+                    Job("warm:corpus-warm", "corpus, warm copy", warm.root, tuple(PYTEST_CACHED), expect(counts))
+                )
+                self.warm_runs += [Job("warm:status-corpus", "status", warm.root, tuple(STATUS), expect_exit(0))] * 2
+                self.add("corpus:status:warm", f"corpus {STATUS_TITLE}, warm", warm.root, STATUS, expect_exit(0))
+                self.add(
+                    "corpus:status:after-run",
+                    f"corpus {STATUS_TITLE}, warm after a full run only",
+                    warm.root,
+                    STATUS,
+                    expect_exit(0),
+                    before=warm.forget_snapshot,
+                )
             if "F2" in self.targets:
                 self.add(
                     "corpus:plain",
@@ -1296,6 +1327,8 @@ class Bench:
                         "F3", f"{label} dry run, warm / parse floor", r, f"{label}:status:warm", f"{label}:floor", 0.5
                     )
                 )
+                text = f"{label} dry run, warm after a full run only (no snapshot) / parse floor"
+                out.append(info("F3", text, r, f"{label}:status:after-run", f"{label}:floor"))
         if "F4" in self.targets:
             huge = label_of(s.big * 10)
             text = f"run, trivial steps, cold cache: {huge} / {big}"

@@ -160,8 +160,9 @@ def call_step_function(func: Callable[..., Any], request: pytest.FixtureRequest,
 
 
 def cache_subdir(config: pytest.Config, name: str) -> Path | None:
-    """The folder ``config.cache.mkdir(name)`` makes, found without creating anything (a dry run
-    only reads it); None when pytest's cache provider is off (``-p no:cacheprovider``)."""
+    """The folder ``config.cache.mkdir(name)`` makes, found without creating anything (the dry
+    run reads the inventory cache there without writing it); None when pytest's cache provider
+    is off (``-p no:cacheprovider``)."""
     cache = getattr(config, "cache", None)
     if cache is None:
         return None

@@ -10,7 +10,9 @@ id pattern, this package's inventory code and gherkin's version), so a change to
 starts afresh.
 
 One pickle per project. The full run reads and writes it; the dry run (``living-checklist
-status``) only reads it, so that a dry run still leaves no trace in the project.
+status``) only reads it. (The dry run writes its own output's snapshot next to it, under
+``status/``: see ``living_checklist.snapshot``. Both live in pytest's cache folder, which pytest's
+``.gitignore`` keeps out of version control.)
 File handling only: pytest appears just to find its cache folder (``cache_folder``).
 """
 

@@ -26,8 +26,9 @@ from typing import Literal
 
 import pytest
 
+from living_checklist import snapshot
 from living_checklist._pending import PENDING_REASONS
-from living_checklist.cache import InventoryCache, cache_folder
+from living_checklist.cache import InventoryCache, cache_folder, make_cache_folder
 from living_checklist.inventory import (
     Case,
     FeatureDoc,
@@ -83,6 +84,7 @@ def load(
     base = invocation_dir or Path.cwd()
     targets = [Path(os.path.abspath(base / p)) for p in paths]
     for given, target in zip(paths, targets, strict=True):
+        snapshot.depends_on(target)
         if not target.exists():
             raise LoadError(f"{given}: no such file or folder")
         if target.is_file() and target.suffix != ".feature":
@@ -150,11 +152,25 @@ class _DryRun:
         # The rootdir conftest.py and its pytest_plugins step modules are imported here; keep the
         # exception itself, pytest only prints it with a traceback.
         self.rootdir = early_config.rootpath
+        recorder = snapshot.recording()
+        if recorder is not None:
+            recorder.note_rootdir(early_config.rootpath)
         try:
             return (yield)
         except Exception as exc:
             self.startup_error = exc
             raise
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_cmdline_main(self, config: pytest.Config) -> Generator[None, object, object]:
+        try:
+            return (yield)
+        finally:
+            # `status` saves its output in pytest's cache folder (see living_checklist.snapshot),
+            # also when configuring failed (a bad ini value), once the cache provider is set up.
+            recorder = snapshot.recording()
+            if recorder is not None:
+                recorder.note_cache(cache_folder(config), lambda: make_cache_folder(config))
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
         if file_path.suffix == ".feature":
@@ -225,6 +241,7 @@ class _Loader:
         targets = self.targets
         if not targets:
             features = self.rootdir / settings.features_dir
+            snapshot.depends_on(features)
             if not features.is_dir():
                 raise LoadError(
                     f"{relpath(features, self.rootdir)}: the features folder does not exist "
@@ -234,7 +251,7 @@ class _Loader:
             targets = [features]
         files = sorted({Path(os.path.abspath(p)) for target in targets for p in discover(target)})
         # The full run's inventory cache: a file it parsed is not parsed again (a dry run only reads
-        # the cache, so that it leaves no trace in the project).
+        # it; what `status` saves is its output's snapshot, see living_checklist.snapshot).
         cache = InventoryCache(cache_folder(self.config), settings.features_dir, settings.id_pattern)
         docs = [cache.load_feature(path, self.rootdir) for path in files]
         project = Project(settings, Inventory(tuple(docs)))

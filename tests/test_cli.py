@@ -401,7 +401,8 @@ def test_status_of_one_file_and_quiet(pytester: pytest.Pytester, capsys: pytest.
 def test_status_leaves_no_trace_and_accepts_the_projects_addopts(
     pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """addopts meant for a real run still parse; nothing is written (no report, no cache)."""
+    """addopts meant for a real run still parse; nothing is written (no report, no inventory cache)
+    but pytest's cache folder, where status saves its output (living_checklist.snapshot)."""
     make_project(
         pytester,
         {"features/core/counting.feature": COUNTING},
@@ -410,7 +411,9 @@ def test_status_leaves_no_trace_and_accepts_the_projects_addopts(
     code, _, err = run(capsys, "status")
     assert (code, err) == (0, "")
     written = {p.name for p in pytester.path.iterdir()} - {"__pycache__"}  # bytecode is Python's, not ours
-    assert written == {"conftest.py", "features", "project_steps.py", "pyproject.toml", "tox.ini"}
+    assert written == {"conftest.py", "features", "project_steps.py", "pyproject.toml", "tox.ini", ".pytest_cache"}
+    assert (pytester.path / ".pytest_cache" / ".gitignore").is_file()  # made the way pytest makes it
+    assert not list(pytester.path.glob(".pytest_cache/d/living_checklist/inventory*"))
 
 
 def test_conftest_steps_are_visible_only_below_their_folder(

@@ -11,28 +11,27 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from living_checklist.cli import merge as merge_command
+from living_checklist import snapshot
 from living_checklist.cli._common import EXIT_BAD_INPUT, PROG, exit_codes
-from living_checklist.cli.init import cmd_init
-from living_checklist.cli.lint import cmd_lint
-from living_checklist.cli.snippets import cmd_snippets
-from living_checklist.cli.status import cmd_status
-from living_checklist.cli.steps import cmd_steps
-from living_checklist.cli.usage import cmd_usage
-from living_checklist.dryrun import LoadError
 from living_checklist.escape import terminal_safe
-from living_checklist.settings import INI_FEATURES
+
+# settings.INI_FEATURES, spelled out: importing settings imports pytest, which the served dry run
+# (living_checklist.snapshot) must not pay for (tests/test_snapshot.py checks they agree).
+INI_FEATURES = "checklist_features"
 
 
 @dataclass(frozen=True)
 class Command:
+    """A command; ``run`` names its function (``module:function``), imported only when it runs."""
+
     name: str
-    run: Callable[[argparse.Namespace], int]
+    run: str
     help: str
     description: str
     ok: str
@@ -42,7 +41,7 @@ class Command:
 COMMANDS = (
     Command(
         "status",
-        cmd_status,
+        "living_checklist.cli.status:cmd_status",
         "the checklist's totals and per-area table without running any step (dry run)",
         "Count requirements and cases, and say which are pending and why (undefined step, TBD, tagged "
         "@pending, empty) and which are ready to run, without running any step. The numbers are those of a "
@@ -54,7 +53,7 @@ COMMANDS = (
     ),
     Command(
         "snippets",
-        cmd_snippets,
+        "living_checklist.cli.snippets:cmd_snippets",
         "pytest-bdd step definitions to paste for every undefined step",
         "For every undefined step, a ready-to-paste pytest-bdd step definition whose body raises "
         "living_checklist.Pending, one per step type and pattern (numbers and quoted strings become parameters, "
@@ -64,7 +63,7 @@ COMMANDS = (
     ),
     Command(
         "steps",
-        cmd_steps,
+        "living_checklist.cli.steps:cmd_steps",
         "the catalogue of step phrases available, with docstrings and locations",
         "Every step definition visible to the feature files (the project's step libraries, conftest.py "
         "files, installed plugins), with its pattern, docstring and where it is defined.",
@@ -73,7 +72,7 @@ COMMANDS = (
     ),
     Command(
         "usage",
-        cmd_usage,
+        "living_checklist.cli.usage:cmd_usage",
         "how many steps use each step definition; unused and ambiguous ones",
         "For each step definition, how many steps of the feature files use it; definitions no step uses; "
         "steps that match two definitions (ambiguous: an error, with both locations).",
@@ -82,7 +81,7 @@ COMMANDS = (
     ),
     Command(
         "lint",
-        cmd_lint,
+        "living_checklist.cli.lint:cmd_lint",
         "the checklist's lint rules, as path:line:col: message",
         "Check requirement ids, seed citations and Gherkin smells the way a run does, one finding per line "
         "as path:line:col: message (warnings say 'warning:'). No step module is imported.",
@@ -146,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--dry-run", action="store_true", help="list what would be written; write nothing")
     init.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     init.add_argument("-v", "--verbose", action="store_true", help="list every file, not a count per folder")
-    init.set_defaults(run=cmd_init)
+    init.set_defaults(run="living_checklist.cli.init:cmd_init")
     for command in COMMANDS:
         sub = commands.add_parser(
             command.name,
@@ -159,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=command.run)
         if command.name == "status":
             sub.add_argument("-q", "--quiet", action="store_true", help="only the totals and the per-area table")
+            sub.add_argument(
+                snapshot.NO_CACHE,
+                action="store_true",
+                help="run the dry run even if an identical one's output is saved, and save none (by default "
+                "the output is saved in pytest's cache folder and given again while no file it read changed)",
+            )
         if command.name == "snippets":
             sub.add_argument(
                 "--steps-dir",
@@ -168,11 +173,34 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if command.name == "usage":
             sub.add_argument("-v", "--verbose", action="store_true", help="list the steps that use each definition")
+    from living_checklist.cli import merge as merge_command
+
     merge_command.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    recorder = None
+    if snapshot.wanted(argv):
+        # Before any command module (or pytest) is imported: an identical earlier dry run whose
+        # inputs did not change is answered from its snapshot (see living_checklist.snapshot).
+        served = snapshot.serve(argv)
+        if served is not None:
+            return served
+        recorder = snapshot.Recorder.start(argv)
+    try:
+        code = _run(argv)
+    except BaseException:
+        if recorder is not None:
+            recorder.stop()
+        raise
+    if recorder is not None:
+        recorder.finish(code)
+    return code
+
+
+def _run(argv: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -181,13 +209,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
+    module, _, function = str(args.run).partition(":")
+    run = getattr(importlib.import_module(module), function)
     # Parsing thousands of scenarios allocates millions of small objects that all live until the
     # end: the cycle collector would walk them again and again for nothing (a tenth of the run).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        code: int = args.run(args)
-    except LoadError as exc:
+        code: int = run(args)
+    except Exception as exc:
+        dryrun = sys.modules.get("living_checklist.dryrun")  # loaded by every command that can raise it
+        if dryrun is None or not isinstance(exc, dryrun.LoadError):
+            raise
         print(terminal_safe(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:

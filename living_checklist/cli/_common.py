@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from living_checklist.dryrun import Project
 from living_checklist.escape import json_dumps, terminal_safe
-from living_checklist.inventory import GherkinError, Step
-from living_checklist.registry import StepDef
+
+if TYPE_CHECKING:  # the command modules import these; a served dry run imports none of them
+    from living_checklist.dryrun import Project
+    from living_checklist.inventory import GherkinError, Step
+    from living_checklist.registry import StepDef
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1

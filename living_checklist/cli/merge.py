@@ -59,7 +59,7 @@ def add_parser(commands: Any) -> None:
         help="where the feature files are, to show their Gherkin and steps (default: the current folder)",
     )
     sub.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    sub.set_defaults(run=cmd_merge)
+    sub.set_defaults(run="living_checklist.cli.merge:cmd_merge")
 
 
 def read_report(path: Path) -> Checklist:

@@ -1,0 +1,344 @@
+"""The dry run's snapshot: ``status`` answered again without starting pytest, when nothing it read changed.
+
+A dry run's output depends only on what it reads: the command's arguments, the environment, the
+Python and the code installed, the ini file, conftest.py and step modules, and the feature files.
+After a dry run that ran pytest (the *slow path*), this module writes, in pytest's cache folder
+(``.pytest_cache/d/living_checklist/status/<key>.pickle``), the exact output (the ordered stdout
+and stderr chunks and the exit status) together with what the run depended on. The next
+``status`` with the same invocation (the key: arguments, cwd, interpreter, this package, the
+environment) checks those dependencies and, when none changed, writes the same bytes and returns
+the same exit status without importing pytest, pytest-bdd, gherkin or the dry run (the *fast path*).
+
+What the run depended on is recorded while it runs, by an audit hook (``sys.addaudithook``):
+
+- every path opened for reading (``open``, including the ``io.open_code`` of every module) and
+  every folder listed (``os.listdir``, ``os.scandir``), each stat'ed when the event happens (a
+  path that did not exist must still not exist);
+- the ``__file__`` of every module imported by the end (a module loaded from a ``.pyc`` under
+  ``PYTHONPYCACHEPREFIX`` never opens its ``.py``), and the ``sys.path`` folders (installing or
+  removing a package changes site-packages);
+- the current folder, the rootdir and every folder between them (a new pytest.ini, conftest.py or
+  pyproject.toml changes a folder's modification time); above those, the names pytest looks for
+  there (``pytest.ini``, ``pyproject.toml``, ``tox.ini``, ``setup.cfg``, ``setup.py``,
+  ``conftest.py``, ...), by name, so that an unrelated file created in ``/tmp`` does not count;
+- paths the dry run checks without opening (the features folder, the paths given).
+
+Files and folders compare by (type, size, mtime, ctime, inode) and existence; feature files also
+by a digest of their bytes. A run during which anything it depends on was modified (a
+modification time later than 50 ms before it started, two seconds on a file system that stamps
+whole seconds) writes no snapshot, so that a change in the same clock tick as the run cannot go
+unseen (``.pyc`` files excepted: Python writes them anew and renames, a new inode each time). Paths in
+pytest's cache folder are not dependencies: what is there (the inventory cache) is keyed by
+content. A miss only costs the slow path; a snapshot that cannot be written is skipped.
+
+Only the standard library here: the fast path must stay cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+FORMAT = 1
+CACHE_DIR = ".pytest_cache"  # pytest's default cache_dir; a custom one never hits the fast path
+SUBFOLDER = ("d", "living_checklist", "status")
+NO_CACHE = "--no-cache"
+KEEP = 32  # snapshots kept per project (one per distinct invocation); the oldest go first
+# A dependency modified this close before the run started: no snapshot (a change in the same clock
+# tick would keep its modification time). Linux file systems stamp with the kernel's coarse clock
+# (a few ms); one whose times are whole seconds (FAT: 2 s) gets the wider margin.
+RACY_NS = 50_000_000
+RACY_COARSE_NS = 2_000_000_000
+# Environment variables that differ between two identical invocations from a shell.
+VOLATILE_ENV = frozenset({"_", "OLDPWD", "SHLVL"})
+# What pytest (and Python's site) look for in the folders above the rootdir.
+LOOKED_FOR = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg", "setup.py", "conftest.py")
+_IGNORED_ROOTS = ("/proc/", "/sys/", "/dev/")
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+Stat = tuple[int, int, int, int, int] | None  # (type, size, mtime_ns, ctime_ns, inode); None: absent
+
+
+def _stat(path: str) -> Stat:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _racy(mtime_ns: int, started_ns: int) -> bool:
+    margin = RACY_COARSE_NS if mtime_ns % 1_000_000_000 == 0 else RACY_NS
+    return mtime_ns >= started_ns - margin
+
+
+def _digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
+def wanted(argv: Sequence[str]) -> bool:
+    """Whether this invocation may be served from, and recorded into, a snapshot."""
+    # argparse takes an abbreviation (--no-c) for --no-cache: any of them bypasses the snapshot.
+    bypass = any(len(a) > 4 and NO_CACHE.startswith(a) for a in argv[1:])
+    return bool(argv) and argv[0] == "status" and not bypass
+
+
+def invocation_key(argv: Sequence[str]) -> str:
+    """Everything besides files that decides the output: arguments, cwd, interpreter, code, environment."""
+    env = sorted((k, v) for k, v in os.environ.items() if k not in VOLATILE_ENV)
+    streams = [_stream(s) for s in (sys.stdout, sys.stderr)]
+    parts = (
+        FORMAT,
+        list(argv),
+        os.getcwd(),
+        sys.executable,
+        sys.version,
+        sys.flags,
+        sys._xoptions,
+        Path(__file__).resolve().parent.as_posix(),
+        env,
+        streams,
+    )
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+
+def _stream(stream: Any) -> tuple[object, ...]:
+    """What of an output stream can change the bytes written: a terminal or not, the encoding."""
+    try:
+        return (stream.isatty(), getattr(stream, "encoding", None), getattr(stream, "errors", None))
+    except Exception:  # closed, or None
+        return (repr(stream),)
+
+
+def _candidates(key: str) -> list[Path]:
+    """Where a snapshot of this key may be: pytest's cache folder of the cwd or any folder above it."""
+    cwd = Path(os.getcwd())
+    return [folder.joinpath(CACHE_DIR, *SUBFOLDER, f"{key}.pickle") for folder in (cwd, *cwd.parents)]
+
+
+def _valid(entries: Sequence[tuple[str, Stat, str | None]]) -> bool:
+    for path, expected, digest in entries:
+        if _stat(path) != expected:
+            return False
+        if digest is not None and _digest(path) != digest:
+            return False
+    return True
+
+
+def serve(argv: Sequence[str]) -> int | None:
+    """Write the output of an earlier identical dry run and return its exit status; None on a miss."""
+    key = invocation_key(argv)
+    for candidate in _candidates(key):
+        try:
+            with open(candidate, "rb") as handle:
+                data: Any = pickle.load(handle)
+        except FileNotFoundError:
+            continue
+        except Exception:  # a torn or foreign file: not ours to trust
+            continue
+        try:
+            fmt, stored_key, entries, chunks, code = data
+        except (TypeError, ValueError):
+            continue
+        if fmt != FORMAT or stored_key != key or not _valid(entries):
+            continue
+        for stream, text in chunks:
+            (sys.stdout if stream == 1 else sys.stderr).write(text)
+        return int(code)
+    return None
+
+
+class _Tee:
+    """stdout or stderr as seen by the dry run: writes go through and are kept, in order."""
+
+    _PASS = frozenset({"encoding", "errors", "isatty", "writable", "closed", "line_buffering", "newlines", "mode"})
+
+    def __init__(self, stream: TextIO, number: int, recorder: Recorder) -> None:
+        self._stream = stream
+        self._number = number
+        self._recorder = recorder
+
+    def write(self, text: str) -> int:
+        self._recorder.chunks.append((self._number, text))
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else (the byte buffer, the file descriptor) could write around the record.
+        if name not in self._PASS:
+            self._recorder.unsafe = True
+        return getattr(self._stream, name)
+
+
+_active: Recorder | None = None
+_hooked = False
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    recorder = _active
+    if recorder is None:  # an audit hook cannot be removed: between recordings it does nothing
+        return
+    if event == "open":
+        path, mode, flags = args
+        if isinstance(path, int):
+            return
+        if mode is not None and any(c in mode for c in "wax+"):
+            return
+        if mode is None and isinstance(flags, int) and flags & _WRITE_FLAGS:
+            return
+        recorder.saw(path)
+    elif event in ("os.listdir", "os.scandir"):
+        path = args[0]
+        if isinstance(path, int):
+            return
+        recorder.saw("." if path is None else path)
+
+
+class Recorder:
+    """What one slow-path ``status`` run writes and depends on; ``finish`` writes the snapshot."""
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        self.argv = list(argv)
+        self.key = invocation_key(argv)
+        self.started_ns = time.time_ns()
+        self.cwd = os.getcwd()
+        self.entries: dict[str, Stat] = {}
+        self.chunks: list[tuple[int, str]] = []
+        self.unsafe = False
+        self.cache_root: str | None = None  # pytest's cache folder: not a dependency
+        self.make_folder: Callable[[], Path] | None = None
+        self.rootdir: str | None = None
+        self.streams = (sys.stdout, sys.stderr)
+        self._ancestry(self.cwd)
+
+    @classmethod
+    def start(cls, argv: Sequence[str]) -> Recorder:
+        global _active, _hooked
+        recorder = cls(argv)
+        if not _hooked:
+            sys.addaudithook(_audit)
+            _hooked = True
+        sys.stdout = _Tee(sys.stdout, 1, recorder)
+        sys.stderr = _Tee(sys.stderr, 2, recorder)
+        _active = recorder
+        return recorder
+
+    def saw(self, path: str | bytes | os.PathLike[Any]) -> None:
+        full = os.path.abspath(os.fsdecode(path))
+        if full not in self.entries and not full.startswith(_IGNORED_ROOTS):
+            self.entries[full] = _stat(full)
+
+    def _ancestry(self, folder: str) -> None:
+        """The folder by its modification time; each one above it by the names pytest looks for there."""
+        self.saw(folder)
+        for parent in Path(folder).parents:
+            for name in LOOKED_FOR:
+                self.saw(parent / name)
+
+    def note_rootdir(self, rootdir: Path) -> None:
+        """Called by the dry run once pytest knows its rootdir."""
+        self.rootdir = str(rootdir)
+        self._ancestry(self.rootdir)
+        # Between the cwd and the rootdir (one inside the other), every folder by its modification time.
+        for inner, outer in ((Path(self.cwd), rootdir), (rootdir, Path(self.cwd))):
+            if outer in inner.parents:
+                for folder in inner.parents:
+                    if folder == outer:
+                        break
+                    self.saw(folder)
+
+    def note_cache(self, cache_folder: Path | None, make_folder: Callable[[], Path]) -> None:
+        """Called by the dry run when pytest is done: our folder in pytest's cache (None: no cache)."""
+        if cache_folder is not None:
+            self.cache_root = os.path.abspath(cache_folder.parents[1])  # <cache_dir>/d/living_checklist
+            self.make_folder = make_folder
+
+    def stop(self) -> None:
+        global _active
+        if _active is self:
+            _active = None
+        out, err = self.streams
+        if isinstance(sys.stdout, _Tee) and sys.stdout._recorder is self:
+            sys.stdout = out
+        if isinstance(sys.stderr, _Tee) and sys.stderr._recorder is self:
+            sys.stderr = err
+
+    def finish(self, code: int) -> None:
+        """Stop recording; write the snapshot when pytest had a cache folder and nothing moved."""
+        self.stop()
+        if self.unsafe or self.make_folder is None or self.cache_root is None:
+            return
+        if not os.path.isdir(self.cache_root):
+            # Making pytest's cache folder changes the folder it is in (a dependency): made now,
+            # the next run can save its snapshot.
+            with contextlib.suppress(Exception):
+                self.make_folder()
+            return
+        for module in list(sys.modules.values()):
+            file = getattr(module, "__file__", None)
+            if isinstance(file, str):
+                self.saw(file)
+        for entry in sys.path:
+            self.saw(entry or self.cwd)
+        excluded = self.cache_root + os.sep
+        entries: list[tuple[str, Stat, str | None]] = []
+        for path, found in self.entries.items():
+            if path == self.cache_root or path.startswith(excluded):
+                continue
+            if found is not None and _racy(found[2], self.started_ns) and not path.endswith(".pyc"):
+                # Modified while it was read, or just before: the next run decides. (Python writes
+                # a .pyc to a new file and renames it: a new inode, never the same stat.)
+                return
+            digest = _digest(path) if found is not None and path.endswith(".feature") else None
+            entries.append((path, found, digest))
+        self._write((FORMAT, self.key, entries, self.chunks, code))
+
+    def _write(self, data: object) -> None:
+        assert self.make_folder is not None
+        try:
+            folder = self.make_folder().joinpath(*SUBFOLDER[2:])
+            folder.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.key}.", dir=folder)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, folder / f"{self.key}.pickle")
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            _prune(folder)
+        except Exception:  # a read-only checkout, a full disk: the next run takes the slow path again
+            return
+
+
+def _prune(folder: Path) -> None:
+    snapshots = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+    for old in snapshots[:-KEEP]:
+        old.unlink(missing_ok=True)
+
+
+def recording() -> Recorder | None:
+    """The recorder of the ``status`` run in progress, if any (the dry run reports pytest's setup to it)."""
+    return _active
+
+
+def depends_on(path: Path) -> None:
+    """A path the dry run checks without opening it (whether the features folder exists)."""
+    if _active is not None:
+        _active.saw(path)
+
