@@ -12,7 +12,7 @@ import importlib
 import re
 import textwrap
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ __all__ = [
     "fixture_manager",
     "fixturedef_location",
     "fixtureinfo",
+    "forget_item_fixtures",
     "inject_fixture",
     "parse_ignores_case",
     "parse_extra_types",
@@ -112,6 +113,37 @@ def fixture_names(fm: Any) -> list[str]:
 def fixture_count(config: pytest.Config) -> int:
     """How many fixture names pytest knows: it grows when a conftest loads more definitions."""
     return len(fixture_names(fixture_manager(config)))
+
+
+if _PYTEST_RELEASE >= (9, 2):
+
+    def _forget_item_fixtures(fm: Any, item: pytest.Item, names: Iterable[str]) -> None:
+        # name -> {node -> [FixtureDef]}: one dictionary entry per item that registered the name.
+        by_node = fm._arg2node2fixturedefs
+        for name in names:
+            defs = by_node.get(name)
+            if defs is not None:
+                defs.pop(item, None)
+
+else:
+
+    def _forget_item_fixtures(fm: Any, item: pytest.Item, names: Iterable[str]) -> None:
+        # name -> [FixtureDef]; 9.1 matches by ``node``, 9.0 by ``baseid`` (the item's node id).
+        for name in names:
+            defs = fm._arg2fixturedefs.get(name)
+            if defs:
+                defs[:] = [d for d in defs if getattr(d, "node", None) is not item and d.baseid != item.nodeid]
+
+
+def forget_item_fixtures(item: pytest.Item, names: Iterable[str]) -> None:
+    """Forget the fixtures registered on ``item`` itself (pytest-bdd's ``target_fixture``) once it is
+    torn down: nothing can ask for them any more, but pytest keeps every registered fixture for
+    the whole session. pytest-bdd registers one per target_fixture step, so at 100k cases they
+    held about 90 MiB, and before pytest 9.2 every later lookup of the name scanned all of them."""
+    try:
+        _forget_item_fixtures(item.session._fixturemanager, item, names)
+    except AttributeError as exc:
+        raise InternalChanged("pytest's FixtureManager fixture registry", str(exc)) from None
 
 
 def fixturedef_location(fixturedef: Any) -> str:

@@ -32,7 +32,7 @@ TBD = re.compile(r"\bTBD\b")
 STEP_TYPES: Mapping[str, str | None] = {"Context": "given", "Action": "when", "Outcome": "then", "Unknown": None}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GherkinError:
     """A problem in a feature file, printed the way compilers do: ``path:line:col: message``."""
 
@@ -45,7 +45,7 @@ class GherkinError:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     keyword: str
     type: str | None
@@ -64,7 +64,7 @@ class Step:
         return any(TBD.search(cell) for row in self.datatable or () for cell in row)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Case:
     """One pickle: the scenario itself, or one Examples row of an outline."""
 
@@ -85,7 +85,7 @@ class Case:
         return PENDING_TAG in self.tags
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExamplesInfo:
     line: int
     column: int
@@ -94,7 +94,7 @@ class ExamplesInfo:
     rows: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Requirement:
     id: str
     has_id: bool
@@ -128,7 +128,7 @@ class Requirement:
         return PENDING_TAG in self.tags
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeatureDoc:
     path: str
     name: str

@@ -160,6 +160,18 @@ class CaseItem(pytest.Function):
                 self._plan = (plan_outcome(req, case, resolutions), resolutions)
         return self._plan
 
+    def forget_target_fixtures(self) -> None:
+        """After teardown: drop the fixtures its ``target_fixture`` steps registered (see _compat)."""
+        if self._plan is None:
+            return
+        names = {
+            name
+            for r in self._plan[1]
+            if r.stepdef is not None and (name := r.stepdef.context.target_fixture) is not None
+        }
+        if names:
+            _compat.forget_item_fixtures(self, names)
+
     @property
     def tagged(self) -> bool:
         return is_tagged(self.requirement, self.case)

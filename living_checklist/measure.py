@@ -17,7 +17,7 @@ COMPARISONS = (">=", "<=", "==", ">", "<")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Measurement:
     name: str
     value: float | str

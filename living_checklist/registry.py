@@ -261,7 +261,7 @@ class _Level:
         yield from self.anywhere
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """What runs a step: one definition, none (undefined) or several (ambiguous)."""
 

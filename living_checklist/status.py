@@ -24,7 +24,7 @@ NOT_SELECTED = "not selected in this run (deselected, or another file or node id
 NOT_RUN = "not run: the session stopped before it (interrupted, -x/--maxfail, or a worker died)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseOutcome:
     """How one case went, as carried in ``user_properties`` (built-in types only)."""
 
@@ -108,13 +108,13 @@ def decode_timing(text: str) -> tuple[float, tuple[int, ...]]:
     return started, durations
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseResult:
     nodeid: str
     outcome: CaseOutcome
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequirementResult:
     requirement: Requirement
     nodeid: str

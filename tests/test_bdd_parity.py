@@ -281,6 +281,62 @@ def test_converters_target_fixture_and_yield(pytester: pytest.Pytester) -> None:
     )
 
 
+def test_a_target_fixture_lives_as_long_as_its_case(pytester: pytest.Pytester) -> None:
+    """A case's target_fixture value overrides a fixture for that case only and is released with it.
+
+    pytest-bdd registers each injected value as a fixture that pytest keeps for the whole session;
+    the plugin drops it after the case's teardown (at 100k cases that was about 90 MiB)."""
+    steps = """
+        import gc
+        import weakref
+
+        import pytest
+        from pytest_bdd import given, then
+
+        VALUES = []
+
+        class Value:
+            pass
+
+        @pytest.fixture
+        def value():
+            return "original"
+
+        @given("an injected value", target_fixture="value")
+        def _():
+            made = Value()
+            VALUES.append(weakref.ref(made))
+            return made
+
+        @then("the value is the injected one")
+        def _(value):
+            assert isinstance(value, Value)
+
+        @then("the value is the original")
+        def _(value):
+            assert value == "original"
+
+        def pytest_sessionfinish(session):
+            gc.collect()
+            print(f"\\nALIVE {sum(ref() is not None for ref in VALUES)} OF {len(VALUES)}")
+        """
+    scenarios = "".join(
+        f"""
+          Scenario: injected {n}
+            Given an injected value
+            Then the value is the injected one
+
+          Scenario: original {n}
+            Then the value is the original
+        """
+        for n in range(5)
+    )
+    check(pytester, {"features/values.feature": "Feature: Values\n" + textwrap.dedent(scenarios)}, steps, passed=10)
+    ours = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", "features")
+    ours.assert_outcomes(passed=10)
+    ours.stdout.fnmatch_lines(["ALIVE 0 OF 5"])
+
+
 def test_datatable_and_outline_in_tables(pytester: pytest.Pytester) -> None:
     """Data tables reach the step as lists of strings, outline parameters filled in
     (pytest-bdd tests/datatable/test_datatable.py, tests/feature/test_outline.py)."""

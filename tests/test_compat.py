@@ -49,6 +49,14 @@ def test_inject_fixture(request):
     _compat.inject_fixture(request, "things", 5)
     assert request.getfixturevalue("things") == 5, "pytest_bdd.compat.inject_fixture no longer injects"
 
+def test_forget_item_fixtures(request):
+    _compat.inject_fixture(request, "things", 6)
+    _compat.forget_item_fixtures(request.node, ["things"])
+    assert request.getfixturevalue("things") == 6, "the active request still holds its value"
+    fm = _compat.fixture_manager(request.config)
+    left = [d for d in fm.getfixturedefs("things", request.node) or () if d.baseid == request.node.nodeid]
+    assert left == [], f"the FixtureManager registry changed: an item's own fixture is still there: {left}"
+
 def test_call_fixture_func_finishes_a_yield_at_teardown(request):
     done = []
     request.addfinalizer(lambda: print("FINALIZED", done))  # runs last: finalizers are LIFO
@@ -71,7 +79,7 @@ def test_bdd_hooks_and_plugin(request):
 def test_internals_on_live_pytest_objects(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_compat_probe=PROBE)
     result = pytester.runpytest("-p", "no:cacheprovider", "-s", "-p", "no:randomly")
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
     result.stdout.fnmatch_lines(["*FINALIZED [[]1[]]*"])
 
 
