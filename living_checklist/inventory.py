@@ -28,6 +28,14 @@ PENDING_TAG = "pending"
 SEED_TAG_PREFIX = "seed-"
 TBD = re.compile(r"\bTBD\b")
 
+def _rebuilt_by_init(self: Any) -> tuple[Any, tuple[Any, ...]]:
+    """``__reduce__`` of the slotted records: unpickled by one call of the class (the inventory
+    cache holds hundreds of thousands of them; dataclasses' own ``__setstate__`` for slotted
+    frozen classes sets each field from Python and made loading the cache twice as slow)."""
+    cls = type(self)
+    return cls, tuple(getattr(self, name) for name in cls.__slots__)
+
+
 # Pickle step types → pytest-bdd step types; "Unknown" (a leading `*`) matches any type.
 STEP_TYPES: Mapping[str, str | None] = {"Context": "given", "Action": "when", "Outcome": "then", "Unknown": None}
 
@@ -35,6 +43,8 @@ STEP_TYPES: Mapping[str, str | None] = {"Context": "given", "Action": "when", "O
 @dataclass(frozen=True, slots=True)
 class GherkinError:
     """A problem in a feature file, printed the way compilers do: ``path:line:col: message``."""
+
+    __reduce__ = _rebuilt_by_init
 
     path: str
     line: int
@@ -47,6 +57,8 @@ class GherkinError:
 
 @dataclass(frozen=True, slots=True)
 class Step:
+    __reduce__ = _rebuilt_by_init
+
     keyword: str
     type: str | None
     text: str
@@ -68,6 +80,8 @@ class Step:
 class Case:
     """One pickle: the scenario itself, or one Examples row of an outline."""
 
+    __reduce__ = _rebuilt_by_init
+
     name: str
     item_name: str
     line: int
@@ -87,6 +101,8 @@ class Case:
 
 @dataclass(frozen=True, slots=True)
 class ExamplesInfo:
+    __reduce__ = _rebuilt_by_init
+
     line: int
     column: int
     name: str
@@ -96,6 +112,8 @@ class ExamplesInfo:
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
+    __reduce__ = _rebuilt_by_init
+
     id: str
     has_id: bool
     id_tags: tuple[str, ...]
@@ -130,6 +148,8 @@ class Requirement:
 
 @dataclass(frozen=True, slots=True)
 class FeatureDoc:
+    __reduce__ = _rebuilt_by_init
+
     path: str
     name: str
     language: str

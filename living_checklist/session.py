@@ -57,6 +57,9 @@ class ChecklistSession:
         self._tags: set[str] = set()
         self._registries: dict[tuple[str, int], StepRegistry] = {}
         self._reader: threading.Thread | None = None
+        # The properties of the last report recorded and its node id: a teardown report carries the
+        # call report's properties again (pytest copies the item's), and need not be parsed twice.
+        self._last_recorded: tuple[str, list[tuple[str, object]]] = ("", [])
         # Whether cases carry the definitions their steps matched (only Cucumber Messages need them).
         self.carry_matches = False
         self._stepdef_keys: dict[int, str] = {}
@@ -135,6 +138,10 @@ class ChecklistSession:
     # -- outcomes ------------------------------------------------------------------------------
 
     def record(self, report: pytest.TestReport) -> None:
+        last_nodeid, last_properties = self._last_recorded
+        if report.nodeid == last_nodeid and report.user_properties == last_properties and not report.failed:
+            return  # the same properties as the report before it: the same outcome, recorded already
+        self._last_recorded = (report.nodeid, report.user_properties)
         outcome = CaseOutcome.from_properties(report.user_properties)
         if outcome is not None:
             previous = self.outcomes.get(report.nodeid)
