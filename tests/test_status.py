@@ -189,7 +189,7 @@ def test_interleaved_worker_reports_record_the_same_outcomes(calls: list[tuple[C
 
     def record_all(reports: list[Any]) -> dict[str, CaseOutcome]:
         outcomes: dict[str, CaseOutcome] = {}
-        state = SimpleNamespace(outcomes=outcomes)
+        state = SimpleNamespace(outcomes=outcomes, _last_recorded=("", []))
         for report in reports:
             ChecklistSession.record(state, report)  # type: ignore[arg-type]
         return outcomes
