@@ -12,7 +12,7 @@ import importlib
 import re
 import textwrap
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ __all__ = [
     "fixturedef_location",
     "fixtureinfo",
     "forget_item_fixtures",
+    "ini_setup",
     "inject_fixture",
     "parse_ignores_case",
     "parse_extra_types",
@@ -202,6 +203,27 @@ def cache_subdir(config: pytest.Config, name: str) -> Path | None:
         return Path(cache._cachedir, cache._CACHE_PREFIX_DIRS, name)
     except AttributeError as exc:
         raise InternalChanged("pytest's Cache._cachedir / _CACHE_PREFIX_DIRS", str(exc)) from None
+
+
+def ini_setup(args: Sequence[str], overrides: Sequence[str], invocation_dir: Path) -> tuple[Path, dict[str, str]]:
+    """The rootdir and the ini values (``-o`` overrides applied) pytest would find for ``args``,
+    without starting pytest: ``_pytest.config.findpaths.determine_setup``. A guess only (it does not
+    see ``-c``/``--rootdir`` in addopts or PYTEST_ADDOPTS): the prefetch of the dry run checks
+    every result against the real run."""
+    try:
+        from _pytest.config.findpaths import determine_setup
+
+        rootdir, _inipath, inicfg, *_ = determine_setup(
+            inifile=None,
+            override_ini=list(overrides) or None,
+            args=list(args),
+            rootdir_cmd_arg=None,
+            invocation_dir=invocation_dir,
+        )
+        values = {key: getattr(raw, "value", raw) for key, raw in inicfg.items()}
+    except (ImportError, TypeError, AttributeError, ValueError) as exc:
+        raise InternalChanged("_pytest.config.findpaths.determine_setup", str(exc)) from None
+    return Path(rootdir), {key: str(value).strip() for key, value in values.items() if isinstance(value, str)}
 
 
 # -- parse (pytest-bdd's parsers.parse / cfparse) ------------------------------------------------

@@ -106,14 +106,21 @@ class InventoryCache:
             return {}
         return entries
 
-    def load_feature(self, path: Path, rootdir: Path) -> FeatureDoc:
-        """The parsed document of ``path``: from the cache when its bytes are unchanged, else parsed."""
+    def load_feature(
+        self, path: Path, rootdir: Path, prefetched: tuple[str, str, str, str, FeatureDoc] | None = None
+    ) -> FeatureDoc:
+        """The parsed document of ``path``: from the cache when its bytes are unchanged, else parsed.
+
+        ``prefetched`` (digest, relpath, features folder, id pattern, document) is what the dry
+        run's prefetch parsed (see ``living_checklist.prefetch``): taken instead of parsing only
+        when all four inputs are the ones this parse would have.
+        """
         rel = relpath(path, rootdir)
         try:
             data = path.read_bytes()
         except OSError as exc:
             return unreadable(path, rel, exc)
-        if self.folder is None:
+        if self.folder is None and prefetched is None:
             return self._parse(data, rel)
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         entry = self.entries.get(rel)
@@ -121,7 +128,12 @@ class InventoryCache:
             self.hits += 1
             return entry[1]
         self.misses += 1
-        doc = self._parse(data, rel)
+        if prefetched is not None and prefetched[:4] == (digest, rel, self.features_dir, self.id_pattern):
+            doc = prefetched[4]
+        else:
+            doc = self._parse(data, rel)
+        if self.folder is None:
+            return doc
         self.entries[rel] = (digest, doc)
         self.dirty = True
         return doc

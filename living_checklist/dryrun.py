@@ -26,7 +26,7 @@ from typing import Literal
 
 import pytest
 
-from living_checklist import snapshot
+from living_checklist import prefetch, snapshot
 from living_checklist._pending import PENDING_REASONS
 from living_checklist.cache import InventoryCache, cache_folder, make_cache_folder
 from living_checklist.inventory import (
@@ -253,7 +253,9 @@ class _Loader:
         # The full run's inventory cache: a file it parsed is not parsed again (a dry run only reads
         # it; what `status` saves is its output's snapshot, see living_checklist.snapshot).
         cache = InventoryCache(cache_folder(self.config), settings.features_dir, settings.id_pattern)
-        docs = [cache.load_feature(path, self.rootdir) for path in files]
+        # A cold `status` has a child parsing the same files since before pytest started: what it
+        # parsed is taken when it is what parsing here would give (see living_checklist.prefetch).
+        docs = prefetch.take(files, lambda path, prefetched: cache.load_feature(path, self.rootdir, prefetched))
         project = Project(settings, Inventory(tuple(docs)))
         if not self.steps:
             return project

@@ -342,3 +342,9 @@ def depends_on(path: Path) -> None:
     if _active is not None:
         _active.saw(path)
 
+
+
+def detach() -> None:
+    """In a forked child (the prefetch): stop recording, leave the parent's streams alone."""
+    global _active
+    _active = None

@@ -226,3 +226,15 @@ def test_cache_subdir_is_where_pytest_makes_it(pytester: pytest.Pytester) -> Non
         """
     )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_ini_setup_finds_what_pytest_finds(pytester: pytest.Pytester) -> None:
+    """The prefetch's guess of the rootdir and ini values: pytest's determine_setup, -o applied."""
+    pytester.makepyprojecttoml('[tool.pytest.ini_options]\nchecklist_features = "reqs"\nchecklist_id_pattern = "A-1"\n')
+    (pytester.path / "reqs").mkdir()
+    rootdir, ini = _compat.ini_setup([], ["checklist_id_pattern=B-[0-9]+"], pytester.path / "reqs")
+    assert rootdir == pytester.path
+    assert ini["checklist_features"] == "reqs"
+    assert ini["checklist_id_pattern"] == "B-[0-9]+"
+    config = pytester.parseconfig("-o", "checklist_id_pattern=B-[0-9]+")
+    assert config.rootpath == rootdir and config.getini("checklist_features") == ini["checklist_features"]

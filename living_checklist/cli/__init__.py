@@ -16,8 +16,9 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from living_checklist import snapshot
+from living_checklist import prefetch, snapshot
 from living_checklist.cli._common import EXIT_BAD_INPUT, PROG, exit_codes
 from living_checklist.escape import terminal_safe
 
@@ -89,6 +90,41 @@ COMMANDS = (
         "a finding fails (e.g. a missing or duplicate id, an unknown seed)",
     ),
 )
+
+
+MERGE_HELP = "combine the JSON reports of shards (CI jobs running slices) into one checklist"
+MERGE_DESCRIPTION = (
+    "Read the --checklist-json reports of shards of one run (pytest-split groups, a CI matrix, -k slices) "
+    "and write the checklist an unsharded run gives: per case the real outcome wins over 'not selected'. "
+    "Cases no shard ran are named (missing), so are cases two shards ran (overlapping; the worse outcome "
+    "is kept). Reports of different feature sets are refused."
+)
+
+
+def _add_merge_parser(commands: Any) -> None:
+    sub = commands.add_parser(
+        "merge",
+        help=MERGE_HELP,
+        description=MERGE_DESCRIPTION,
+        epilog=exit_codes(
+            "merged; every case ran in some shard and nothing fails",
+            "the merged checklist fails (a failing or error requirement) or cases ran in no shard",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.add_argument("inputs", nargs="+", metavar="IN.json", help="the shards' --checklist-json reports")
+    sub.add_argument("-o", "--output", required=True, metavar="OUT.json", help="where the merged JSON report goes")
+    sub.add_argument("--md", metavar="PATH", help="also write the merged checklist as Markdown")
+    sub.add_argument("--html", metavar="PATH", help="also write the merged checklist as one HTML page")
+    sub.add_argument("--badge", metavar="PATH", help="also write the README badge (SVG)")
+    sub.add_argument(
+        "--rootdir",
+        default=".",
+        metavar="DIR",
+        help="where the feature files are, to show their Gherkin and steps (default: the current folder)",
+    )
+    sub.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    sub.set_defaults(run="living_checklist.cli.merge:cmd_merge")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,9 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if command.name == "usage":
             sub.add_argument("-v", "--verbose", action="store_true", help="list the steps that use each definition")
-    from living_checklist.cli import merge as merge_command
-
-    merge_command.add_parser(commands)
+    _add_merge_parser(commands)
     return parser
 
 
@@ -209,6 +243,16 @@ def _run(argv: list[str]) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
+    if args.command == "status":
+        # Before pytest is imported: a child starts parsing the feature files (living_checklist.prefetch).
+        prefetch.start(args.paths, args.override_ini)
+    try:
+        return _command(args)
+    finally:
+        prefetch.stop()
+
+
+def _command(args: argparse.Namespace) -> int:
     module, _, function = str(args.run).partition(":")
     run = getattr(importlib.import_module(module), function)
     # Parsing thousands of scenarios allocates millions of small objects that all live until the

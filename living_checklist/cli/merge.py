@@ -1,5 +1,8 @@
 """``living-checklist merge -o OUT.json IN.json...``: shard reports in, the one checklist out.
 
+(Its options are defined in ``living_checklist.cli``, which must not import this module's
+dependencies: the reports, pytest.)
+
 The pure part is ``living_checklist.merge``; here the reports are read and checked, the feature
 files (when they are where the reports say) give back each scenario's Gherkin and steps, and the
 merged checklist is written as JSON and, on request, as Markdown, HTML and a badge.
@@ -13,10 +16,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from living_checklist import baseline
-from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, exit_codes
+from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
 from living_checklist.inventory import Requirement, parse_feature
 from living_checklist.merge import MergeError, describe, merge
 from living_checklist.reports import badge as report_badge
@@ -26,40 +28,6 @@ from living_checklist.reports import markdown as report_md
 from living_checklist.reports import write_report
 from living_checklist.reports.terminal import totals_line
 from living_checklist.status import Checklist, RequirementResult
-
-HELP = "combine the JSON reports of shards (CI jobs running slices) into one checklist"
-DESCRIPTION = (
-    "Read the --checklist-json reports of shards of one run (pytest-split groups, a CI matrix, -k slices) "
-    "and write the checklist an unsharded run gives: per case the real outcome wins over 'not selected'. "
-    "Cases no shard ran are named (missing), so are cases two shards ran (overlapping; the worse outcome "
-    "is kept). Reports of different feature sets are refused."
-)
-
-
-def add_parser(commands: Any) -> None:
-    sub = commands.add_parser(
-        "merge",
-        help=HELP,
-        description=DESCRIPTION,
-        epilog=exit_codes(
-            "merged; every case ran in some shard and nothing fails",
-            "the merged checklist fails (a failing or error requirement) or cases ran in no shard",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub.add_argument("inputs", nargs="+", metavar="IN.json", help="the shards' --checklist-json reports")
-    sub.add_argument("-o", "--output", required=True, metavar="OUT.json", help="where the merged JSON report goes")
-    sub.add_argument("--md", metavar="PATH", help="also write the merged checklist as Markdown")
-    sub.add_argument("--html", metavar="PATH", help="also write the merged checklist as one HTML page")
-    sub.add_argument("--badge", metavar="PATH", help="also write the README badge (SVG)")
-    sub.add_argument(
-        "--rootdir",
-        default=".",
-        metavar="DIR",
-        help="where the feature files are, to show their Gherkin and steps (default: the current folder)",
-    )
-    sub.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    sub.set_defaults(run="living_checklist.cli.merge:cmd_merge")
 
 
 def read_report(path: Path) -> Checklist:
