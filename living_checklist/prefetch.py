@@ -49,6 +49,7 @@ _SLOTS = struct.Struct("=qq16s")  # the child's index, the parent's lowest index
 NOT_STARTED = -1
 GONE = -2  # the child stopped early: the parent must not count on it
 _FAR = 2**62
+INVENTORY_CACHE = ".pytest_cache/d/living_checklist/inventory.pickle"  # cache.CACHE_FOLDER / CACHE_FILE
 NICE = 10  # the child's niceness: it works on a core the parent leaves idle
 WAIT_S = 3.0  # the most the parent waits for the child once they met (it has one file left to finish)
 
@@ -134,6 +135,8 @@ def start(paths: Sequence[str], overrides: Sequence[str]) -> None:
     global _current
     if _current is not None or not hasattr(os, "fork") or os.environ.get(ENV, "1") == "0":
         return
+    if Path(INVENTORY_CACHE).is_file():  # the full run's inventory cache (rootdir = cwd) has the documents
+        return
     try:
         shared = mmap.mmap(-1, _SLOTS.size)
         results = tempfile.TemporaryFile()  # noqa: SIM115 -- the Prefetch handle closes it
@@ -212,7 +215,7 @@ def _child(shared: mmap.mmap, results: IO[bytes], paths: list[str], overrides: l
     id_pattern = ini.get(INI_ID_PATTERN, "") or DEFAULT_ID_PATTERN
     if not features_dir:
         raise LookupError("not a checklist project")
-    if (rootdir / ".pytest_cache" / "d" / "living_checklist" / "inventory.pickle").is_file():
+    if (rootdir / INVENTORY_CACHE).is_file():
         raise LookupError("the full run's inventory cache has the documents")  # the parent reads it
     if not targets:
         targets = [rootdir / features_dir]

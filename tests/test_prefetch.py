@@ -202,3 +202,9 @@ def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
         time.sleep(0.05)
     else:
         pytest.fail(f"the prefetch child {child} outlived its parent")
+
+
+def test_no_child_where_the_full_runs_inventory_cache_is() -> None:
+    from living_checklist.cache import CACHE_FILE, CACHE_FOLDER
+
+    assert f".pytest_cache/d/{CACHE_FOLDER}/{CACHE_FILE}" == prefetch.INVENTORY_CACHE
