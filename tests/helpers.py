@@ -13,6 +13,28 @@ import pytest
 
 from living_checklist.reports import JSON_OPTION
 
+# The counter steps several tests' projects use: Given and When with target_fixture, then the Then.
+COUNTER_STEPS = """\
+from pytest_bdd import given, parsers, then, when
+
+
+@given(parsers.parse("a counter at {n:d}"), target_fixture="counter")
+def _(n):
+    return n
+
+
+@when(parsers.parse("I add {n:d}"), target_fixture="counter")
+def _(counter, n):
+    return counter + n
+"""
+
+COUNTER_THEN = """
+
+@then(parsers.parse("the counter is {n:d}"))
+def _(counter, n):
+    assert counter == n
+"""
+
 SCHEMA: dict[str, Any] = json.loads(
     resources.files("living_checklist").joinpath("reports", "report.schema.json").read_text(encoding="utf-8")
 )

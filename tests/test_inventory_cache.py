@@ -18,6 +18,7 @@ from living_checklist import cache as cache_module
 from living_checklist import cli
 from living_checklist.cache import CACHE_FILE, CACHE_FOLDER, InventoryCache
 from living_checklist.inventory import DEFAULT_ID_PATTERN, discover, load_feature
+from tests.helpers import COUNTER_STEPS, COUNTER_THEN
 from tests.strategies import GFeature, gfeatures
 
 FEATURE = """\
@@ -30,24 +31,7 @@ Feature: Counting
     Then the counter is 3
 """
 
-STEPS = """\
-from pytest_bdd import given, parsers, then, when
-
-
-@given(parsers.parse("a counter at {n:d}"), target_fixture="counter")
-def _(n):
-    return n
-
-
-@when(parsers.parse("I add {n:d}"), target_fixture="counter")
-def _(counter, n):
-    return counter + n
-
-
-@then(parsers.parse("the counter is {n:d}"))
-def _(counter, n):
-    assert counter == n
-"""
+STEPS = COUNTER_STEPS + COUNTER_THEN
 
 
 def cache_file(root: Path) -> Path:

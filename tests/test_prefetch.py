@@ -16,6 +16,7 @@ import pytest
 from living_checklist import prefetch
 from living_checklist.cache import InventoryCache
 from living_checklist.inventory import DEFAULT_ID_PATTERN, discover, load_feature
+from tests.helpers import COUNTER_STEPS
 
 FEATURE = """\
 Feature: Area {n}
@@ -29,19 +30,7 @@ Feature: Area {n}
 
 MORE = "".join(f"\n  @PRE-{{n}}{i:03d}\n  Scenario: more {i}\n    Given a counter at {i}\n" for i in range(40))
 
-STEPS = """\
-from pytest_bdd import given, parsers, when
-
-
-@given(parsers.parse("a counter at {n:d}"), target_fixture="counter")
-def _(n):
-    return n
-
-
-@when(parsers.parse("I add {n:d}"), target_fixture="counter")
-def _(counter, n):
-    return counter + n
-"""
+STEPS = COUNTER_STEPS
 
 
 def project(root: Path, files: int = 12) -> Path:

@@ -23,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from living_checklist import cli, snapshot
 from living_checklist.settings import INI_FEATURES
+from tests.helpers import COUNTER_STEPS, COUNTER_THEN
 
 FEATURE = """\
 Feature: Counting {n}
@@ -34,26 +35,9 @@ Feature: Counting {n}
     Then the counter is 3
 """
 
-STEPS = """\
-from pytest_bdd import given, parsers, then, when
+STEPS = COUNTER_STEPS
 
-
-@given(parsers.parse("a counter at {n:d}"), target_fixture="counter")
-def _(n):
-    return n
-
-
-@when(parsers.parse("I add {n:d}"), target_fixture="counter")
-def _(counter, n):
-    return counter + n
-"""
-
-THEN = """
-
-@then(parsers.parse("the counter is {n:d}"))
-def _(counter, n):
-    assert counter == n
-"""
+THEN = COUNTER_THEN
 
 INI = '[tool.pytest.ini_options]\nchecklist_features = "features"\n'
 _stamp = [time.time() - 1000.0]
