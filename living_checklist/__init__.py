@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from living_checklist._pending import InvalidValue, Pending, pending
+from living_checklist.core.pending import InvalidValue, Pending, pending
 
 if TYPE_CHECKING:
-    from living_checklist.measure import Measurement, check, parse_value, record
+    from living_checklist.core.measure import Measurement, check, parse_value, record
 
 __all__ = ["InvalidValue", "Measurement", "Pending", "check", "parse_value", "pending", "record"]
 
 
 def __getattr__(name: str) -> Any:
     # measure imports pytest: loaded when first asked for, so that `living-checklist status` answered
-    # from its snapshot (living_checklist.snapshot) starts without pytest.
+    # from its snapshot (living_checklist.dryrun.snapshot) starts without pytest.
     if name in ("Measurement", "check", "parse_value", "record"):
-        from living_checklist import measure
+        from living_checklist.core import measure
 
         return getattr(measure, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
-from living_checklist import reports, settings
-from living_checklist.inventory import skipped_dir
-from living_checklist.items import CaseItem, FeatureFile, finish_report, run_pending_fast
+from living_checklist import reports
+from living_checklist.core.inventory import skipped_dir
 from living_checklist.reports import JSON_OPTION as JSON_OPTION
 from living_checklist.reports import terminal as report_terminal
-from living_checklist.session import CHECKLIST_KEY, ChecklistSession, nothing_runs
-from living_checklist.settings import INI_FEATURES
+from living_checklist.run import settings
+from living_checklist.run.items import CaseItem, FeatureFile, finish_report, run_pending_fast
+from living_checklist.run.session import CHECKLIST_KEY, ChecklistSession, nothing_runs
+from living_checklist.run.settings import INI_FEATURES
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from pytest_bdd import parsers
 from pytest_bdd.steps import StepFunctionContext
 
-from living_checklist._pending import PENDING_REASONS
-from living_checklist.registry import StepDef
-from living_checklist.status import STATUSES, CaseOutcome
+from living_checklist.core.pending import PENDING_REASONS
+from living_checklist.core.status import STATUSES, CaseOutcome
+from living_checklist.run.registry import StepDef
 
 # ---------------------------------------------------------------------------------------------
 # Gherkin documents

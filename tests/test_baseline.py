@@ -10,10 +10,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from living_checklist import baseline
-from living_checklist.reports import BASELINE_OPTION
+from living_checklist.core.status import DEFINED, STATUSES
+from living_checklist.reports import BASELINE_OPTION, baseline
 from living_checklist.reports.json import SCHEMA_VERSION
-from living_checklist.status import DEFINED, STATUSES
 
 # ---------------------------------------------------------------------------------------------
 # compare(): pure, on report dicts.

@@ -24,8 +24,8 @@ from pytest_bdd import parsers
 from living_checklist import cli
 from living_checklist.cli import snippets as cli_snippets
 from living_checklist.cli._common import StepUse
-from living_checklist.inventory import Step
-from living_checklist.items import CaseItem
+from living_checklist.core.inventory import Step
+from living_checklist.run.items import CaseItem
 
 STEPS = '''
 from pytest_bdd import given, parsers, then, when
@@ -402,7 +402,7 @@ def test_status_leaves_no_trace_and_accepts_the_projects_addopts(
     pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """addopts meant for a real run still parse; nothing is written (no report, no inventory cache)
-    but pytest's cache folder, where status saves its output (living_checklist.snapshot)."""
+    but pytest's cache folder, where status saves its output (living_checklist.dryrun.snapshot)."""
     make_project(
         pytester,
         {"features/core/counting.feature": COUNTING},

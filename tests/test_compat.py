@@ -1,4 +1,4 @@
-"""Every pytest / pytest-bdd / parse / re internal behind ``living_checklist._compat``, each checked
+"""Every pytest / pytest-bdd / parse / re internal behind ``living_checklist.run._compat``, each checked
 on the installed versions; a failure names the internal that changed."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from pytest_bdd import parsers
 from pytest_bdd.parser import FeatureParser
 
-from living_checklist import _compat
-from living_checklist.inventory import render
+from living_checklist.core.inventory import render
+from living_checklist.run import _compat
 
 PROBE = '''
 import pytest
 from pytest_bdd import given, parsers
-from living_checklist import _compat
+from living_checklist.run import _compat
 
 @given(parsers.parse("I have {n:d} things"), target_fixture="things")
 def _(n):
@@ -218,7 +218,7 @@ def test_cache_subdir_is_where_pytest_makes_it(pytester: pytest.Pytester) -> Non
     pytester.makepyfile(
         test_compat_cache_probe="""
         from pathlib import Path
-        from living_checklist import _compat
+        from living_checklist.run import _compat
 
         def test_same_folder(request):
             found = _compat.cache_subdir(request.config, "probe")

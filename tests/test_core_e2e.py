@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
-from living_checklist.settings import INI_ID_PATTERN, INI_REQUIRE_IDS
+from living_checklist.run.settings import INI_ID_PATTERN, INI_REQUIRE_IDS
 from tests.helpers import SCHEMA, run_with_report, write_files
 
 STEPS = """

@@ -9,7 +9,7 @@ from importlib import metadata
 
 import pytest
 
-from living_checklist import probes
+from living_checklist.core import probes
 from living_checklist.reports import HTML_OPTION, MD_OPTION
 from tests.helpers import run_with_report, write_files
 

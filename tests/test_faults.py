@@ -377,7 +377,7 @@ def _system(marker: str, started: Path, *, then: str) -> list[str]:
 @pytest.mark.skipif(sys.platform != "linux", reason="the child subreaper (prctl) is Linux only")
 @pytest.mark.parametrize(("then", "timeout"), [("pass", 30.0), ("time.sleep(1000)", 1.0)], ids=["exits", "times-out"])
 def test_setsid_grandchild_does_not_outlive_a_run(tmp_path: Path, then: str, timeout: float) -> None:
-    from living_checklist import runner
+    from living_checklist.live import runner
 
     marker = f"checklist-grandchild-{os.getpid()}-{then}"
     result = runner.run(_system(marker, tmp_path / "started", then=then), timeout=timeout)
@@ -387,7 +387,7 @@ def test_setsid_grandchild_does_not_outlive_a_run(tmp_path: Path, then: str, tim
 
 CALLER = """
 import sys
-from living_checklist import runner
+from living_checklist.live import runner
 runner.run({argv!r}, timeout=600)
 """
 

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from living_checklist import history
-from living_checklist.reports import BADGE_OPTION, HISTORY_OPTION, HTML_OPTION, MD_OPTION
+from living_checklist.core.status import Totals
+from living_checklist.reports import BADGE_OPTION, HISTORY_OPTION, HTML_OPTION, MD_OPTION, history
 from living_checklist.reports import badge as report_badge
-from living_checklist.status import Totals
 from tests.helpers import run_with_report
 
 FEATURE = """\

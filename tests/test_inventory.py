@@ -11,7 +11,7 @@ from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 from hypothesis import example, given, settings
 
-from living_checklist.inventory import (
+from living_checklist.core.inventory import (
     DEFAULT_ID_PATTERN,
     FeatureDoc,
     area_of,

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from living_checklist import cache as cache_module
 from living_checklist import cli
-from living_checklist.cache import CACHE_FILE, CACHE_FOLDER, InventoryCache
-from living_checklist.inventory import DEFAULT_ID_PATTERN, discover, load_feature
+from living_checklist.core.inventory import DEFAULT_ID_PATTERN, discover, load_feature
+from living_checklist.run import cache as cache_module
+from living_checklist.run.cache import CACHE_FILE, CACHE_FOLDER, InventoryCache
 from tests.helpers import COUNTER_STEPS, COUNTER_THEN
 from tests.strategies import GFeature, gfeatures
 

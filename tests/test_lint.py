@@ -14,9 +14,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from living_checklist.inventory import DEFAULT_ID_PATTERN, Inventory, parse_feature
-from living_checklist.lint import Finding, lint
-from living_checklist.settings import INI_ID_PATTERN, INI_REQUIRE_IDS
+from living_checklist.core.inventory import DEFAULT_ID_PATTERN, Inventory, parse_feature
+from living_checklist.core.lint import Finding, lint
+from living_checklist.run.settings import INI_ID_PATTERN, INI_REQUIRE_IDS
 from tests.helpers import run_with_report, write_files
 from tests.strategies import GFeature, GRule, GScenario, gfeatures
 

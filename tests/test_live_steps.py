@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from living_checklist import probes
+from living_checklist.core import probes
 from living_checklist.steps import robustness
 from living_checklist.steps.robustness import EDGE_INPUTS
 from tests.helpers import figures, statuses

@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 
 from living_checklist import cli
-from living_checklist.merge import MergeError, merge
 from living_checklist.reports.json import from_data
+from living_checklist.reports.merge import MergeError, merge
 from tests.helpers import SCHEMA
 
 SHARDS = 3

@@ -13,9 +13,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from living_checklist import prefetch
-from living_checklist.cache import InventoryCache
-from living_checklist.inventory import DEFAULT_ID_PATTERN, discover, load_feature
+from living_checklist.core.inventory import DEFAULT_ID_PATTERN, discover, load_feature
+from living_checklist.dryrun import prefetch
+from living_checklist.run.cache import InventoryCache
 from tests.helpers import COUNTER_STEPS
 
 FEATURE = """\
@@ -173,7 +173,7 @@ def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
     root = project(tmp_path, files=60)
     script = (
         "import os, signal, sys\n"
-        "from living_checklist import prefetch\n"
+        "from living_checklist.dryrun import prefetch\n"
         "prefetch.start([], [])\n"
         "print(prefetch.current().pid, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
@@ -194,6 +194,6 @@ def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
 
 
 def test_no_child_where_the_full_runs_inventory_cache_is() -> None:
-    from living_checklist.cache import CACHE_FILE, CACHE_FOLDER
+    from living_checklist.run.cache import CACHE_FILE, CACHE_FOLDER
 
     assert f".pytest_cache/d/{CACHE_FOLDER}/{CACHE_FILE}" == prefetch.INVENTORY_CACHE

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from pytest_bdd import parsers
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
-from living_checklist.inventory import Step
-from living_checklist.registry import StepDef, StepRegistry, _Level, literal_prefix, snippet
+from living_checklist.core.inventory import Step
+from living_checklist.run.registry import StepDef, StepRegistry, _Level, literal_prefix, snippet
 from tests.strategies import ASCII_WORDS, STEP_TYPES, TRICKY_CASE_WORDS, step_texts, stepdef_lists
 
 

@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from living_checklist import reports
-from living_checklist.escape import json_dumps
+from living_checklist.core.escape import json_dumps
+from living_checklist.core.status import Checklist
 from living_checklist.reports import cucumber as report_cucumber
 from living_checklist.reports import json as report_json
-from living_checklist.status import Checklist
 from tests.test_reports import checklists
 
 # Including what strict JSON cannot carry as it is: non-finite numbers and lone surrogates.

@@ -19,13 +19,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from living_checklist.inventory import Case, GherkinError, Requirement, Step
-from living_checklist.measure import Measurement
-from living_checklist.reports import CUCUMBER_OPTION, HTML_OPTION, MD_OPTION
-from living_checklist.reports import cucumber as report_cucumber
-from living_checklist.reports import html as report_html
-from living_checklist.reports import markdown as report_md
-from living_checklist.status import (
+from living_checklist.core.inventory import Case, GherkinError, Requirement, Step
+from living_checklist.core.measure import Measurement
+from living_checklist.core.status import (
     STATUSES,
     CaseOutcome,
     CaseResult,
@@ -34,6 +30,10 @@ from living_checklist.status import (
     requirement_status,
     totals,
 )
+from living_checklist.reports import CUCUMBER_OPTION, HTML_OPTION, MD_OPTION
+from living_checklist.reports import cucumber as report_cucumber
+from living_checklist.reports import html as report_html
+from living_checklist.reports import markdown as report_md
 
 # ---------------------------------------------------------------------------------------------
 # Local strategies: checklists built straight from the data classes, with hostile text.

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from living_checklist import runner
-from living_checklist.runner import CannotRun, run
+from living_checklist.live import runner
+from living_checklist.live.runner import CannotRun, run
 
 PY = sys.executable
 MIB = 1 << 20

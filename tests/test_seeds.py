@@ -20,9 +20,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from living_checklist import seeds
-from living_checklist.inventory import Inventory, discover, load_feature, parse_feature
-from living_checklist.lint import Finding
+from living_checklist.core import seeds
+from living_checklist.core.inventory import Inventory, discover, load_feature, parse_feature
+from living_checklist.core.lint import Finding
 from tests.helpers import run_with_report, write_files
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,8 +21,8 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
-from living_checklist import probes
 from living_checklist.cli.init import skeleton_files
+from living_checklist.core import probes
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable

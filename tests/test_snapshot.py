@@ -21,8 +21,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from living_checklist import cli, snapshot
-from living_checklist.settings import INI_FEATURES
+from living_checklist import cli
+from living_checklist.dryrun import snapshot
+from living_checklist.run.settings import INI_FEATURES
 from tests.helpers import COUNTER_STEPS, COUNTER_THEN
 
 FEATURE = """\
@@ -75,7 +76,7 @@ from living_checklist.cli import main
 code = main(sys.argv[2:])
 sys.stdout.flush()
 sys.stderr.flush()
-loaded = {"pytest", "pytest_bdd", "gherkin", "living_checklist.dryrun"} & set(sys.modules)
+loaded = {"pytest", "pytest_bdd", "gherkin", "living_checklist.dryrun.run"} & set(sys.modules)
 with open(sys.argv[1], "w") as out:
     out.write(" ".join(sorted(loaded)))
 sys.exit(code)

@@ -14,13 +14,10 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from living_checklist._pending import PENDING_REASONS
-from living_checklist.inventory import Inventory, parse_feature, requirement_item_name
-from living_checklist.measure import Measurement
-from living_checklist.reports.json import to_data
-from living_checklist.reports.terminal import totals_line
-from living_checklist.session import ChecklistSession
-from living_checklist.status import (
+from living_checklist.core.inventory import Inventory, parse_feature, requirement_item_name
+from living_checklist.core.measure import Measurement
+from living_checklist.core.pending import PENDING_REASONS
+from living_checklist.core.status import (
     NOT_RUN,
     NOT_SELECTED,
     STATUSES,
@@ -29,6 +26,9 @@ from living_checklist.status import (
     aggregate,
     requirement_status,
 )
+from living_checklist.reports.json import to_data
+from living_checklist.reports.terminal import totals_line
+from living_checklist.run.session import ChecklistSession
 from tests.strategies import GExamples, GFeature, GScenario, GStep, case_outcomes, gfeatures
 
 SCHEMA = json.loads(

@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from living_checklist import prefetch, snapshot
 from living_checklist.cli._common import EXIT_BAD_INPUT, PROG, exit_codes
-from living_checklist.escape import terminal_safe
+from living_checklist.core.escape import terminal_safe
+from living_checklist.dryrun import prefetch, snapshot
 
 # settings.INI_FEATURES, spelled out: importing settings imports pytest, which the served dry run
-# (living_checklist.snapshot) must not pay for (tests/test_snapshot.py checks they agree).
+# (living_checklist.dryrun.snapshot) must not pay for (tests/test_snapshot.py checks they agree).
 INI_FEATURES = "checklist_features"
 
 
@@ -218,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     recorder = None
     if snapshot.wanted(argv):
         # Before any command module (or pytest) is imported: an identical earlier dry run whose
-        # inputs did not change is answered from its snapshot (see living_checklist.snapshot).
+        # inputs did not change is answered from its snapshot (see living_checklist.dryrun.snapshot).
         served = snapshot.serve(argv)
         if served is not None:
             return served
@@ -244,7 +244,7 @@ def _run(argv: list[str]) -> int:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
     if args.command == "status":
-        # Before pytest is imported: a child starts parsing the feature files (living_checklist.prefetch).
+        # Before pytest is imported: a child starts parsing the feature files (living_checklist.dryrun.prefetch).
         prefetch.start(args.paths, args.override_ini)
     try:
         return _command(args)
@@ -262,7 +262,7 @@ def _command(args: argparse.Namespace) -> int:
     try:
         code: int = run(args)
     except Exception as exc:
-        dryrun = sys.modules.get("living_checklist.dryrun")  # loaded by every command that can raise it
+        dryrun = sys.modules.get("living_checklist.dryrun.run")  # loaded by every command that can raise it
         if dryrun is None or not isinstance(exc, dryrun.LoadError):
             raise
         print(terminal_safe(str(exc)), file=sys.stderr)

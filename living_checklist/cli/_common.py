@@ -6,12 +6,12 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from living_checklist.escape import json_dumps, terminal_safe
+from living_checklist.core.escape import json_dumps, terminal_safe
 
 if TYPE_CHECKING:  # the command modules import these; a served dry run imports none of them
-    from living_checklist.dryrun import Project
-    from living_checklist.inventory import GherkinError, Step
-    from living_checklist.registry import StepDef
+    from living_checklist.core.inventory import GherkinError, Step
+    from living_checklist.dryrun.run import Project
+    from living_checklist.run.registry import StepDef
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1

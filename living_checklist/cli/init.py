@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, SCHEMA_VERSION, _emit_json
-from living_checklist.settings import INI_FEATURES, INI_REQUIRE_IDS, INI_SEEDS, INI_SYSTEM, INI_URL
+from living_checklist.run.settings import INI_FEATURES, INI_REQUIRE_IDS, INI_SEEDS, INI_SYSTEM, INI_URL
 
 # Skeleton resource → where it goes in the project (anything not listed keeps its path).
 RENAMED = {"github-workflow.yml": ".github/workflows/living-checklist.yml"}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from living_checklist.dryrun import (
+from living_checklist.core.escape import terminal_safe
+from living_checklist.dryrun.run import (
     Project,
     load,
 )
-from living_checklist.escape import terminal_safe
 
 if TYPE_CHECKING:
-    from living_checklist.lint import Finding
+    from living_checklist.core.lint import Finding
 
 from living_checklist.cli._common import (
     EXIT_OK,
@@ -39,8 +39,8 @@ def finding_data(finding: Finding) -> dict[str, Any]:
 
 def lint_findings(project: Project) -> list[Finding]:
     """The rules a real run applies: lint of the feature files and the seeds manifest."""
-    from living_checklist import seeds  # only lint needs these: keep the other commands' start-up short
-    from living_checklist.lint import lint
+    from living_checklist.core import seeds  # only lint needs these: keep the other commands' start-up short
+    from living_checklist.core.lint import lint
 
     settings = project.settings
     seed_states, seed_findings = seeds.load(settings.rootdir / settings.seeds_dir, settings.rootdir)

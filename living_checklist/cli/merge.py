@@ -3,7 +3,7 @@
 (Its options are defined in ``living_checklist.cli``, which must not import this module's
 dependencies: the reports, pytest.)
 
-The pure part is ``living_checklist.merge``; here the reports are read and checked, the feature
+The pure part is ``living_checklist.reports.merge``; here the reports are read and checked, the feature
 files (when they are where the reports say) give back each scenario's Gherkin and steps, and the
 merged checklist is written as JSON and, on request, as Markdown, HTML and a badge.
 """
@@ -17,17 +17,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from living_checklist import baseline
 from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
-from living_checklist.inventory import Requirement, parse_feature
-from living_checklist.merge import MergeError, describe, merge
+from living_checklist.core.inventory import Requirement, parse_feature
+from living_checklist.core.status import Checklist, RequirementResult
 from living_checklist.reports import badge as report_badge
+from living_checklist.reports import baseline, write_report
 from living_checklist.reports import html as report_html
 from living_checklist.reports import json as report_json
 from living_checklist.reports import markdown as report_md
-from living_checklist.reports import write_report
+from living_checklist.reports.merge import MergeError, describe, merge
 from living_checklist.reports.terminal import totals_line
-from living_checklist.status import Checklist, RequirementResult
 
 
 def read_report(path: Path) -> Checklist:

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from living_checklist.dryrun import (
+from living_checklist.core.escape import terminal_safe
+from living_checklist.core.inventory import Step
+from living_checklist.dryrun.run import (
     load,
 )
-from living_checklist.escape import terminal_safe
-from living_checklist.inventory import Step
-from living_checklist.registry import snippet
+from living_checklist.run.registry import snippet
 
 if TYPE_CHECKING:
     pass

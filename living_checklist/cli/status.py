@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from living_checklist.dryrun import (
+from living_checklist.core.escape import terminal_safe
+from living_checklist.core.inventory import GherkinError
+from living_checklist.dryrun.run import (
     StaticRequirement,
     StaticTotals,
     classify_all,
@@ -15,11 +17,9 @@ from living_checklist.dryrun import (
     static_by_area,
     static_totals,
 )
-from living_checklist.escape import terminal_safe
-from living_checklist.inventory import GherkinError
 
 if TYPE_CHECKING:
-    from living_checklist.lint import Finding
+    from living_checklist.core.lint import Finding
 
 from living_checklist.cli._common import (
     EXIT_OK,

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from living_checklist.dryrun import (
+from living_checklist.core.escape import terminal_safe
+from living_checklist.dryrun.run import (
     is_installed,
     load,
     stepdef_where,
 )
-from living_checklist.escape import terminal_safe
-from living_checklist.registry import StepDef
+from living_checklist.run.registry import StepDef
 
 if TYPE_CHECKING:
     pass

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from living_checklist.escape import json_dumps, json_safe, terminal_safe, text_safe
-from living_checklist.status import Checklist
+from living_checklist.core.escape import json_dumps, json_safe, terminal_safe, text_safe
+from living_checklist.core.status import Checklist
 
 if TYPE_CHECKING:
-    from living_checklist import baseline, history
+    from living_checklist.reports import baseline, history
 
 # The writers, the baseline and the history are imported where a report is written or read: a
 # run without report options (and every xdist worker, every dry run) never loads them.
@@ -328,7 +328,7 @@ def validate(config: pytest.Config) -> None:
         state.paths[option] = path
     value, path = _configured(config, _BASELINE_DEST, INI_BASELINE)
     if path is not None:
-        from living_checklist import baseline
+        from living_checklist.reports import baseline
 
         try:
             state.baseline_data = baseline.load(path)
@@ -337,7 +337,7 @@ def validate(config: pytest.Config) -> None:
         state.baseline_path = path
     value, path = _configured(config, _HISTORY_DEST, INI_HISTORY)
     if path is not None:
-        from living_checklist import history
+        from living_checklist.reports import history
 
         problem = check_output_path(HISTORY_OPTION, value, path)
         if problem:
@@ -394,8 +394,8 @@ def _append_github_summary(state: OutputsState, text: str) -> None:
 
 def write_all(config: pytest.Config, checklist: Checklist, seeds: list[dict[str, Any]]) -> list[str]:
     """Write every requested output; return problems that must fail the run (baseline regressions)."""
-    from living_checklist import baseline, history
     from living_checklist.reports import badge as report_badge
+    from living_checklist.reports import baseline, history
     from living_checklist.reports import cucumber as report_cucumber
     from living_checklist.reports import html as report_html
     from living_checklist.reports import json as report_json
@@ -470,7 +470,7 @@ def _version() -> str:
 
 def terminal_lines(config: pytest.Config, checklist: Checklist, *, quiet: bool = False) -> list[str]:
     """Extra lines for the terminal section (e.g. the change since the baseline); ``quiet``: problems only."""
-    from living_checklist import baseline, history
+    from living_checklist.reports import baseline, history
 
     state = config.stash.get(OUTPUTS_KEY, None)
     if state is None:

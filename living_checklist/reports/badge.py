@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from living_checklist.status import Totals
+from living_checklist.core.status import Totals
 
 LABEL = "requirements"
 # (share verified of all requirements at least, colour): red, orange, yellow, yellowgreen, green.

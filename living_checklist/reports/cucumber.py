@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal, TypedDict
 
-from living_checklist.escape import json_dumps
-from living_checklist.inventory import Case, GherkinError, Requirement, Step
+from living_checklist.core.escape import json_dumps
+from living_checklist.core.inventory import Case, GherkinError, Requirement, Step
+from living_checklist.core.status import CaseResult, Checklist, RequirementResult
 from living_checklist.reports.json import stream_json_list
-from living_checklist.status import CaseResult, Checklist, RequirementResult
 
 StepStatus = Literal["passed", "failed", "skipped", "pending", "undefined", "ambiguous"]
 

@@ -19,11 +19,11 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from living_checklist import history
-from living_checklist.environment import describe
-from living_checklist.measure import Measurement
+from living_checklist.core.environment import describe
+from living_checklist.core.measure import Measurement
+from living_checklist.core.status import STATUSES, Checklist, RequirementResult, Totals, by_area
+from living_checklist.reports import history
 from living_checklist.reports.cucumber import step_statuses
-from living_checklist.status import STATUSES, Checklist, RequirementResult, Totals, by_area
 
 # Bar segments, left to right: done first, then what needs work.
 SEGMENTS: tuple[str, ...] = ("verified", "skipped", "failing", "error", "pending")

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
 from typing import Any
 
-from living_checklist.escape import json_dumps
-from living_checklist.inventory import Case, GherkinError, Requirement
-from living_checklist.lint import Finding
-from living_checklist.measure import Measurement
+from living_checklist.core.escape import json_dumps
+from living_checklist.core.inventory import Case, GherkinError, Requirement
+from living_checklist.core.lint import Finding
+from living_checklist.core.measure import Measurement
+from living_checklist.core.status import CaseOutcome, CaseResult, Checklist, RequirementResult, Status, totals
 from living_checklist.reports.snippets import SnippetTable
 from living_checklist.reports.snippets import table as snippet_table
-from living_checklist.status import CaseOutcome, CaseResult, Checklist, RequirementResult, Status, totals
 
 SCHEMA_VERSION = 2
 READABLE_SCHEMAS = (1, 2)

@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from living_checklist import history
-from living_checklist.environment import describe
-from living_checklist.status import Checklist, RequirementResult, Totals, by_area
+from living_checklist.core.environment import describe
+from living_checklist.core.status import Checklist, RequirementResult, Totals, by_area
+from living_checklist.reports import history
 
 # Enough to keep text inline and literal: no emphasis, code, links, HTML, table cells or math.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")

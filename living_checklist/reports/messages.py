@@ -29,10 +29,10 @@ from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 from gherkin.stream.id_generator import IdGenerator
 
-from living_checklist.escape import json_dumps
-from living_checklist.inventory import Step
-from living_checklist.registry import snippet
-from living_checklist.status import MATCH_SEPARATOR, CaseResult, Checklist
+from living_checklist.core.escape import json_dumps
+from living_checklist.core.inventory import Step
+from living_checklist.core.status import MATCH_SEPARATOR, CaseResult, Checklist
+from living_checklist.run.registry import snippet
 
 PROTOCOL_VERSION = "32.0.0"
 MEDIA_TYPE = "text/x.cucumber.gherkin+plain"

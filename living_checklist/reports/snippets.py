@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from living_checklist.inventory import Step
-from living_checklist.registry import snippet
-from living_checklist.status import Checklist, RequirementResult
+from living_checklist.core.inventory import Step
+from living_checklist.core.status import Checklist, RequirementResult
+from living_checklist.run.registry import snippet
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from living_checklist.core.status import Checklist, RequirementResult, Totals, by_area
 from living_checklist.reports.snippets import table as snippet_table
-from living_checklist.status import Checklist, RequirementResult, Totals, by_area
 
 SNIPPETS_SHOWN = 10  # distinct snippets printed without -v; `living-checklist snippets` has them all
 

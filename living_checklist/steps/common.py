@@ -15,10 +15,12 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from living_checklist import InvalidValue, Pending, runner, settings
-from living_checklist.measure import MEASUREMENT_PROPERTY, Measurement, parse_value
-from living_checklist.settings import INI_SYSTEM as SYSTEM_INI
-from living_checklist.settings import TBD
+from living_checklist import InvalidValue, Pending
+from living_checklist.core.measure import MEASUREMENT_PROPERTY, Measurement, parse_value
+from living_checklist.live import runner
+from living_checklist.run import settings
+from living_checklist.run.settings import INI_SYSTEM as SYSTEM_INI
+from living_checklist.run.settings import TBD
 
 MIB = 1 << 20
 TBD_SYSTEM_MESSAGE = "checklist_system is TBD: set it in [tool.pytest.ini_options] or with -o checklist_system=..."

@@ -17,8 +17,9 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import Pending, probes
-from living_checklist.measure import Measurement, parse_value
+from living_checklist import Pending
+from living_checklist.core import probes
+from living_checklist.core.measure import Measurement, parse_value
 from living_checklist.steps.common import check_figure, record_figure
 
 TBD = "TBD"

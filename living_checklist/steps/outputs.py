@@ -22,7 +22,8 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue, runner
+from living_checklist import InvalidValue
+from living_checklist.live import runner
 from living_checklist.steps.common import (
     check_figure,
     quoted_value,

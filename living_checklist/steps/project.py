@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue, Pending, runner
+from living_checklist import InvalidValue, Pending
+from living_checklist.live import runner
 from living_checklist.steps.common import check_figure, positive_number, quoted_value
 
 PROJECT_TIMEOUT = 30 * 60.0  # seconds a project command may take when the step states no time

@@ -29,9 +29,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky, NoSuchExample
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue, runner
-from living_checklist.measure import Measurement
-from living_checklist.progress import Progress
+from living_checklist import InvalidValue
+from living_checklist.core.measure import Measurement
+from living_checklist.live import runner
+from living_checklist.live.progress import Progress
 from living_checklist.steps.common import (
     brief,
     check_figure,

@@ -5,7 +5,7 @@ The service's base URL is ``checklist_url``; while it is ``TBD`` every service s
 session (on the controller, also under ``-n``), waits until ``checklist_url`` answers, and stops
 it, with every process it started, at the end of the session whatever happened. A service that
 cannot be started makes each service requirement an ``error`` that names the command and shows
-what the service printed. The logic lives in ``living_checklist.service``.
+what the service printed. The logic lives in ``living_checklist.live.service``.
 
 A request fails when no response arrives within ``checklist_system_timeout`` seconds or its
 status is not 2xx or 3xx. Times are measured by the client on the machine running the checks.
@@ -23,9 +23,11 @@ import httpx
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue, Pending, runner, service, settings
-from living_checklist.measure import Measurement
-from living_checklist.settings import INI_SERVICE, INI_URL, TBD
+from living_checklist import InvalidValue, Pending
+from living_checklist.core.measure import Measurement
+from living_checklist.live import runner, service
+from living_checklist.run import settings
+from living_checklist.run.settings import INI_SERVICE, INI_URL, TBD
 from living_checklist.steps.common import (
     check_figure,
     ms,

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue, Pending, runner
-from living_checklist.measure import Measurement
-from living_checklist.progress import Progress
-from living_checklist.settings import TBD
+from living_checklist import InvalidValue, Pending
+from living_checklist.core.measure import Measurement
+from living_checklist.live import runner
+from living_checklist.live.progress import Progress
+from living_checklist.run.settings import TBD
 from living_checklist.steps.common import (
     MIB,
     brief,
@@ -284,7 +285,7 @@ def peak_memory(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns)
     """The largest resident memory of the system's own process over the runs is at most n MiB.
 
     Measured per run at the program's exit (ptrace, exact), or from ``os.wait4`` where that is
-    exact, or sampled from /proc, which the failure message then says (see ``living_checklist.runner``);
+    exact, or sampled from /proc, which the failure message then says (see ``living_checklist.live.runner``);
     skipped where nothing works.
     """
     required = positive_number(n, "peak memory")

@@ -16,18 +16,18 @@ from typing import Any
 
 import pytest
 
-from living_checklist import environment, seeds
-from living_checklist._compat import fixture_count
-from living_checklist.bdd import BddHooks
-from living_checklist.cache import InventoryCache, cache_folder, make_cache_folder
-from living_checklist.inventory import FeatureDoc, Inventory, discover, relpath, requirement_item_name
-from living_checklist.items import CaseItem, FeatureErrorItem, is_marker_name, mark_pending, stepdef_key
-from living_checklist.lifecycle import TerminateHandler
-from living_checklist.lint import lint
-from living_checklist.plan import static_outcome
-from living_checklist.registry import StepDef, StepRegistry, stepdefs_visible_from
-from living_checklist.settings import Settings
-from living_checklist.status import CaseOutcome, Checklist, aggregate
+from living_checklist.core import environment, seeds
+from living_checklist.core.inventory import FeatureDoc, Inventory, discover, relpath, requirement_item_name
+from living_checklist.core.lint import lint
+from living_checklist.core.plan import static_outcome
+from living_checklist.core.status import CaseOutcome, Checklist, aggregate
+from living_checklist.run._compat import fixture_count
+from living_checklist.run.bdd import BddHooks
+from living_checklist.run.cache import InventoryCache, cache_folder, make_cache_folder
+from living_checklist.run.items import CaseItem, FeatureErrorItem, is_marker_name, mark_pending, stepdef_key
+from living_checklist.run.lifecycle import TerminateHandler
+from living_checklist.run.registry import StepDef, StepRegistry, stepdefs_visible_from
+from living_checklist.run.settings import Settings
 
 FREEZE_AT = 1000  # collected cases from which the collected heap is moved out of the GC's way
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from living_checklist.inventory import Inventory
-from living_checklist.lint import Finding
+from living_checklist.core.inventory import Inventory
+from living_checklist.core.lint import Finding
 
 MANIFEST = "manifest.toml"
 _SEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

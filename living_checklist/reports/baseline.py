@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from living_checklist.core.status import DEFINED, STATUSES
 from living_checklist.reports.json import READABLE_SCHEMAS, SCHEMA_VERSION
-from living_checklist.status import DEFINED, STATUSES
 
 # The totals shown in the change line, in this order.
 DELTA_KEYS: tuple[str, ...] = ("requirements", "defined", "verified", "failing", "skipped", "pending", "error")

@@ -16,9 +16,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from living_checklist.environment import git_commit
-from living_checklist.escape import json_dumps
-from living_checklist.status import Checklist
+from living_checklist.core.environment import git_commit
+from living_checklist.core.escape import json_dumps
+from living_checklist.core.status import Checklist
 
 SERIES: tuple[tuple[str, str], ...] = (("requirements", "#6b7280"), ("defined", "#2563eb"), ("verified", "#16a34a"))
 COMMIT_ENVS = ("GITHUB_SHA", "CI_COMMIT_SHA", "BUILD_VCS_NUMBER", "GIT_COMMIT")

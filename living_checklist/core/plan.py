@@ -7,9 +7,9 @@ undefined step is pending with a ready-to-paste snippet. ``None`` means the case
 
 from __future__ import annotations
 
-from living_checklist.inventory import Case, Requirement
-from living_checklist.registry import Resolution
-from living_checklist.status import CaseOutcome
+from living_checklist.core.inventory import Case, Requirement
+from living_checklist.core.status import CaseOutcome
+from living_checklist.run.registry import Resolution
 
 
 def is_tagged(req: Requirement, case: Case | None) -> bool:

@@ -108,7 +108,7 @@ def invocation_key(argv: Sequence[str]) -> str:
         sys.version,
         sys.flags,
         sys._xoptions,
-        Path(__file__).resolve().parent.as_posix(),
+        Path(__file__).resolve().parent.parent.as_posix(),  # the package folder
         env,
         streams,
     )

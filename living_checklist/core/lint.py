@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from living_checklist.inventory import Inventory, Requirement
+from living_checklist.core.inventory import Inventory, Requirement
 
 # A tag that looks meant as an id (letters, a separator, digits) but fails the configured pattern.
 _ID_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9]*([-_][A-Za-z0-9]+)*[-_]?\d+$")

@@ -3,7 +3,7 @@
 Parsing the feature files is as long as pytest's own start-up, and neither needs the other until
 the dry run reaches its inventory. So ``status`` forks one child before pytest is imported (where
 ``os.fork`` exists). The child works out the features folder the way the run will (pytest's
-``determine_setup`` through ``living_checklist._compat``, the ``-o`` overrides and paths given to
+``determine_setup`` through ``living_checklist.run._compat``, the ``-o`` overrides and paths given to
 ``status``), lists the feature files with ``inventory.discover`` and parses them from the front,
 writing ``(path, digest, relpath, features_dir, id_pattern, FeatureDoc)`` pickles to an unlinked
 temporary file (not a pipe: the child must never block on a parent busy starting pytest).
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from living_checklist.inventory import FeatureDoc
+    from living_checklist.core.inventory import FeatureDoc
 
 ENV = "LIVING_CHECKLIST_PREFETCH"  # "0": no prefetch
 _SLOTS = struct.Struct("=qq16s")  # the child's index, the parent's lowest index, the child's list digest
@@ -199,14 +199,14 @@ def _child(shared: mmap.mmap, results: IO[bytes], paths: list[str], overrides: l
     # Help, never compete: on a busy machine the parent (starting pytest) goes first.
     with contextlib.suppress(OSError):
         os.nice(NICE)
-    from living_checklist import snapshot
+    from living_checklist.dryrun import snapshot
 
     snapshot.detach()  # the parent records what the dry run reads; the child's reads are its own
     gc.disable()
 
-    from living_checklist._compat import ini_setup
-    from living_checklist.inventory import DEFAULT_ID_PATTERN, area_of, discover, parse_feature, relpath
-    from living_checklist.settings import INI_FEATURES, INI_ID_PATTERN
+    from living_checklist.core.inventory import DEFAULT_ID_PATTERN, area_of, discover, parse_feature, relpath
+    from living_checklist.run._compat import ini_setup
+    from living_checklist.run.settings import INI_FEATURES, INI_ID_PATTERN
 
     cwd = Path.cwd()
     targets = [Path(os.path.abspath(cwd / p)) for p in paths]

@@ -16,8 +16,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypedDict
 
-from living_checklist import probes
-from living_checklist.settings import TBD, Settings
+from living_checklist.core import probes
+from living_checklist.run.settings import TBD, Settings
 
 GIT_TIMEOUT = 5.0  # seconds; a slow or hung git must not hold up the reports
 DISTRIBUTIONS = ("living-checklist", "pytest", "pytest-bdd")

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from living_checklist._pending import PENDING_REASONS
-from living_checklist.inventory import GherkinError, Inventory, Requirement, requirement_item_name
-from living_checklist.lint import Finding
-from living_checklist.measure import Measurement
+from living_checklist.core.inventory import GherkinError, Inventory, Requirement, requirement_item_name
+from living_checklist.core.lint import Finding
+from living_checklist.core.measure import Measurement
+from living_checklist.core.pending import PENDING_REASONS
 
 Status = Literal["error", "failing", "pending", "skipped", "verified"]
 STATUSES: tuple[Status, ...] = ("error", "failing", "pending", "skipped", "verified")
@@ -147,7 +147,7 @@ class Checklist:
     totals: Totals
     findings: tuple[Finding, ...] = ()
     seeds: tuple[Mapping[str, object], ...] = ()
-    # Where the checks ran (``living_checklist.environment``); None where unknown (e.g. merged shards).
+    # Where the checks ran (``living_checklist.core.environment``); None where unknown (e.g. merged shards).
     environment: Mapping[str, Any] | None = None
 
     @property

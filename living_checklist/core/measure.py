@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 
 import pytest
 
-from living_checklist._pending import InvalidValue, Pending
+from living_checklist.core.pending import InvalidValue, Pending
 
 MEASUREMENT_PROPERTY = "measurement"
 

@@ -21,7 +21,7 @@ from gherkin.errors import CompositeParserException, ParserError
 from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 
-from living_checklist.escape import terminal_safe
+from living_checklist.core.escape import terminal_safe
 
 DEFAULT_ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d+$"
 PENDING_TAG = "pending"

@@ -20,8 +20,8 @@ import pytest
 from pytest_bdd import parsers
 from pytest_bdd.steps import StepFunctionContext
 
-from living_checklist._compat import EXTRA_CASES, parse_extra_types, parse_ignores_case, stepdef_fixtures
-from living_checklist.inventory import Step
+from living_checklist.core.inventory import Step
+from living_checklist.run._compat import EXTRA_CASES, parse_extra_types, parse_ignores_case, stepdef_fixtures
 
 _REGEX_META = set(".^$*+?{}[]\\|()")
 _QUANTIFIERS = set("*+?{")

@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
-from living_checklist import _compat
-from living_checklist._pending import InvalidValue, Pending
-from living_checklist.bdd import BddFeature, BddHooks
-from living_checklist.escape import terminal_safe
-from living_checklist.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
-from living_checklist.plan import is_tagged, plan_outcome, static_outcome
-from living_checklist.registry import Resolution, StepDef, StepRegistry
-from living_checklist.status import CARRIED_PROPERTIES, MATCH_SEPARATOR, CaseOutcome
+from living_checklist.core.escape import terminal_safe
+from living_checklist.core.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
+from living_checklist.core.pending import InvalidValue, Pending
+from living_checklist.core.plan import is_tagged, plan_outcome, static_outcome
+from living_checklist.core.status import CARRIED_PROPERTIES, MATCH_SEPARATOR, CaseOutcome
+from living_checklist.run import _compat
+from living_checklist.run.bdd import BddFeature, BddHooks
+from living_checklist.run.registry import Resolution, StepDef, StepRegistry
 
 if TYPE_CHECKING:
-    from living_checklist.session import ChecklistSession
+    from living_checklist.run.session import ChecklistSession
 
 STATUS_PROPERTIES = CARRIED_PROPERTIES
 REF_SEPARATOR = "\x1f"  # between the fields of a step definition's key (see reports.messages.StepDefRef)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from living_checklist.inventory import DEFAULT_ID_PATTERN
+from living_checklist.core.inventory import DEFAULT_ID_PATTERN
 
 INI_FEATURES = "checklist_features"
 INI_SEEDS = "checklist_seeds"

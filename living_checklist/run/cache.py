@@ -11,7 +11,7 @@ starts afresh.
 
 One pickle per project. The full run reads and writes it; the dry run (``living-checklist
 status``) only reads it. (The dry run writes its own output's snapshot next to it, under
-``status/``: see ``living_checklist.snapshot``. Both live in pytest's cache folder, which pytest's
+``status/``: see ``living_checklist.dryrun.snapshot``. Both live in pytest's cache folder, which pytest's
 ``.gitignore`` keeps out of version control.)
 File handling only: pytest appears just to find its cache folder (``cache_folder``).
 """
@@ -29,9 +29,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from living_checklist import inventory
-from living_checklist._compat import cache_subdir
-from living_checklist.inventory import FeatureDoc, area_of, parse_feature, relpath, unreadable
+from living_checklist.core import inventory
+from living_checklist.core.inventory import FeatureDoc, area_of, parse_feature, relpath, unreadable
+from living_checklist.run._compat import cache_subdir
 
 if TYPE_CHECKING:
     import pytest
@@ -112,7 +112,7 @@ class InventoryCache:
         """The parsed document of ``path``: from the cache when its bytes are unchanged, else parsed.
 
         ``prefetched`` (digest, relpath, features folder, id pattern, document) is what the dry
-        run's prefetch parsed (see ``living_checklist.prefetch``): taken instead of parsing only
+        run's prefetch parsed (see ``living_checklist.dryrun.prefetch``): taken instead of parsing only
         when all four inputs are the ones this parse would have.
         """
         rel = relpath(path, rootdir)

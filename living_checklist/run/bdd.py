@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from living_checklist import _compat
+from living_checklist.run import _compat
 
 HOOK_NAMES = (
     "pytest_bdd_before_scenario",

@@ -26,10 +26,7 @@ from typing import Literal
 
 import pytest
 
-from living_checklist import prefetch, snapshot
-from living_checklist._pending import PENDING_REASONS
-from living_checklist.cache import InventoryCache, cache_folder, make_cache_folder
-from living_checklist.inventory import (
+from living_checklist.core.inventory import (
     Case,
     FeatureDoc,
     Inventory,
@@ -38,9 +35,12 @@ from living_checklist.inventory import (
     relpath,
     requirement_item_name,
 )
-from living_checklist.plan import plan_outcome, static_outcome
-from living_checklist.registry import Resolution, StepDef, StepRegistry, stepdefs_visible_from
-from living_checklist.settings import INI_FEATURES, Settings
+from living_checklist.core.pending import PENDING_REASONS
+from living_checklist.core.plan import plan_outcome, static_outcome
+from living_checklist.dryrun import prefetch, snapshot
+from living_checklist.run.cache import InventoryCache, cache_folder, make_cache_folder
+from living_checklist.run.registry import Resolution, StepDef, StepRegistry, stepdefs_visible_from
+from living_checklist.run.settings import INI_FEATURES, Settings
 
 ReadyStatus = Literal["error", "pending", "ready"]
 READY_STATUSES: tuple[ReadyStatus, ...] = ("error", "pending", "ready")
@@ -166,7 +166,7 @@ class _DryRun:
         try:
             return (yield)
         finally:
-            # `status` saves its output in pytest's cache folder (see living_checklist.snapshot),
+            # `status` saves its output in pytest's cache folder (see living_checklist.dryrun.snapshot),
             # also when configuring failed (a bad ini value), once the cache provider is set up.
             recorder = snapshot.recording()
             if recorder is not None:
@@ -251,10 +251,10 @@ class _Loader:
             targets = [features]
         files = sorted({Path(os.path.abspath(p)) for target in targets for p in discover(target)})
         # The full run's inventory cache: a file it parsed is not parsed again (a dry run only reads
-        # it; what `status` saves is its output's snapshot, see living_checklist.snapshot).
+        # it; what `status` saves is its output's snapshot, see living_checklist.dryrun.snapshot).
         cache = InventoryCache(cache_folder(self.config), settings.features_dir, settings.id_pattern)
         # A cold `status` has a child parsing the same files since before pytest started: what it
-        # parsed is taken when it is what parsing here would give (see living_checklist.prefetch).
+        # parsed is taken when it is what parsing here would give (see living_checklist.dryrun.prefetch).
         docs = prefetch.take(files, lambda path, prefetched: cache.load_feature(path, self.rootdir, prefetched))
         project = Project(settings, Inventory(tuple(docs)))
         if not self.steps:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from living_checklist.status import (
+from living_checklist.core.status import (
     NOT_SELECTED,
     STATUSES,
     CaseOutcome,
