@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from living_checklist import InvalidValue, Pending
+from living_checklist.core import limits
 from living_checklist.core.measure import MEASUREMENT_PROPERTY, Measurement, parse_value
 from living_checklist.live import runner
 from living_checklist.run import settings
@@ -108,6 +109,25 @@ def whole_number(text: str, what: str, minimum: int = 0) -> int:
     if not value.is_integer() or value < minimum:
         raise InvalidValue(f"{what}: expected a whole number >= {minimum} or TBD, found {text!r}")
     return int(value)
+
+
+def bounded_count(text: str, what: str, minimum: int = 1, *, concurrent: bool = False) -> int:
+    """A whole number for a count of runs (or, ``concurrent``, of copies or clients at the same time),
+    refused as ``InvalidValue`` before anything starts when it is beyond what this machine can do."""
+    value = whole_number(text, what, minimum)
+    ceiling, why = limits.concurrency_ceiling() if concurrent else (limits.MAX_RUNS, "the harness's cap")
+    problem = limits.count_problem(value, what, ceiling, why)
+    if problem is not None:
+        raise InvalidValue(problem)
+    return value
+
+
+def bounded_seconds(text: str, what: str, unit_seconds: float = 1.0) -> float:
+    """A positive duration (in units of ``unit_seconds``) no longer than ``limits.MAX_SECONDS``."""
+    value = positive_number(text, what)
+    if value * unit_seconds > limits.MAX_SECONDS:
+        raise InvalidValue(f"{what}: {text} is longer than the harness allows ({limits.MAX_SECONDS / 3600:.0f} hours)")
+    return value
 
 
 def positive_number(text: str, what: str) -> float:
