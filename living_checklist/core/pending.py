@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-PENDING_REASONS = ("undefined", "placeholder", "tbd", "tagged", "empty")
+PENDING_REASONS = ("undefined", "placeholder", "tbd", "tagged", "empty", "inconclusive", "suspect", "expired")
 
 
 class Pending(Exception):
