@@ -1,15 +1,39 @@
-"""Planning, pure: what is known about a case before any step runs.
+"""Planning, pure: what is known about a case before any step runs — one rule for the run and the dry run.
 
-Shared by the pytest items and the dry run (``living-checklist status``), so both decide alike:
-an ambiguous step is an error first, then an empty case or a ``TBD`` value is pending, then an
-undefined step is pending with a ready-to-paste snippet. ``None`` means the case is ready to run.
+``known_outcome`` is the only place that decides it; the pytest items (``run.items``) and the dry run
+(``living-checklist status``) both call it, so they cannot disagree. In this order: a case without
+steps (or an outline without rows) is pending (empty); an ambiguous step is an error (whatever else
+the case holds, a ``TBD`` included); then a ``TBD`` value is pending; then an undefined step is
+pending. ``None`` means every step is defined and the case is ready to run.
 """
 
 from __future__ import annotations
 
-from living_checklist.core.inventory import Case, Requirement
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+
+from living_checklist.core.inventory import Case, Requirement, Step
 from living_checklist.core.status import CaseOutcome
-from living_checklist.run.registry import Resolution
+
+
+class Definition(Protocol):
+    def describe(self) -> str: ...
+
+
+class Resolved(Protocol):
+    """What the step registry found for one step (``run.registry.Resolution``)."""
+
+    @property
+    def step(self) -> Step: ...
+
+    @property
+    def matches(self) -> Sequence[Definition]: ...
+
+    @property
+    def undefined(self) -> bool: ...
+
+    @property
+    def ambiguous(self) -> bool: ...
 
 
 def is_tagged(req: Requirement, case: Case | None) -> bool:
@@ -17,47 +41,74 @@ def is_tagged(req: Requirement, case: Case | None) -> bool:
 
 
 def static_outcome(req: Requirement, case: Case | None) -> CaseOutcome | None:
-    """The outcome known from the Gherkin alone: empty, TBD, or nothing yet."""
-    tagged = is_tagged(req, case)
+    """What the Gherkin alone decides: no rows or no steps (empty). Nothing else is known without
+    the step definitions (a ``TBD`` step that is also ambiguous is an error, see ``known_outcome``)."""
     if case is None:
         return CaseOutcome("pending", "empty", "no cases: the outline's Examples have no rows")
     if not case.steps:
-        return CaseOutcome("pending", "tagged" if tagged else "empty", "no steps: write the steps of this scenario")
-    tbd = [step for step in case.steps if step.has_tbd]
-    if tbd:
-        where = ", ".join(f"line {step.line}" for step in tbd)
-        return CaseOutcome(
-            "pending",
-            "tagged" if tagged else "tbd",
-            f"TBD at {where}: replace TBD with the required value",
-            steps="".join("P" if step.has_tbd else "-" for step in case.steps),
-        )
+        reason = "tagged" if is_tagged(req, case) else "empty"
+        return CaseOutcome("pending", reason, "no steps: write the steps of this scenario")
     return None
 
 
-def plan_outcome(req: Requirement, case: Case, resolutions: tuple[Resolution, ...]) -> CaseOutcome | None:
-    """The outcome known before running, in this order: ambiguous (error), then empty/TBD, then
-    undefined (pending). None means every step is defined and the case is ready to run."""
-    ambiguous = [r for r in resolutions if r.ambiguous]
-    if ambiguous:
-        lines = [f"ambiguous step: {len(ambiguous[0].matches)} definitions match at the same level"]
-        for res in ambiguous:
-            lines.append(f"  {req.feature}:{res.step.line}:{res.step.column}: {res.step.keyword}{res.step.text}")
-            lines.extend(f"    matches {stepdef.describe()}" for stepdef in res.matches)
-        lines.append("Make one pattern more specific, or move one definition to a closer conftest.py.")
-        codes = "".join("E" if r.ambiguous else "U" if r.undefined else "-" for r in resolutions)
-        return CaseOutcome("error", "ambiguous", "\n".join(lines), steps=codes)
+R = TypeVar("R", bound=Resolved)
+
+
+def known_outcome(
+    req: Requirement, case: Case | None, resolve: Callable[[Sequence[Step]], tuple[R, ...]]
+) -> tuple[CaseOutcome | None, tuple[R, ...]]:
+    """The outcome known before running and the resolved steps (to run when the outcome is None)."""
     known = static_outcome(req, case)
-    if known is not None:
-        return known
+    if known is not None or case is None:
+        return known, ()
+    resolutions = resolve(case.steps)
+    return plan_outcome(req, case, resolutions), resolutions
+
+
+def plan_outcome(req: Requirement, case: Case, resolutions: Sequence[Resolved]) -> CaseOutcome | None:
+    """For a case with steps: ambiguous (error), then TBD, then undefined (pending), else None."""
+    return _ambiguous(req, resolutions) or _tbd(req, case) or _undefined(req, case, resolutions)
+
+
+def _ambiguous(req: Requirement, resolutions: Sequence[Resolved]) -> CaseOutcome | None:
+    ambiguous = [r for r in resolutions if r.ambiguous]
+    if not ambiguous:
+        return None
+    first = ambiguous[0]
+    lines = [
+        f"ambiguous step: {first.step.keyword}{first.step.text} ({req.feature}:{first.step.line}) "
+        f"matches {len(first.matches)} definitions at the same level"
+    ]
+    for res in ambiguous:
+        lines.append(f"  {req.feature}:{res.step.line}:{res.step.column}: {res.step.keyword}{res.step.text}")
+        lines.extend(f"    matches {stepdef.describe()}" for stepdef in res.matches)
+    lines.append("Make one pattern more specific, or move one definition to a closer conftest.py.")
+    codes = "".join("E" if r.ambiguous else "U" if r.undefined else "-" for r in resolutions)
+    return CaseOutcome("error", "ambiguous", "\n".join(lines), steps=codes)
+
+
+def _tbd(req: Requirement, case: Case) -> CaseOutcome | None:
+    tbd = [step for step in case.steps if step.has_tbd]
+    if not tbd:
+        return None
+    where = ", ".join(f"line {step.line}" for step in tbd)
+    return CaseOutcome(
+        "pending",
+        "tagged" if is_tagged(req, case) else "tbd",
+        f"TBD at {where}: replace TBD with the required value",
+        steps="".join("P" if step.has_tbd else "-" for step in case.steps),
+    )
+
+
+def _undefined(req: Requirement, case: Case, resolutions: Sequence[Resolved]) -> CaseOutcome | None:
     undefined = [r.step for r in resolutions if r.undefined]
-    if undefined:
-        first = undefined[0]
-        count = f"{len(undefined)} undefined steps, first" if len(undefined) > 1 else "undefined step"
-        # One line: which steps are undefined is in the step codes, and their snippets are
-        # printed (and stored in the JSON report) once per run, not once per case.
-        message = f"{count}: {first.keyword}{first.text} ({req.feature}:{first.line})"
-        codes = "".join("U" if r.undefined else "-" for r in resolutions)
-        reason = "tagged" if is_tagged(req, case) else "undefined"
-        return CaseOutcome("pending", reason, message, steps=codes)
-    return None
+    if not undefined:
+        return None
+    first = undefined[0]
+    count = f"{len(undefined)} undefined steps, first" if len(undefined) > 1 else "undefined step"
+    # One line: which steps are undefined is in the step codes, and their snippets are printed (and
+    # stored in the JSON report) once per run, not once per case.
+    message = f"{count}: {first.keyword}{first.text} ({req.feature}:{first.line})"
+    codes = "".join("U" if r.undefined else "-" for r in resolutions)
+    reason = "tagged" if is_tagged(req, case) else "undefined"
+    return CaseOutcome("pending", reason, message, steps=codes)

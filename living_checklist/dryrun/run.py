@@ -36,10 +36,10 @@ from living_checklist.core.inventory import (
     requirement_item_name,
 )
 from living_checklist.core.pending import PENDING_REASONS
-from living_checklist.core.plan import plan_outcome, static_outcome
+from living_checklist.core.plan import known_outcome
 from living_checklist.dryrun import prefetch, snapshot
 from living_checklist.run.cache import InventoryCache, cache_folder, make_cache_folder
-from living_checklist.run.registry import Resolution, StepDef, StepRegistry, stepdefs_visible_from
+from living_checklist.run.registry import StepDef, StepRegistry, stepdefs_visible_from
 from living_checklist.run.settings import INI_FEATURES, Settings
 
 ReadyStatus = Literal["error", "pending", "ready"]
@@ -388,17 +388,7 @@ class StaticCase:
     reason: str = ""
     summary: str = ""
     steps: str = ""
-    known: str = ""  # the message, when it was known without looking at step definitions
-    plan: tuple[Requirement, Case, tuple[Resolution, ...]] | None = field(default=None, repr=False, compare=False)
-
-    @cached_property
-    def message(self) -> str:
-        # Undefined-step messages carry a snippet per step: built only when asked for (JSON), since
-        # a project where everything is undefined would otherwise spend a fifth of the time here.
-        if self.plan is None:
-            return self.known
-        outcome = plan_outcome(*self.plan)
-        return outcome.message if outcome is not None else ""
+    message: str = ""  # the run's full text of what is known
 
 
 @dataclass(frozen=True)
@@ -443,28 +433,13 @@ def _first_line(text: str) -> str:
 
 
 def classify_case(req: Requirement, case: Case, registry: StepRegistry) -> StaticCase:
-    """What collect's ``static_outcome`` then ``plan_outcome`` decide, as a real run's item does first."""
+    """What the run's item knows before running (``core.plan.known_outcome``, the one rule)."""
     nodeid = f"{req.feature}::{case.item_name}"
-    outcome = static_outcome(req, case)
-    if outcome is not None:
-        status: ReadyStatus = "error" if outcome.status == "error" else "pending"
-        return StaticCase(nodeid, status, outcome.reason, _first_line(outcome.message), outcome.steps, outcome.message)
-    resolutions = registry.resolve_all(case.steps)
-    plan = (req, case, resolutions)
-    if any(r.ambiguous for r in resolutions):
-        codes = "".join("E" if r.ambiguous else "U" if r.undefined else "-" for r in resolutions)
-        first = next(r for r in resolutions if r.ambiguous)
-        where = f"{first.step.keyword}{first.step.text} ({req.feature}:{first.step.line})"
-        summary = f"ambiguous step: {where} matches {len(first.matches)} definitions"
-        return StaticCase(nodeid, "error", "ambiguous", summary, codes, plan=plan)
-    undefined = [r.step for r in resolutions if r.undefined]
-    if undefined:
-        codes = "".join("U" if r.undefined else "-" for r in resolutions)
-        count = f"{len(undefined)} undefined steps, first" if len(undefined) > 1 else "undefined step"
-        summary = f"{count}: {undefined[0].keyword}{undefined[0].text} ({req.feature}:{undefined[0].line})"
-        reason = "tagged" if req.tagged_pending else "undefined"
-        return StaticCase(nodeid, "pending", reason, summary, codes, plan=plan)
-    return StaticCase(nodeid, "ready", steps="-" * len(case.steps))
+    outcome, _ = known_outcome(req, case, registry.resolve_all)
+    if outcome is None:
+        return StaticCase(nodeid, "ready", steps="-" * len(case.steps))
+    status: ReadyStatus = "error" if outcome.status == "error" else "pending"
+    return StaticCase(nodeid, status, outcome.reason, _first_line(outcome.message), outcome.steps, outcome.message)
 
 
 def classify(req: Requirement, registry: StepRegistry) -> StaticRequirement:
@@ -474,7 +449,7 @@ def classify(req: Requirement, registry: StepRegistry) -> StaticRequirement:
     can only turn that into failing, never verified); only when every case is ready is it ready.
     """
     if not req.cases:
-        known = static_outcome(req, None)
+        known, _ = known_outcome(req, None, registry.resolve_all)
         assert known is not None  # a requirement without cases is always pending (empty)
         nodeid = f"{req.feature}::{requirement_item_name(req)}"
         return StaticRequirement(req, nodeid, "pending", known.reason, (), known=known.message)

@@ -19,7 +19,7 @@ import pytest
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
 from living_checklist.core.pending import InvalidValue, Pending
-from living_checklist.core.plan import is_tagged, plan_outcome, static_outcome
+from living_checklist.core.plan import is_tagged, known_outcome
 from living_checklist.core.status import CARRIED_PROPERTIES, MATCH_SEPARATOR, CaseOutcome
 from living_checklist.run import _compat
 from living_checklist.run.bdd import BddFeature, BddHooks
@@ -151,13 +151,8 @@ class CaseItem(pytest.Function):
     def plan(self) -> tuple[CaseOutcome | None, tuple[Resolution, ...]]:
         """What is known before running: a static outcome, or the resolved steps to run."""
         if self._plan is None:
-            req, case = self.requirement, self.case
-            if case is None or not case.steps:
-                self._plan = (static_outcome(req, case), ())
-            else:
-                assert isinstance(self.parent, FeatureFile)
-                resolutions = self.parent.registry().resolve_all(case.steps)
-                self._plan = (plan_outcome(req, case, resolutions), resolutions)
+            assert isinstance(self.parent, FeatureFile)
+            self._plan = known_outcome(self.requirement, self.case, self.parent.registry().resolve_all)
         return self._plan
 
     def forget_target_fixtures(self) -> None:
