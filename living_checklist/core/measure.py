@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pytest
 
 from living_checklist.core.pending import InvalidValue, Pending
+from living_checklist.core.stats import Bounds, Histogram, HistogramError
 
 MEASUREMENT_PROPERTY = "measurement"
 
@@ -24,8 +27,13 @@ class Measurement:
     unit: str
     required: float | str | None
     comparison: str
+    # For a median or percentile: the confidence bounds its verdict used (None for a point
+    # estimate) and the samples' histogram, so that merging shards gives exact percentiles.
+    bounds: Bounds | None = None
+    histogram: Histogram | None = None
 
     def __post_init__(self) -> None:
+        self._read_statistics()
         # Checked here, when a step records it, so that a bad one is that case's error (naming the
         # field) and never a report that fails its own schema.
         problems = []
@@ -44,8 +52,37 @@ class Measurement:
         if problems:
             raise InvalidValue(f"Measurement {self.name!r}: " + "; ".join(problems))
 
+    def _read_statistics(self) -> None:
+        """``bounds`` and ``histogram`` as read back from JSON (mappings) become their dataclasses."""
+        try:
+            if isinstance(self.bounds, Mapping):
+                object.__setattr__(self, "bounds", Bounds(**self.bounds))
+            if isinstance(self.histogram, Mapping):
+                object.__setattr__(self, "histogram", Histogram.from_dict(self.histogram))
+        except (TypeError, HistogramError) as exc:
+            raise InvalidValue(f"Measurement {self.name!r}: {exc}") from None
+        if self.bounds is not None and not isinstance(self.bounds, Bounds):
+            raise InvalidValue(f"Measurement {self.name!r}: bounds must be an object, found {self.bounds!r}")
+        if self.histogram is not None and not isinstance(self.histogram, Histogram):
+            raise InvalidValue(f"Measurement {self.name!r}: histogram must be an object, found {self.histogram!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form: the five keys always, ``bounds`` and ``histogram`` where there are some."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "required": self.required,
+            "comparison": self.comparison,
+        }
+        if self.bounds is not None:
+            data["bounds"] = asdict(self.bounds)
+        if self.histogram is not None:
+            data["histogram"] = self.histogram.to_dict()
+        return data
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        return json.dumps(self.as_dict(), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Measurement:

@@ -31,7 +31,7 @@ def case_data(case: CaseResult, snippets: SnippetTable | None = None) -> dict[st
         "status": outcome.status,
         "reason": outcome.reason,
         "message": outcome.message,
-        "measurements": [asdict(m) for m in outcome.measurements],
+        "measurements": [m.as_dict() for m in outcome.measurements],
         "steps": outcome.steps,
     }
     if outcome.durations:
