@@ -300,7 +300,7 @@ def test_performance_steps_record_every_figure(pytester: pytest.Pytester) -> Non
     _, reqs = run(pytester)
     assert statuses(reqs) == {"PERF-001": "verified", "PERF-002": "failing", "PERF-003": "error", "PERF-004": "failing"}
     assert reqs["PERF-004"]["message"].startswith("run 1 of 5 exited with status 2 after ")
-    assert "write 'Then the exit status is <n>' if this status is expected" in reqs["PERF-004"]["message"]
+    assert "write 'Then the exit status is <n>' after it if this status is expected" in reqs["PERF-004"]["message"]
     figs = figures(reqs["PERF-001"])
     assert figs.keys() == {
         "exit status",

@@ -42,7 +42,6 @@ from living_checklist.steps.common import (
     quoted_value,
     record_figure,
     run_system,
-    scenario_step_texts,
     split_arguments,
     system_argv,
     whole_number,
@@ -54,7 +53,12 @@ INEXACT_PEAK = (
     "so this is the highest of samples taken every millisecond or so (it can miss the last moments) or an "
     "upper bound that includes the launcher"
 )
-EXIT_STATUS_STEP = re.compile(r"the exit status is \S+")
+EXIT_STATUS_STEP = re.compile(r"the exit status is (?:not )?\S+")
+# Steps that record new runs of the system (whose exit statuses a later status step would check).
+RUN_STEP = re.compile(
+    r"I run the system\b|the system runs\b|\S+ copies of the system run\b|the system (?:reads|opens) every file\b"
+    r"|the system is fed\b"
+)
 
 
 @dataclass
@@ -230,17 +234,39 @@ def run_series(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
 
 def _check_exits(request: pytest.FixtureRequest, runs: list[runner.RunResult]) -> None:
     """A run that exited non-zero fails the series, unless the scenario states the exit status it
-    expects (``Then the exit status is <n>``, which then checks every run): timing an error path
-    is not timing the task."""
-    if any(EXIT_STATUS_STEP.fullmatch(text) for text in scenario_step_texts(request)):
+    expects for *this* run step (``Then the exit status is <n>`` after it, before the next run
+    step), which then checks every run: timing an error path is not timing the task. A status an
+    earlier step or a Background stated belongs to its own run, never to this one."""
+    if _status_stated_for_this_step(request):
         return
     for index, result in enumerate(runs, start=1):
         if result.exit_status != 0:
             raise AssertionError(
                 f"run {index} of {len(runs)} {result.outcome()}: a series times the system doing its task, "
-                "so every run must succeed (write 'Then the exit status is <n>' if this status is expected)\n"
-                + result.describe()
+                "so every run must succeed (write 'Then the exit status is <n>' after it if this status is "
+                "expected)\n" + result.describe()
             )
+
+
+def _status_stated_for_this_step(request: pytest.FixtureRequest) -> bool:
+    """True when an exit status step follows the running step before any other run step.
+
+    Where the running step cannot be told (not a checklist case), nothing is assumed stated: a
+    series then checks its own exits, which can only make a verdict stricter.
+    """
+    case = getattr(request.node, "case", None)
+    current = getattr(request.node, "current_step", None)
+    steps = list(getattr(case, "steps", ()) or ())
+    position = next((i for i, candidate in enumerate(steps) if candidate is current), None)
+    if current is None or position is None:
+        return False
+    for later in steps[position + 1 :]:
+        text = str(getattr(later, "text", ""))
+        if EXIT_STATUS_STEP.fullmatch(text):
+            return True
+        if RUN_STEP.match(text):
+            return False
+    return False
 
 
 def _record_series(node: pytest.Item, series: list[runner.RunResult], system_runs: SystemRuns) -> None:
@@ -363,9 +389,7 @@ DURATION_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
         r'the system runs continuously for (?P<x>\S+) (?P<unit>seconds|minutes|hours) with arguments "(?P<args>.*)"'
     )
 )
-def run_continuously(
-    x: str, unit: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns
-) -> None:
+def run_continuously(x: str, unit: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Start the system once and let it run for this long, then stop it (a soak run); it must not
     end by itself before. The peak memory step then applies to the whole run."""
     seconds = positive_number(x, "duration") * DURATION_UNITS[unit]
