@@ -28,6 +28,15 @@ TBD_SYSTEM_MESSAGE = "checklist_system is TBD: set it in [tool.pytest.ini_option
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+# What may stand between the quotes of a quoted step value: anything but a quote or a backslash,
+# or a backslash and the character after it (so ``\"`` never ends the value and a value never
+# runs on past its closing quote into the rest of the step).
+QUOTED_VALUE = r'(?:[^"\\]|\\.)*'
+
+
+def quoted(name: str) -> str:
+    """The regex group for a quoted value named ``name``; the phrase writes the quotes around it."""
+    return f"(?P<{name}>{QUOTED_VALUE})"
 
 
 def system_argv(config: pytest.Config) -> tuple[str, ...]:
@@ -93,14 +102,30 @@ def quoted_value(text: str, what: str) -> str:
 
 
 def split_arguments(text: str) -> list[str]:
-    """Arguments as a shell would split them (but no shell runs them); ``TBD`` keeps the step pending."""
+    """Arguments as a shell would split them (but no shell runs them); ``TBD`` keeps the step pending.
+
+    The step's own escapes come first: ``\\"`` is a quote character and ``\\\\`` a backslash in the
+    argument, never shell quoting (``-n '\\"a b\\"'`` and ``-n \\"a\\"`` give jq the JSON strings
+    ``"a b"`` and ``"a"``), as are ``\\n``, ``\\t`` and ``\\r``. Then single quotes and other
+    backslashes work as in a POSIX shell.
+    """
+    held = _placeholders(text)
+    protected = _ESCAPE.sub(lambda m: held.get(m.group(1), m.group(0)), text)
     try:
-        args = shlex.split(text)
+        args = shlex.split(protected)
     except ValueError as exc:
         raise InvalidValue(f"arguments {text!r} cannot be split: {exc}") from None
+    back = {mark: _ESCAPES[char] for char, mark in held.items()}
+    args = ["".join(back.get(c, c) for c in arg) for arg in args]
     if TBD in args:
         raise Pending("the arguments are TBD: write them in the feature file", reason="tbd")
     return args
+
+
+def _placeholders(text: str) -> dict[str, str]:
+    """A private-use character for each step escape, none of which occurs in ``text``."""
+    free = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
+    return {char: next(free) for char in _ESCAPES}
 
 
 def whole_number(text: str, what: str, minimum: int = 0) -> int:

@@ -26,6 +26,7 @@ from living_checklist import InvalidValue
 from living_checklist.live import runner
 from living_checklist.steps.common import (
     check_figure,
+    quoted,
     quoted_value,
     run_system,
     split_arguments,
@@ -50,7 +51,7 @@ def project_path(request: pytest.FixtureRequest, text: str, what: str) -> Path:
 # -- determinism --------------------------------------------------------------------------------
 
 
-@step(parsers.re(r'(?P<n>\S+) repeated runs give identical output apart from "(?P<pattern>.*)"'))
+@step(parsers.re(rf'(?P<n>\S+) repeated runs give identical output apart from "{quoted("pattern")}"'))
 def repeated_runs_identical(n: str, pattern: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run the most recent single run n more times; the output and exit status must not change.
 
@@ -92,7 +93,7 @@ def _mask(pattern: str) -> Any:
 # -- a reference within a tolerance ------------------------------------------------------------
 
 
-@step(parsers.re(r'the result agrees with the reference "(?P<reference>.*)" to within (?P<tolerance>.+)'))
+@step(parsers.re(rf'the result agrees with the reference "{quoted("reference")}" to within (?P<tolerance>.+)'))
 def agrees_with_reference(
     reference: str, tolerance: str, request: pytest.FixtureRequest, system_runs: SystemRuns
 ) -> None:
@@ -148,7 +149,7 @@ def _split_numbers(text: str) -> tuple[list[str], list[float]]:
 # -- format conformance ------------------------------------------------------------------------
 
 
-@step(parsers.re(r'the output conforms to "(?P<fmt>.*)"'))
+@step(parsers.re(rf'the output conforms to "{quoted("fmt")}"'))
 def output_conforms(fmt: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """The last run's output is valid ``JSON``, ``JSON Lines`` or ``CSV`` (RFC 4180, one field
     count), or every JSON document in it validates against ``JSON schema <path>`` /
@@ -217,7 +218,7 @@ def _samples(request: pytest.FixtureRequest, folder: str) -> list[Path]:
     return files
 
 
-@step(parsers.re(r'the system reads every file in "(?P<folder>.*)"'))
+@step(parsers.re(rf'the system reads every file in "{quoted("folder")}"'))
 def reads_every_file(folder: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """One run per file in the folder (sorted, recursively), the file on standard input. The exit
     status step that follows checks every run, naming the first that fails."""
@@ -227,7 +228,7 @@ def reads_every_file(folder: str, request: pytest.FixtureRequest, system_runs: S
     system_runs.record(runs)
 
 
-@step(parsers.re(r'the system opens every file in "(?P<folder>.*)" with arguments "(?P<args>.*)"'))
+@step(parsers.re(rf'the system opens every file in "{quoted("folder")}" with arguments "{quoted("args")}"'))
 def opens_every_file(folder: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """One run per file in the folder, with these arguments; ``{file}`` in them becomes the file's path."""
     extra = split_arguments(args)
@@ -243,7 +244,7 @@ def opens_every_file(folder: str, args: str, request: pytest.FixtureRequest, sys
 # -- secrets -----------------------------------------------------------------------------------
 
 
-@step(parsers.re(r'neither the output nor the logs in "(?P<folder>.*)" contain "(?P<secret>.*)"'))
+@step(parsers.re(rf'neither the output nor the logs in "{quoted("folder")}" contain "{quoted("secret")}"'))
 def secret_not_leaked(folder: str, secret: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """The planted secret appears in no output or error output of the most recent runs, nor in any
     file under the log folder (searched as bytes, UTF-8)."""

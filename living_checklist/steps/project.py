@@ -27,7 +27,7 @@ from pytest_bdd import parsers, step
 
 from living_checklist import InvalidValue, Pending
 from living_checklist.live import runner
-from living_checklist.steps.common import check_figure, positive_number, quoted_value
+from living_checklist.steps.common import check_figure, positive_number, quoted, quoted_value
 
 PROJECT_TIMEOUT = 30 * 60.0  # seconds a project command may take when the step states no time
 ROOT_ENV = "CHECKLIST_ROOT"  # tells an install command where the project is
@@ -78,7 +78,7 @@ def run_command(argv: Sequence[str], cwd: Path, timeout: float, env: Mapping[str
 # -- coverage ----------------------------------------------------------------------------------
 
 
-@step(parsers.re(r'the coverage report "(?P<report>.*)" shows at least (?P<n>\S+) percent of the lines covered'))
+@step(parsers.re(rf'the coverage report "{quoted("report")}" shows at least (?P<n>\S+) percent of the lines covered'))
 def coverage_at_least(report: str, n: str, request: pytest.FixtureRequest) -> None:
     """Line coverage from a report that coverage.py wrote (``coverage json`` or ``coverage xml``,
     the Cobertura format other tools write too) is at least n percent. Produce the report in the
@@ -119,7 +119,7 @@ def _excerpt(finished: Finished) -> str:
     return finished.result.describe(limit=1500)
 
 
-@step(parsers.re(r'the static checks "(?P<command>.*)" pass'))
+@step(parsers.re(rf'the static checks "{quoted("command")}" pass'))
 def static_checks_pass(command: str, request: pytest.FixtureRequest) -> None:
     """The command (a linter or type checker, as configured in the project) exits 0 in the rootdir."""
     argv = command_argv(command, "the static check command")
@@ -130,7 +130,7 @@ def static_checks_pass(command: str, request: pytest.FixtureRequest) -> None:
     check_figure(request.node, "exit status", measured, "", 0.0, "==", _excerpt(finished))
 
 
-@step(parsers.re(r'the automated checks "(?P<command>.*)" finish in at most (?P<x>\S+) minutes'))
+@step(parsers.re(rf'the automated checks "{quoted("command")}" finish in at most (?P<x>\S+) minutes'))
 def checks_finish_within(command: str, x: str, request: pytest.FixtureRequest) -> None:
     """The command (the project's whole test run) succeeds and takes at most x minutes; it is
     stopped at the limit, so a hang costs no more than the budget."""
@@ -149,7 +149,7 @@ def _timed(request: pytest.FixtureRequest, finished: Finished, name: str, limit:
     check_figure(request.node, name, finished.minutes, "minutes", limit, "<=", shlex.join(finished.argv))
 
 
-@step(parsers.re(r'the system installs on a clean machine with "(?P<command>.*)" within (?P<x>\S+) minutes'))
+@step(parsers.re(rf'the system installs on a clean machine with "{quoted("command")}" within (?P<x>\S+) minutes'))
 def installs_within(command: str, x: str, request: pytest.FixtureRequest) -> None:
     """The install command succeeds within x minutes, run in an empty temporary folder with an
     empty home folder; ``{root}`` in the command, and ``$CHECKLIST_ROOT`` in its environment, is the
@@ -194,7 +194,7 @@ def shown_commands(text: str) -> list[tuple[int, str]]:
     return commands
 
 
-@step(parsers.re(r'every command shown in "(?P<document>.*)" succeeds'))
+@step(parsers.re(rf'every command shown in "{quoted("document")}" succeeds'))
 def documented_commands_work(document: str, request: pytest.FixtureRequest) -> None:
     """Every ``$ command`` line in the document's code blocks runs and exits 0, in order, from the
     rootdir (``cd <dir>`` changes the folder for the next ones). No shell runs them, so a command
@@ -225,7 +225,7 @@ def documented_commands_work(document: str, request: pytest.FixtureRequest) -> N
 # -- dependency audit --------------------------------------------------------------------------
 
 
-@step(parsers.re(r'the dependency audit of "(?P<target>.*)" finds no known vulnerability'))
+@step(parsers.re(rf'the dependency audit of "{quoted("target")}" finds no known vulnerability'))
 def dependency_audit(target: str, request: pytest.FixtureRequest) -> None:
     """pip-audit finds no known vulnerability in a requirements file, or in the project folder
     (its pyproject.toml). Pending, saying why, where pip-audit is not installed or cannot reach

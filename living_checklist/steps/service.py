@@ -32,6 +32,7 @@ from living_checklist.steps.common import (
     check_figure,
     ms,
     positive_number,
+    quoted,
     quoted_value,
     record_figure,
     scenario_step_texts,
@@ -155,7 +156,7 @@ def _send(
     record_figure(request.node, Measurement("response time", ms(exchange.elapsed), "ms", None, "<="))
 
 
-@step(parsers.re(r'the requests carry the header "(?P<name>[^"]*)" with value "(?P<value>.*)"'))
+@step(parsers.re(rf'the requests carry the header "{quoted("name")}" with value "{quoted("value")}"'))
 def request_header(name: str, value: str, service_exchanges: ServiceExchanges) -> None:
     """Later requests in this scenario carry this header (e.g. an Authorization for a role)."""
     key = quoted_value(name, "the header name")
@@ -164,7 +165,7 @@ def request_header(name: str, value: str, service_exchanges: ServiceExchanges) -
     service_exchanges.headers.append((key, quoted_value(value, f"the value of {key}")))
 
 
-@step(parsers.re(r'I send a (?P<METHOD>\S+) request to "(?P<path>.*)" with body "(?P<body>.*)"'))
+@step(parsers.re(rf'I send a (?P<METHOD>\S+) request to "{quoted("path")}" with body "{quoted("body")}"'))
 def send_with_body(
     METHOD: str, path: str, body: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges
 ) -> None:
@@ -173,7 +174,7 @@ def send_with_body(
     _send(request, service_exchanges, _method(METHOD), _path(path), data)
 
 
-@step(parsers.re(r'I send a (?P<METHOD>\S+) request to "(?P<path>[^"]*)"'))
+@step(parsers.re(rf'I send a (?P<METHOD>\S+) request to "{quoted("path")}"'))
 def send_request(METHOD: str, path: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
     """Send one request to ``checklist_url`` + path and keep the response for the next steps."""
     _send(request, service_exchanges, _method(METHOD), _path(path), None)
@@ -188,7 +189,7 @@ def response_status(n: str, request: pytest.FixtureRequest, service_exchanges: S
     check_figure(request.node, "response status", measured, "", float(required), "==", exchange.describe())
 
 
-@step(parsers.re(r'the response body contains "(?P<text>.*)"'))
+@step(parsers.re(rf'the response body contains "{quoted("text")}"'))
 def response_body_contains(text: str, service_exchanges: ServiceExchanges) -> None:
     """The last response's body (decoded as UTF-8) contains this text."""
     wanted = quoted_value(text, "the expected body text")
@@ -197,7 +198,7 @@ def response_body_contains(text: str, service_exchanges: ServiceExchanges) -> No
         raise AssertionError(f"the response body does not contain {wanted!r}\n{exchange.describe()}")
 
 
-@step(parsers.re(r'the response header "(?P<name>[^"]*)" contains "(?P<text>.*)"'))
+@step(parsers.re(rf'the response header "{quoted("name")}" contains "{quoted("text")}"'))
 def response_header_contains(name: str, text: str, service_exchanges: ServiceExchanges) -> None:
     """The last response has this header (any case), and one of its values contains the text."""
     key = quoted_value(name, "the header name").lower()
@@ -211,7 +212,7 @@ def response_header_contains(name: str, text: str, service_exchanges: ServiceExc
         )
 
 
-@step(parsers.re(r'(?P<n>\S+) clients send (?P<m>\S+) requests each to "(?P<path>[^"]*)"'))
+@step(parsers.re(rf'(?P<n>\S+) clients send (?P<m>\S+) requests each to "{quoted("path")}"'))
 def load(n: str, m: str, path: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
     """n clients at once, each with its own connection, send m GET requests one after another.
 

@@ -39,6 +39,7 @@ from living_checklist.steps.common import (
     mib,
     ms,
     positive_number,
+    quoted,
     quoted_value,
     record_figure,
     run_system,
@@ -123,13 +124,13 @@ def run_without_arguments(request: pytest.FixtureRequest, system_runs: SystemRun
     system_runs.run_once(request.config)
 
 
-@step(parsers.re(r'I run the system with arguments "(?P<args>.*)"'))
+@step(parsers.re(rf'I run the system with arguments "{quoted("args")}"'))
 def run_with_arguments(args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with these extra arguments (split like a shell would, not run by one)."""
     system_runs.run_once(request.config, split_arguments(args))
 
 
-@step(parsers.re(r'I run the system with input "(?P<text>.*)"'))
+@step(parsers.re(rf'I run the system with input "{quoted("text")}"'))
 def run_with_input(text: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with this text (UTF-8, escapes like ``\\n`` allowed) on standard input."""
     data = quoted_value(text, "the input").encode("utf-8")
@@ -145,7 +146,7 @@ def run_with_docstring_input(docstring: str, request: pytest.FixtureRequest, sys
     system_runs.run_once(request.config, input_data=data)
 
 
-@step(parsers.re(r'the environment variable "(?P<name>[^"]*)" is "(?P<value>.*)"'))
+@step(parsers.re(rf'the environment variable "{quoted("name")}" is "{quoted("value")}"'))
 def environment_variable(name: str, value: str, system_runs: SystemRuns) -> None:
     """Later runs of the system in this scenario get this environment variable (a setting changed
     without changing code, or a dependency pointed at an address where nothing answers)."""
@@ -182,25 +183,25 @@ def _contains(stream: str, result: runner.RunResult, wanted: str, present: bool)
     raise AssertionError(f"the {stream} {verb} {wanted!r}{note}\n{result.describe()}")
 
 
-@step(parsers.re(r'the output contains "(?P<text>.*)"'))
+@step(parsers.re(rf'the output contains "{quoted("text")}"'))
 def output_contains(text: str, system_runs: SystemRuns) -> None:
     """The last run's standard output (decoded as UTF-8) contains this text."""
     _contains("output", system_runs.last_run(), quoted_value(text, "the expected output"), True)
 
 
-@step(parsers.re(r'the error output contains "(?P<text>.*)"'))
+@step(parsers.re(rf'the error output contains "{quoted("text")}"'))
 def error_output_contains(text: str, system_runs: SystemRuns) -> None:
     """The last run's standard error (decoded as UTF-8) contains this text."""
     _contains("error output", system_runs.last_run(), quoted_value(text, "the expected error output"), True)
 
 
-@step(parsers.re(r'the output does not contain "(?P<text>.*)"'))
+@step(parsers.re(rf'the output does not contain "{quoted("text")}"'))
 def output_lacks(text: str, system_runs: SystemRuns) -> None:
     """The last run's standard output does not contain this text."""
     _contains("output", system_runs.last_run(), quoted_value(text, "the unwanted output"), False)
 
 
-@step(parsers.re(r'the error output does not contain "(?P<text>.*)"'))
+@step(parsers.re(rf'the error output does not contain "{quoted("text")}"'))
 def error_output_lacks(text: str, system_runs: SystemRuns) -> None:
     """The last run's standard error does not contain this text."""
     _contains("error output", system_runs.last_run(), quoted_value(text, "the unwanted error output"), False)
@@ -209,7 +210,7 @@ def error_output_lacks(text: str, system_runs: SystemRuns) -> None:
 # -- performance -----------------------------------------------------------------------------
 
 
-@step(parsers.re(r'the system runs (?P<n>\S+) times with arguments "(?P<args>.*)"'))
+@step(parsers.re(rf'the system runs (?P<n>\S+) times with arguments "{quoted("args")}"'))
 def run_series(n: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` n times in a row with these arguments and record every figure.
 
@@ -336,7 +337,7 @@ def throughput_at_least(n: str, request: pytest.FixtureRequest, system_runs: Sys
     check_figure(request.node, "throughput", measured, "runs/s", required, ">=", f"over {len(runs)} runs")
 
 
-@step(parsers.re(r'(?P<n>\S+) copies of the system run at the same time with arguments "(?P<args>.*)"'))
+@step(parsers.re(rf'(?P<n>\S+) copies of the system run at the same time with arguments "{quoted("args")}"'))
 def run_copies(n: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Start n copies of ``checklist_system`` together and wait for all of them.
 
@@ -401,7 +402,7 @@ def run_continuously(x: str, unit: str, args: str, request: pytest.FixtureReques
         )
 
 
-@step(parsers.re(r'the machine also runs "(?P<command>.*)"'))
+@step(parsers.re(rf'the machine also runs "{quoted("command")}"'))
 def also_runs(command: str, request: pytest.FixtureRequest) -> None:
     """Start this other software (split with shlex, no shell) for the rest of the scenario, so the
     budgets that follow are measured while it competes for the machine; it is stopped, with every

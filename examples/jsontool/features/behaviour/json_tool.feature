@@ -26,8 +26,9 @@ Feature: json.tool checks and pretty-prints JSON
     Then the exit status is 0
     And the output contains "<document>"
 
+    # Inside a quoted value a quote is written \" (and a backslash \\).
     Examples:
       | document |
       | 42       |
-      | "text"   |
+      | \"text\" |
       | null     |
