@@ -21,6 +21,7 @@ from living_checklist.reports import JSON_OPTION as JSON_OPTION
 from living_checklist.reports import terminal as report_terminal
 from living_checklist.run import settings
 from living_checklist.run.items import CaseItem, FeatureFile, finish_report, run_pending_fast
+from living_checklist.run.redaction import safe_report
 from living_checklist.run.session import CHECKLIST_KEY, ChecklistSession, nothing_runs
 from living_checklist.run.settings import INI_FEATURES
 
@@ -110,6 +111,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     finish_report(item, call, report)
+    safe_report(report)
     return report
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from living_checklist.core import probes
+from living_checklist.core.redact import redact_argv, redact_text, redact_url
 from living_checklist.run.settings import TBD, Settings
 
 GIT_TIMEOUT = 5.0  # seconds; a slow or hung git must not hold up the reports
@@ -37,11 +38,12 @@ class Environment(TypedDict):
 
 
 def gather(settings: Settings) -> Environment:
-    """The environment of this run (called once, on the controller, when the reports are written)."""
+    """The environment of this run (called once, on the controller, when the reports are written);
+    secrets in the command lines and the URL are masked (``core.redact``)."""
     return {
-        "system": None if settings.system in ("", TBD) else settings.system,
-        "url": None if settings.url in ("", TBD) else settings.url,
-        "service": " ".join(settings.service) or None,
+        "system": None if settings.system in ("", TBD) else redact_text(settings.system),
+        "url": None if settings.url in ("", TBD) else redact_url(settings.url),
+        "service": " ".join(redact_argv(settings.service)) or None,
         "cpu_model": cpu_model(),
         "cpu_cores": probes.cpu_cores(),
         "memory_bytes": probes.memory_bytes(),

@@ -15,6 +15,7 @@ from living_checklist.core.inventory import GherkinError, Inventory, Requirement
 from living_checklist.core.lint import Finding
 from living_checklist.core.measure import Measurement
 from living_checklist.core.pending import PENDING_REASONS
+from living_checklist.core.redact import redact_text
 
 Status = Literal["error", "failing", "pending", "skipped", "verified"]
 STATUSES: tuple[Status, ...] = ("error", "failing", "pending", "skipped", "verified")
@@ -44,6 +45,11 @@ class CaseOutcome:
     # Per step, the definitions it matched as ``StepDefRef`` keys joined by MATCH_SEPARATOR ("" when
     # undefined); carried only when Cucumber Messages are written.
     matches: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Every message of every report is made here: a secret it quotes (a URL's password, a
+        # service's --token) is masked once, before anything is written or shown.
+        object.__setattr__(self, "message", redact_text(self.message))
 
     def to_properties(self, requirement: str) -> list[tuple[str, str]]:
         props = [

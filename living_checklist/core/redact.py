@@ -1,0 +1,160 @@
+"""Secrets masked before anything is shown or written: one rule for every report and the terminal.
+
+A checklist's reports are artifacts: CI keeps them, uploads them, shows them to anyone with read
+access, and never masks them. So whatever could carry a secret is redacted where it is made: the
+environment (``checklist_url``, ``checklist_system``, ``checklist_service``) and every message
+(``CaseOutcome``), and the failure text pytest shows. The rule, in README "When things go wrong":
+
+- URL user info: ``http://user:pass@host`` becomes ``http://user:***@host``, ``http://token@host``
+  becomes ``http://***@host``.
+- A value named like a secret: a name with a part (split at ``-``, ``_``, ``.`` and lower-to-upper
+  case changes) that is ``password``, ``passwd``, ``pwd``, ``passphrase``, ``token``, ``secret``,
+  ``key``, ``apikey``, ``credential(s)`` or ``auth``, followed by ``=`` or ``:`` and a value
+  (``--password=x``, ``api_key=x``, ``"token": "x"``, ``?access_token=x``), or a dashed option
+  with that name followed by a separate argument that does not start with ``-`` (``--password x``).
+- ``Authorization`` and ``Proxy-Authorization`` values to the end of the line or the quote, and
+  whatever follows ``Bearer``.
+
+Not redacted, on purpose (false positives would hide figures people need): one-letter options
+(``-p 8080`` is a port as often as a password), values of names that merely contain such a word
+(``monkey=1``, ``passes=3``), and secrets without a name. Pass those through environment variables
+or files instead. Pure, standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = ["MASK", "is_secret_name", "redact_argv", "redact_text", "redact_url"]
+
+MASK = "***"
+
+_SECRET_PARTS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "token",
+        "secret",
+        "key",
+        "apikey",
+        "credential",
+        "credentials",
+        "auth",
+    }
+)
+_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# Every repeat is bounded and every search starts at a hint or a separator, so no input makes
+# redaction quadratic (a message can hold a MiB of a program's output on one line).
+_HINT = re.compile(r"pass|pwd|token|secret|key|credential|auth", re.IGNORECASE)
+_NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]{0,64}")
+_SEPARATOR = re.compile(r"[\"']?[ \t]{0,16}[=:][ \t]{0,16}")
+_GAP = re.compile(r"[ \t]{1,16}(?=[^\s\"'-])")
+_VALUE = re.compile(r"\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s,;&\"'<>(){}\[\]]+")
+_WORD = re.compile(r"[^\s\"']+")
+# scheme://userinfo@ (the user info holds no "/", "?", "#", "@" or white space)
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]{0,31}://)(?P<info>[^/?#@\s\"'<>]{1,512})@")
+_AUTHORIZATION = re.compile(r"\b(?:proxy-)?authorization\b[\"']?[ \t]{0,16}[:=][ \t]{0,16}", re.IGNORECASE)
+_HEADER_VALUE = re.compile(r"[^\r\n\"']*")
+_BEARER = re.compile(r"(?P<head>\bbearer[ \t]{1,16})(?P<value>[A-Za-z0-9._~+/=-]+)", re.IGNORECASE)
+
+
+def is_secret_name(name: str) -> bool:
+    """True when a part of ``name`` (``api_key``, ``accessToken``, ``--db-password``) names a secret."""
+    return any(part.lower() in _SECRET_PARTS for part in _PART.findall(name)) and len(name.strip("-")) > 1
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its user info (``user:***@``, ``***@``) and secret-named query values masked."""
+    return redact_text(url)
+
+
+def _mask_userinfo(match: re.Match[str]) -> str:
+    user, colon, _ = match["info"].partition(":")
+    masked = f"{user}:{MASK}" if colon and user else MASK
+    return f"{match['scheme']}{masked}@"
+
+
+def _secret_value(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the value named by ``text[start:end]`` lies, when that name is a secret's."""
+    name = text[start:end]
+    bare = name.lstrip("-")
+    if not bare[:1].isalpha() or not is_secret_name(bare):
+        return None
+    found: re.Match[str] | None = None
+    separator = _SEPARATOR.match(text, end)
+    if separator is not None:
+        found = _VALUE.match(text, separator.end())
+    elif name.startswith("-") and len(bare) > 1 and (start == 0 or text[start - 1] in " \t\"'"):
+        gap = _GAP.match(text, end)
+        found = _WORD.match(text, gap.end()) if gap is not None else None
+    if found is None or found.group().strip("\"'") in ("", MASK):
+        return None
+    return found.span()
+
+
+def _sub_named(text: str) -> str:
+    """Mask each value that follows a name of a secret (``name=value``, ``name: value``, ``--name value``)."""
+    backwards = text[::-1]
+    pieces: list[str] = []
+    position = scanned = 0
+    for hint in _HINT.finditer(text):
+        if hint.start() < scanned:
+            continue
+        before = _NAME_CHARS.match(backwards, len(text) - hint.start())
+        start = hint.start() - (before.end() - before.start()) if before is not None else hint.start()
+        after = _NAME_CHARS.match(text, hint.end())
+        scanned = after.end() if after is not None else hint.end()
+        span = _secret_value(text, max(start, position), scanned)
+        if span is not None:
+            value = text[span[0] : span[1]]
+            quote = value[0] if value[0] in "\"'" and len(value) > 1 else ""
+            pieces.append(f"{text[position : span[0]]}{quote}{MASK}{quote}")
+            position = scanned = span[1]
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _sub_header(text: str) -> str:
+    pieces: list[str] = []
+    position = 0
+    for match in _AUTHORIZATION.finditer(text):
+        if match.start() < position:
+            continue
+        found = _HEADER_VALUE.match(text, match.end())
+        if found is not None and found.group().strip() not in ("", MASK):
+            pieces.append(text[position : match.end()] + MASK)
+            position = found.end()
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every secret the rule above finds replaced by ``***``."""
+    if not text:
+        return text
+    lowered = text.lower()
+    if "://" in text:
+        text = _USERINFO.sub(_mask_userinfo, text)
+    if "authorization" in lowered:
+        text = _sub_header(text)
+    if "bearer" in lowered:
+        text = _BEARER.sub(lambda match: f"{match['head']}{MASK}", text)
+    return _sub_named(text) if _HINT.search(text) else text
+
+
+def redact_argv(argv: Iterable[str]) -> list[str]:
+    """A command line with secrets masked: ``--password=x`` and ``--password x`` alike, URLs' user
+    info, ``Authorization: ...`` arguments (curl's ``-H``)."""
+    masked: list[str] = []
+    secret_option = False
+    for arg in argv:
+        if secret_option and not arg.startswith("-"):
+            masked.append(MASK)
+        else:
+            masked.append(redact_text(arg))
+        flag = arg.split("=", 1)[0]
+        secret_option = arg.startswith("-") and "=" not in arg and len(flag.lstrip("-")) > 1 and is_secret_name(flag)
+    return masked

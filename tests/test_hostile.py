@@ -1,0 +1,161 @@
+"""Hostile inputs: secrets never reach a report or the terminal, files that are not files are never
+read, crashes become one-line errors. Each test runs a real process or reads a real file."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from living_checklist.core.redact import MASK, redact_argv, redact_text, redact_url
+from tests.test_service import SERVICE_FEATURE, free_port, service_project
+
+PY = sys.executable
+SECRETS = ("s3cretpw", "hunter2", "tok456", "abcXYZ789")
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="the service steps need POSIX process groups")
+
+
+# -- the redaction rule -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("http://user:pass@127.0.0.1:8000/x", "http://user:***@127.0.0.1:8000/x"),
+        ("https://ghp_token@github.com/o/r", "https://***@github.com/o/r"),
+        ("GET http://h/x?access_token=abc&page=2: 500", "GET http://h/x?access_token=***&page=2: 500"),
+        ("serve --password=hunter2 --port 80", "serve --password=*** --port 80"),
+        ("serve --db-password hunter2 -p 80", "serve --db-password *** -p 80"),
+        ('curl -H "Authorization: Basic dXNlcg==" -v', 'curl -H "Authorization: ***" -v'),
+        ("proxy-authorization=Bearer x", "proxy-authorization=***"),
+        ("token Bearer abc.def", "token Bearer ***"),
+        ('{"apiKey": "xyz", "n": 3}', '{"apiKey": "***", "n": 3}'),
+        ("API_KEY=x SECRET=y ./run", "API_KEY=*** SECRET=*** ./run"),
+        ("client_credentials: abc", "client_credentials: ***"),
+        # not secrets: names that only contain such a word, one-letter options, prose
+        ("monkey=3 passes=4 keyboard=5", "monkey=3 passes=4 keyboard=5"),
+        ("serve -p 8080 --no-password --verbose", "serve -p 8080 --no-password --verbose"),
+        ("the token is checked", "the token is checked"),
+        ("mailto:someone@example.com", "mailto:someone@example.com"),
+    ],
+)
+def test_the_redaction_rule(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+    assert redact_text(expected) == expected  # idempotent
+
+
+def test_argv_redaction_masks_separate_values() -> None:
+    argv = [
+        "srv",
+        "--password",
+        "hunter2",
+        "--token=tok",
+        "-p",
+        "9",
+        "--secret",
+        "--x",
+        "http://a:b@h",
+        "-H",
+        "Authorization: x",
+    ]
+    assert redact_argv(argv) == [
+        "srv",
+        "--password",
+        MASK,
+        "--token=***",
+        "-p",
+        "9",
+        "--secret",
+        "--x",
+        "http://a:***@h",
+        "-H",
+        "Authorization: ***",
+    ]
+    assert redact_url("http://u:p@h:1/") == "http://u:***@h:1/"
+
+
+@given(st.text(alphabet="ak=-: ./\"'@pstw", max_size=200), st.sampled_from(["password", "TOKEN", "apiKey", "auth"]))
+def test_a_named_secret_never_survives_its_surroundings(noise: str, name: str) -> None:
+    text = f"{noise} --{name}=Zq9secret {noise} {name}: Zq9secret {noise}"
+    assert "Zq9secret" not in redact_text(text)
+
+
+def test_redaction_is_linear_on_hostile_text() -> None:
+    import time
+
+    for text in ("a-" * 100_000, "key" * 60_000, "http://a" * 20_000, "a:" * 100_000, "--key " * 30_000):
+        start = time.perf_counter()
+        redact_text(text)
+        assert time.perf_counter() - start < 5.0, text[:10]
+
+
+# -- secrets of the URL and the service reach no report, and not the terminal ------------------
+
+LEAKY_FEATURE = (
+    SERVICE_FEATURE.split("  @SVC-005")[0]
+    + """\
+  @SVC-008
+  Scenario: the wrong status
+    When I send a GET request to "/nowhere"
+    Then the response status is 200
+"""
+)
+
+
+def _all_outputs(pytester: pytest.Pytester, result: pytest.RunResult) -> dict[str, str]:
+    texts = {"stdout": result.stdout.str(), "stderr": result.stderr.str()}
+    for path in pytester.path.glob("out/*"):
+        texts[path.name] = path.read_text(errors="replace")
+    return texts
+
+
+REPORT_ARGS = (
+    "--checklist-json=out/c.json",
+    "--checklist-md=out/c.md",
+    "--checklist-html=out/c.html",
+    "--checklist-messages=out/c.ndjson",
+    "--checklist-cucumber=out/cucumber.json",
+    "--junitxml=out/junit.xml",
+)
+
+
+@pytest.mark.parametrize("tb", ["long", "line", "native"])
+def test_secrets_of_url_and_service_reach_no_report(
+    pytester: pytest.Pytester, tb: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    service = f"{PY} server.py {port} --password hunter2 --api-token=tok456"
+    service_project(pytester, LEAKY_FEATURE, service, f"http://admin:s3cretpw@127.0.0.1:{port}")
+    (pytester.path / "out").mkdir()
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(pytester.path / "out" / "summary.md"))
+    result = pytester.runpytest_subprocess(*REPORT_ARGS, f"--tb={tb}", "-rA", "-p", "no:cacheprovider")
+    assert result.ret == 1, result.stdout.str()
+    texts = _all_outputs(pytester, result)
+    assert {"c.json", "c.md", "c.html", "c.ndjson", "junit.xml", "summary.md"} <= set(texts)
+    for name, text in texts.items():
+        for secret in SECRETS:
+            assert secret not in text, f"{secret} in {name}"
+    assert "admin:***@127.0.0.1" in texts["c.json"]
+    assert "--password ***" in texts["c.json"]
+
+
+def test_a_service_that_prints_its_secrets_and_dies(pytester: pytest.Pytester) -> None:
+    port = free_port()
+    (pytester.path / "noisy.py").write_text(
+        "import sys\nprint('starting with', ' '.join(sys.argv), 'Authorization: Bearer abcXYZ789', flush=True)\n"
+        "sys.exit(3)\n"
+    )
+    service_project(pytester, LEAKY_FEATURE, f"{PY} noisy.py --password hunter2", f"http://u:s3cretpw@127.0.0.1:{port}")
+    (pytester.path / "noisy.py").write_text((pytester.path / "noisy.py").read_text())
+    (pytester.path / "out").mkdir()
+    result = pytester.runpytest_subprocess(*REPORT_ARGS, "-p", "no:cacheprovider")
+    assert result.ret == 1, result.stdout.str()
+    texts = _all_outputs(pytester, result)
+    assert "exited with status 3" in texts["c.json"]
+    for name, text in texts.items():
+        for secret in SECRETS:
+            assert secret not in text, f"{secret} in {name}"
