@@ -3,8 +3,9 @@
 Commands: ``init`` (write a skeleton), ``status`` (dry-run totals), ``snippets`` (step definitions to
 paste for undefined steps), ``steps`` (catalogue of step phrases), ``usage`` (which definition each
 step uses; unused and ambiguous ones), ``lint`` (the checklist's lint rules), ``merge`` (shard reports
-into one checklist). Each takes
-``--format json``. Exit status: 0 fine, 1 a failing problem was found, 2 bad input or usage.
+into one checklist), ``import`` / ``export`` / ``review`` (requirements in and out; their
+``--format`` names the document's format, ``--json`` the output). The others take ``--format json``.
+Exit status: 0 fine, 1 a failing problem was found, 2 bad input or usage.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from living_checklist.cli._common import EXIT_BAD_INPUT, PROG, exit_codes
+from living_checklist.cli._exchange import add_parsers as add_exchange_parsers
 from living_checklist.core.escape import terminal_safe
 from living_checklist.dryrun import prefetch, snapshot
 
@@ -210,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         if command.name == "usage":
             sub.add_argument("-v", "--verbose", action="store_true", help="list the steps that use each definition")
     _add_merge_parser(commands)
+    add_exchange_parsers(commands)
     return parser
 
 

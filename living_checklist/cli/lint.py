@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from living_checklist.core.escape import terminal_safe
+from living_checklist.dryrun.decided import project_decisions
 from living_checklist.dryrun.run import (
     Project,
     load,
@@ -44,6 +45,7 @@ def lint_findings(project: Project) -> list[Finding]:
 
     settings = project.settings
     seed_states, seed_findings = seeds.load(settings.rootdir / settings.seeds_dir, settings.rootdir)
+    seed_findings += project_decisions(project)[1]
     findings = lint(
         project.inventory,
         require_ids=settings.require_ids,

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.inventory import GherkinError
+from living_checklist.dryrun.decided import classify_decided
 from living_checklist.dryrun.run import (
     StaticRequirement,
     StaticTotals,
-    classify_all,
     load,
     static_by_area,
     static_totals,
@@ -131,7 +131,7 @@ def status_data(
 
 def cmd_status(args: argparse.Namespace) -> int:
     project = load(args.paths, overrides=args.override_ini)
-    results = classify_all(project)
+    results, _ = classify_decided(project)
     findings = lint_findings(project)
     errors = project.inventory.errors
     if args.format == "json":

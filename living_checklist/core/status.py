@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
+from living_checklist.core.decisions import Decisions
 from living_checklist.core.inventory import GherkinError, Inventory, Requirement, requirement_item_name
 from living_checklist.core.lint import Finding
 from living_checklist.core.measure import Measurement
@@ -193,13 +194,16 @@ def aggregate(
     static: Mapping[str, CaseOutcome] | None = None,
     findings: Sequence[Finding] = (),
     seeds: Sequence[Mapping[str, object]] = (),
+    decisions: Decisions | None = None,
 ) -> Checklist:
     """Combine the inventory with the outcomes that arrived (keyed by node id).
 
     ``nodeids`` maps (feature path, item name) to a node id. A case with no outcome is pending if
     that is known without running it (``static``), else not selected (complete run) or not run.
+    ``decisions`` (manual evidence, suspect imports) then apply to each requirement's status.
     """
     static = static or {}
+    decisions = decisions or Decisions()
     results = []
     for req in inventory.requirements:
         case_results = []
@@ -221,6 +225,8 @@ def aggregate(
             status, reason, message = requirement_status([])
             if arrived is not None and arrived.status == "error":
                 status, reason, message = arrived.status, arrived.reason, arrived.message
+        decided, reason, message = decisions.decide(req.id, status, reason, message)
+        status = cast(Status, decided)
         results.append(RequirementResult(req, req_nodeid, status, reason, message, tuple(case_results)))
     errors = tuple(inventory.errors)
     return Checklist(tuple(results), errors, complete, totals(results), tuple(findings), tuple(seeds))

@@ -348,3 +348,9 @@ def detach() -> None:
     """In a forked child (the prefetch): stop recording, leave the parent's streams alone."""
     global _active
     _active = None
+
+
+def volatile() -> None:
+    """The output depends on more than files (today's date, for manual evidence): save no snapshot."""
+    if _active is not None:
+        _active.unsafe = True

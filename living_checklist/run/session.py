@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from living_checklist.core import environment, seeds
+from living_checklist.core import decisions, environment, seeds
 from living_checklist.core.inventory import FeatureDoc, Inventory, discover, relpath, requirement_item_name
 from living_checklist.core.lint import lint
 from living_checklist.core.plan import static_outcome
@@ -237,6 +237,10 @@ class ChecklistSession:
             or session.exitstatus == pytest.ExitCode.INTERRUPTED
         )
         seed_states, seed_findings = seeds.load(self.rootdir / self.seeds_dir, self.rootdir)
+        decided, decision_findings = decisions.load(
+            self.rootdir / self.seeds_dir, self.rootdir / self.settings.evidence_dir, self.rootdir
+        )
+        seed_findings += decision_findings
         findings = lint(
             inventory,
             require_ids=self.require_ids,
@@ -259,6 +263,7 @@ class ChecklistSession:
             static=static,
             findings=sorted([*seed_findings, *findings], key=lambda f: (f.path, f.line, f.column, f.message)),
             seeds=seeds.report(seed_states, inventory),
+            decisions=decided,
         )
         self.result = dataclasses.replace(result, environment=environment.gather(self.settings))
         return self.result

@@ -26,8 +26,10 @@ INI_SYSTEM = "checklist_system"
 INI_SYSTEM_TIMEOUT = "checklist_system_timeout"
 INI_URL = "checklist_url"
 INI_SERVICE = "checklist_service"
+INI_EVIDENCE = "checklist_evidence"
 
 DEFAULT_SEEDS = "seeds"
+DEFAULT_EVIDENCE = "evidence"
 DEFAULT_SYSTEM_TIMEOUT = 60.0
 TBD = "TBD"
 
@@ -38,6 +40,7 @@ _FALSE = ("", "0", "false", "no", "off")
 INI_KEYS: tuple[tuple[str, str, str], ...] = (
     (INI_FEATURES, "folder of the requirement feature files; the checklist acts only where this is set", ""),
     (INI_SEEDS, "folder of the seeds manifest and digests (default: seeds)", DEFAULT_SEEDS),
+    (INI_EVIDENCE, "folder of the manual evidence records, <ID>.toml (default: evidence)", DEFAULT_EVIDENCE),
     (INI_ID_PATTERN, "regex a requirement id tag must match", DEFAULT_ID_PATTERN),
     (INI_REQUIRE_IDS, "every scenario must carry an id tag (true/false)", "false"),
     (INI_SYSTEM, "command line of the system under test (split with shlex, never a shell); TBD until known", TBD),
@@ -133,6 +136,7 @@ class Settings:
     rootdir: Path
     features_dir: str  # empty: the plugin is not configured here and does nothing
     seeds_dir: str = DEFAULT_SEEDS
+    evidence_dir: str = DEFAULT_EVIDENCE
     id_pattern: str = DEFAULT_ID_PATTERN
     require_ids: bool = False
     system: str = TBD
@@ -156,6 +160,7 @@ class Settings:
             rootdir=config.rootpath,
             features_dir=parse_features(INI_FEATURES, ini_text(config, INI_FEATURES), config.rootpath, config.inipath),
             seeds_dir=ini_text(config, INI_SEEDS) or DEFAULT_SEEDS,
+            evidence_dir=ini_text(config, INI_EVIDENCE) or DEFAULT_EVIDENCE,
             id_pattern=parse_id_pattern(INI_ID_PATTERN, ini_text(config, INI_ID_PATTERN) or DEFAULT_ID_PATTERN),
             require_ids=parse_bool(INI_REQUIRE_IDS, ini_text(config, INI_REQUIRE_IDS)),
             system=ini_text(config, INI_SYSTEM) or TBD,

@@ -1,0 +1,144 @@
+"""Readers: a requirement document → its requirements (external id, title, text), in document order."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMATS = ("csv", "xlsx", "reqif", "needs", "xray")
+
+
+class SourceError(Exception):
+    """A document that cannot be read as the format says: one line naming the file, row or field."""
+
+
+@dataclass(frozen=True)
+class SourceRequirement:
+    external_id: str
+    text: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Columns:
+    id: str = "id"
+    text: str = "text"
+    title: str = "title"  # used when present
+    sheet: str = ""  # XLSX: the first sheet unless named
+
+
+def guess_format(path: Path) -> str:
+    name = path.name.lower()
+    if path.is_dir() or name.endswith(".zip"):
+        return "xray"
+    for suffix, kind in (
+        (".csv", "csv"),
+        (".tsv", "csv"),
+        (".xlsx", "xlsx"),
+        (".reqif", "reqif"),
+        (".reqifz", "reqif"),
+    ):
+        if name.endswith(suffix):
+            return kind
+    if name.endswith(".json"):
+        return "needs"
+    raise SourceError(f"{path}: cannot tell the format from the name; give --format {'|'.join(FORMATS)}")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _at(cells: Sequence[str], at: int | None) -> str:
+    return cells[at] if at is not None and at < len(cells) else ""
+
+
+def _header(header: Sequence[object], columns: Columns, where: str) -> tuple[int, int, int | None]:
+    """Where the id, text and (optional) title columns are; names compare without case."""
+    names = [_cell(h) for h in header]
+    lowered = [n.lower() for n in names]
+    found = ", ".join(repr(n) for n in names if n) or "none"
+    at = []
+    for wanted, option in ((columns.id, "--id-column"), (columns.text, "--text-column")):
+        if wanted.lower() not in lowered:
+            raise SourceError(f"{where}: no column {wanted!r} in the header row (found {found}); name it with {option}")
+        at.append(lowered.index(wanted.lower()))
+    title = lowered.index(columns.title.lower()) if columns.title.lower() in lowered else None
+    return at[0], at[1], title
+
+
+def from_rows(rows: Iterable[Sequence[object]], columns: Columns, where: str) -> list[SourceRequirement]:
+    """Rows whose first row is the header: one requirement per row with an id (blank rows skipped)."""
+    iterator = iter(rows)
+    header = next(iterator, None)
+    if header is None:
+        raise SourceError(
+            f"{where}: empty: expected a header row naming the columns {columns.id!r} and {columns.text!r}"
+        )
+    id_at, text_at, title_at = _header(header, columns, where)
+    out: list[SourceRequirement] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(iterator, start=2):
+        cells = [_cell(c) for c in row]
+        if not any(cells):
+            continue
+        ext = _at(cells, id_at)
+        if not ext:
+            raise SourceError(f"{where}: row {number}: the {columns.id!r} column is empty")
+        if ext in seen:
+            raise SourceError(f"{where}: row {number}: id {ext!r} appears again (first on row {seen[ext]})")
+        seen[ext] = number
+        out.append(SourceRequirement(ext, _at(cells, text_at), _at(cells, title_at)))
+    return out
+
+
+def read_csv(path: Path, columns: Columns) -> list[SourceRequirement]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: cannot be read as UTF-8 text ({exc})") from None
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    first = text.split("\n", 1)[0]
+    if delimiter == "," and first.count(";") > first.count(","):
+        delimiter = ";"  # spreadsheets in locales whose decimal mark is a comma
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise SourceError(f"{path}: not CSV ({exc})") from None
+    return from_rows(rows, columns, str(path))
+
+
+def read_xlsx(path: Path, columns: Columns) -> list[SourceRequirement]:
+    import zipfile
+
+    import openpyxl  # type: ignore[import-untyped]
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise SourceError(f"{path}: not an XLSX workbook ({exc})") from None
+    try:
+        if columns.sheet:
+            if columns.sheet not in book.sheetnames:
+                raise SourceError(f"{path}: no sheet {columns.sheet!r} (sheets: {', '.join(book.sheetnames)})")
+            sheet = book[columns.sheet]
+        else:
+            sheet = book.worksheets[0]
+        return from_rows(sheet.iter_rows(values_only=True), columns, f"{path} (sheet {sheet.title})")
+    finally:
+        book.close()
+
+
+def read(path: Path, kind: str, columns: Columns) -> list[SourceRequirement]:
+    if kind == "csv":
+        return read_csv(path, columns)
+    if kind == "xlsx":
+        return read_xlsx(path, columns)
+    raise SourceError(f"unknown format {kind!r}; one of {', '.join(FORMATS)}")
