@@ -155,3 +155,97 @@ def test_not_selected_cases_have_a_pickle_but_no_test_case(project: pytest.Pytes
     got = run_sample(project, "rules", "-p", "no:xdist", "-k", "Enough")
     assert kinds(got).count("pickle") == 3
     assert kinds(got).count("testCase") == 2  # "Not enough money" and "Enough money" match -k Enough
+
+
+HOOKS_FEATURE = """\
+Feature: Outside the steps
+  Scenario: after hook fails
+    Given a step passes
+
+  @broken
+  Scenario: setup fails
+    Given a step passes
+
+  Scenario: after hook skips
+    Given a step passes
+
+  Scenario: all good
+    Given a step passes
+"""
+
+HOOKS_CONFTEST = """\
+import pytest
+from pytest_bdd import given
+
+
+@given("a step passes")
+def _passes():
+    pass
+
+
+@pytest.fixture(autouse=True)
+def database(request):
+    if request.node.get_closest_marker("broken"):
+        raise RuntimeError("no database")
+    yield
+
+
+def pytest_bdd_after_scenario(request, feature, scenario):
+    if scenario.name == "after hook fails":
+        raise AssertionError("after hook says no")
+    if scenario.name == "after hook skips":
+        pytest.skip("after hook skips")
+"""
+
+
+def _case_statuses(got: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Per pickle name, the statuses of its test steps ("hook:" before a hook step's)."""
+    names = {e["pickle"]["id"]: e["pickle"]["name"] for e in got if "pickle" in e}
+    cases = {e["testCase"]["id"]: e["testCase"] for e in got if "testCase" in e}
+    started = {
+        e["testCaseStarted"]["id"]: cases[e["testCaseStarted"]["testCaseId"]] for e in got if "testCaseStarted" in e
+    }
+    out: dict[str, list[str]] = {}
+    for e in got:
+        if "testStepFinished" in e:
+            finished = e["testStepFinished"]
+            case = started[finished["testCaseStartedId"]]
+            step = next(s for s in case["testSteps"] if s["id"] == finished["testStepId"])
+            label = "hook:" if "hookId" in step else ""
+            out.setdefault(names[case["pickleId"]], []).append(label + finished["testStepResult"]["status"])
+    return out
+
+
+@pytest.mark.parametrize("args", [("-p", "no:xdist"), ("-n", "2")])
+def test_failures_outside_steps_are_on_hook_steps_in_every_cucumber_report(
+    project: pytest.Pytester, args: tuple[str, ...]
+) -> None:
+    """A failing after-scenario hook fails on an After hook step (it was PASSED); a failed setup is
+    a Before hook, its step skipped; a skip in the after hook is kept. The same in Cucumber JSON."""
+    (project.path / "features" / "hooks.feature").write_text(HOOKS_FEATURE, encoding="utf-8")
+    (project.path / "conftest.py").write_text(HOOKS_CONFTEST, encoding="utf-8")
+    out, cucumber = project.path / "out.ndjson", project.path / "cucumber.json"
+    result = project.runpytest(
+        "-p", "no:cacheprovider", f"{MESSAGES_OPTION}={out}", f"--checklist-cucumber={cucumber}", *args
+    )
+    assert result.ret == 1
+    got = read_envelopes(out)
+    assert _case_statuses(got) == {
+        "after hook fails": ["PASSED", "hook:FAILED"],
+        "setup fails": ["hook:FAILED", "SKIPPED"],
+        "after hook skips": ["PASSED", "hook:SKIPPED"],
+        "all good": ["PASSED"],
+    }
+    failed = [e["testStepFinished"]["testStepResult"] for e in got if "testStepFinished" in e]
+    messages = [r.get("message", "") for r in failed if r["status"] == "FAILED"]
+    assert any("after hook says no" in m for m in messages)
+    assert any("no database" in m for m in messages)
+    assert {e["hook"]["type"] for e in got if "hook" in e} == {"BEFORE_TEST_CASE", "AFTER_TEST_CASE"}
+    assert got[-1]["testRunFinished"]["success"] is False
+    elements = {e["name"]: e for f in json.loads(cucumber.read_text(encoding="utf-8")) for e in f["elements"]}
+    assert elements["after hook fails"]["after"][0]["result"]["status"] == "failed"
+    assert [s["result"]["status"] for s in elements["after hook fails"]["steps"]] == ["passed"]
+    assert elements["setup fails"]["before"][0]["result"]["status"] == "failed"
+    assert [s["result"]["status"] for s in elements["setup fails"]["steps"]] == ["skipped"]
+    assert elements["after hook skips"]["after"][0]["result"]["status"] == "skipped"
+    assert "before" not in elements["all good"] and "after" not in elements["all good"]

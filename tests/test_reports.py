@@ -34,6 +34,7 @@ from living_checklist.reports import CUCUMBER_OPTION, HTML_OPTION, MD_OPTION
 from living_checklist.reports import cucumber as report_cucumber
 from living_checklist.reports import html as report_html
 from living_checklist.reports import markdown as report_md
+from living_checklist.reports import results as report_results
 
 # ---------------------------------------------------------------------------------------------
 # Local strategies: checklists built straight from the data classes, with hostile text.
@@ -436,16 +437,40 @@ def test_cucumber_schema_is_a_valid_schema() -> None:
 
 
 @pytest.mark.parametrize(
-    ("codes", "count", "reason", "expected"),
+    ("status", "reason", "codes", "count", "before", "expected", "after"),
     [
-        (".FEPU-", 6, "", ["passed", "failed", "failed", "pending", "undefined", "skipped"]),
-        ("", 3, "", ["skipped", "skipped", "skipped"]),
-        ("E-", 2, "ambiguous", ["ambiguous", "skipped"]),
-        ("..", 3, "", ["passed", "passed", "skipped"]),
+        ("verified", "", "...", 3, "", ["passed", "passed", "passed"], ""),
+        ("failing", "", ".F-", 3, "", ["passed", "failed", "skipped"], ""),
+        ("error", "ambiguous", ".E-", 3, "", ["passed", "ambiguous", "skipped"], ""),
+        # Cucumber's order (the kit's failedish-combinations and undefined-multiple samples).
+        ("error", "ambiguous", "PUE", 3, "", ["pending", "undefined", "ambiguous"], ""),
+        ("error", "ambiguous", "EUE", 3, "", ["ambiguous", "undefined", "ambiguous"], ""),
+        ("pending", "", "PPF", 3, "", ["pending", "skipped", "skipped"], ""),
+        ("pending", "undefined", "U--UU", 5, "", ["undefined", "skipped", "skipped", "undefined", "undefined"], ""),
+        ("skipped", "skipped", "---", 3, "", ["skipped", "skipped", "skipped"], ""),
+        ("pending", "tbd", "-P-P", 4, "", ["skipped", "pending", "skipped", "skipped"], ""),
+        # Outside the steps: a hook step carries the status, never a step that did not run.
+        ("error", "setup", "", 3, "failed", ["skipped", "skipped", "skipped"], ""),
+        ("skipped", "skipped", "", 2, "skipped", ["skipped", "skipped"], ""),
+        ("failing", "", "...", 3, "", ["passed", "passed", "passed"], "failed"),
+        ("skipped", "skipped", "...", 3, "", ["passed", "passed", "passed"], "skipped"),
+        ("error", "teardown", "..", 2, "", ["passed", "passed"], "failed"),
+        ("error", "teardown", ".F", 2, "", ["passed", "failed"], "failed"),
+        ("pending", "empty", "", 0, "pending", [], ""),
+        ("skipped", "not-selected", "", 2, "", ["skipped", "skipped"], ""),
     ],
 )
-def test_step_statuses_follow_the_codes(codes: str, count: int, reason: str, expected: list[str]) -> None:
-    assert report_cucumber.step_statuses(codes, count, reason) == expected
+def test_case_steps_follow_cucumber(
+    status: str, reason: str, codes: str, count: int, before: str, expected: list[str], after: str
+) -> None:
+    shown = report_results.case_steps(CaseOutcome(status, reason, "why", steps=codes), count)  # type: ignore[arg-type]
+    assert list(shown.steps) == expected
+    assert [h.status for h in shown.before] == ([before] if before else [])
+    assert [h.status for h in shown.after] == ([after] if after else [])
+    assert all(h.message == "why" for h in shown.before + shown.after)
+    if status != "verified" and reason != "not-selected":
+        # A case that does not pass never shows as passed: something carries its status.
+        assert shown.before or shown.after or shown.stopper is not None
 
 
 @settings(max_examples=50)  # each example renders a whole checklist
@@ -468,9 +493,7 @@ def test_cucumber_lists_every_scenario_in_the_standard_shape(checklist: Checklis
             element = next(e for e in got if e["line"] == case.line and len(e["steps"]) == len(case.steps))
             assert [s["name"] for s in element["steps"]] == [s.text for s in case.steps]
             statuses = [s["result"]["status"] for s in element["steps"]]
-            assert statuses == report_cucumber.step_statuses(
-                case_result.outcome.steps, len(case.steps), case_result.outcome.reason
-            )
+            assert statuses == report_results.step_statuses(case_result.outcome, len(case.steps))
 
 
 def test_cucumber_shows_a_failure_before_any_step_as_a_failed_hook() -> None:

@@ -13,23 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, TypedDict
 
 from living_checklist.core.escape import json_dumps
 from living_checklist.core.inventory import Case, GherkinError, Requirement, Step
-from living_checklist.core.status import CaseResult, Checklist, RequirementResult
+from living_checklist.core.status import CaseOutcome, CaseResult, Checklist, RequirementResult
 from living_checklist.reports.json import stream_json_list
-
-StepStatus = Literal["passed", "failed", "skipped", "pending", "undefined", "ambiguous"]
-
-CODE_STATUS: dict[str, StepStatus] = {
-    ".": "passed",
-    "F": "failed",
-    "E": "failed",
-    "P": "pending",
-    "U": "undefined",
-    "-": "skipped",
-}
+from living_checklist.reports.results import StepStatus, case_steps
 
 
 class Result(TypedDict, total=False):
@@ -91,14 +81,6 @@ def slug(text: str) -> str:
     return re.sub(r"\s+", "-", text.strip().lower()) or "unnamed"
 
 
-def step_statuses(codes: str, count: int, case_reason: str = "") -> list[StepStatus]:
-    """One status per step from the case's codes; no codes means no step ran (all skipped)."""
-    statuses = [CODE_STATUS.get(code, "skipped") for code in codes[:count]]
-    if case_reason == "ambiguous":
-        statuses = ["ambiguous" if code == "E" else s for code, s in zip(codes, statuses, strict=False)]
-    return statuses + ["skipped"] * (count - len(statuses))
-
-
 def tag_lines(req: Requirement) -> dict[str, int]:
     """Where each tag is written, found in the scenario's source; inherited tags point at line 1."""
     lines = req.text.splitlines()
@@ -146,28 +128,17 @@ def _hook(location: str, status: StepStatus, message: str) -> HookJson:
 def _steps_and_hooks(
     req: Requirement, steps: Sequence[Step], case: CaseResult | None, fallback: RequirementResult
 ) -> tuple[list[StepJson], list[HookJson], list[HookJson]]:
-    outcome_status = case.outcome.status if case is not None else fallback.status
-    reason = case.outcome.reason if case is not None else fallback.reason
-    message = (case.outcome.message if case is not None else fallback.message).strip()
-    codes = case.outcome.steps if case is not None else ""
-    statuses = step_statuses(codes, len(steps), reason)
-    # The message goes on the step that stopped the case.
-    stopper = next((i for i, s in enumerate(statuses) if s in ("failed", "ambiguous", "pending", "undefined")), None)
-    durations = case.outcome.durations if case is not None else ()
+    outcome = case.outcome if case is not None else CaseOutcome(fallback.status, fallback.reason, fallback.message)
+    shown = case_steps(outcome, len(steps))
+    # The message goes on the step that stopped the case, unless a hook carries it.
+    stopper = shown.stopper if not (shown.before or shown.after) else None
+    durations = outcome.durations
     json_steps = [
-        _step(req, step, status, message if i == stopper else "", durations[i] if i < len(durations) else None)
-        for i, (step, status) in enumerate(zip(steps, statuses, strict=True))
+        _step(req, step, status, shown.message if i == stopper else "", durations[i] if i < len(durations) else None)
+        for i, (step, status) in enumerate(zip(steps, shown.steps, strict=True))
     ]
-    before: list[HookJson] = []
-    after: list[HookJson] = []
-    if stopper is None and outcome_status in ("failing", "error"):
-        hook = _hook(req.location, "failed", message or f"{outcome_status}: {reason}")
-        if reason == "teardown":
-            after.append(hook)
-        else:
-            before.append(hook)
-    elif stopper is None and outcome_status == "pending" and (not steps or not codes):
-        before.append(_hook(req.location, "pending", message or f"pending: {reason}"))
+    before = [_hook(req.location, hook.status, hook.message) for hook in shown.before]
+    after = [_hook(req.location, hook.status, hook.message) for hook in shown.after]
     return json_steps, before, after
 
 

@@ -1,8 +1,9 @@
 """HTML living documentation: one self-contained page, readable offline.
 
 Pure: takes the checklist and the seeds list, returns the page. Every piece of text that comes from
-feature files, step messages or seeds goes through ``html.escape``; the only script is the constant
-``SCRIPT`` below (it reads no data, it only shows and hides rows), and the page's Content Security
+feature files, step messages or seeds goes through ``html.escape``; the only script is
+``assets/html.js`` (read from the package with the style sheet ``assets/html.css``; it reads no
+data, it only shows and hides rows), and the page's Content Security
 Policy allows that script by hash and nothing remote at all.
 
 Filtering works with or without a click: ``#status=failing&area=hardware&q=memory`` in the address
@@ -16,6 +17,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from html import escape
+from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
@@ -23,182 +25,20 @@ from living_checklist.core.environment import describe
 from living_checklist.core.measure import Measurement
 from living_checklist.core.status import STATUSES, Checklist, RequirementResult, Totals, by_area
 from living_checklist.reports import history
-from living_checklist.reports.cucumber import step_statuses
+from living_checklist.reports.results import case_steps
+
+
+def _asset(name: str) -> str:
+    """A file of ``reports/assets`` (the page's style sheet and script), as the package holds it."""
+    return resources.files("living_checklist.reports").joinpath("assets", name).read_text(encoding="utf-8").strip()
+
 
 # Bar segments, left to right: done first, then what needs work.
 SEGMENTS: tuple[str, ...] = ("verified", "skipped", "failing", "error", "pending")
 
-STYLE = """
-:root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --bg: #ffffff; --panel: #f6f8fa;
-  --line: #d1d9e0; --verified: #1a7f37; --failing: #cf222e; --error: #8250df; --pending: #bf8700;
-  --skipped: #6e7781; --mark: #fff8c5; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9198a1; --bg: #0d1117;
-  --panel: #151b23; --line: #3d444d; --verified: #3fb950; --failing: #f85149; --error: #ab7df8;
-  --pending: #d29922; --skipped: #8b949e; --mark: #3b2e00; } }
-* { box-sizing: border-box; }
-[hidden] { display: none !important; }
-body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif;
-  color: var(--fg); background: var(--bg); }
-header.page, main, footer { max-width: 72rem; margin: 0 auto; padding: 0 1.25rem; }
-header.page { padding-top: 1.5rem; }
-h1 { font-size: 1.7rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.3rem; margin: 2rem 0 .75rem; border-bottom: 1px solid var(--line); padding-bottom: .3rem; }
-h3 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
-a { color: inherit; }
-.lead { font-size: 1.1rem; margin: .25rem 0 1rem; }
-.muted, .where { color: var(--muted); }
-.banner { border: 2px solid var(--failing); border-radius: 6px; padding: .5rem .75rem; margin: 1rem 0; }
-.cards { display: flex; flex-wrap: wrap; gap: .5rem; margin: 1rem 0; padding: 0; list-style: none; }
-.cards li a { display: block; min-width: 7.5rem; padding: .5rem .75rem; border: 1px solid var(--line);
-  border-left: 4px solid var(--skipped); border-radius: 6px; background: var(--panel); text-decoration: none; }
-.cards li a:hover { border-color: var(--fg); }
-.cards .n { display: block; font-size: 1.5rem; font-weight: 600; font-variant-numeric: tabular-nums; }
-.cards .verified a { border-left-color: var(--verified); } .cards .failing a { border-left-color: var(--failing); }
-.cards .error a { border-left-color: var(--error); } .cards .pending a { border-left-color: var(--pending); }
-.bar { display: flex; height: .9rem; min-width: 10rem; border-radius: 4px; overflow: hidden;
-  background: var(--panel); border: 1px solid var(--line); }
-.bar.big { height: 1.2rem; }
-.bar span { display: block; height: 100%; }
-.seg-verified, .badge.verified { background: var(--verified); }
-.seg-failing, .badge.failing { background: var(--failing); }
-.seg-error, .badge.error { background: var(--error); }
-.seg-pending, .badge.pending { background: var(--pending); }
-.seg-skipped, .badge.skipped { background: var(--skipped); }
-.legend { display: flex; flex-wrap: wrap; gap: 1rem; margin: .4rem 0 0; padding: 0; list-style: none;
-  color: var(--muted); font-size: .9rem; }
-.legend li::before { content: ""; display: inline-block; width: .8rem; height: .8rem; border-radius: 2px;
-  margin-right: .35rem; vertical-align: -1px; }
-.legend .verified::before { background: var(--verified); } .legend .failing::before { background: var(--failing); }
-.legend .error::before { background: var(--error); } .legend .pending::before { background: var(--pending); }
-.legend .skipped::before { background: var(--skipped); }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.areas td.barcell { width: 40%; }
-.scroll { overflow-x: auto; }
-.filters { position: sticky; top: 0; z-index: 1; display: flex; flex-wrap: wrap; gap: .75rem 1.25rem;
-  align-items: end; padding: .6rem 0; background: var(--bg); border-bottom: 1px solid var(--line); }
-.filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
-.filters select, .filters input { font: inherit; color: var(--fg); background: var(--bg);
-  border: 1px solid var(--line); border-radius: 6px; padding: .25rem .4rem; min-width: 10rem; }
-.filters output { margin-left: auto; color: var(--muted); }
-article.req { border: 1px solid var(--line); border-left: 5px solid var(--skipped); border-radius: 6px;
-  padding: .6rem .9rem; margin: .6rem 0; background: var(--bg); scroll-margin-top: 5rem; }
-article.req.verified { border-left-color: var(--verified); } article.req.failing { border-left-color: var(--failing); }
-article.req.error { border-left-color: var(--error); } article.req.pending { border-left-color: var(--pending); }
-article.req h4 { display: inline; font-size: 1.05rem; margin: 0; }
-.rid { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-weight: 600; margin-right: .4rem; }
-.badge { display: inline-block; color: #fff; border-radius: 999px; padding: 0 .55rem; font-size: .8rem;
-  font-weight: 600; margin-right: .5rem; vertical-align: 1px; }
-.badge.pending { color: #1f2328; }
-.where { font-size: .85rem; margin: .2rem 0; }
-.tag { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85rem; }
-.desc { white-space: pre-line; margin: .4rem 0; }
-.reason { margin: .4rem 0; }
-pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem;
-  overflow-x: auto; font: .85rem/1.45 ui-monospace, "DejaVu Sans Mono", monospace; margin: .4rem 0; }
-.steps ol { margin: .3rem 0 .3rem 1.2rem; padding: 0; } .step { margin: .1rem 0; }
-.sbadge { display: inline-block; min-width: 5.5rem; font-size: .75rem; text-align: center; border-radius: 4px;
-  color: #fff; background: var(--skipped); } .sbadge.passed { background: var(--verified); }
-.sbadge.failed { background: var(--failing); } .sbadge.ambiguous { background: var(--error); }
-.sbadge.pending, .sbadge.undefined { background: var(--pending); color: #1f2328; }
-.dur { color: var(--muted); font-size: .8rem; margin-left: .5rem; }
-.chart svg { max-width: 100%; height: auto; } .met-none { color: var(--muted); }
-details > summary { cursor: pointer; color: var(--muted); font-size: .9rem; }
-.gherkin .kw { font-weight: 700; } .gherkin .tg { color: var(--error); } .gherkin .cm { color: var(--muted); }
-mark { background: var(--mark); color: inherit; padding: 0 .1rem; border-radius: 2px; }
-table.small { font-size: .9rem; margin: .4rem 0; width: auto; min-width: 24rem; }
-table.small caption { text-align: left; color: var(--muted); }
-.met-yes { color: var(--verified); font-weight: 600; } .met-no { color: var(--failing); font-weight: 600; }
-footer { margin: 3rem auto 2rem; color: var(--muted); font-size: .85rem; }
-@media print { .filters { display: none; } article.req { break-inside: avoid; } }
-""".strip()
+STYLE = _asset("html.css")
 
-SCRIPT = """
-(function () {
-  "use strict";
-  var status = document.getElementById("filter-status");
-  var area = document.getElementById("filter-area");
-  var text = document.getElementById("filter-text");
-  var shown = document.getElementById("shown");
-  var none = document.getElementById("none-shown");
-  var reqs = Array.prototype.slice.call(document.querySelectorAll("article.req"));
-  var groups = Array.prototype.slice.call(document.querySelectorAll("section.area-group"));
-
-  function choose(select, value) {
-    var options = Array.prototype.slice.call(select.options);
-    select.value = options.some(function (o) { return o.value === value; }) ? value : "";
-  }
-
-  function readHash() {
-    var hash = window.location.hash.replace(/^#/, "");
-    if (hash.indexOf("=") < 0) { return false; }
-    var params = new URLSearchParams(hash);
-    choose(status, params.get("status") || "");
-    choose(area, params.get("area") || "");
-    text.value = params.get("q") || "";
-    return true;
-  }
-
-  function writeHash() {
-    var params = new URLSearchParams();
-    if (status.value) { params.set("status", status.value); }
-    if (area.value) { params.set("area", area.value); }
-    if (text.value) { params.set("q", text.value); }
-    var hash = params.toString();
-    try {
-      window.history.replaceState(null, "", hash ? "#" + hash : window.location.pathname);
-    } catch (e) {
-      window.location.hash = hash;
-    }
-  }
-
-  function apply() {
-    var s = status.value, a = area.value, q = text.value.trim().toLowerCase();
-    var count = 0;
-    reqs.forEach(function (req) {
-      var ok = (!s || req.getAttribute("data-status") === s) &&
-        (!a || req.getAttribute("data-area") === a) &&
-        (!q || req.getAttribute("data-search").indexOf(q) >= 0);
-      req.hidden = !ok;
-      if (ok) { count += 1; }
-    });
-    groups.forEach(function (group) {
-      group.hidden = !group.querySelector("article.req:not([hidden])");
-    });
-    shown.textContent = "Showing " + count + " of " + reqs.length;
-    none.hidden = count > 0;
-  }
-
-  function onHash() {
-    if (!readHash()) {
-      var target = window.location.hash.replace(/^#/, "");
-      choose(status, ""); choose(area, ""); text.value = "";
-      apply();
-      var element = null;
-      try {
-        element = target ? document.getElementById(decodeURIComponent(target)) : null;
-      } catch (e) {
-        element = null;
-      }
-      if (element) { element.scrollIntoView(); }
-      return;
-    }
-    apply();
-  }
-
-  function onControl() { writeHash(); apply(); }
-
-  status.addEventListener("change", onControl);
-  area.addEventListener("change", onControl);
-  text.addEventListener("input", onControl);
-  window.addEventListener("hashchange", onHash);
-  document.documentElement.setAttribute("data-js", "ready");
-  readHash();
-  apply();
-})();
-""".strip()
+SCRIPT = _asset("html.js")
 
 
 SCRIPT_ELEMENT = f"<script>\n{SCRIPT}\n</script>"
@@ -320,8 +160,20 @@ def duration_text(nanos: int) -> str:
     return f"{nanos / 1e3:.0f} µs"
 
 
+def _step_item(status: str, text: str, nanos: int | None) -> str:
+    took = (
+        f'<span class="dur" data-duration="{nanos / 1e6:.3f}">{duration_text(nanos)}</span>'
+        if nanos is not None
+        else ""
+    )
+    return (
+        f'<li class="step step-{status}"><span class="sbadge {status}">{status}</span> <code>{text}</code>{took}</li>'
+    )
+
+
 def _steps(result: RequirementResult) -> str:
-    """Each case's steps with their status and duration (the first cases of a long outline)."""
+    """Each case's steps with their status and duration (the first cases of a long outline), and
+    its setup or teardown as a hook step where the case's status came from there."""
     req = result.requirement
     blocks = []
     pairs = list(zip(req.cases, result.cases, strict=False))
@@ -329,26 +181,21 @@ def _steps(result: RequirementResult) -> str:
         if not case.steps:
             continue
         outcome = case_result.outcome
-        statuses = step_statuses(outcome.steps, len(case.steps), outcome.reason)
-        items = []
-        for index, (step, status) in enumerate(zip(case.steps, statuses, strict=True)):
-            ran = index < len(outcome.durations)
-            took = (
-                f'<span class="dur" data-duration="{outcome.durations[index] / 1e6:.3f}">'
-                f"{duration_text(outcome.durations[index])}</span>"
-                if ran
-                else ""
-            )
-            items.append(
-                f'<li class="step step-{status}"><span class="sbadge {status}">{status}</span> '
-                f"<code>{escape(step.keyword)}{escape(step.text)}</code>{took}</li>"
-            )
+        shown = case_steps(outcome, len(case.steps))
+        items = [_step_item(hook.status, _HOOK_TEXT[hook.side], None) for hook in shown.before]
+        for index, (step, status) in enumerate(zip(case.steps, shown.steps, strict=True)):
+            nanos = outcome.durations[index] if index < len(outcome.durations) else None
+            items.append(_step_item(status, f"{escape(step.keyword)}{escape(step.text)}", nanos))
+        items += [_step_item(hook.status, _HOOK_TEXT[hook.side], None) for hook in shown.after]
         label = f"Steps of {case_result.nodeid.rsplit('::', 1)[-1]}" if len(pairs) > 1 else "Steps"
         blocks.append(f'<details class="steps"><summary>{escape(label)}</summary><ol>{"".join(items)}</ol></details>')
     if len(pairs) > STEP_CASES_SHOWN:
         more = len(pairs) - STEP_CASES_SHOWN
         blocks.append(f'<p class="muted">Steps of {more} more cases are in the JSON report.</p>')
     return "".join(blocks)
+
+
+_HOOK_TEXT = {"before": "(setup)", "after": "(teardown)"}
 
 
 def evidence(message: str, reason_html: str) -> str:
@@ -514,8 +361,7 @@ def environment_section(environment: Mapping[str, Any] | None) -> str:
     if environment is None:
         return ""
     rows = "".join(
-        f"<tr><th scope=\"row\">{escape(label)}</th><td>{escape(text)}</td></tr>"
-        for label, text in describe(environment)
+        f'<tr><th scope="row">{escape(label)}</th><td>{escape(text)}</td></tr>' for label, text in describe(environment)
     )
     return f'<section id="environment"><h2>Environment</h2><table class="environment">{rows}</table></section>'
 

@@ -6,7 +6,9 @@ feature files' text, parsed again here with gherkin-official so that the gherkin
 pickle messages are exactly the official ones. The order is the kit's: meta; per file source,
 gherkinDocument, pickles; stepDefinitions; testRunStarted; every testCase; then per case
 testCaseStarted, per step testStepStarted (a suggestion for an undefined step) and
-testStepFinished, testCaseFinished; testRunFinished. Cases are written in file order whatever
+testStepFinished, testCaseFinished; testRunFinished. Step statuses and hook steps come from
+``reports.results``, as for Cucumber JSON and the HTML: a status that no step explains (setup,
+teardown, pytest-bdd's scenario hooks) is on a Before or After hook step. Cases are written in file order whatever
 order the workers ran them in, so ``-n 2`` writes the same sequence.
 
 Deliberate differences from a Cucumber run: ``testRunFinished.success`` follows the harness's
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import platform
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +34,11 @@ from gherkin.stream.id_generator import IdGenerator
 from living_checklist.core.escape import json_dumps
 from living_checklist.core.inventory import Step
 from living_checklist.core.status import MATCH_SEPARATOR, CaseResult, Checklist
+from living_checklist.reports.results import MESSAGE_STATUS, CaseSteps, HookSide, StepStatus, case_steps
 from living_checklist.run.registry import snippet
 
 PROTOCOL_VERSION = "32.0.0"
 MEDIA_TYPE = "text/x.cucumber.gherkin+plain"
-# Step codes of a case (see status.CaseOutcome.steps) and Cucumber's TestStepResultStatus.
-CODE_STATUS = {".": "PASSED", "F": "FAILED", "E": "FAILED", "P": "PENDING", "U": "UNDEFINED", "-": "SKIPPED"}
 NOT_RUN_REASONS = frozenset({"not-selected", "not-run"})
 KEY_SEPARATOR = "\x1f"
 
@@ -92,17 +93,6 @@ def meta(info: RunInfo) -> dict[str, Any]:
     }
 
 
-def step_statuses(codes: str, count: int, reason: str, status: str) -> list[str]:
-    """Cucumber's status of each step; a case that stopped before its first step fails there."""
-    statuses = [CODE_STATUS.get(code, "SKIPPED") for code in codes[:count]]
-    if reason == "ambiguous":
-        statuses = ["AMBIGUOUS" if code == "E" else s for code, s in zip(codes, statuses, strict=False)]
-    statuses += ["SKIPPED"] * (count - len(statuses))
-    if not codes and status == "error" and statuses:
-        statuses[0] = "FAILED"  # setup failed, or the run died before the first step
-    return statuses
-
-
 @dataclass
 class _Planned:
     # Only the ids of the pickle and its steps: the whole pickles of thousands of cases would
@@ -111,6 +101,23 @@ class _Planned:
     step_ids: tuple[str, ...]
     steps: tuple[Step, ...]
     case: CaseResult
+
+
+@dataclass(frozen=True)
+class _TestCase:
+    """The ids the execution envelopes need: the case's, its steps' and its hook steps'."""
+
+    id: str
+    steps: tuple[tuple[str, str], ...]  # (test step id, pickle step id)
+    before: tuple[str, ...]  # test step ids of its Before hook steps
+    after: tuple[str, ...]
+    planned: _Planned
+
+
+_HOOKS: dict[HookSide, tuple[str, str]] = {
+    "before": ("BEFORE_TEST_CASE", "setup: fixtures and pytest_bdd_before_scenario"),
+    "after": ("AFTER_TEST_CASE", "teardown: fixtures and pytest_bdd_after_scenario"),
+}
 
 
 def envelopes(
@@ -126,33 +133,63 @@ def envelopes(
             cases.append((case.steps, case.line, case_result))
     planned: list[_Planned] = []
     for path in sorted(set(by_feature) | {e.path for e in checklist.errors}):
-        text = read_source(path)
-        if text is None:
-            continue
-        yield {"source": {"data": text, "uri": path, "mediaType": MEDIA_TYPE}}
-        try:
-            parsed = Parser(AstBuilder(ids)).parse(text)
-        except (CompositeParserException, ParserError) as exc:
-            inner = exc.errors if isinstance(exc, CompositeParserException) else [exc]
-            for err in inner:
-                location = dict(getattr(err, "location", None) or {"line": 1})
-                yield {"parseError": {"source": {"uri": path, "location": location}, "message": str(err)}}
-            continue
-        document: dict[str, Any] = {**parsed, "uri": path}
-        yield {"gherkinDocument": document}
-        pickles: list[dict[str, Any]] = list(Compiler(ids).compile(document))  # type: ignore[arg-type]
-        for pickle in pickles:
-            yield {"pickle": pickle}
-        # Our cases are gherkin-official's pickles of the same text, in the same order.
-        ours = by_feature.get(path, [])
-        if len(ours) == len(pickles) and all(
-            int(p["location"]["line"]) == line for p, (_, line, _) in zip(pickles, ours, strict=True)
-        ):
-            planned.extend(
-                _Planned(p["id"], tuple(s["id"] for s in p["steps"]), steps, c)
-                for p, (steps, _, c) in zip(pickles, ours, strict=True)
-            )
+        yield from _document(ids, path, read_source(path), by_feature.get(path, []), planned)
+    running = [item for item in planned if item.case.outcome.reason not in NOT_RUN_REASONS]
     definitions: dict[str, str] = {}
+    yield from _step_definitions(ids, planned, definitions)
+    hooks: dict[HookSide, str] = {}
+    yield from _hook_definitions(ids, running, hooks)
+    run_id = ids.get_next_id()
+    yield {"testRunStarted": {"id": run_id, "timestamp": timestamp(info.started)}}
+    test_cases = []
+    for item in running:
+        test_case, envelope = _test_case(ids, item, definitions, hooks, run_id)
+        test_cases.append(test_case)
+        yield envelope
+    for test_case in test_cases:
+        yield from _execution(ids, test_case, info)
+    finished = {"testRunStartedId": run_id, "timestamp": timestamp(info.finished), "success": info.success}
+    yield {"testRunFinished": finished}
+
+
+def _document(
+    ids: IdGenerator,
+    path: str,
+    text: str | None,
+    ours: Sequence[tuple[tuple[Step, ...], int, CaseResult]],
+    planned: list[_Planned],
+) -> Iterator[dict[str, Any]]:
+    """A feature file's source, gherkinDocument and pickles (or parse errors); its cases join ``planned``."""
+    if text is None:
+        return
+    yield {"source": {"data": text, "uri": path, "mediaType": MEDIA_TYPE}}
+    try:
+        parsed = Parser(AstBuilder(ids)).parse(text)
+    except (CompositeParserException, ParserError) as exc:
+        inner = exc.errors if isinstance(exc, CompositeParserException) else [exc]
+        for err in inner:
+            location = dict(getattr(err, "location", None) or {"line": 1})
+            yield {"parseError": {"source": {"uri": path, "location": location}, "message": str(err)}}
+        return
+    document: dict[str, Any] = {**parsed, "uri": path}
+    yield {"gherkinDocument": document}
+    pickles: list[dict[str, Any]] = list(Compiler(ids).compile(document))  # type: ignore[arg-type]
+    for pickle in pickles:
+        yield {"pickle": pickle}
+    # Our cases are gherkin-official's pickles of the same text, in the same order.
+    if len(ours) == len(pickles) and all(
+        int(p["location"]["line"]) == line for p, (_, line, _) in zip(pickles, ours, strict=True)
+    ):
+        planned.extend(
+            _Planned(p["id"], tuple(s["id"] for s in p["steps"]), steps, c)
+            for p, (steps, _, c) in zip(pickles, ours, strict=True)
+        )
+
+
+def _step_definitions(
+    ids: IdGenerator, planned: Sequence[_Planned], definitions: dict[str, str]
+) -> Iterator[dict[str, Any]]:
+    """A stepDefinition for each definition a step matched, once; ``definitions`` maps key to id."""
     for item in planned:
         for refs in item.case.outcome.matches:
             for key in refs.split(MATCH_SEPARATOR) if refs else ():
@@ -167,84 +204,124 @@ def envelopes(
                         "sourceReference": {"uri": ref.uri, "location": {"line": ref.line}},
                     }
                 }
-    run_id = ids.get_next_id()
-    yield {"testRunStarted": {"id": run_id, "timestamp": timestamp(info.started)}}
-    # Only the ids the execution envelopes need: (test case id, ((test step id, pickle step id), ...)).
-    test_cases: list[tuple[str, tuple[tuple[str, str], ...], _Planned]] = []
-    for item in planned:
-        if item.case.outcome.reason in NOT_RUN_REASONS:
-            continue
-        matches = item.case.outcome.matches
-        steps = []
-        step_ids: list[tuple[str, str]] = []
-        for index, pickle_step_id in enumerate(item.step_ids):
-            refs = matches[index] if index < len(matches) else ""
-            def_ids = [definitions[k] for k in refs.split(MATCH_SEPARATOR) if k in definitions] if refs else []
-            step_id = ids.get_next_id()
-            step_ids.append((step_id, pickle_step_id))
-            steps.append(
-                {
-                    "id": step_id,
-                    "pickleStepId": pickle_step_id,
-                    "stepDefinitionIds": def_ids,
-                    "stepMatchArgumentsLists": [{"stepMatchArguments": []} for _ in def_ids[:1]],
-                }
-            )
-        test_case_id = ids.get_next_id()
-        test_cases.append((test_case_id, tuple(step_ids), item))
-        test_case = {"id": test_case_id, "pickleId": item.pickle_id, "testSteps": steps, "testRunStartedId": run_id}
-        yield {"testCase": test_case}
-    for test_case_id, test_steps, item in test_cases:
-        yield from _execution(ids, test_case_id, test_steps, item, info)
-    finished = {"testRunStartedId": run_id, "timestamp": timestamp(info.finished), "success": info.success}
-    yield {"testRunFinished": finished}
 
 
-def _execution(
-    ids: IdGenerator, test_case_id: str, test_steps: Sequence[tuple[str, str]], item: _Planned, info: RunInfo
+def _hook_definitions(
+    ids: IdGenerator, running: Sequence[_Planned], hooks: dict[HookSide, str]
 ) -> Iterator[dict[str, Any]]:
+    """A hook for the setup and one for the teardown, when a case has a hook step there."""
+    sides = {hook.side for item in running for hook in _shown(item).before + _shown(item).after}
+    for side in ("before", "after"):
+        if side in sides:
+            kind, name = _HOOKS[side]
+            hooks[side] = ids.get_next_id()
+            yield {"hook": {"id": hooks[side], "name": name, "type": kind, "sourceReference": {}}}
+
+
+def _shown(item: _Planned) -> CaseSteps:
+    shown = case_steps(item.case.outcome, len(item.step_ids))
+    if not item.step_ids and item.case.outcome.reason == "empty":
+        # A scenario without steps has no test steps, as in the kit's "empty" sample (pending here).
+        return CaseSteps((), (), (), None, shown.message)
+    return shown
+
+
+def _test_case(
+    ids: IdGenerator, item: _Planned, definitions: Mapping[str, str], hooks: Mapping[HookSide, str], run_id: str
+) -> tuple[_TestCase, dict[str, Any]]:
+    """The case's testCase envelope, and the ids its execution refers to."""
+    shown = _shown(item)
+    matches = item.case.outcome.matches
+    envelope_steps: list[dict[str, Any]] = []
+    before = tuple(ids.get_next_id() for _ in shown.before)
+    envelope_steps += [{"id": step_id, "hookId": hooks["before"]} for step_id in before]
+    step_ids: list[tuple[str, str]] = []
+    for index, pickle_step_id in enumerate(item.step_ids):
+        refs = matches[index] if index < len(matches) else ""
+        def_ids = [definitions[k] for k in refs.split(MATCH_SEPARATOR) if k in definitions] if refs else []
+        step_id = ids.get_next_id()
+        step_ids.append((step_id, pickle_step_id))
+        envelope_steps.append(
+            {
+                "id": step_id,
+                "pickleStepId": pickle_step_id,
+                "stepDefinitionIds": def_ids,
+                "stepMatchArgumentsLists": [{"stepMatchArguments": []} for _ in def_ids[:1]],
+            }
+        )
+    after = tuple(ids.get_next_id() for _ in shown.after)
+    envelope_steps += [{"id": step_id, "hookId": hooks["after"]} for step_id in after]
+    test_case = _TestCase(ids.get_next_id(), tuple(step_ids), before, after, item)
+    body = {"id": test_case.id, "pickleId": item.pickle_id, "testSteps": envelope_steps, "testRunStartedId": run_id}
+    return test_case, {"testCase": body}
+
+
+def _execution(ids: IdGenerator, test_case: _TestCase, info: RunInfo) -> Iterator[dict[str, Any]]:
+    item = test_case.planned
     outcome = item.case.outcome
     started_id = ids.get_next_id()
     clock = outcome.started or info.started
     yield {
         "testCaseStarted": {
             "id": started_id,
-            "testCaseId": test_case_id,
+            "testCaseId": test_case.id,
             "timestamp": timestamp(clock),
             "attempt": 0,
         }
     }
-    statuses = step_statuses(outcome.steps, len(test_steps), outcome.reason, outcome.status)
-    stopped = next((i for i, s in enumerate(statuses) if s in ("FAILED", "PENDING", "AMBIGUOUS")), None)
-    for index, ((step_id, pickle_step_id), status) in enumerate(zip(test_steps, statuses, strict=True)):
+    shown = _shown(item)
+    for step_id, hook in zip(test_case.before, shown.before, strict=True):
+        yield from _step_run(started_id, step_id, clock, 0, _result(hook.status, hook.message, ""))
+    stopper = shown.stopper if not (shown.before or shown.after) else None
+    for index, ((step_id, pickle_step_id), status) in enumerate(zip(test_case.steps, shown.steps, strict=True)):
         nanos = outcome.durations[index] if index < len(outcome.durations) else 0
-        yield {
-            "testStepStarted": {"testCaseStartedId": started_id, "testStepId": step_id, "timestamp": timestamp(clock)}
-        }
-        if status == "UNDEFINED" and index < len(item.steps):
+        suggestion = None
+        if status == "undefined" and index < len(item.steps):
             code = snippet(item.steps[index])
-            yield {
-                "suggestion": {
-                    "id": ids.get_next_id(),
-                    "pickleStepId": pickle_step_id,
-                    "snippets": [{"language": "python", "code": code}],
-                }
+            suggestion = {
+                "id": ids.get_next_id(),
+                "pickleStepId": pickle_step_id,
+                "snippets": [{"language": "python", "code": code}],
             }
+        message = shown.message if index == stopper else ""
+        result = _result(status, message, outcome.exception, nanos)
+        yield from _step_run(started_id, step_id, clock, nanos, result, suggestion)
         clock += nanos / 1e9
-        result: dict[str, Any] = {"status": status, "duration": duration(nanos)}
-        if index == stopped and outcome.message:
-            result["message"] = outcome.message
-            if status == "FAILED" and outcome.exception:
-                result["exception"] = {"type": outcome.exception, "message": outcome.message}
-        yield {
-            "testStepFinished": {
-                "testCaseStartedId": started_id,
-                "testStepId": step_id,
-                "testStepResult": result,
-                "timestamp": timestamp(clock),
-            }
-        }
+    for step_id, hook in zip(test_case.after, shown.after, strict=True):
+        yield from _step_run(started_id, step_id, clock, 0, _result(hook.status, hook.message, outcome.exception))
     yield {"testCaseFinished": {"testCaseStartedId": started_id, "timestamp": timestamp(clock), "willBeRetried": False}}
+
+
+def _result(status: StepStatus, message: str, exception: str, nanos: int = 0) -> dict[str, Any]:
+    """A testStepResult: the status, how long, and the message (and exception) of the one that stopped."""
+    result: dict[str, Any] = {"status": MESSAGE_STATUS[status], "duration": duration(nanos)}
+    if message:
+        result["message"] = message
+        if status == "failed" and exception:
+            result["exception"] = {"type": exception, "message": message}
+    return result
+
+
+def _step_run(
+    started_id: str,
+    step_id: str,
+    clock: float,
+    nanos: int,
+    result: dict[str, Any],
+    suggestion: dict[str, Any] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """testStepStarted, the suggestion for an undefined step, testStepFinished."""
+    yield {"testStepStarted": {"testCaseStartedId": started_id, "testStepId": step_id, "timestamp": timestamp(clock)}}
+    if suggestion is not None:
+        yield {"suggestion": suggestion}
+    yield {
+        "testStepFinished": {
+            "testCaseStartedId": started_id,
+            "testStepId": step_id,
+            "testStepResult": result,
+            "timestamp": timestamp(clock + nanos / 1e9),
+        }
+    }
 
 
 def stream(checklist: Checklist, read_source: Callable[[str], str | None], info: RunInfo) -> Iterator[str]:

@@ -1,0 +1,114 @@
+"""Cucumber's view of one case: each step's status, the hook steps, and where the message goes.
+
+One table and one rule for every report that shows steps (Cucumber JSON, Cucumber Messages, the
+HTML), so that they cannot disagree with each other or with the case's status:
+
+- Step codes (see ``status.CaseOutcome.steps``) map to Cucumber's statuses; ``E`` is ``ambiguous``
+  in an ambiguous case and ``failed`` otherwise.
+- Cucumber's order: after the first step that did not pass, defined steps are ``skipped``; an
+  undefined or ambiguous step keeps its status unless a step skipped itself, after which every
+  step is ``skipped`` (the kit's ``failedish-combinations`` sample).
+- A ``F`` or ``-`` code is only ever on a step that started (the run writes no code for a step
+  that a failure before it kept from starting). A status that no step explains came from outside
+  the steps: before any step passed (a failed setup, pytest-bdd's before-scenario hook) it is a
+  Before hook, and the steps stay skipped; after one (teardown, the after-scenario hook) it is an
+  After hook. A case that does not pass never shows only passed steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from living_checklist.core.status import CaseOutcome
+
+StepStatus = Literal["passed", "failed", "skipped", "pending", "undefined", "ambiguous"]
+HookSide = Literal["before", "after"]
+
+CODE_STATUS: dict[str, StepStatus] = {
+    ".": "passed",
+    "F": "failed",
+    "E": "failed",
+    "P": "pending",
+    "U": "undefined",
+    "-": "skipped",
+}
+# Cucumber's TestStepResultStatus for each status (Cucumber Messages).
+MESSAGE_STATUS: dict[StepStatus, str] = {status: status.upper() for status in CODE_STATUS.values()}
+_KEPT_AFTER_FAILEDISH = frozenset({"undefined", "ambiguous"})
+_CASE_HOOK_STATUS: dict[str, StepStatus] = {
+    "failing": "failed",
+    "error": "failed",
+    "pending": "pending",
+    "skipped": "skipped",
+}
+_NO_HOOK_REASONS = frozenset({"not-selected"})
+
+
+@dataclass(frozen=True)
+class HookStep:
+    """A setup or teardown step Cucumber shows as a hook: its side, status and message."""
+
+    side: HookSide
+    status: StepStatus
+    message: str
+
+
+@dataclass(frozen=True)
+class CaseSteps:
+    """What a report shows for one case: hooks before, pickle steps, hooks after."""
+
+    before: tuple[HookStep, ...]
+    steps: tuple[StepStatus, ...]
+    after: tuple[HookStep, ...]
+    stopper: int | None  # the step that carries the case's message, if a step does
+    message: str
+
+
+def raw_statuses(codes: str, count: int, reason: str = "") -> list[StepStatus]:
+    """One status per step from the codes alone; missing codes are steps not run (skipped)."""
+    statuses: list[StepStatus] = [CODE_STATUS.get(code, "skipped") for code in codes[:count]]
+    if reason == "ambiguous":
+        statuses = ["ambiguous" if code == "E" else s for code, s in zip(codes, statuses, strict=False)]
+    return statuses + ["skipped"] * (count - len(statuses))
+
+
+def cucumber_order(statuses: Sequence[StepStatus], self_skip: int) -> tuple[list[StepStatus], int | None]:
+    """Cucumber's rule for the steps after the first one that did not pass, and that step's index.
+
+    ``skipped`` stands for a step not run, which stops nothing, except a ``skipped`` before index
+    ``self_skip`` (the coded steps of a skipped case): that is the step that skipped itself.
+    """
+    out: list[StepStatus] = []
+    stopped: int | None = None
+    for index, status in enumerate(statuses):
+        if stopped is None:
+            out.append(status)
+            if status != "passed" and (status != "skipped" or index < self_skip):
+                stopped = index
+        elif out[stopped] != "skipped" and status in _KEPT_AFTER_FAILEDISH:
+            out.append(status)
+        else:
+            out.append("skipped")
+    return out, stopped
+
+
+def step_statuses(outcome: CaseOutcome, count: int) -> list[StepStatus]:
+    """Each pickle step's status as Cucumber shows it (hooks aside)."""
+    return list(case_steps(outcome, count).steps)
+
+
+def case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
+    """The hooks and steps of a case with ``count`` pickle steps, as Cucumber would show them."""
+    message = outcome.message.strip()
+    raw = raw_statuses(outcome.steps, count, outcome.reason)
+    statuses, stopper = cucumber_order(raw, len(outcome.steps) if outcome.status == "skipped" else 0)
+    hook_status = _CASE_HOOK_STATUS.get(outcome.status)
+    explained = stopper is not None and outcome.reason != "teardown"
+    if hook_status is None or outcome.reason in _NO_HOOK_REASONS or explained:
+        return CaseSteps((), tuple(statuses), (), stopper, message)
+    hook = (hook_status, message or f"{outcome.status}: {outcome.reason}")
+    if "passed" not in statuses and outcome.reason != "teardown":
+        return CaseSteps((HookStep("before", *hook),), tuple(statuses), (), None, message)
+    return CaseSteps((), tuple(statuses), (HookStep("after", *hook),), None, message)
