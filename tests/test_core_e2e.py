@@ -266,6 +266,7 @@ def test_every_status_serial(pytester: pytest.Pytester) -> None:
         "skipped": 1,
         "error": 2,
         "pending_by_reason": {"undefined": 1, "placeholder": 1, "tbd": 1, "tagged": 1, "empty": 1, **NEW_REASONS},
+        "not_run": 0,
     }
     reqs = by_id(data)
     assert reqs["REQ-1"]["feature"] == "features/statuses.feature"
@@ -499,7 +500,15 @@ def test_one_feature_file(pytester: pytest.Pytester) -> None:
     two_files(pytester)
     result, data = run(pytester, "features/drinks.feature")
     result.assert_outcomes(passed=1)
-    assert [r["id"] for r in data["requirements"]] == ["DRINK-1"]
+    # Selection never changes the denominator: the other file's requirements are there, not run.
+    statuses = {r["id"]: (r["status"], r["reason"]) for r in data["requirements"]}
+    assert statuses == {
+        "DRINK-1": ("verified", ""),
+        "REQ-1": ("skipped", "not-selected"),
+        "REQ-2": ("skipped", "not-selected"),
+    }
+    assert (data["totals"]["requirements"], data["totals"]["not_run"], data["totals"]["skipped"]) == (3, 2, 0)
+    result.stdout.fnmatch_lines(["requirements: 3  defined: 1 * not run: 2  cases: 3"])
     assert result.ret == pytest.ExitCode.OK
 
 

@@ -189,3 +189,39 @@ def test_no_report_is_a_usage_error(tmp_path: Path) -> None:
     assert cli.main(["merge", "-o", str(tmp_path / "o.json")]) == 2
     with pytest.raises(MergeError):
         merge([])
+
+
+@pytest.mark.parametrize(
+    "selections",
+    [
+        [("features/hardware",), ("features/behaviour", "features/performance"), ("features/reliability",)],
+        [("-k", "HW"), ("-k", "not HW")],
+        [("features/hardware",), ("-k", "not HW")],
+    ],
+    ids=["by-path", "by-k", "path-and-k"],
+)
+def test_shards_selected_by_path_or_k_merge_and_keep_the_denominator(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str], selections: list[tuple[str, ...]]
+) -> None:
+    """A CI that splits by folder (or by -k) gets the whole checklist back; each shard counts every
+    requirement of the inventory, those it did not run as "not run"."""
+    _init(pytester)
+    one = _load(_report(pytester, "whole.json"))
+    areas = {r["area"] for r in one["requirements"]}
+    if selections[0] == ("features/hardware",) and len(selections) == 3:
+        rest = sorted(areas - {"hardware", "behaviour", "performance", "reliability"})
+        selections = [*selections, tuple(f"features/{area}" for area in rest)]
+    parts = [_report(pytester, f"part{n}.json", *args) for n, args in enumerate(selections)]
+    for part in parts:
+        data = _load(part)
+        assert data["totals"]["requirements"] == one["totals"]["requirements"]
+    if selections[0][0].startswith("features/"):
+        assert _load(parts[0])["totals"]["not_run"] > 0  # what the path did not reach is counted, not dropped
+    out = pytester.path / "merged.json"
+    code = cli.main(["merge", "-o", str(out), *map(str, parts), "--rootdir", str(pytester.path)])
+    printed = capsys.readouterr()
+    assert code == 1, printed  # HW-002 fails, as in the unsharded run
+    merged = _load(out)
+    assert merged["totals"] == one["totals"]
+    assert _statuses(merged) == _statuses(one)
+    assert "missing" not in printed.out

@@ -71,12 +71,14 @@ def runs(draw: st.DrawFn) -> tuple[Inventory, dict[tuple[str, str], str], dict[s
 def check_totals(checklist: Checklist, inventory: Inventory) -> None:
     t = checklist.totals
     assert t.defined == t.verified + t.failing + t.skipped
-    assert t.requirements == t.defined + t.pending + t.error == len(inventory.requirements)
+    assert t.requirements == t.defined + t.pending + t.error + t.not_run == len(inventory.requirements)
+    assert t.not_run == sum(1 for r in checklist.results if r.reason == "not-selected" and r.status == "skipped")
     assert sum(t.pending_by_reason.values()) == t.pending
     assert set(t.pending_by_reason) == set(PENDING_REASONS)
     assert t.cases == sum(len(req.cases) for req in inventory.requirements)
     for status in STATUSES:
-        assert getattr(t, status) == sum(1 for r in checklist.results if r.status == status)
+        counted = sum(1 for r in checklist.results if r.status == status)
+        assert getattr(t, status) == counted - (t.not_run if status == "skipped" else 0)
 
 
 # ---------------------------------------------------------------------------------------------

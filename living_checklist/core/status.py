@@ -22,6 +22,7 @@ Status = Literal["error", "failing", "pending", "skipped", "verified"]
 STATUSES: tuple[Status, ...] = ("error", "failing", "pending", "skipped", "verified")
 DEFINED: tuple[Status, ...] = ("verified", "failing", "skipped")
 
+NOT_SELECTED_REASON = "not-selected"
 NOT_SELECTED = "not selected in this run (deselected, or another file or node id was asked for)"
 NOT_RUN = "not run: the session stopped before it (interrupted, -x/--maxfail, or a worker died)"
 
@@ -142,6 +143,9 @@ class Totals:
     skipped: int = 0
     error: int = 0
     pending_by_reason: Mapping[str, int] = field(default_factory=dict)
+    # Requirements this run did not select (another path, -k, -m, a shard): counted apart from
+    # skipped and from defined; requirements = defined + pending + error + not_run.
+    not_run: int = 0
 
 
 @dataclass(frozen=True)
@@ -212,7 +216,7 @@ def aggregate(
             outcome = outcomes.get(nodeid) or static.get(nodeid)
             if outcome is None:
                 outcome = (
-                    CaseOutcome("skipped", "not-selected", NOT_SELECTED)
+                    CaseOutcome("skipped", NOT_SELECTED_REASON, NOT_SELECTED)
                     if complete
                     else CaseOutcome("error", "not-run", NOT_RUN)
                 )
@@ -232,9 +236,16 @@ def aggregate(
     return Checklist(tuple(results), errors, complete, totals(results), tuple(findings), tuple(seeds))
 
 
+def is_not_selected(result: RequirementResult) -> bool:
+    """A requirement this run did not select: none of its cases ran, nor was its outcome known."""
+    return result.status == "skipped" and result.reason == NOT_SELECTED_REASON
+
+
 def totals(results: Iterable[RequirementResult]) -> Totals:
     results = list(results)
     counts = Counter(r.status for r in results)
+    not_run = sum(1 for r in results if is_not_selected(r))
+    counts["skipped"] -= not_run
     reasons = Counter(r.reason for r in results if r.status == "pending")
     return Totals(
         requirements=len(results),
@@ -246,6 +257,7 @@ def totals(results: Iterable[RequirementResult]) -> Totals:
         skipped=counts["skipped"],
         error=counts["error"],
         pending_by_reason={reason: reasons[reason] for reason in PENDING_REASONS},
+        not_run=not_run,
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from living_checklist.core.status import Checklist, RequirementResult, Totals, by_area
+from living_checklist.core.status import Checklist, RequirementResult, Totals, by_area, is_not_selected
 from living_checklist.reports.snippets import table as snippet_table
 
 SNIPPETS_SHOWN = 10  # distinct snippets printed without -v; `living-checklist snippets` has them all
@@ -13,10 +14,11 @@ SNIPPETS_SHOWN = 10  # distinct snippets printed without -v; `living-checklist s
 def totals_line(totals: Totals) -> str:
     reasons = ", ".join(f"{reason} {n}" for reason, n in totals.pending_by_reason.items() if n)
     pending = f"{totals.pending}" + (f" ({reasons})" if reasons else "")
+    not_run = f"not run: {totals.not_run}  " if totals.not_run else ""
     return (
         f"requirements: {totals.requirements}  defined: {totals.defined}  verified: {totals.verified}  "
         f"failing: {totals.failing}  skipped: {totals.skipped}  pending: {pending}  error: {totals.error}  "
-        f"cases: {totals.cases}"
+        f"{not_run}cases: {totals.cases}"
     )
 
 
@@ -48,7 +50,12 @@ def render(checklist: Checklist, verbose: bool = False, quiet: bool = False) -> 
         return _section(checklist, title, statuses, line)
 
     lines += _failing(checklist)
-    lines += section("skipped:", ("skipped",), lambda r: f"{r.requirement.id} {r.requirement.name} - {first_line(r)}")
+    lines += _section(
+        replace(checklist, results=tuple(r for r in checklist.results if not is_not_selected(r))),
+        "skipped:",
+        ("skipped",),
+        lambda r: f"{r.requirement.id} {r.requirement.name} - {first_line(r)}",
+    )
     lines += section(
         "pending:",
         ("pending",),

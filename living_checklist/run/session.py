@@ -98,13 +98,16 @@ class ChecklistSession:
         return os.path.abspath(path).startswith(root) or self.features_root in path.resolve().parents
 
     def inventory(self) -> Inventory:
-        """Every feature file of the features folder that this run's arguments reach."""
-        scope = self.scope()
+        """Every feature file of the features folder, whatever this run selected of it (a path, -k,
+        -m, a plugin): selection never changes the denominator. None when the run's arguments do
+        not reach the features folder at all (``pytest tests`` beside a checklist)."""
         features_root = Path(os.path.abspath(self.rootdir / self.features_dir))
+        reaches = (s == features_root or s in features_root.parents or features_root in s.parents for s in self.scope())
+        if not any(reaches):
+            return Inventory(())
         paths = {Path(os.path.abspath(p)) for p in discover(features_root)} if features_root.exists() else set()
         paths.update(Path(os.path.abspath(self.rootdir / rel)) for rel in self.docs)
-        chosen = sorted(p for p in paths if any(p == s or s in p.parents for s in scope))
-        return Inventory(tuple(self.feature(p) for p in chosen))
+        return Inventory(tuple(self.feature(p) for p in sorted(paths)))
 
     def register_tags(self, doc: FeatureDoc) -> None:
         """Tags become markers; register them so --strict-markers accepts them."""
