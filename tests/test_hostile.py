@@ -159,3 +159,59 @@ def test_a_service_that_prints_its_secrets_and_dies(pytester: pytest.Pytester) -
     for name, text in texts.items():
         for secret in SECRETS:
             assert secret not in text, f"{secret} in {name}"
+
+
+# -- a report path that names an input is refused before anything is removed -------------------
+
+FAILING_FEATURE = """\
+Feature: F
+  @T-1
+  Scenario: fails
+    Given it fails
+"""
+FAILING_CONFTEST = """\
+from pytest_bdd import given
+
+@given("it fails")
+def fails():
+    assert False, "it fails"
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "expected"),
+    [
+        (["--checklist-md=features/a.feature"], "", "names a feature file"),
+        (["--checklist-json=features/sub/new.json"], "", "lies in"),
+        (["--checklist-html=conftest.py"], "", "names Python code"),
+        (["--checklist-badge=steps/extra.py"], "", "names Python code"),
+        (["--checklist-json=pytest.ini"], "", "names a configuration file"),
+        (["--checklist-history=features/a.feature"], "", "names a feature file"),
+        (["--checklist-json=link.json"], "", "names a feature file"),
+        ([], "checklist_md = features/a.feature", "names a feature file"),
+        ([], "checklist_json = seeds/manifest.json", "lies in"),
+    ],
+)
+def test_a_report_path_that_names_an_input_is_refused_before_anything_goes(
+    pytester: pytest.Pytester, args: list[str], ini: str, expected: str
+) -> None:
+    from tests.helpers import write_files
+
+    write_files(
+        pytester.path,
+        {
+            "features/a.feature": FAILING_FEATURE,
+            "conftest.py": FAILING_CONFTEST,
+            "steps/extra.py": "# steps\n",
+            "seeds/manifest.json": "{}\n",
+            "pytest.ini": f"[pytest]\nchecklist_features = features\n{ini}\n",
+        },
+    )
+    (pytester.path / "link.json").symlink_to(pytester.path / "features" / "a.feature")
+    before = {path: path.read_bytes() for path in pytester.path.rglob("*") if path.is_file()}
+    result = pytester.runpytest_subprocess(*args, "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    result.stderr.fnmatch_lines([f"*{expected}*"])
+    assert {path: path.read_bytes() for path in before if path.exists()} == before
+    if args == ["--checklist-md=features/a.feature"]:  # and with a report path outside the inputs: it fails
+        assert pytester.runpytest_subprocess("--checklist-md=out/c.md", "-p", "no:cacheprovider").ret == 1

@@ -24,6 +24,7 @@ import pytest
 
 from living_checklist.core.escape import json_dumps, json_safe, terminal_safe, text_safe
 from living_checklist.core.status import Checklist
+from living_checklist.reports.inputs import Inputs, input_problem
 
 if TYPE_CHECKING:
     from living_checklist.reports import baseline, history
@@ -307,17 +308,27 @@ def wants_messages(config: pytest.Config) -> bool:
     return _configured(config, "checklist_messages_path", INI_MESSAGES)[1] is not None
 
 
+def _inputs(config: pytest.Config) -> Inputs:
+    """What this run reads, which no report path may name (reports are removed when it starts)."""
+    from living_checklist.run import settings
+
+    current = settings.of(config)
+    folders = (current.features_root, current.rootdir / current.seeds_dir)
+    return Inputs.of(current.rootdir, folders, (config.inipath,))
+
+
 def validate(config: pytest.Config) -> None:
     """Check option values at configure time; raise ``pytest.UsageError`` saying how to fix them."""
     state = config.stash[OUTPUTS_KEY] = OutputsState()
     if hasattr(config, "workerinput"):
         return  # xdist workers write nothing and compare nothing
     taken: dict[Path, str] = {}
+    inputs = _inputs(config)
     for option, ini, dest, _ in _OUTPUTS:
         value, path = _configured(config, dest, ini)
         if path is None:
             continue
-        problem = check_output_path(option, value, path)
+        problem = input_problem(option, value, path, inputs) or check_output_path(option, value, path)
         if problem:
             raise pytest.UsageError(problem)
         key = _final_path(path)
@@ -339,7 +350,7 @@ def validate(config: pytest.Config) -> None:
     if path is not None:
         from living_checklist.reports import history
 
-        problem = check_output_path(HISTORY_OPTION, value, path)
+        problem = input_problem(HISTORY_OPTION, value, path, inputs) or check_output_path(HISTORY_OPTION, value, path)
         if problem:
             raise pytest.UsageError(problem)
         other = taken.get(path.resolve())

@@ -1,0 +1,63 @@
+"""A report path must never name one of the run's inputs: reports are removed when a run starts.
+
+``--checklist-md=features/a.feature`` once deleted that feature file before collection, so its
+failing requirement disappeared and pytest exited 0. Every report path (and the history, which is
+appended to) is checked at configure time, before anything is removed or written: pure path logic.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["INPUT_SUFFIXES", "Inputs", "input_problem"]
+
+INPUT_SUFFIXES = (".feature", ".py", ".pyi", ".pyc")  # requirements, step modules, conftest
+CONFIG_NAMES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a run reads: the features and seeds folders, the ini file. (Not the baseline: a report
+    written over it is the ratchet, ``--checklist-json X --checklist-baseline X``; it is read first.)"""
+
+    folders: tuple[Path, ...] = ()  # folders read as a whole (features, seeds)
+    files: tuple[Path, ...] = ()  # the ini file
+
+    @classmethod
+    def of(cls, rootdir: Path, folders: Iterable[Path], files: Iterable[Path | None]) -> Inputs:
+        """The inputs of a project at ``rootdir``: ``folders`` (the features folder first) and
+        ``files``. A folder that holds the whole project (``checklist_features = .``) counts only
+        through its feature files and code, or no report could be written anywhere."""
+        root = _resolved(rootdir)
+        kept = [folder for folder in map(_resolved, folders) if not root.is_relative_to(folder)]
+        return cls(tuple(kept), tuple(_resolved(path) for path in files if path is not None))
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return path.absolute()
+
+
+def input_problem(option: str, value: str, path: Path, inputs: Inputs) -> str | None:
+    """Why ``path`` (followed through symbolic links) names an input of the run, or None."""
+    target = _resolved(path)
+    where = f"{option} {value}"
+    if target.suffix in INPUT_SUFFIXES or target.name in CONFIG_NAMES:
+        return f"{where}: names {_kind(target)} ({target.name}), which the run reads and a report would replace"
+    for folder in inputs.folders:
+        if target.is_relative_to(folder):
+            return f"{where}: lies in {folder}, which the run reads; choose a path outside it"
+    if target in inputs.files:
+        return f"{where}: is {target}, the ini file the run reads; choose another path"
+    return None
+
+
+def _kind(target: Path) -> str:
+    if target.suffix == ".feature":
+        return "a feature file"
+    return "a configuration file" if target.name in CONFIG_NAMES else "Python code"
