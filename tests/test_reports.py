@@ -858,7 +858,8 @@ def test_junitxml_testcases_carry_requirement_status_and_reason(project: pytest.
         properties: dict[str, str] = {}
         for prop in case.findall("properties/property"):
             properties.setdefault(prop.get("name", ""), prop.get("value", ""))
-        assert {"requirement", "status", "reason"} <= properties.keys(), ET.tostring(case)
+        assert {"requirement", "verifies", "status", "reason"} <= properties.keys(), ET.tostring(case)
+        assert properties["verifies"] == properties["requirement"]
         found.setdefault(properties["requirement"], set()).add((properties["status"], properties["reason"]))
     assert found == {
         "DEMO-001": {("verified", "")},

@@ -8,7 +8,7 @@ from typing import Any
 
 from living_checklist.cli._common import exit_codes
 
-IMPORT_FORMATS = ("csv", "xlsx")
+IMPORT_FORMATS = ("csv", "xlsx", "reqif", "needs")
 EXPORT_FORMATS = ("needs", "reqif", "csv", "xray")
 
 
@@ -27,7 +27,7 @@ def add_parsers(commands: Any) -> None:
     formatter = argparse.RawDescriptionHelpFormatter
     imp = commands.add_parser(
         "import",
-        help="a pending TBD slot per requirement of a CSV or XLSX file",
+        help="a pending TBD slot per requirement of a CSV, XLSX, ReqIF or sphinx-needs needs.json file",
         description=textwrap.fill(
             "Write a pending slot (one TBD step) per requirement of FILE, tagged with its id (mapped when "
             "checklist_id_pattern refuses it), its text as the scenario's description, in one feature file "
@@ -44,7 +44,7 @@ def add_parsers(commands: Any) -> None:
     imp.add_argument(
         "file",
         metavar="FILE",
-        help="the document: a .csv (or .tsv) or an .xlsx file",
+        help="the document: .csv (or .tsv), .xlsx, .reqif or .reqifz, or a needs.json",
     )
     imp.add_argument("--format", choices=IMPORT_FORMATS, help="the document's format (default: from its name)")
     imp.add_argument(
@@ -78,3 +78,26 @@ def add_parsers(commands: Any) -> None:
     review.add_argument("--json", action="store_true", help="say what was done as JSON")
     _override(review, "-o", "--override-ini")
     review.set_defaults(run="living_checklist.cli.review:cmd_review")
+    export = commands.add_parser(
+        "export",
+        help="write a report's statuses back as needs.json, ReqIF, CSV or an Xray import",
+        description=textwrap.fill(
+            "Read a --checklist-json report and write each requirement's status, reason and measured-vs-"
+            "required values, keyed by its external id (the id in the document it was imported from; its "
+            "own id otherwise): a sphinx-needs needs.json, a ReqIF file, a CSV, or Xray's JSON import "
+            "format (pending stays TO DO, never a failure).",
+            width=88,
+        ),
+        epilog=exit_codes("written", None),
+        formatter_class=formatter,
+    )
+    export.add_argument("report", metavar="REPORT.json", help="a --checklist-json report (or a merged one)")
+    export.add_argument("--format", choices=EXPORT_FORMATS, required=True, help="what to write")
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
+    export.add_argument(
+        "--seeds",
+        default="seeds",
+        metavar="DIR",
+        help="the seeds folder whose imports/ map ids to external ids (default: seeds)",
+    )
+    export.set_defaults(run="living_checklist.cli.export:cmd_export")

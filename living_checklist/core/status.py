@@ -56,6 +56,7 @@ class CaseOutcome:
     def to_properties(self, requirement: str) -> list[tuple[str, str]]:
         props = [
             ("requirement", requirement),
+            ("verifies", requirement),  # sphinx-test-reports and Xray link a JUnit testcase by this name
             ("status", self.status),
             ("reason", self.reason),
             ("message", self.message),
@@ -96,7 +97,17 @@ class CaseOutcome:
         )
 
 
-CARRIED_PROPERTIES = ("requirement", "status", "reason", "message", "steps", "timing", "exception", "matches")
+CARRIED_PROPERTIES = (
+    "requirement",
+    "verifies",
+    "status",
+    "reason",
+    "message",
+    "steps",
+    "timing",
+    "exception",
+    "matches",
+)
 STEP_SEPARATOR = "\x1d"  # between the steps of one case in the ``matches`` property
 MATCH_SEPARATOR = "\x1e"  # between the definitions one (ambiguous) step matched
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-FORMATS = ("csv", "xlsx", "reqif", "needs", "xray")
+FORMATS = ("csv", "xlsx", "reqif", "needs")
 
 
 class SourceError(Exception):
@@ -32,8 +32,6 @@ class Columns:
 
 def guess_format(path: Path) -> str:
     name = path.name.lower()
-    if path.is_dir() or name.endswith(".zip"):
-        return "xray"
     for suffix, kind in (
         (".csv", "csv"),
         (".tsv", "csv"),
@@ -141,4 +139,12 @@ def read(path: Path, kind: str, columns: Columns) -> list[SourceRequirement]:
         return read_csv(path, columns)
     if kind == "xlsx":
         return read_xlsx(path, columns)
+    if kind == "reqif":
+        from living_checklist.exchange import reqif_io
+
+        return reqif_io.read(path)
+    if kind == "needs":
+        from living_checklist.exchange import needs_io
+
+        return needs_io.read(path)
     raise SourceError(f"unknown format {kind!r}; one of {', '.join(FORMATS)}")

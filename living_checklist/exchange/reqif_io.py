@@ -1,0 +1,73 @@
+"""ReqIF (``.reqif``, ``.reqifz``) through the ``reqif`` package: read spec objects, write statuses back.
+
+What counts as one requirement: a SPEC-OBJECT, except headings and sections (its type is named like
+Heading, Section or Chapter, or it has a ``ReqIF.ChapterName`` and no ``ReqIF.Text``), as StrictDoc
+and DOORS/Polarion exports mark them. Its external id is ``ReqIF.ForeignID`` when present (the key
+DOORS and Polarion users know, e.g. ``LOREM-818``), else the SPEC-OBJECT's IDENTIFIER; its text is
+``ReqIF.Text`` (XHTML reduced to its words), else ``ReqIF.Name``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from living_checklist.exchange.sources import SourceError, SourceRequirement
+
+_SECTION_TYPE = re.compile(r"heading|section|chapter", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(value: object) -> str:
+    """An attribute value as text: XHTML tags dropped, entities decoded, whitespace per line collapsed."""
+    text = value if isinstance(value, str) else "" if value is None else str(value)
+    text = re.sub(r"<(br|/p|/div|/li)[^>]*>", "\n", text, flags=re.IGNORECASE)
+    text = html.unescape(_TAG.sub(" ", text))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _bundles(path: Path) -> Iterator[Any]:
+    from reqif.parser import ReqIFParser, ReqIFZParser  # type: ignore[import-untyped]
+
+    try:
+        if path.suffix.lower() == ".reqifz":
+            yield from ReqIFZParser.parse(str(path)).reqif_bundles.values()
+        else:
+            yield ReqIFParser.parse(str(path))
+    except Exception as exc:  # the reqif package raises its own and lxml's errors
+        raise SourceError(f"{path}: not a ReqIF document ({type(exc).__name__}: {exc})") from None
+
+
+def _named_values(bundle: Any, spec_object: Any) -> tuple[str, dict[str, str]]:
+    """The spec object's type name and its attribute values by attribute long name."""
+    spec_type = bundle.lookup.get_spec_type_by_ref(spec_object.spec_object_type)
+    names = {d.identifier: d.long_name or d.identifier for d in spec_type.attribute_definitions or ()}
+    values = {}
+    for attribute in spec_object.attributes:
+        name = names.get(attribute.definition_ref, attribute.definition_ref)
+        values[name] = plain(attribute.value)
+    return spec_type.long_name or "", values
+
+
+def read(path: Path) -> list[SourceRequirement]:
+    out: list[SourceRequirement] = []
+    seen: set[str] = set()
+    for bundle in _bundles(path):
+        content = bundle.core_content.req_if_content if bundle.core_content else None
+        for spec_object in content.spec_objects if content is not None and content.spec_objects else ():
+            type_name, values = _named_values(bundle, spec_object)
+            heading = "ReqIF.ChapterName" in values and not values.get("ReqIF.Text")
+            if _SECTION_TYPE.search(type_name) or heading:
+                continue
+            external_id = values.get("ReqIF.ForeignID") or spec_object.identifier
+            if external_id in seen:
+                raise SourceError(f"{path}: two SPEC-OBJECTs have the id {external_id!r}")
+            seen.add(external_id)
+            text = values.get("ReqIF.Text") or values.get("ReqIF.Name", "")
+            title = values.get("ReqIF.Name") or values.get("ReqIF.ChapterName", "")
+            out.append(SourceRequirement(external_id, text, title if title != text else ""))
+    return out
