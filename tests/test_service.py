@@ -222,7 +222,7 @@ def test_a_service_started_by_the_checklist_is_checked_and_stopped(
     assert slow.startswith("95th percentile response time: measured ")
     measured = figures(reqs["SVC-006"])["95th percentile response time"]["value"]
     assert measured >= 200 and f"measured {measured:.4g} ms, required <= 50" in slow
-    assert "over 10 requests from 2 clients" in slow
+    assert "over 10 answered of 10 requests from 2 clients" in slow
     assert reqs["SVC-007"]["message"].startswith("6 of 6 requests failed")
     assert "status 500" in reqs["SVC-007"]["message"]
     assert reqs["SVC-008"]["message"].startswith("response status: measured 404, required == 200")

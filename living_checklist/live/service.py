@@ -1,43 +1,133 @@
-"""The service under test: start it, wait until its URL answers, stop it; send requests and load.
+"""The service under test: start it in a tree the harness owns, wait until its URL answers, stop it.
 
-Pure logic over httpx and subprocess; the step library (``living_checklist.steps.service``) and
-its session hooks only call these. The service command is split with ``shlex`` and never run by a
-shell. It runs in its own process group with its output in a temporary file (a pipe nobody reads
-would block a chatty service), so that a failed start can show what it said and the stop can end
-every process it started.
+The service command is split with ``shlex`` and never run by a shell. It is started through a
+small launcher (``python -I -S``) that is, on Linux, the service's child subreaper: a process the
+service forks that calls ``setsid`` and is orphaned comes back to the launcher, not to init, so
+the whole tree stays in view. The launcher is told by ``SIGTERM`` when the test process dies
+(``PR_SET_PDEATHSIG``); whenever it is asked to stop, or its parent dies, it sends ``SIGTERM`` to
+every process of the tree, waits a grace period and kills what is left. It reports each process
+it reaps with its ``ru_maxrss``, on a pipe the service does not inherit.
+
+The service's output (standard output and error together) is read by a thread into a bounded
+buffer: the first and the last ``OUTPUT_KEEP`` bytes, with a count of every byte, never a file.
+Requests and loads are in ``living_checklist.live.load``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import os
+import selectors
 import shlex
 import signal as signals
 import subprocess
-import tempfile
+import sys
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import httpx
 
-__all__ = [
-    "Exchange",
-    "Load",
-    "Service",
-    "ServiceError",
-    "answers",
-    "generate_load",
-    "send",
-]
+from living_checklist.core.escape import terminal_safe
+from living_checklist.core.redact import redact_argv, redact_url
 
+__all__ = ["OUTPUT_KEEP", "Output", "Service", "ServiceError", "answers", "indented", "running_peak"]
+
+OUTPUT_KEEP = 1 << 20  # bytes kept of the start and of the end of the service's output
 OUTPUT_TAIL = 4000  # characters of the service's output shown when it fails to start
 _POLL = 0.05
 _STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
+
+# argv[1]: the test process's pid; argv[2]: the report fd; argv[3]: grace seconds; argv[4:]: the service.
+_LAUNCHER = r"""
+import os, signal, sys, time
+parent, report, grace = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+argv = sys.argv[4:]
+os.set_inheritable(report, False)
+DEFAULTS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+def say(line):
+    try:
+        os.write(report, line.encode("utf-8", "replace") + b"\n")
+    except OSError:
+        pass
+
+def tree():
+    found, todo = [], [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        try:
+            tids = os.listdir("/proc/%d/task" % pid)
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                    kids = [int(k) for k in f.read().split()]
+            except OSError:
+                continue
+            found += kids
+            todo += kids
+    return found
+
+def reap():
+    while True:
+        try:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid == 0:
+            return True
+        say("exit %d %d %d" % (pid, status, usage.ru_maxrss))
+
+def signal_all(number):
+    kids = tree()
+    for kid in kids:
+        try:
+            os.kill(kid, number)
+        except OSError:
+            pass
+    return kids
+
+def end(number, frame):
+    signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGTERM, signal.SIGHUP, signal.SIGINT))
+    signal_all(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while reap() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for _ in range(10000):
+        signal_all(signal.SIGKILL)
+        if not reap():
+            break
+        time.sleep(0.002)
+    os._exit(0)
+
+try:
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+except (ImportError, OSError, AttributeError):
+    pass
+for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+    signal.signal(number, end)
+if os.getppid() != parent:
+    os._exit(125)
+try:
+    pid = os.posix_spawnp(argv[0], argv, os.environ, setsigdef=DEFAULTS, setpgroup=0)
+except OSError as exc:
+    say("error %s" % (exc.strerror or exc))
+    os._exit(127)
+say("pid %d" % pid)
+while True:
+    try:
+        pid, status, usage = os.wait4(-1, 0)
+    except ChildProcessError:
+        break
+    say("exit %d %d %d" % (pid, status, usage.ru_maxrss))
+os._exit(0)
+"""
 
 
 class ServiceError(Exception):
@@ -47,199 +137,263 @@ class ServiceError(Exception):
 def answers(url: str, timeout: float = 1.0) -> bool:
     """True once anything answers HTTP at ``url`` (any status counts: the server is up)."""
     try:
-        httpx.get(url, timeout=timeout)
+        httpx.get(url, timeout=timeout, trust_env=False)
     except httpx.HTTPError:
         return False
     return True
 
 
+def indented(text: str, prefix: str = "    ") -> str:
+    """``text`` with control characters escaped and every line indented (never a line at column 0
+    that a CI log reads as a command, such as ``::error::``)."""
+    return "\n".join(prefix + line for line in terminal_safe(text).split("\n"))
+
+
+@dataclass
+class Output:
+    """A bounded view of a stream: its first and last ``keep`` bytes and how many there were."""
+
+    keep: int = OUTPUT_KEEP
+    head: bytearray = field(default_factory=bytearray)
+    tail: bytearray = field(default_factory=bytearray)
+    total: int = 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.keep - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail += data
+            if len(self.tail) > 2 * self.keep:
+                del self.tail[: len(self.tail) - self.keep]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every byte is still here."""
+        return len(self.head) + len(self.tail) == self.total
+
+    def text(self) -> str:
+        """What is kept, decoded; a gap is marked when bytes in the middle were dropped."""
+        tail = self.tail[-self.keep :] if not self.complete else self.tail
+        gap = "" if self.complete else f"\n... ({self.total - len(self.head) - len(tail)} bytes not kept) ...\n"
+        return bytes(self.head).decode("utf-8", "replace") + gap + bytes(tail).decode("utf-8", "replace")
+
+    def last(self, limit: int) -> str:
+        whole = bytes(self.head + self.tail) if self.complete else bytes(self.tail)
+        text = whole[-limit:].decode("utf-8", "replace")
+        return ("..." if self.total > limit else "") + text
+
+
 @dataclass
 class Service:
-    """A service process started from ``argv``: its own process group, its output in a file."""
+    """A service started from ``argv`` under a launcher that owns its whole process tree."""
 
     argv: tuple[str, ...]
     url: str
     cwd: Path
     process: subprocess.Popen[bytes] | None = None
-    _output: IO[bytes] | None = None
+    output: Output = field(default_factory=Output)
+    leader: int | None = None
+    exited: dict[int, tuple[int, int]] = field(default_factory=dict)  # pid -> (wait status, maxrss KiB)
+    _reader: threading.Thread | None = None
+    _report: int | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def command(self) -> str:
+        """The command line as messages show it, secrets masked."""
+        return shlex.join(redact_argv(self.argv))
 
     def start(self, wait: float) -> None:
         """Start the service and return once ``url`` answers; ``ServiceError`` if it never does."""
-        command = shlex.join(self.argv)
         if answers(self.url, timeout=0.5):
             raise ServiceError(
-                f"checklist_url {self.url} already answers before checklist_service started: another process "
-                f"holds that address, so the checks would not reach the service started by {command!r}. "
+                f"checklist_url {redact_url(self.url)} already answers before checklist_service started: "
+                f"another process holds that address, so the checks would not reach the service started by {self.command!r}. "
                 "Stop that process or choose another port."
             )
-        self._output = tempfile.TemporaryFile(prefix="checklist-service-")  # noqa: SIM115 -- closed by stop()
-        try:
-            self.process = subprocess.Popen(
-                self.argv,
-                stdin=subprocess.DEVNULL,
-                stdout=self._output,
-                stderr=subprocess.STDOUT,
-                cwd=self.cwd,
-                start_new_session=True,  # its own process group: stop() ends everything it started
-            )
-        except OSError as exc:
-            self.close_output()
-            raise ServiceError(f"cannot start checklist_service {command!r}: {exc.strerror or exc}") from None
+        self._launch()
         deadline = time.monotonic() + wait
         while True:
-            status = self.process.poll()
+            status = self._leader_status()
             if status is not None:
-                output = self.output_tail()
                 self.stop()
                 raise ServiceError(
-                    f"checklist_service {command!r} exited with status {status} before {self.url} answered\n"
-                    f"its output:\n{output}"
+                    f"checklist_service {self.command!r} {status} before {redact_url(self.url)} answered\n"
+                    f"its output:\n{indented(self.output.last(OUTPUT_TAIL) or '(empty)')}"
                 )
             if answers(self.url, timeout=min(1.0, max(deadline - time.monotonic(), 0.05))):
                 return
             if time.monotonic() >= deadline:
-                output = self.output_tail()
                 self.stop()
                 raise ServiceError(
-                    f"checklist_service {command!r} started, but {self.url} did not answer within {wait:g} s "
-                    f"(checklist_system_timeout); it was stopped\nits output:\n{output}"
+                    f"checklist_service {self.command!r} started, but {redact_url(self.url)} did not answer "
+                    f"within {wait:g} s (checklist_system_timeout); it was stopped\n"
+                    f"its output:\n{indented(self.output.last(OUTPUT_TAIL) or '(empty)')}"
                 )
             time.sleep(_POLL)
 
-    def output_tail(self) -> str:
-        if self._output is None:
-            return "(none kept)"
-        self._output.flush()
-        self._output.seek(0, os.SEEK_END)
-        size = self._output.tell()
-        self._output.seek(max(size - OUTPUT_TAIL, 0))
-        text = self._output.read().decode("utf-8", errors="replace")
-        if not text:
-            return "(empty)"
-        return ("..." if size > OUTPUT_TAIL else "") + text
+    def _launch(self) -> None:
+        report_r, report_w = os.pipe()
+        argv = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), str(report_w), str(_STOP_GRACE)]
+        try:
+            self.process = subprocess.Popen(
+                [*argv, *self.argv],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=self.cwd,
+                pass_fds=(report_w,),
+                process_group=0,  # a Ctrl-C in the terminal reaches pytest, which stops the tree in order
+            )
+        except OSError as exc:
+            os.close(report_r)
+            raise ServiceError(f"cannot start checklist_service {self.command!r}: {exc.strerror or exc}") from None
+        finally:
+            os.close(report_w)
+        self._report = report_r
+        self._reader = threading.Thread(target=self._read, name="checklist-service-output", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        process = self.process
+        assert process is not None and process.stdout is not None and self._report is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout.fileno(), selectors.EVENT_READ, "output")
+            selector.register(self._report, selectors.EVENT_READ, "report")
+            pending = b""
+            while selector.get_map():
+                for key, _ in selector.select():
+                    data = os.read(key.fd, 1 << 16)
+                    if not data:
+                        selector.unregister(key.fd)
+                    elif key.data == "output":
+                        with self._lock:
+                            self.output.add(data)
+                    else:
+                        pending = self._reported(pending + data)
+
+    def _reported(self, data: bytes) -> bytes:
+        *lines, rest = data.split(b"\n")
+        with self._lock:
+            for line in lines:
+                words = line.decode("utf-8", "replace").split()
+                if words[:1] == ["pid"] and len(words) == 2 and self.leader is None:
+                    self.leader = int(words[1])
+                elif words[:1] == ["exit"] and len(words) == 4:
+                    self.exited[int(words[1])] = (int(words[2]), int(words[3]))
+                elif words[:1] == ["error"]:
+                    self.output.add(("cannot start: " + " ".join(words[1:]) + "\n").encode())
+        return rest
+
+    def _leader_status(self) -> str | None:
+        """How the service's first process ended, or None while it runs (or forked and left a daemon)."""
+        process = self.process
+        assert process is not None
+        with self._lock:
+            leader = self.leader
+            status = self.exited.get(leader) if leader is not None else None
+        if status is None and process.poll() is not None:
+            return f"could not be started (launcher exit status {process.returncode})"
+        if status is None or (leader is not None and self.tree()):
+            return None  # still running, or it forked the real server into the background and left
+        wait_status = status[0]
+        if os.WIFSIGNALED(wait_status):
+            return f"was killed by signal {os.WTERMSIG(wait_status)}"
+        return f"exited with status {os.waitstatus_to_exitcode(wait_status)}"
+
+    def tree(self) -> list[int]:
+        """The pids of every process of the service's tree now (the launcher not counted)."""
+        process = self.process
+        if process is None or process.returncode is not None:
+            return []
+        return _descendants(process.pid)
+
+    def peak_memory(self) -> tuple[int, str]:
+        """The largest peak resident set (bytes) of any process of the tree so far, and which one it was.
+
+        Running processes are read from ``/proc/<pid>/status`` (``VmHWM``); processes that ended
+        count with the ``ru_maxrss`` their ``wait4`` gave (an upper bound: it includes what the
+        launcher held before the service's first process started).
+        """
+        process = self.process
+        best, who = running_peak(process.pid) if process is not None and process.returncode is None else (0, "")
+        with self._lock:
+            ended = dict(self.exited)
+        for pid, (_, maxrss) in ended.items():
+            if maxrss * 1024 > best:
+                best, who = maxrss * 1024, f"pid {pid}, ended"
+        return best, who
+
+    def output_text(self) -> tuple[str, bool]:
+        """The service's output so far (decoded) and whether it is complete (nothing dropped)."""
+        with self._lock:
+            return self.output.text(), self.output.complete
 
     def stop(self) -> None:
-        """End the service's whole process group: SIGTERM, then SIGKILL after a grace period."""
+        """Stop the whole tree: SIGTERM to every process, SIGKILL after a grace period."""
         process = self.process
-        if process is not None and process.returncode is None:
-            _signal_group(process.pid, signals.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(_STOP_GRACE)
-            _signal_group(process.pid, signals.SIGKILL)  # also children that outlived the leader
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(_STOP_GRACE)
-        elif process is not None:
-            _signal_group(process.pid, signals.SIGKILL)
-        self.close_output()
-
-    def close_output(self) -> None:
-        if self._output is not None:
-            self._output.close()
-            self._output = None
-
-
-def _signal_group(pgid: int, number: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, number)
-
-
-METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One request and what came back (``status`` None when no response arrived)."""
-
-    method: str
-    url: str
-    status: int | None
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    elapsed: float  # seconds from sending to the whole body read
-    error: str = ""
-
-    @property
-    def failed(self) -> bool:
-        """No response, or a status outside 2xx/3xx."""
-        return self.status is None or not 200 <= self.status < 400
-
-    def describe(self, limit: int = 1000) -> str:
-        if self.status is None:
-            return f"{self.method} {self.url}: no response ({self.error})"
-        body = self.body.decode("utf-8", errors="replace")
-        if len(body) > limit:
-            body = body[:limit] + f"... ({len(body) - limit} more characters)"
-        took = f"{self.elapsed * 1000:.1f} ms"
-        return f"{self.method} {self.url}: status {self.status} after {took}\nbody: {body or '(empty)'}"
+        if process is None:
+            return
+        if process.returncode is None:
+            left = _descendants(process.pid)
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signals.SIGTERM)
+            try:
+                process.wait(_STOP_GRACE + 5.0)
+            except subprocess.TimeoutExpired:
+                for pid in [*left, *_descendants(process.pid)]:  # the launcher is stuck: end what it held
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signals.SIGKILL)
+                process.kill()
+                process.wait()
+        if self._reader is not None:
+            self._reader.join(2.0)
+        if process.stdout is not None:
+            process.stdout.close()
+        if self._report is not None and (self._reader is None or not self._reader.is_alive()):
+            with contextlib.suppress(OSError):
+                os.close(self._report)
+            self._report = None
 
 
-def send(
-    client: httpx.Client, method: str, path: str, *, body: bytes | None = None, headers: Sequence[tuple[str, str]] = ()
-) -> Exchange:
-    """Send one request; a connection error or timeout is an ``Exchange`` without a status."""
-    url = str(client.build_request(method, path).url)
-    start = time.perf_counter()
-    try:
-        response = client.request(method, path, content=body, headers=list(headers))
-    except httpx.HTTPError as exc:
-        return Exchange(method, url, None, (), b"", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
-    elapsed = time.perf_counter() - start
-    return Exchange(method, url, response.status_code, tuple(response.headers.multi_items()), response.content, elapsed)
+def _descendants(root: int) -> list[int]:
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            with contextlib.suppress(OSError, ValueError):
+                kids = [int(k) for k in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()]
+                found += kids
+                todo += kids
+    return found
 
 
-@dataclass(frozen=True)
-class Load:
-    """The outcome of ``clients`` clients each sending ``each`` requests, one after another."""
-
-    clients: int
-    each: int
-    exchanges: tuple[Exchange, ...]
-    duration: float  # seconds from the first request sent to the last answer
-
-    @property
-    def failures(self) -> tuple[Exchange, ...]:
-        return tuple(e for e in self.exchanges if e.failed)
-
-    @property
-    def failed_percent(self) -> float:
-        return 100.0 * len(self.failures) / len(self.exchanges) if self.exchanges else 0.0
-
-    @property
-    def rate(self) -> float:
-        """Answered requests per second over the whole load."""
-        return len(self.exchanges) / self.duration if self.duration > 0 else math.inf
+def _vmhwm(pid: int) -> int | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return None
 
 
-def generate_load(
-    base_url: str,
-    method: str,
-    path: str,
-    clients: int,
-    each: int,
-    *,
-    timeout: float,
-    headers: Sequence[tuple[str, str]] = (),
-) -> Load:
-    """``clients`` threads, each with its own connection, send ``each`` requests in a row.
+def _comm(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return terminal_safe(Path(f"/proc/{pid}/comm").read_text().strip())
+    return "?"
 
-    Times are measured by the client, on the machine running the checks, so they include the
-    client's own overhead: keep that machine less loaded than the service's.
-    """
-    results: list[list[Exchange]] = [[] for _ in range(clients)]
-    barrier = threading.Barrier(clients + 1)
 
-    def client_run(index: int) -> None:
-        with httpx.Client(base_url=base_url, timeout=timeout) as client:
-            barrier.wait()
-            for _ in range(each):
-                results[index].append(send(client, method, path, headers=headers))
-
-    threads = [threading.Thread(target=client_run, args=(i,), daemon=True) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    duration = time.perf_counter() - start
-    return Load(clients, each, tuple(e for per in results for e in per), duration)
+def running_peak(launcher: int) -> tuple[int, str]:
+    """The largest ``VmHWM`` (bytes) among the running processes under ``launcher``, and which one."""
+    best, who = 0, "no process"
+    for pid in _descendants(launcher):
+        size = _vmhwm(pid)
+        if size is not None and size > best:
+            best, who = size, f"pid {pid} ({_comm(pid)}), running"
+    return best, who

@@ -15,6 +15,7 @@ pytest_plugins = [
     "living_checklist.steps.system",
     "living_checklist.steps.robustness",
     "living_checklist.steps.service",
+    "living_checklist.steps.load",
     "living_checklist.steps.outputs",
     "living_checklist.steps.project",
 ]

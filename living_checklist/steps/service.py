@@ -1,14 +1,19 @@
-"""Live steps for a service under test: requests, responses, and load from many clients.
+"""Live steps for a service under test: its lifecycle, single requests and their responses.
 
 The service's base URL is ``checklist_url``; while it is ``TBD`` every service step is pending
 (reason ``tbd``). When ``checklist_service`` is set, the checklist starts that command once per
 session (on the controller, also under ``-n``), waits until ``checklist_url`` answers, and stops
-it, with every process it started, at the end of the session whatever happened. A service that
-cannot be started makes each service requirement an ``error`` that names the command and shows
-what the service printed. The logic lives in ``living_checklist.live.service``.
+it, with every process it started (also those that called ``setsid``), at the end of the session
+whatever happened. A service that cannot be started makes each service requirement an ``error``
+that names the command and shows what the service printed, indented and escaped. The logic lives
+in ``living_checklist.live.service`` and ``living_checklist.live.load``; loads are in
+``living_checklist.steps.load``.
 
-A request fails when no response arrives within ``checklist_system_timeout`` seconds or its
-status is not 2xx or 3xx. Times are measured by the client on the machine running the checks.
+Requests go exactly as written: the path byte for byte, no header beyond ``Host``,
+``Content-Length``, a ``User-Agent`` naming this tool and those the scenario sets, no proxy from
+the environment, no cookies, no redirects followed, bodies as they came over the wire (never
+decompressed). A request fails when no response arrives within ``checklist_system_timeout``
+seconds or its status is not 2xx or 3xx.
 
 PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 """
@@ -16,31 +21,31 @@ PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 from __future__ import annotations
 
 import atexit
-import re
+import os
 from dataclasses import dataclass, field
 
-import httpx
 import pytest
 from pytest_bdd import parsers, step
 
 from living_checklist import InvalidValue, Pending
 from living_checklist.core.measure import Measurement
-from living_checklist.live import runner, service
+from living_checklist.live import load as wire
+from living_checklist.live import service
 from living_checklist.run import settings
 from living_checklist.run.settings import INI_SERVICE, INI_URL, TBD
 from living_checklist.steps.common import (
     check_figure,
+    mib,
     ms,
     positive_number,
     quoted,
     quoted_value,
     record_figure,
-    scenario_step_texts,
     whole_number,
 )
 
 TBD_URL_MESSAGE = f"{INI_URL} is TBD: set it in [tool.pytest.ini_options] or with -o {INI_URL}=..."
-FAILURE_SHARE_STEP = re.compile(r"at most \S+ percent of the requests fail")
+PIDS_VARIABLE = "LIVING_CHECKLIST_SERVICE_LAUNCHER"  # tells xdist workers whose tree the service is
 
 
 @dataclass
@@ -74,6 +79,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         state.error = str(exc)
         return
     state.started = started
+    if started.process is not None:
+        os.environ[PIDS_VARIABLE] = str(started.process.pid)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -81,6 +88,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if state is not None and state.started is not None:
         state.started.stop()
         state.started = None
+        os.environ.pop(PIDS_VARIABLE, None)
 
 
 def _nothing_runs(config: pytest.Config) -> bool:
@@ -99,28 +107,48 @@ def base_url(config: pytest.Config) -> str:
     return conf.url
 
 
+def timeout_of(config: pytest.Config) -> float:
+    return settings.of(config).system_timeout
+
+
 @dataclass
 class ServiceExchanges:
-    """Per case: headers to send, and the requests of the most recent request or load step."""
+    """Per case: headers to send, the most recent single request, the most recent load."""
 
     headers: list[tuple[str, str]] = field(default_factory=list)
-    recent: list[service.Exchange] = field(default_factory=list)
-    load: service.Load | None = None
+    single: wire.Exchange | None = None
+    load: wire.Load | None = None
+    carry: list[str] = field(default_factory=list)  # header names taken from each last response
 
-    def exchanges(self) -> list[service.Exchange]:
-        if not self.recent:
+    def last(self) -> wire.Exchange:
+        if self.single is None:
             raise InvalidValue(
-                "no request before this step: start with 'When I send a GET request to \"/\"' "
-                "or 'When <n> clients send <m> requests each to \"/\"'"
+                "no single request before this step: start with 'When I send a GET request to \"/\"' "
+                "(a load keeps no responses, only their counts and times)"
             )
-        return self.recent
+        return self.single
 
-    def last(self) -> service.Exchange:
-        return self.exchanges()[-1]
+    def samples(self) -> list[float]:
+        """Response times (s) of the answered requests of the most recent request or load."""
+        if self.load is not None:
+            return list(self.load.samples)
+        exchange = self.last()
+        return [] if exchange.failed else [exchange.elapsed]
 
-    def answered(self) -> list[service.Exchange]:
-        """The requests that did not fail (for timings when a failure share was allowed)."""
-        return [e for e in self.exchanges() if not e.failed] or self.exchanges()
+    def counts(self) -> tuple[int, int, dict[int, int], str]:
+        """Requests, failed requests, answers by status and the first failure, of the most recent step."""
+        if self.load is not None:
+            return self.load.requests, self.load.failed, dict(self.load.statuses), self.load.first_failure
+        exchange = self.last()
+        statuses = {} if exchange.status is None else {exchange.status: 1}
+        return 1, int(exchange.failed), statuses, exchange.describe() if exchange.failed else ""
+
+    def request(self, method: str, target: str, body: bytes | None = None) -> wire.Request:
+        headers = list(self.headers)
+        if self.single is not None:
+            for name in self.carry:
+                headers += [(k, v) for k, v in self.single.headers if k.lower() == name.lower()]
+        return wire.Request(method, target, tuple(headers), body)
 
 
 @pytest.fixture
@@ -129,19 +157,23 @@ def service_exchanges() -> ServiceExchanges:
     return ServiceExchanges()
 
 
-def _method(text: str) -> str:
+def method_of(text: str) -> str:
     method = text.strip()
     if method == TBD:
         raise Pending("the request method is TBD: write it in the feature file", reason="tbd")
-    if method.upper() not in service.METHODS or method != method.upper():
-        raise InvalidValue(f"request method {text!r}: expected one of {', '.join(service.METHODS)} or TBD")
+    if method.upper() not in METHODS or method != method.upper():
+        raise InvalidValue(f"request method {text!r}: expected one of {', '.join(METHODS)} or TBD")
     return method
 
 
-def _path(text: str) -> str:
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def path_of(text: str) -> str:
     path = quoted_value(text, "the request path")
-    if not path.startswith("/"):
-        raise InvalidValue(f"request path {text!r}: expected a path starting with '/', e.g. \"/health\"")
+    problem = wire.target_problem(path)
+    if problem is not None:
+        raise InvalidValue(f"request path {text!r}: {problem}")
     return path
 
 
@@ -149,20 +181,42 @@ def _send(
     request: pytest.FixtureRequest, exchanges: ServiceExchanges, method: str, path: str, body: bytes | None
 ) -> None:
     url = base_url(request.config)
-    timeout = settings.of(request.config).system_timeout
-    with httpx.Client(base_url=url, timeout=timeout) as client:
-        exchange = service.send(client, method, path, body=body, headers=exchanges.headers)
-    exchanges.recent, exchanges.load = [exchange], None
+    exchange = wire.send(url, exchanges.request(method, path, body), timeout=timeout_of(request.config))
+    exchanges.single, exchanges.load = exchange, None
     record_figure(request.node, Measurement("response time", ms(exchange.elapsed), "ms", None, "<="))
+
+
+def header_name(text: str) -> str:
+    key = quoted_value(text, "the header name")
+    problem = wire.header_problem(key, "")
+    if problem is not None:
+        raise InvalidValue(problem)
+    return key
 
 
 @step(parsers.re(rf'the requests carry the header "{quoted("name")}" with value "{quoted("value")}"'))
 def request_header(name: str, value: str, service_exchanges: ServiceExchanges) -> None:
-    """Later requests in this scenario carry this header (e.g. an Authorization for a role)."""
-    key = quoted_value(name, "the header name")
-    if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
-        raise InvalidValue(f"header name {name!r}: expected an HTTP token such as Authorization")
-    service_exchanges.headers.append((key, quoted_value(value, f"the value of {key}")))
+    """Later requests in this scenario carry this header (e.g. an Authorization for a role).
+
+    Header values are visible ASCII; anything else is an ``error`` before a request is sent."""
+    key = header_name(name)
+    text = quoted_value(value, f"the value of {key}")
+    problem = wire.header_problem(key, text)
+    if problem is not None:
+        raise InvalidValue(problem)
+    service_exchanges.headers.append((key, text))
+
+
+@step(parsers.re(rf'the next requests carry the header "{quoted("name")}" from the last response'))
+def carry_header(name: str, service_exchanges: ServiceExchanges) -> None:
+    """Later requests carry this header with the value the last response gave it (an ETag sent back
+    as is, a token); a last response without it is a failure naming the headers it had."""
+    key = header_name(name)
+    exchange = service_exchanges.last()
+    if not any(k.lower() == key.lower() for k, _ in exchange.headers):
+        names = ", ".join(k for k, _ in exchange.headers) or "none"
+        raise AssertionError(f"the last response has no header {key!r} to carry (its headers: {names})")
+    service_exchanges.carry.append(key)
 
 
 @step(parsers.re(rf'I send a (?P<METHOD>\S+) request to "{quoted("path")}" with body "{quoted("body")}"'))
@@ -171,13 +225,13 @@ def send_with_body(
 ) -> None:
     """Send one request with this body (UTF-8; escapes like ``\\n`` allowed) to ``checklist_url`` + path."""
     data = quoted_value(body, "the request body").encode("utf-8")
-    _send(request, service_exchanges, _method(METHOD), _path(path), data)
+    _send(request, service_exchanges, method_of(METHOD), path_of(path), data)
 
 
 @step(parsers.re(rf'I send a (?P<METHOD>\S+) request to "{quoted("path")}"'))
 def send_request(METHOD: str, path: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
-    """Send one request to ``checklist_url`` + path and keep the response for the next steps."""
-    _send(request, service_exchanges, _method(METHOD), _path(path), None)
+    """Send one request to ``checklist_url`` + path, exactly as written, and keep the response."""
+    _send(request, service_exchanges, method_of(METHOD), path_of(path), None)
 
 
 @step(parsers.re(r"the response status is (?P<n>\S+)"))
@@ -189,119 +243,137 @@ def response_status(n: str, request: pytest.FixtureRequest, service_exchanges: S
     check_figure(request.node, "response status", measured, "", float(required), "==", exchange.describe())
 
 
+def _body(exchange: wire.Exchange) -> str:
+    return exchange.body.decode("utf-8", errors="replace")
+
+
+def _partial(exchange: wire.Exchange, wanted: str) -> InvalidValue:
+    return InvalidValue(
+        f"the response body is {exchange.size} bytes; only the first {len(exchange.body)} were kept, "
+        f"and {wanted!r} is not in them: the check cannot see the whole body"
+    )
+
+
 @step(parsers.re(rf'the response body contains "{quoted("text")}"'))
 def response_body_contains(text: str, service_exchanges: ServiceExchanges) -> None:
-    """The last response's body (decoded as UTF-8) contains this text."""
+    """The last response's body (as it came over the wire, decoded as UTF-8) contains this text."""
     wanted = quoted_value(text, "the expected body text")
     exchange = service_exchanges.last()
-    if wanted not in exchange.body.decode("utf-8", errors="replace"):
-        raise AssertionError(f"the response body does not contain {wanted!r}\n{exchange.describe()}")
+    if wanted in _body(exchange):
+        return
+    if not exchange.body_complete:
+        raise _partial(exchange, wanted)
+    raise AssertionError(f"the response body does not contain {wanted!r}\n{exchange.describe()}")
+
+
+@step(parsers.re(rf'the response body does not contain "{quoted("text")}"'))
+def response_body_lacks(text: str, service_exchanges: ServiceExchanges) -> None:
+    """The last response's body (as it came over the wire) does not contain this text anywhere;
+    a body too large to be kept whole is an ``error``, never a pass."""
+    wanted = quoted_value(text, "the text the body must not contain")
+    exchange = service_exchanges.last()
+    body = _body(exchange)
+    if wanted in body:
+        at = body.index(wanted)
+        raise AssertionError(
+            f"the response body contains {wanted!r} at character {at}: ...{body[max(at - 60, 0) : at + 60]!r}..."
+        )
+    if not exchange.body_complete:
+        raise _partial(exchange, wanted)
+
+
+def _values(exchange: wire.Exchange, key: str) -> list[str]:
+    return [v for k, v in exchange.headers if k.lower() == key.lower()]
 
 
 @step(parsers.re(rf'the response header "{quoted("name")}" contains "{quoted("text")}"'))
 def response_header_contains(name: str, text: str, service_exchanges: ServiceExchanges) -> None:
     """The last response has this header (any case), and one of its values contains the text."""
-    key = quoted_value(name, "the header name").lower()
+    key = header_name(name)
     wanted = quoted_value(text, "the expected header text")
     exchange = service_exchanges.last()
-    values = [v for k, v in exchange.headers if k.lower() == key]
+    values = _values(exchange, key)
     if not any(wanted in v for v in values):
         found = f"its values are {values!r}" if values else "there is no such header"
-        raise AssertionError(
-            f"the response header {name!r} does not contain {wanted!r}: {found}\n{exchange.describe()}"
+        raise AssertionError(f"the response header {key!r} does not contain {wanted!r}: {found}\n{exchange.describe()}")
+
+
+@step(parsers.re(rf'the response header "{quoted("name")}" does not contain "{quoted("text")}"'))
+def response_header_lacks(name: str, text: str, service_exchanges: ServiceExchanges) -> None:
+    """No value of this header (any case) in the last response contains the text (no such header passes)."""
+    key = header_name(name)
+    wanted = quoted_value(text, "the text the header must not contain")
+    exchange = service_exchanges.last()
+    hits = [v for v in _values(exchange, key) if wanted in v]
+    if hits:
+        raise AssertionError(f"the response header {key!r} contains {wanted!r}: {hits!r}\n{exchange.describe()}")
+
+
+@step(parsers.re(rf'the response has no header "{quoted("name")}"'))
+def response_lacks_header(name: str, service_exchanges: ServiceExchanges) -> None:
+    """The last response has no header of this name (any case), e.g. no ``Server`` version leak."""
+    key = header_name(name)
+    exchange = service_exchanges.last()
+    values = _values(exchange, key)
+    if values:
+        raise AssertionError(f"the response has the header {key!r}: {values!r}\n{exchange.describe()}")
+
+
+def started_service(config: pytest.Config) -> service.Service | None:
+    state = config.stash.get(SERVICE_KEY, None)
+    return None if state is None else state.started
+
+
+def _need_service(config: pytest.Config) -> None:
+    base_url(config)
+    if not settings.of(config).service:
+        raise InvalidValue(
+            f"the service's own figures need a service the checklist starts: set {INI_SERVICE} "
+            "(a service started elsewhere cannot be watched)"
         )
 
 
-@step(parsers.re(rf'(?P<n>\S+) clients send (?P<m>\S+) requests each to "{quoted("path")}"'))
-def load(n: str, m: str, path: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
-    """n clients at once, each with its own connection, send m GET requests one after another.
+@step(parsers.re(r"the service's peak memory is at most (?P<n>\S+) MiB"))
+def service_peak_memory(n: str, request: pytest.FixtureRequest) -> None:
+    """The largest resident set any process of the service's tree reached so far (``VmHWM`` of the
+    running ones, ``wait4``'s figure for those that ended) is at most n MiB; names the process."""
+    required = positive_number(n, "service peak memory")
+    config = request.config
+    _need_service(config)
+    started = started_service(config)
+    if started is not None:
+        peak, who = started.peak_memory()
+    else:
+        launcher = os.environ.get(PIDS_VARIABLE, "")
+        if not launcher.isdigit():
+            raise InvalidValue("the service's tree is not known in this process (was it started?)")
+        peak, who = service.running_peak(int(launcher))
+    if peak == 0:
+        raise InvalidValue("no process of the service's tree could be measured (it has ended?)")
+    check_figure(request.node, "service peak memory", mib(peak), "MiB", required, "<=", f"the largest: {who}")
 
-    Records the requests, the share that failed, the median and 95th percentile response time and
-    the request rate (answered requests per second over the whole load). A failed request fails
-    the step, naming it, unless the scenario allows a share with ``at most <p> percent of the
-    requests fail``; then the timings are over the requests that did not fail.
-    """
-    clients = whole_number(n, "number of clients", minimum=1)
-    each = whole_number(m, "requests per client", minimum=1)
-    target = _path(path)
-    url = base_url(request.config)
-    timeout = settings.of(request.config).system_timeout
-    result = service.generate_load(
-        url, "GET", target, clients, each, timeout=timeout, headers=service_exchanges.headers
-    )
-    service_exchanges.recent, service_exchanges.load = list(result.exchanges), result
-    node = request.node
-    for name, value, unit, comparison in (
-        ("requests", float(len(result.exchanges)), "requests", ">="),
-        ("failed requests", round(result.failed_percent, 3), "%", "<="),
-        ("request rate", round(result.rate, 3), "requests/s", ">="),
-    ):
-        record_figure(node, Measurement(name, value, unit, None, comparison))
-    times = [e.elapsed for e in service_exchanges.answered()]
-    record_figure(node, Measurement("median response time", ms(runner.median(times)), "ms", None, "<="))
-    record_figure(
-        node, Measurement("95th percentile response time", ms(runner.percentile(times, 95)), "ms", None, "<=")
-    )
-    failures = result.failures
-    if failures and not any(FAILURE_SHARE_STEP.fullmatch(t) for t in scenario_step_texts(request)):
-        raise AssertionError(
-            f"{len(failures)} of {len(result.exchanges)} requests failed (write 'Then at most <p> percent of the "
-            f"requests fail' if some may); the first:\n{failures[0].describe()}"
+
+@step(parsers.re(rf"the service's output contains \"{quoted('text')}\""))
+def service_output_contains(text: str, request: pytest.FixtureRequest) -> None:
+    """What the service printed so far (standard output and error together) contains this text.
+
+    The first and last MiB are kept; when the text is not in them and bytes between were dropped,
+    the check is an ``error`` saying how much it saw."""
+    wanted = quoted_value(text, "the expected output text")
+    config = request.config
+    _need_service(config)
+    started = started_service(config)
+    if started is None:
+        raise InvalidValue("the service's output is read by the controller: run this check without -n")
+    seen, complete = started.output_text()
+    if wanted in seen:
+        return
+    if not complete:
+        raise InvalidValue(
+            f"the service printed {started.output.total} bytes; the first and last {service.OUTPUT_KEEP} were kept "
+            f"and {wanted!r} is not in them: the check cannot see the whole output"
         )
-
-
-def _context(exchanges: ServiceExchanges) -> str:
-    load_run = exchanges.load
-    if load_run is None:
-        return "over 1 request"
-    return f"over {len(exchanges.answered())} requests from {load_run.clients} clients"
-
-
-@step(parsers.re(r"the median response time is at most (?P<x>\S+) ms"))
-def median_response_time(x: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
-    """The median response time of the most recent request or load is at most x ms."""
-    required = positive_number(x, "median response time")
-    measured = ms(runner.median([e.elapsed for e in service_exchanges.answered()]))
-    check_figure(request.node, "median response time", measured, "ms", required, "<=", _context(service_exchanges))
-
-
-@step(parsers.re(r"the 95th percentile response time is at most (?P<x>\S+) ms"))
-def p95_response_time(x: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
-    """The 95th percentile response time (interpolated) of the most recent request or load is at most x ms."""
-    required = positive_number(x, "95th percentile response time")
-    measured = ms(runner.percentile([e.elapsed for e in service_exchanges.answered()], 95))
-    check_figure(
-        request.node, "95th percentile response time", measured, "ms", required, "<=", _context(service_exchanges)
-    )
-
-
-@step(parsers.re(r"at most (?P<p>\S+) percent of the requests fail"))
-def failure_share(p: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
-    """No more than p percent of the most recent requests failed (no response, or not 2xx/3xx)."""
-    allowed = whole_or_fraction(p)
-    exchanges = service_exchanges.exchanges()
-    failures = [e for e in exchanges if e.failed]
-    measured = round(100.0 * len(failures) / len(exchanges), 3)
-    first = f"\nthe first failure: {failures[0].describe()}" if failures else ""
-    check_figure(
-        request.node, "failed requests", measured, "%", allowed, "<=", f"{len(failures)} of {len(exchanges)}{first}"
-    )
-
-
-def whole_or_fraction(text: str) -> float:
-    value = positive_number(text, "failed share") if text.strip() not in ("0", "0.0") else 0.0
-    if value > 100:
-        raise InvalidValue(f"failed share: expected a percentage from 0 to 100 or TBD, found {text!r}")
-    return value
-
-
-@step(parsers.re(r"the request rate is at least (?P<n>\S+) per second"))
-def request_rate(n: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
-    """The most recent load answered at least n requests per second (requests / elapsed time)."""
-    required = positive_number(n, "request rate")
-    load_run = service_exchanges.load
-    if load_run is None:
-        raise InvalidValue("the request rate needs a load first: 'When <n> clients send <m> requests each to \"/\"'")
-    check_figure(
-        request.node, "request rate", round(load_run.rate, 3), "requests/s", required, ">=", _context(service_exchanges)
+    raise AssertionError(
+        f"the service's output does not contain {wanted!r}; it printed {started.output.total} bytes, the last:\n"
+        + service.indented(started.output.last(1000) or "(empty)")
     )

@@ -1,0 +1,224 @@
+"""Live steps for loads on a service: many clients at once, and budgets over what they measured.
+
+A load runs on ``living_checklist.live.load``: asynchronous worker processes (one per core where
+one is not enough), one connection per virtual client, response times from the moment a request
+is written to its last byte. Only requests answered with 2xx or 3xx count towards a request rate
+and response-time percentiles; the others (no response, a timeout, another status) are counted
+and reported apart, so a service that answers nothing has a rate of 0 and no percentile at all.
+A rate is answered requests per second over the load's own window (first request sent to the
+last answer, or to the end of a load bounded by time). Bodies are counted and hashed, not kept.
+
+The client records what it used itself (CPU, and the time it waited for a CPU). When it was busy
+for most of the load's window, it was the limit, not the service: a budget it missed is then
+``pending`` (``inconclusive``) naming the client's ceiling, never ``failing`` (a budget it met
+holds: the client only adds to response times and takes from the rate).
+
+PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pytest
+from pytest_bdd import parsers, step
+
+from living_checklist import InvalidValue, Pending
+from living_checklist.core.measure import Measurement
+from living_checklist.live import load, runner
+from living_checklist.steps.common import (
+    bounded_count,
+    bounded_seconds,
+    check_figure,
+    ms,
+    positive_number,
+    quoted,
+    record_figure,
+    scenario_step_texts,
+    whole_number,
+)
+from living_checklist.steps.service import ServiceExchanges, base_url, path_of, timeout_of
+
+FAILURE_SHARE_STEPS = (
+    re.compile(r"at most \S+ percent of the requests fail"),
+    re.compile(r"at least \S+ percent of the requests are answered with status \S+"),
+)
+NEEDS_LOAD = "this step needs a load first: 'When <n> clients send <m> requests each to \"/\"'"
+
+
+def _clients(n: str) -> int:
+    return bounded_count(n, "number of clients", concurrent=True)
+
+
+def _run(
+    request: pytest.FixtureRequest,
+    exchanges: ServiceExchanges,
+    path: str,
+    clients: int,
+    *,
+    each: int | None = None,
+    seconds: float | None = None,
+) -> None:
+    target = path_of(path)
+    url = base_url(request.config)
+    try:
+        result = load.run_load(
+            url,
+            exchanges.request("GET", target),
+            clients,
+            each=each,
+            seconds=seconds,
+            timeout=timeout_of(request.config),
+        )
+    except load.LoadError as exc:
+        raise InvalidValue(f"the load client could not run: {exc}") from None
+    exchanges.load = result
+    _record(request.node, result)
+    failed = result.failed
+    if failed and not any(p.fullmatch(t) for p in FAILURE_SHARE_STEPS for t in scenario_step_texts(request)):
+        raise AssertionError(
+            f"{failed} of {result.requests} requests failed (write 'Then at most <p> percent of the "
+            f"requests fail' if some may); the first:\n{result.first_failure}"
+        )
+
+
+def _record(node: pytest.Item, result: load.Load) -> None:
+    for name, value, unit, comparison in (
+        ("requests", float(result.requests), "requests", ">="),
+        ("answered requests", float(result.answered), "requests", ">="),
+        ("failed requests", round(result.failed_percent, 3), "%", "<="),
+        ("request rate", round(result.rate, 3), "requests/s", ">="),
+        ("load client busy", round(100 * result.busiest, 1), "%", "<="),
+    ):
+        record_figure(node, Measurement(name, value, unit, None, comparison))
+    if result.samples:
+        times = list(result.samples)
+        record_figure(node, Measurement("median response time", ms(runner.median(times)), "ms", None, "<="))
+        p95 = ms(runner.percentile(times, 95))
+        record_figure(node, Measurement("95th percentile response time", p95, "ms", None, "<="))
+
+
+@step(parsers.re(rf'(?P<n>\S+) clients send (?P<m>\S+) requests each to "{quoted("path")}"'))
+def load_requests(
+    n: str, m: str, path: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges
+) -> None:
+    """n clients at once, each with its own connection, send m GET requests one after another.
+
+    Records the requests, the answered ones, the share that failed, the median and 95th percentile
+    response time (answered requests only), the request rate (answered requests per second over
+    the load's window) and how busy the load client itself was. A failed request fails the step,
+    naming it, unless the scenario allows a share with ``at most <p> percent of the requests fail``
+    or states one with ``at least <p> percent of the requests are answered with status <n>``.
+    """
+    clients = _clients(n)
+    each = bounded_count(m, "requests per client")
+    bounded_count(str(clients * each), "requests of the load (clients x requests each)")
+    _run(request, service_exchanges, path, clients, each=each)
+
+
+@step(parsers.re(rf'(?P<n>\S+) clients send requests to "{quoted("path")}" for (?P<x>\S+) s'))
+def load_for(n: str, path: str, x: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
+    """n clients at once, each with its own connection, send GET requests one after another for x
+    seconds (a hard cap: requests still in flight then are cut off, counted apart, neither answered
+    nor failed). Records the same figures as the load with a count of requests."""
+    clients = _clients(n)
+    seconds = bounded_seconds(x, "load duration")
+    _run(request, service_exchanges, path, clients, seconds=seconds)
+
+
+def _context(exchanges: ServiceExchanges) -> str:
+    result = exchanges.load
+    if result is None:
+        return "over 1 request"
+    cut = f", {result.cut_off} cut off at the end" if result.cut_off else ""
+    return (
+        f"over {result.answered} answered of {result.requests} requests from {result.clients} clients "
+        f"in {result.window:.2f} s{cut}; {result.client_note()}"
+    )
+
+
+def _judge(
+    request: pytest.FixtureRequest,
+    exchanges: ServiceExchanges,
+    name: str,
+    measured: float,
+    unit: str,
+    required: float,
+    comparison: str,
+) -> None:
+    """Check a load figure; a miss while the client was the limit is inconclusive, not failing."""
+    try:
+        check_figure(request.node, name, measured, unit, required, comparison, _context(exchanges))
+    except AssertionError as exc:
+        result = exchanges.load
+        if result is not None and result.client_limited:
+            raise Pending(f"{exc.args[0].splitlines()[0]}; {result.limit_message()}", reason="inconclusive") from None
+        raise
+
+
+def _samples(exchanges: ServiceExchanges, what: str) -> Sequence[float]:
+    samples = exchanges.samples()
+    if not samples:
+        requests, _, _, first = exchanges.counts()
+        raise AssertionError(
+            f"{what}: no request was answered (0 of {requests}); a request that failed has no response time\n{first}"
+        )
+    return samples
+
+
+@step(parsers.re(r"the median response time is at most (?P<x>\S+) ms"))
+def median_response_time(x: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
+    """The median response time of the answered requests of the most recent request or load is at most x ms."""
+    required = positive_number(x, "median response time")
+    measured = ms(runner.median(_samples(service_exchanges, "median response time")))
+    _judge(request, service_exchanges, "median response time", measured, "ms", required, "<=")
+
+
+@step(parsers.re(r"the 95th percentile response time is at most (?P<x>\S+) ms"))
+def p95_response_time(x: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
+    """The 95th percentile response time (interpolated) of the answered requests is at most x ms."""
+    required = positive_number(x, "95th percentile response time")
+    measured = ms(runner.percentile(_samples(service_exchanges, "95th percentile response time"), 95))
+    _judge(request, service_exchanges, "95th percentile response time", measured, "ms", required, "<=")
+
+
+def _percent(text: str, what: str) -> float:
+    value = positive_number(text, what) if text.strip() not in ("0", "0.0") else 0.0
+    if value > 100:
+        raise InvalidValue(f"{what}: expected a percentage from 0 to 100 or TBD, found {text!r}")
+    return value
+
+
+@step(parsers.re(r"at most (?P<p>\S+) percent of the requests fail"))
+def failure_share(p: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
+    """No more than p percent of the most recent requests failed (no response, or not 2xx/3xx)."""
+    allowed = _percent(p, "failed share")
+    requests, failed, _, first = service_exchanges.counts()
+    measured = round(100.0 * failed / requests, 3) if requests else 0.0
+    detail = f"{failed} of {requests}" + (f"\nthe first failure: {first}" if first else "")
+    check_figure(request.node, "failed requests", measured, "%", allowed, "<=", detail)
+
+
+@step(parsers.re(r"at least (?P<p>\S+) percent of the requests are answered with status (?P<n>\S+)"))
+def status_share(p: str, n: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
+    """At least p percent of the most recent requests were answered with this status (e.g. 429 for a
+    rate limit); requests with no response count against it."""
+    wanted = _percent(p, "share of requests")
+    status = whole_number(n, "response status", minimum=100)
+    requests, _, statuses, _ = service_exchanges.counts()
+    got = statuses.get(status, 0)
+    measured = round(100.0 * got / requests, 3) if requests else 0.0
+    seen = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())) or "none answered"
+    name = f"requests answered with status {status}"
+    check_figure(request.node, name, measured, "%", wanted, ">=", f"{got} of {requests} (statuses {seen})")
+
+
+@step(parsers.re(r"the request rate is at least (?P<n>\S+) per second"))
+def request_rate(n: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
+    """The most recent load answered at least n requests per second (answered requests over the load's window)."""
+    required = positive_number(n, "request rate")
+    result = service_exchanges.load
+    if result is None:
+        raise InvalidValue(f"the request rate needs a load: {NEEDS_LOAD}")
+    _judge(request, service_exchanges, "request rate", round(result.rate, 3), "requests/s", required, ">=")
