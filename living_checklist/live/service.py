@@ -211,7 +211,8 @@ class Service:
         if answers(self.url, timeout=0.5):
             raise ServiceError(
                 f"checklist_url {redact_url(self.url)} already answers before checklist_service started: "
-                f"another process holds that address, so the checks would not reach the service started by {self.command!r}. "
+                "another process holds that address, so the checks would not reach the service started by "
+                f"{self.command!r}. "
                 "Stop that process or choose another port."
             )
         self._launch()
