@@ -144,7 +144,7 @@ def test_a_custom_cache_dir_is_never_served_and_an_unwritable_cache_is_no_error(
     runs = [run_status(root, [], probe) for _ in range(2)]
     assert runs[0][:3] == runs[1][:3] and runs[0][2] == 0
     assert "pytest" in runs[1][3]
-    assert list((root / "elsewhere" / "d" / "living_checklist" / "status").glob("*.pickle"))
+    assert list((root / "elsewhere" / "d" / "living_checklist" / "status").glob("*.json"))
 
     (root / "pyproject.toml").write_text(INI, encoding="utf-8")
     run_status(root, [], probe)

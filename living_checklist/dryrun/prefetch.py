@@ -5,7 +5,8 @@ the dry run reaches its inventory. So ``status`` forks one child before pytest i
 ``os.fork`` exists). The child works out the features folder the way the run will (pytest's
 ``determine_setup`` through ``living_checklist.run._compat``, the ``-o`` overrides and paths given to
 ``status``), lists the feature files with ``inventory.discover`` and parses them from the front,
-writing ``(path, digest, relpath, features_dir, id_pattern, FeatureDoc)`` pickles to an unlinked
+writing ``[path, digest, relpath, features_dir, id_pattern, document]`` JSON lines (the document
+as ``living_checklist.core.plain`` writes it, checked field by field when read) to an unlinked
 temporary file (not a pipe: the child must never block on a parent busy starting pytest).
 
 The work is split without a lock, through a small shared anonymous mmap: the child publishes the
@@ -28,9 +29,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import json
 import mmap
 import os
-import pickle
 import signal
 import struct
 import sys
@@ -49,7 +50,7 @@ _SLOTS = struct.Struct("=qq16s")  # the child's index, the parent's lowest index
 NOT_STARTED = -1
 GONE = -2  # the child stopped early: the parent must not count on it
 _FAR = 2**62
-INVENTORY_CACHE = ".pytest_cache/d/living_checklist/inventory.pickle"  # cache.CACHE_FOLDER / CACHE_FILE
+INVENTORY_CACHE = ".pytest_cache/d/living_checklist/inventory.json"  # cache.CACHE_FOLDER / CACHE_FILE
 NICE = 10  # the child's niceness: it works on a core the parent leaves idle
 WAIT_S = 3.0  # the most the parent waits for the child once they met (it has one file left to finish)
 
@@ -102,17 +103,21 @@ class Prefetch:
 
     def documents(self) -> dict[str, Prefetched]:
         """What the child wrote, up to the first incomplete record (it may have been killed)."""
+        from living_checklist.core.plain import decode_doc
+
         found: dict[str, Prefetched] = {}
         self.results.seek(0)
         enabled = gc.isenabled()
         gc.disable()
         try:
-            while True:
+            for line in self.results:
                 try:
-                    path, digest, rel, features_dir, id_pattern, doc = pickle.load(self.results)
-                except Exception:  # the end, or a record the child did not finish
+                    path, digest, rel, features_dir, id_pattern, raw = json.loads(line)
+                    if not all(type(v) is str for v in (path, digest, rel, features_dir, id_pattern)):
+                        break
+                    found[path] = (digest, rel, features_dir, id_pattern, decode_doc(raw))
+                except (ValueError, TypeError, RecursionError):  # a record the child did not finish
                     break
-                found[path] = (digest, rel, features_dir, id_pattern, doc)
         finally:
             if enabled:
                 gc.enable()
@@ -205,6 +210,7 @@ def _child(shared: mmap.mmap, results: IO[bytes], paths: list[str], overrides: l
     gc.disable()
 
     from living_checklist.core.inventory import DEFAULT_ID_PATTERN, area_of, discover, parse_feature, relpath
+    from living_checklist.core.plain import encode_doc
     from living_checklist.run._compat import ini_setup
     from living_checklist.run.settings import INI_FEATURES, INI_ID_PATTERN
 
@@ -233,19 +239,19 @@ def _child(shared: mmap.mmap, results: IO[bytes], paths: list[str], overrides: l
             doc = parse_feature(data, rel, area=area_of(rel, features_dir), id_pattern=id_pattern)
         except Exception:
             continue  # the parent reads and parses it itself, and says what is wrong
-        out.write((str(path), file_digest(data), rel, features_dir, id_pattern, doc))
+        out.write([str(path), file_digest(data), rel, features_dir, id_pattern, encode_doc(doc)])
     out.flush()
 
 
 class _Writer:
-    """Pickles appended to the results file, a few at a time (each one whole or not at all)."""
+    """JSON lines appended to the results file, a few at a time (a torn last line is not read)."""
 
     def __init__(self, results: IO[bytes]) -> None:
         self.results = results
         self.pending: list[bytes] = []
 
-    def write(self, record: tuple[Any, ...]) -> None:
-        self.pending.append(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+    def write(self, record: list[Any]) -> None:
+        self.pending.append(json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n")
         if len(self.pending) >= 16:
             self.flush()
 

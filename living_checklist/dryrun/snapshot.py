@@ -3,8 +3,9 @@
 A dry run's output depends only on what it reads: the command's arguments, the environment, the
 Python and the code installed, the ini file, conftest.py and step modules, and the feature files.
 After a dry run that ran pytest (the *slow path*), this module writes, in pytest's cache folder
-(``.pytest_cache/d/living_checklist/status/<key>.pickle``), the exact output (the ordered stdout
-and stderr chunks and the exit status) together with what the run depended on. The next
+(``.pytest_cache/d/living_checklist/status/<key>.json``; JSON, since loading a pickle would run
+whatever it names, and it is checked field by field when read), the exact output (the ordered
+stdout and stderr chunks and the exit status) together with what the run depended on. The next
 ``status`` with the same invocation (the key: arguments, cwd, interpreter, this package, the
 environment) checks those dependencies and, when none changed, writes the same bytes and returns
 the same exit status without importing pytest, pytest-bdd, gherkin or the dry run (the *fast path*).
@@ -38,8 +39,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
-import pickle
 import stat
 import sys
 import tempfile
@@ -48,7 +49,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-FORMAT = 1
+FORMAT = 2  # 1 was a pickle (never read: loading one runs whatever it names)
 CACHE_DIR = ".pytest_cache"  # pytest's default cache_dir; a custom one never hits the fast path
 SUBFOLDER = ("d", "living_checklist", "status")
 NO_CACHE = "--no-cache"
@@ -126,7 +127,7 @@ def _stream(stream: Any) -> tuple[object, ...]:
 def _candidates(key: str) -> list[Path]:
     """Where a snapshot of this key may be: pytest's cache folder of the cwd or any folder above it."""
     cwd = Path(os.getcwd())
-    return [folder.joinpath(CACHE_DIR, *SUBFOLDER, f"{key}.pickle") for folder in (cwd, *cwd.parents)]
+    return [folder.joinpath(CACHE_DIR, *SUBFOLDER, f"{key}.json") for folder in (cwd, *cwd.parents)]
 
 
 def _valid(entries: Sequence[tuple[str, Stat, str | None]]) -> bool:
@@ -144,21 +145,56 @@ def serve(argv: Sequence[str]) -> int | None:
     for candidate in _candidates(key):
         try:
             with open(candidate, "rb") as handle:
-                data: Any = pickle.load(handle)
+                loaded = _checked(json.loads(handle.read()), key)
         except FileNotFoundError:
             continue
-        except Exception:  # a torn or foreign file: not ours to trust
+        except (OSError, ValueError, TypeError, RecursionError):  # torn, foreign or planted: not ours to trust
             continue
-        try:
-            fmt, stored_key, entries, chunks, code = data
-        except (TypeError, ValueError):
+        if loaded is None:
             continue
-        if fmt != FORMAT or stored_key != key or not _valid(entries):
+        entries, chunks, code = loaded
+        if not _valid(entries):
             continue
         for stream, text in chunks:
             (sys.stdout if stream == 1 else sys.stderr).write(text)
-        return int(code)
+        return code
     return None
+
+
+Loaded = tuple[list[tuple[str, Stat, str | None]], list[tuple[int, str]], int]
+
+
+def _checked(data: Any, key: str) -> Loaded | None:
+    """A snapshot exactly as ``Recorder.finish`` writes it, for this key; None for anything else."""
+    if type(data) is not list or len(data) != 5 or data[0] != FORMAT or data[1] != key:
+        return None
+    _, _, raw_entries, raw_chunks, code = data
+    if type(raw_entries) is not list or type(raw_chunks) is not list or type(code) is not int:
+        return None
+    entries = [_entry(entry) for entry in raw_entries]
+    chunks = [_chunk(chunk) for chunk in raw_chunks]
+    if None in entries or None in chunks:
+        return None
+    return entries, chunks, code  # type: ignore[return-value]  # no None left
+
+
+def _entry(entry: Any) -> tuple[str, Stat, str | None] | None:
+    if type(entry) is not list or len(entry) != 3:
+        return None
+    path, found, digest = entry
+    if type(path) is not str or (digest is not None and type(digest) is not str):
+        return None
+    if found is None:
+        return (path, None, digest)
+    if type(found) is not list or len(found) != 5 or any(type(n) is not int for n in found):
+        return None
+    return (path, tuple(found), digest)  # five integers
+
+
+def _chunk(chunk: Any) -> tuple[int, str] | None:
+    if type(chunk) is not list or len(chunk) != 2 or type(chunk[0]) is not int or type(chunk[1]) is not str:
+        return None
+    return (chunk[0], chunk[1]) if chunk[0] in (1, 2) else None
 
 
 class _Tee:
@@ -316,8 +352,9 @@ class Recorder:
             fd, tmp = tempfile.mkstemp(prefix=f".{self.key}.", dir=folder)
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, folder / f"{self.key}.pickle")
+                    # ASCII (\u escapes): text a stream could not encode (surrogates) survives too.
+                    handle.write(json.dumps(data, separators=(",", ":")).encode("ascii"))
+                os.replace(tmp, folder / f"{self.key}.json")
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
@@ -327,7 +364,9 @@ class Recorder:
 
 
 def _prune(folder: Path) -> None:
-    snapshots = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+    for old in folder.glob("*.pickle"):  # written by format 1, never read
+        old.unlink(missing_ok=True)
+    snapshots = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
     for old in snapshots[:-KEEP]:
         old.unlink(missing_ok=True)
 

@@ -9,7 +9,11 @@ on modification times. The key also holds what else decides the result (the feat
 id pattern, this package's inventory code and gherkin's version), so a change to any of them
 starts afresh.
 
-One pickle per project. The full run reads and writes it; the dry run (``living-checklist
+One file per project, JSON lines (never a pickle: loading one runs whatever it names, and anyone
+who can write to the checkout can plant one): a header ``[format, key, count]``, then one
+``[relpath, digest, document]`` per file, the document as ``living_checklist.core.plain`` writes
+it. Loading checks every field's type; a file that is not exactly that shape (torn, foreign,
+planted) is ignored and rewritten. The full run reads and writes it; the dry run (``living-checklist
 status``) only reads it. (The dry run writes its own output's snapshot next to it, under
 ``status/``: see ``living_checklist.dryrun.snapshot``. Both live in pytest's cache folder, which pytest's
 ``.gitignore`` keeps out of version control.)
@@ -20,25 +24,28 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import os
-import pickle
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from living_checklist.core import inventory
+from living_checklist.core import inventory, plain
 from living_checklist.core.inventory import FeatureDoc, area_of, parse_feature, relpath, unreadable
+from living_checklist.core.plain import Malformed, decode_doc, encode_doc, integer, text
 from living_checklist.run._compat import cache_subdir
 
 if TYPE_CHECKING:
     import pytest
 
 CACHE_FOLDER = "living_checklist"  # under pytest's cache folder: .pytest_cache/d/living_checklist
-CACHE_FILE = "inventory.pickle"
-FORMAT = 2  # a header (key, count), then one pickle per file
+CACHE_FILE = "inventory.json"
+OLD_FILE = "inventory.pickle"  # what versions before 3 wrote: removed when the cache is saved, never read
+FORMAT = 3  # JSON lines: a header [format, key, count], then one [relpath, digest, document] per file
+_DIGEST_CHARS = frozenset("0123456789abcdef")
 
 
 def _code_version() -> str:
@@ -46,6 +53,7 @@ def _code_version() -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"format {FORMAT}\n".encode())
     digest.update(Path(inventory.__file__).read_bytes())
+    digest.update(Path(plain.__file__).read_bytes())
     digest.update(version("gherkin-official").encode())
     return digest.hexdigest()
 
@@ -89,21 +97,36 @@ class InventoryCache:
             self.entries = self._read(folder / CACHE_FILE)
 
     def _read(self, path: Path) -> dict[str, tuple[str, FeatureDoc]]:
-        entries: dict[str, tuple[str, FeatureDoc]] = {}
         try:
-            with path.open("rb") as handle, _no_gc():
-                header: Any = pickle.load(handle)
-                if not isinstance(header, tuple) or len(header) != 2 or header[0] != self.key:
-                    self.dirty = True
-                    return {}
-                for _ in range(int(header[1])):
-                    rel, digest, doc = pickle.load(handle)
-                    entries[rel] = (digest, doc)
+            data = path.read_bytes()
         except FileNotFoundError:
             return {}
-        except Exception:  # a torn or foreign file: start afresh, never fail the run over a cache
+        except OSError:
             self.dirty = True
             return {}
+        try:
+            with _no_gc():
+                return self._decode(data)
+        except (ValueError, TypeError, RecursionError):  # torn, foreign or planted (Malformed is a ValueError)
+            self.dirty = True
+            return {}
+
+    def _decode(self, data: bytes) -> dict[str, tuple[str, FeatureDoc]]:
+        lines = data.split(b"\n")
+        fmt, key, count = _header(json.loads(lines[0]))
+        if fmt != FORMAT or key != self.key:
+            raise Malformed("another format or key")
+        if len(lines) != count + 2 or lines[-1] != b"":
+            raise Malformed("not as many entries as the header says")
+        entries: dict[str, tuple[str, FeatureDoc]] = {}
+        for line in lines[1:-1]:
+            rel, digest, raw = json.loads(line)
+            if type(rel) is not str or not _is_digest(digest) or rel in entries:
+                raise Malformed("not an entry")
+            doc = decode_doc(raw)
+            if doc.path != rel:
+                raise Malformed("a document of another file")
+            entries[rel] = (digest, doc)
         return entries
 
     def load_feature(
@@ -160,15 +183,28 @@ class InventoryCache:
             fd, tmp = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", dir=folder)
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    # One pickle per file: a pickler remembers every object it wrote, and for
-                    # W100k that memory alone (a million objects) pushed the run past 1 GiB.
-                    pickle.dump((self.key, len(self.entries)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    handle.write(_line([FORMAT, self.key, len(self.entries)]))
                     for rel, (digest, doc) in self.entries.items():
-                        pickle.dump((rel, digest, doc), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                        handle.write(_line([rel, digest, encode_doc(doc)]))
                 os.replace(tmp, folder / CACHE_FILE)
+                (folder / OLD_FILE).unlink(missing_ok=True)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError:
             return
         self.dirty = False
+
+
+def _line(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("ascii") + b"\n"  # ASCII: \u escapes
+
+
+def _header(value: object) -> tuple[int, str, int]:
+    if type(value) is not list or len(value) != 3:
+        raise Malformed("not a header")
+    return integer(value[0]), text(value[1]), integer(value[2])
+
+
+def _is_digest(value: object) -> bool:
+    return type(value) is str and len(value) == 32 and _DIGEST_CHARS.issuperset(value)
