@@ -148,23 +148,30 @@ def test_arguments_split_after_the_steps_own_escapes(written: str, argv: list[st
 ECHO_ARGV = "import json, sys\nprint(json.dumps(sys.argv[1:]))\n"
 
 
-def test_a_quote_in_the_arguments_reaches_the_program(pytester: pytest.Pytester) -> None:
-    (pytester.path / "echo.py").write_text(ECHO_ARGV)
+def library_project(pytester: pytest.Pytester, system: str, feature: str, ini: str = "") -> None:
+    """A project loading the whole step library, with this system and one feature file."""
     pytester.makeconftest(f"import sys\nsys.path.insert(0, {str(REPO)!r})\npytest_plugins = ['living_checklist.steps']")
     pytester.makefile(
         ".ini",
-        pytest=f"[pytest]\nchecklist_features = features\nchecklist_system = {sys.executable} echo.py\n"
-        "checklist_require_ids = true\n",
+        pytest=f"[pytest]\nchecklist_features = features\nchecklist_system = {system}\n"
+        f"checklist_require_ids = true\n{ini}",
     )
     (pytester.path / "features").mkdir(exist_ok=True)
-    (pytester.path / "features" / "q.feature").write_text(
+    (pytester.path / "features" / "live.feature").write_text(feature)
+
+
+def test_a_quote_in_the_arguments_reaches_the_program(pytester: pytest.Pytester) -> None:
+    (pytester.path / "echo.py").write_text(ECHO_ARGV)
+    library_project(
+        pytester,
+        f"{sys.executable} echo.py",
         "Feature: quotes\n"
         "  @Q-1\n  Scenario: a JSON string with a space is one argument\n"
         '    When I run the system with arguments "-n \'\\"a b\\"\'"\n'
         '    Then the output contains "[\\"-n\\", \\"\\\\\\"a b\\\\\\"\\"]"\n'
         "  @Q-2\n  Scenario: a step that runs on past its closing quote is undefined, not run\n"
         '    When I run the system with arguments "-c .a" and "{}"\n'
-        '    Then the output contains "-c"\n'
+        '    Then the output contains "-c"\n',
     )
     result, report = run(pytester)
     assert statuses(report) == {"Q-1": "verified", "Q-2": "pending"}, result.stdout.str()

@@ -15,6 +15,8 @@ import io
 import json
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import pytest
 from pytest_bdd import parsers, step
 
 from living_checklist import InvalidValue
+from living_checklist.core.measure import parse_value
 from living_checklist.live import runner
 from living_checklist.steps.common import (
     check_figure,
@@ -154,16 +157,46 @@ def output_conforms(fmt: str, request: pytest.FixtureRequest, system_runs: Syste
     """The last run's output is valid ``JSON``, ``JSON Lines`` or ``CSV`` (RFC 4180, one field
     count), or every JSON document in it validates against ``JSON schema <path>`` /
     ``JSON Lines schema <path>`` (jsonschema, the draft the schema names)."""
+    check = _conformance(request, fmt)
+    problems, total = check(system_runs.last_run().stdout_text())
+    context = "\n".join(problems[:5])
+    check_figure(request.node, "documents not conforming", float(len(problems)), f"of {total}", 0.0, "<=", context)
+
+
+@step(parsers.re(rf'every output conforms to "{quoted("fmt")}"'))
+def every_output_conforms(
+    fmt: str, request: pytest.FixtureRequest, system_runs: SystemRuns, sample_runs: SampleRuns
+) -> None:
+    """The output of every run of the most recent run step (one per file of a sample folder, or a
+    series) conforms to the format, as ``the output conforms to`` checks one; the runs that do
+    not are counted and the first few named with what is wrong."""
+    check = _conformance(request, fmt)
+    runs = system_runs.runs()
+    failing: list[str] = []
+    for index, result in enumerate(runs, start=1):
+        problems, _ = check(result.stdout_text())
+        if problems:
+            failing.append(f"{sample_runs.name(runs, index)}: {problems[0]}")
+    context = "\n".join(failing[:5])
+    check_figure(
+        request.node, "outputs not conforming", float(len(failing)), f"of {len(runs)} runs", 0.0, "<=", context
+    )
+
+
+def _conformance(request: pytest.FixtureRequest, fmt: str) -> Callable[[str], tuple[list[str], int]]:
+    """A check of one output against the format: its problems and how many documents it held."""
     name = quoted_value(fmt, "the format").strip()
-    text = system_runs.last_run().stdout_text()
     match = re.fullmatch(r"(JSON|JSON Lines)(?: schema (?P<path>.+))?", name)
     if name == "CSV":
-        problems, total = _csv_problems(text), 1
-    elif match is not None:
-        lines = match[1] == "JSON Lines"
-        validator = _validator(request, match["path"]) if match["path"] else None
+        return lambda text: (_csv_problems(text), 1)
+    if match is None:
+        raise InvalidValue(f"format {name!r}: expected one of {', '.join(FORMATS)}")
+    lines = match[1] == "JSON Lines"
+    validator = _validator(request, match["path"]) if match["path"] else None
+
+    def check(text: str) -> tuple[list[str], int]:
         documents = [line for line in text.splitlines() if line.strip()] if lines else [text]
-        problems = []
+        problems: list[str] = []
         for number, document in enumerate(documents, start=1):
             where = f"line {number}" if lines else "the output"
             try:
@@ -176,11 +209,9 @@ def output_conforms(fmt: str, request: pytest.FixtureRequest, system_runs: Syste
                     f"{where} at /{'/'.join(map(str, e.absolute_path))}: {e.message}"
                     for e in validator.iter_errors(data)
                 ][:1]
-        total = len(documents)
-    else:
-        raise InvalidValue(f"format {name!r}: expected one of {', '.join(FORMATS)}")
-    context = "\n".join(problems[:5])
-    check_figure(request.node, "documents not conforming", float(len(problems)), f"of {total}", 0.0, "<=", context)
+        return problems, len(documents)
+
+    return check
 
 
 def _validator(request: pytest.FixtureRequest, rel: str) -> Any:
@@ -207,7 +238,51 @@ def _csv_problems(text: str) -> list[str]:
     ][:5]
 
 
+# -- a number from the output ------------------------------------------------------------------
+
+
+@step(parsers.re(r"the first number in the output is at least (?P<x>\S+)"))
+def first_number_at_least(x: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """The first decimal number in the last run's output (a sign, a fraction and an exponent are
+    part of it: ``-1.5e3``) is at least x: a count, a version, a size the program prints."""
+    _first_number(request, system_runs, x, ">=")
+
+
+@step(parsers.re(r"the first number in the output is at most (?P<x>\S+)"))
+def first_number_at_most(x: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """The first decimal number in the last run's output is at most x (read as for ``at least``)."""
+    _first_number(request, system_runs, x, "<=")
+
+
+def _first_number(request: pytest.FixtureRequest, system_runs: SystemRuns, x: str, comparison: str) -> None:
+    required = parse_value(x, "the required number")
+    result = system_runs.last_run()
+    found = NUMBER.search(result.stdout_text())
+    measured: float | str = float(found[0]) if found else "no number in the output"
+    check_figure(request.node, "first number in the output", measured, "", required, comparison, result.describe())
+
+
 # -- sample folders ----------------------------------------------------------------------------
+
+
+@dataclass
+class SampleRuns:
+    """Per-case: the sample files of the most recent folder step, in the order of its runs."""
+
+    runs: list[runner.RunResult] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def name(self, runs: list[runner.RunResult], index: int) -> str:
+        """What run ``index`` (from 1) read, when ``runs`` are this folder step's own runs."""
+        if runs is self.runs:
+            return self.files[index - 1]
+        return f"run {index}"
+
+
+@pytest.fixture
+def sample_runs() -> SampleRuns:
+    """Which file each run of the most recent folder step read."""
+    return SampleRuns()
 
 
 def _samples(request: pytest.FixtureRequest, folder: str) -> list[Path]:
@@ -219,26 +294,41 @@ def _samples(request: pytest.FixtureRequest, folder: str) -> list[Path]:
 
 
 @step(parsers.re(rf'the system reads every file in "{quoted("folder")}"'))
-def reads_every_file(folder: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+def reads_every_file(
+    folder: str, request: pytest.FixtureRequest, system_runs: SystemRuns, sample_runs: SampleRuns
+) -> None:
     """One run per file in the folder (sorted, recursively), the file on standard input. The exit
     status step that follows checks every run, naming the first that fails."""
-    runs = [
-        run_system(request.config, input_data=p.read_bytes(), env=system_runs.env) for p in _samples(request, folder)
-    ]
-    system_runs.record(runs)
+    files = _samples(request, folder)
+    runs = [run_system(request.config, input_data=p.read_bytes(), env=system_runs.env) for p in files]
+    _record_samples(request, system_runs, sample_runs, runs, files)
 
 
 @step(parsers.re(rf'the system opens every file in "{quoted("folder")}" with arguments "{quoted("args")}"'))
-def opens_every_file(folder: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+def opens_every_file(
+    folder: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns, sample_runs: SampleRuns
+) -> None:
     """One run per file in the folder, with these arguments; ``{file}`` in them becomes the file's path."""
     extra = split_arguments(args)
     if not any("{file}" in arg for arg in extra):
         raise InvalidValue(f'arguments "{args}": put {{file}} where the sample file\'s path goes')
+    files = _samples(request, folder)
     runs = [
-        run_system(request.config, [a.replace("{file}", str(p)) for a in extra], env=system_runs.env)
-        for p in _samples(request, folder)
+        run_system(request.config, [a.replace("{file}", str(p)) for a in extra], env=system_runs.env) for p in files
     ]
+    _record_samples(request, system_runs, sample_runs, runs, files)
+
+
+def _record_samples(
+    request: pytest.FixtureRequest,
+    system_runs: SystemRuns,
+    sample_runs: SampleRuns,
+    runs: list[runner.RunResult],
+    files: list[Path],
+) -> None:
     system_runs.record(runs)
+    sample_runs.runs = runs
+    sample_runs.files = [str(p.relative_to(request.config.rootpath)) for p in files]
 
 
 # -- secrets -----------------------------------------------------------------------------------

@@ -37,11 +37,14 @@ from living_checklist.steps.common import (
     brief,
     check_figure,
     positive_number,
+    quoted,
     record_figure,
     run_system,
+    split_arguments,
     system_argv,
     whole_number,
 )
+from living_checklist.steps.system import SystemRuns
 
 SHRINK_RUNS = 100
 SHRINK_SECONDS = 30.0
@@ -82,9 +85,10 @@ def arbitrary_inputs() -> st.SearchStrategy[bytes]:
 
 @dataclass
 class FuzzPlan:
-    """How many inputs ``the system is fed <n> arbitrary inputs`` asked for."""
+    """How many inputs ``the system is fed <n> arbitrary inputs`` asked for, with which arguments."""
 
     count: int | None = None
+    arguments: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -200,9 +204,22 @@ def fed_arbitrary_inputs(n: str, request: pytest.FixtureRequest, fuzz_plan: Fuzz
     system_argv(request.config)  # pending now, not later, while checklist_system is TBD
 
 
+@step(parsers.re(rf'the system is fed (?P<n>\S+) arbitrary inputs with arguments "{quoted("args")}"'))
+def fed_arbitrary_inputs_with_arguments(n: str, args: str, request: pytest.FixtureRequest, fuzz_plan: FuzzPlan) -> None:
+    """Plan n Hypothesis-generated inputs, each given on standard input to the system started with
+    these extra arguments (``jq .``, ``sqlite3 -safe :memory:``) by the next step."""
+    fuzz_plan.count = whole_number(n, "input count", minimum=1)
+    fuzz_plan.arguments = split_arguments(args)
+    system_argv(request.config)
+
+
 @step(parsers.re(r"it never crashes or hangs longer than (?P<x>\S+) s"))
-def never_crashes_or_hangs(x: str, request: pytest.FixtureRequest, fuzz_plan: FuzzPlan) -> None:
+def never_crashes_or_hangs(
+    x: str, request: pytest.FixtureRequest, fuzz_plan: FuzzPlan, system_runs: SystemRuns
+) -> None:
     """Each planned input: the system neither dies by a signal nor runs past x seconds (then killed).
+
+    The runs get the planned arguments and the scenario's ``the environment variable ... is ...``.
 
     Records inputs fed, the longest run, and the number of crashing and hanging inputs (required 0).
     The failure message shows the smallest failing input Hypothesis shrank to, and the run's output.
@@ -216,7 +233,7 @@ def never_crashes_or_hangs(x: str, request: pytest.FixtureRequest, fuzz_plan: Fu
 
     def run_one(data: bytes) -> runner.RunResult:
         nonlocal runs
-        result = run_system(config, input_data=data, timeout=limit)
+        result = run_system(config, fuzz_plan.arguments, input_data=data, timeout=limit, env=system_runs.env)
         runs += 1
         progress.update(runs, f"{len(data)} bytes, {brief(result)}")
         return result

@@ -54,6 +54,9 @@ INEXACT_PEAK = (
     "so this is the highest of samples taken every millisecond or so (it can miss the last moments) or an "
     "upper bound that includes the launcher"
 )
+# An exit status as a step writes it: TBD, or a word with a digit (so "non-zero" is its own phrase,
+# and "1.5" or "-1" an error naming the value rather than no phrase at all).
+STATUS = r'(?P<n>TBD|[^\s"]*\d[^\s"]*)'
 EXIT_STATUS_STEP = re.compile(r"the exit status is (?:not )?\S+")
 # Steps that record new runs of the system (whose exit statuses a later status step would check).
 RUN_STEP = re.compile(
@@ -137,6 +140,15 @@ def run_with_input(text: str, request: pytest.FixtureRequest, system_runs: Syste
     system_runs.run_once(request.config, input_data=data)
 
 
+@step(parsers.re(rf'I run the system with arguments "{quoted("args")}" and input "{quoted("text")}"'))
+def run_with_arguments_and_input(args: str, text: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """Run ``checklist_system`` once with these extra arguments and this text (UTF-8, escapes like
+    ``\\n`` allowed) on standard input (``jq -c .a`` reading a document, ``sqlite3 -safe`` a script)."""
+    extra = split_arguments(args)
+    data = quoted_value(text, "the input").encode("utf-8")
+    system_runs.run_once(request.config, extra, input_data=data)
+
+
 @step("I run the system with input:")
 def run_with_docstring_input(docstring: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with the step's doc string (plus a final newline) on standard input."""
@@ -156,7 +168,7 @@ def environment_variable(name: str, value: str, system_runs: SystemRuns) -> None
     system_runs.env[key] = quoted_value(value, f"the value of {key}")
 
 
-@step(parsers.re(r"the exit status is (?P<n>\S+)"))
+@step(parsers.re(rf"the exit status is {STATUS}"))
 def exit_status_is(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Every run of the most recent run step ended with this exit status (a run killed by a signal
     has none, and fails); the first that did not is named."""
