@@ -54,9 +54,9 @@ INEXACT_PEAK = (
     "so this is the highest of samples taken every millisecond or so (it can miss the last moments) or an "
     "upper bound that includes the launcher"
 )
-# An exit status as a step writes it: TBD, or a word with a digit (so "non-zero" is its own phrase,
-# and "1.5" or "-1" an error naming the value rather than no phrase at all).
-STATUS = r'(?P<n>TBD|[^\s"]*\d[^\s"]*)'
+# An exit status as a step writes it: one word, which the step then reads as a number (a word like
+# "zero" is an error naming it), except "non-zero", which is a phrase of its own.
+STATUS = r"(?P<n>(?!non-zero\Z)\S+)"
 EXIT_STATUS_STEP = re.compile(r"the exit status is (?:not )?\S+")
 # Steps that record new runs of the system (whose exit statuses a later status step would check).
 RUN_STEP = re.compile(
