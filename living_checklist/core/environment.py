@@ -28,6 +28,7 @@ class Environment(TypedDict):
     system: str | None  # checklist_system, None while TBD
     url: str | None  # checklist_url, None while TBD
     service: str | None  # checklist_service, None when the harness starts none
+    services: dict[str, dict[str, str | None]]  # checklist_services: name -> url, service
     cpu_model: str | None
     cpu_cores: int
     memory_bytes: int
@@ -44,6 +45,13 @@ def gather(settings: Settings) -> Environment:
         "system": None if settings.system in ("", TBD) else redact_text(settings.system),
         "url": None if settings.url in ("", TBD) else redact_url(settings.url),
         "service": " ".join(redact_argv(settings.service)) or None,
+        "services": {
+            named.name: {
+                "url": None if named.url in ("", TBD) else redact_url(named.url),
+                "service": " ".join(redact_argv(named.argv)) or None,
+            }
+            for named in settings.services
+        },
         "cpu_model": cpu_model(),
         "cpu_cores": probes.cpu_cores(),
         "memory_bytes": probes.memory_bytes(),
@@ -118,6 +126,9 @@ def describe(environment: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
     if environment["service"]:
         rows.append(("service", environment["service"]))
+    for name, named in (environment.get("services") or {}).items():
+        started = f", started by {named['service']}" if named.get("service") else ""
+        rows.append((f"service {name}", f"{named.get('url') or 'TBD'}{started}"))
     rows += [
         ("machine", machine),
         ("OS", environment["os"]),

@@ -26,6 +26,7 @@ INI_SYSTEM = "checklist_system"
 INI_SYSTEM_TIMEOUT = "checklist_system_timeout"
 INI_URL = "checklist_url"
 INI_SERVICE = "checklist_service"
+INI_SERVICES = "checklist_services"
 INI_EVIDENCE = "checklist_evidence"
 
 DEFAULT_SEEDS = "seeds"
@@ -52,6 +53,12 @@ INI_KEYS: tuple[tuple[str, str, str], ...] = (
         "checklist_url answers and stops it at the end; empty when the service runs already",
         "",
     ),
+    (
+        INI_SERVICES,
+        "named services, one a line: NAME = URL, or NAME = URL | command that starts it; "
+        "a feature or scenario tagged @service-NAME uses that one",
+        "",
+    ),
 )
 
 
@@ -61,9 +68,7 @@ def add_ini(parser: pytest.Parser) -> None:
 
 
 def _usage(key: str, raw: object, expected: str) -> pytest.UsageError:
-    return pytest.UsageError(
-        f"{key} = {raw!r}: {expected}; fix it in [tool.pytest.ini_options] or with -o {key}=..."
-    )
+    return pytest.UsageError(f"{key} = {raw!r}: {expected}; fix it in [tool.pytest.ini_options] or with -o {key}=...")
 
 
 def ini_text(config: pytest.Config, key: str) -> str:
@@ -129,6 +134,39 @@ def parse_command(key: str, raw: str) -> tuple[str, ...]:
     return argv
 
 
+SERVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class NamedService:
+    """One line of ``checklist_services``: a name, its URL, and the command that starts it (or none)."""
+
+    name: str
+    url: str
+    argv: tuple[str, ...] = ()
+
+
+def parse_services(key: str, raw: str) -> tuple[NamedService, ...]:
+    """``NAME = URL`` or ``NAME = URL | command`` lines; each name once, each URL and command valid."""
+    found: dict[str, NamedService] = {}
+    for line in raw.splitlines():
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        name, equals, rest = text.partition("=")
+        name = name.strip()
+        if not equals or not SERVICE_NAME.fullmatch(name):
+            raise _usage(key, line, "expected lines NAME = URL or NAME = URL | command, NAME of letters, digits, _ . -")
+        if name in found:
+            raise _usage(key, line, f"the service {name!r} is named twice")
+        url_text, _, command = rest.partition("|")
+        url = parse_url(key, url_text.strip())
+        if url == TBD and command.strip():
+            raise _usage(key, line, "a service the checklist starts needs a URL to wait for")
+        found[name] = NamedService(name, url, parse_command(key, command.strip()))
+    return tuple(found.values())
+
+
 @dataclass(frozen=True)
 class Settings:
     """The checklist's settings for one pytest run (or one dry run)."""
@@ -143,6 +181,7 @@ class Settings:
     system_timeout: float = DEFAULT_SYSTEM_TIMEOUT
     url: str = TBD
     service: tuple[str, ...] = ()  # argv of checklist_service; empty: the harness starts nothing
+    services: tuple[NamedService, ...] = ()  # checklist_services, for @service-NAME
 
     @property
     def active(self) -> bool:
@@ -167,6 +206,7 @@ class Settings:
             system_timeout=parse_timeout(INI_SYSTEM_TIMEOUT, ini_text(config, INI_SYSTEM_TIMEOUT) or "60"),
             url=url,
             service=service,
+            services=parse_services(INI_SERVICES, ini_text(config, INI_SERVICES)),
         )
 
 

@@ -89,6 +89,17 @@ def scenario_step_texts(request: pytest.FixtureRequest) -> tuple[str, ...]:
     return tuple(str(getattr(step, "text", "")) for step in getattr(case, "steps", ()) or ())
 
 
+def named_tag(request: pytest.FixtureRequest, prefix: str) -> str | None:
+    """The NAME of a ``@<prefix>-NAME`` tag on the running scenario, its rule or its feature (the most
+    specific wins: a scenario's own tag over its feature's), or None when there is none."""
+    case = getattr(request.node, "case", None)
+    tags = getattr(case, "tags", None)
+    if tags is None:
+        tags = tuple(reversed([marker.name for marker in request.node.iter_markers()]))  # closest last
+    names = [tag[len(prefix) + 1 :] for tag in tags if tag.startswith(prefix + "-") and len(tag) > len(prefix) + 1]
+    return names[-1] if names else None
+
+
 def unescape(text: str) -> str:
     """Turn ``\\n``, ``\\t``, ``\\r``, ``\\"``, ``\\\\`` into their characters; other backslashes stay."""
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), text)

@@ -61,7 +61,7 @@ def _run(
     seconds: float | None = None,
 ) -> None:
     target = path_of(path)
-    url = base_url(request.config)
+    url = base_url(request)
     try:
         result = load.run_load(
             url,

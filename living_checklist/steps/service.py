@@ -21,6 +21,7 @@ PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -32,11 +33,12 @@ from living_checklist.core.measure import Measurement
 from living_checklist.live import load as wire
 from living_checklist.live import service
 from living_checklist.run import settings
-from living_checklist.run.settings import INI_SERVICE, INI_URL, TBD
+from living_checklist.run.settings import INI_SERVICE, INI_SERVICES, INI_URL, TBD
 from living_checklist.steps.common import (
     check_figure,
     mib,
     ms,
+    named_tag,
     positive_number,
     quoted,
     quoted_value,
@@ -45,15 +47,16 @@ from living_checklist.steps.common import (
 )
 
 TBD_URL_MESSAGE = f"{INI_URL} is TBD: set it in [tool.pytest.ini_options] or with -o {INI_URL}=..."
-PIDS_VARIABLE = "LIVING_CHECKLIST_SERVICE_LAUNCHER"  # tells xdist workers whose tree the service is
+PIDS_VARIABLE = "LIVING_CHECKLIST_SERVICE_LAUNCHERS"  # tells xdist workers whose trees the services are
+DEFAULT = ""  # the service of checklist_url + checklist_service; named ones come from checklist_services
 
 
 @dataclass
 class ServiceState:
-    """Per session: the service the checklist started, or why it could not."""
+    """Per session: the services the checklist started (by name), or why one could not start."""
 
-    started: service.Service | None = None
-    error: str | None = None
+    started: dict[str, service.Service] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 SERVICE_KEY = pytest.StashKey[ServiceState]()
@@ -63,31 +66,43 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SERVICE_KEY] = ServiceState()
 
 
+def endpoints(conf: settings.Settings) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every service by name (the default one under ``""``): its URL and the command that starts it."""
+    found = {DEFAULT: (conf.url, conf.service)}
+    found.update({named.name: (named.url, named.argv) for named in conf.services})
+    return found
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Start ``checklist_service`` once, on the controller, before any worker or test runs."""
+    """Start each service that has a command once, on the controller, before any worker or test runs."""
     config = session.config
     conf = settings.of(config)
-    if not conf.service or hasattr(config, "workerinput") or _nothing_runs(config):
+    if hasattr(config, "workerinput") or _nothing_runs(config):
         return
     state = config.stash[SERVICE_KEY]
-    started = service.Service(conf.service, conf.url, conf.rootdir)
-    atexit.register(started.stop)  # pytest_unconfigure stops it; this covers an interpreter exit
-    try:
-        started.start(wait=conf.system_timeout)
-    except service.ServiceError as exc:
-        state.error = str(exc)
-        return
-    state.started = started
-    if started.process is not None:
-        os.environ[PIDS_VARIABLE] = str(started.process.pid)
+    for name, (url, argv) in endpoints(conf).items():
+        if not argv:
+            continue
+        started = service.Service(argv, url, conf.rootdir)
+        atexit.register(started.stop)  # pytest_unconfigure stops it; this covers an interpreter exit
+        try:
+            started.start(wait=conf.system_timeout)
+        except service.ServiceError as exc:
+            state.errors[name] = str(exc)
+            continue
+        state.started[name] = started
+    launchers = {name: s.process.pid for name, s in state.started.items() if s.process is not None}
+    if launchers:
+        os.environ[PIDS_VARIABLE] = json.dumps(launchers)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(SERVICE_KEY, None)
-    if state is not None and state.started is not None:
-        state.started.stop()
-        state.started = None
+    if state is not None:
+        for started in state.started.values():
+            started.stop()
+        state.started.clear()
         os.environ.pop(PIDS_VARIABLE, None)
 
 
@@ -96,15 +111,34 @@ def _nothing_runs(config: pytest.Config) -> bool:
     return bool(getattr(option, "collectonly", False) or getattr(option, "setupplan", False))
 
 
-def base_url(config: pytest.Config) -> str:
-    """``checklist_url``; pending while TBD, an error when the service could not be started."""
-    conf = settings.of(config)
-    if conf.url in ("", TBD):
-        raise Pending(TBD_URL_MESSAGE, reason="tbd")
-    state = config.stash.get(SERVICE_KEY, None)
-    if state is not None and state.error is not None:
-        raise InvalidValue(f"the service cannot be started ({INI_SERVICE}): {state.error}")
-    return conf.url
+def service_name(request: pytest.FixtureRequest) -> str:
+    """The service this scenario uses: ``@service-NAME`` (most specific tag), else the default one."""
+    name = named_tag(request, "service")
+    if name is None:
+        return DEFAULT
+    known = endpoints(settings.of(request.config))
+    if name not in known or name == DEFAULT:
+        names = ", ".join(sorted(k for k in known if k)) or "none"
+        raise InvalidValue(f"@service-{name}: no service of that name in {INI_SERVICES} (named: {names})")
+    return name
+
+
+def _label(name: str) -> str:
+    return INI_URL if name == DEFAULT else f"the service {name!r} ({INI_SERVICES})"
+
+
+def base_url(request: pytest.FixtureRequest) -> str:
+    """The URL of this scenario's service; pending while TBD, an error when it could not be started."""
+    name = service_name(request)
+    url, _ = endpoints(settings.of(request.config))[name]
+    if url in ("", TBD):
+        raise Pending(TBD_URL_MESSAGE if name == DEFAULT else f"{_label(name)}: the URL is TBD", reason="tbd")
+    state = request.config.stash.get(SERVICE_KEY, None)
+    error = None if state is None else state.errors.get(name)
+    if error is not None:
+        key = INI_SERVICE if name == DEFAULT else f"{INI_SERVICES}, {name}"
+        raise InvalidValue(f"the service cannot be started ({key}): {error}")
+    return url
 
 
 def timeout_of(config: pytest.Config) -> float:
@@ -180,7 +214,7 @@ def path_of(text: str) -> str:
 def _send(
     request: pytest.FixtureRequest, exchanges: ServiceExchanges, method: str, path: str, body: bytes | None
 ) -> None:
-    url = base_url(request.config)
+    url = base_url(request)
     exchange = wire.send(url, exchanges.request(method, path, body), timeout=timeout_of(request.config))
     exchanges.single, exchanges.load = exchange, None
     record_figure(request.node, Measurement("response time", ms(exchange.elapsed), "ms", None, "<="))
@@ -319,18 +353,26 @@ def response_lacks_header(name: str, service_exchanges: ServiceExchanges) -> Non
         raise AssertionError(f"the response has the header {key!r}: {values!r}\n{exchange.describe()}")
 
 
-def started_service(config: pytest.Config) -> service.Service | None:
-    state = config.stash.get(SERVICE_KEY, None)
-    return None if state is None else state.started
-
-
-def _need_service(config: pytest.Config) -> None:
-    base_url(config)
-    if not settings.of(config).service:
+def started_service(request: pytest.FixtureRequest) -> service.Service | None:
+    """The service this scenario uses, when this process started it (the controller)."""
+    base_url(request)
+    name = service_name(request)
+    if not endpoints(settings.of(request.config))[name][1]:
+        key = INI_SERVICE if name == DEFAULT else f"{INI_SERVICES} (NAME = URL | command)"
         raise InvalidValue(
-            f"the service's own figures need a service the checklist starts: set {INI_SERVICE} "
+            f"the service's own figures need a service the checklist starts: give it a command in {key} "
             "(a service started elsewhere cannot be watched)"
         )
+    state = request.config.stash.get(SERVICE_KEY, None)
+    return None if state is None else state.started.get(name)
+
+
+def _launcher(request: pytest.FixtureRequest) -> int:
+    try:
+        launchers = json.loads(os.environ.get(PIDS_VARIABLE, "{}"))
+        return int(launchers[service_name(request)])
+    except (ValueError, KeyError, TypeError):
+        raise InvalidValue("the service's tree is not known in this process (was it started?)") from None
 
 
 @step(parsers.re(r"the service's peak memory is at most (?P<n>\S+) MiB"))
@@ -338,16 +380,8 @@ def service_peak_memory(n: str, request: pytest.FixtureRequest) -> None:
     """The largest resident set any process of the service's tree reached so far (``VmHWM`` of the
     running ones, ``wait4``'s figure for those that ended) is at most n MiB; names the process."""
     required = positive_number(n, "service peak memory")
-    config = request.config
-    _need_service(config)
-    started = started_service(config)
-    if started is not None:
-        peak, who = started.peak_memory()
-    else:
-        launcher = os.environ.get(PIDS_VARIABLE, "")
-        if not launcher.isdigit():
-            raise InvalidValue("the service's tree is not known in this process (was it started?)")
-        peak, who = service.running_peak(int(launcher))
+    started = started_service(request)
+    peak, who = started.peak_memory() if started is not None else service.running_peak(_launcher(request))
     if peak == 0:
         raise InvalidValue("no process of the service's tree could be measured (it has ended?)")
     check_figure(request.node, "service peak memory", mib(peak), "MiB", required, "<=", f"the largest: {who}")
@@ -360,9 +394,7 @@ def service_output_contains(text: str, request: pytest.FixtureRequest) -> None:
     The first and last MiB are kept; when the text is not in them and bytes between were dropped,
     the check is an ``error`` saying how much it saw."""
     wanted = quoted_value(text, "the expected output text")
-    config = request.config
-    _need_service(config)
-    started = started_service(config)
+    started = started_service(request)
     if started is None:
         raise InvalidValue("the service's output is read by the controller: run this check without -n")
     seen, complete = started.output_text()

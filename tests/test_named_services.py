@@ -1,0 +1,121 @@
+"""Several services in one project: checklist_services lines and @service-NAME tags."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+
+import pytest
+
+from tests.helpers import run_by_id as run
+from tests.helpers import statuses
+from tests.test_service import CONFTEST_STEPS, PY, free_port
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the service launcher is Linux's")
+
+# Answers every GET with its own name (argv[2]) and says in started-<name>.log that it started.
+NAMED = r"""
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+port, name = int(sys.argv[1]), sys.argv[2]
+with open("started-%s.log" % name, "a") as log:
+    log.write("started\n")
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        data = ("I am " + name).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+"""
+
+FEATURE = """
+@service-web
+Feature: two services
+  @N-001
+  Scenario: the feature's service
+    When I send a GET request to "/"
+    Then the response body contains "I am web"
+  @N-002 @service-api
+  Scenario: the scenario's own service wins
+    When 2 clients send 3 requests each to "/"
+    Then at most 0 percent of the requests fail
+    And the service's peak memory is at most 4000 MiB
+  @N-003 @service-nosuch
+  Scenario: an unknown name
+    When I send a GET request to "/"
+"""
+
+UNTAGGED = """
+Feature: the default service
+  @N-004
+  Scenario: untagged
+    When I send a GET request to "/"
+    Then the response body contains "I am default"
+"""
+
+
+def project(pytester: pytest.Pytester) -> dict[str, int]:
+    ports = {name: free_port() for name in ("default", "web", "api")}
+    (pytester.path / "named.py").write_text(NAMED)
+    pytester.makeconftest(CONFTEST_STEPS)
+    command = f"{shlex.quote(PY)} named.py"
+    lines = [
+        "[pytest]",
+        "checklist_features = features",
+        f"checklist_url = http://127.0.0.1:{ports['default']}",
+        f"checklist_service = {command} {ports['default']} default",
+        "checklist_services =",
+        f"    web = http://127.0.0.1:{ports['web']} | {command} {ports['web']} web --token s3cret",
+        f"    api = http://user:hunter2@127.0.0.1:{ports['api']} | {command} {ports['api']} api",
+        "checklist_system_timeout = 20",
+    ]
+    pytester.makefile(".ini", pytest="\n".join(lines) + "\n")
+    (pytester.path / "features").mkdir(exist_ok=True)
+    (pytester.path / "features" / "named.feature").write_text(FEATURE)
+    (pytester.path / "features" / "plain.feature").write_text(UNTAGGED)
+    return ports
+
+
+def test_each_scenario_uses_its_tagged_service(pytester: pytest.Pytester) -> None:
+    ports = project(pytester)
+    result, reqs = run(pytester)
+    assert statuses(reqs) == {"N-001": "verified", "N-002": "verified", "N-003": "error", "N-004": "verified"}
+    unknown = "@service-nosuch: no service of that name in checklist_services (named: api, web)"
+    assert unknown in reqs["N-003"]["message"]
+    for name in ("default", "web", "api"):
+        assert (pytester.path / f"started-{name}.log").read_text() == "started\n"
+    environment = json.loads((pytester.path / "checklist.json").read_text())["environment"]
+    assert environment["services"]["web"]["url"] == f"http://127.0.0.1:{ports['web']}"
+    assert "--token ***" in environment["services"]["web"]["service"]
+    assert "hunter2" not in json.dumps(environment) and "s3cret" not in json.dumps(environment)
+    assert "hunter2" not in result.stdout.str() and "s3cret" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("web http://127.0.0.1:1", "expected lines NAME = URL or NAME = URL | command"),
+        ("\n  web = http://127.0.0.1:1\n  web = http://127.0.0.1:2", "named twice"),
+        ("web = localhost:1", "expected an http:// or https:// URL"),
+        ("web = http://127.0.0.1:1 | serve 'open", "cannot be split"),
+    ],
+)
+def test_bad_services_are_usage_errors(pytester: pytest.Pytester, value: str, expected: str) -> None:
+    pytester.makeconftest(CONFTEST_STEPS)
+    (pytester.path / "features").mkdir(exist_ok=True)
+    (pytester.path / "features" / "f.feature").write_text(UNTAGGED)
+    pytester.makefile(".ini", pytest="[pytest]\nchecklist_features = features\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", f"checklist_services={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "checklist_services" in result.stderr.str() and expected in result.stderr.str()
