@@ -30,6 +30,9 @@ SAMPLES = (
     "examples-tables",
     "data-tables",
     "doc-strings",
+    "all-statuses",
+    "ambiguous",
+    "undefined-multiple",
 )
 
 
@@ -171,6 +174,18 @@ Feature: Outside the steps
 
   Scenario: all good
     Given a step passes
+
+  Scenario: before hook fails
+    Given a step passes
+
+  @teardown
+  Scenario: teardown fails
+    Given a step passes
+
+  Scenario: a TBD after a step
+    Given a step passes
+    When the limit is TBD
+    Then a step passes
 """
 
 HOOKS_CONFTEST = """\
@@ -188,6 +203,13 @@ def database(request):
     if request.node.get_closest_marker("broken"):
         raise RuntimeError("no database")
     yield
+    if request.node.get_closest_marker("teardown"):
+        raise RuntimeError("cannot drop the database")
+
+
+def pytest_bdd_before_scenario(request, feature, scenario):
+    if scenario.name == "before hook fails":
+        raise AssertionError("before hook says no")
 
 
 def pytest_bdd_after_scenario(request, feature, scenario):
@@ -235,6 +257,9 @@ def test_failures_outside_steps_are_on_hook_steps_in_every_cucumber_report(
         "setup fails": ["hook:FAILED", "SKIPPED"],
         "after hook skips": ["PASSED", "hook:SKIPPED"],
         "all good": ["PASSED"],
+        "before hook fails": ["hook:FAILED", "SKIPPED"],
+        "teardown fails": ["PASSED", "hook:FAILED"],
+        "a TBD after a step": ["PASSED", "PENDING", "SKIPPED"],  # the step before the TBD ran
     }
     failed = [e["testStepFinished"]["testStepResult"] for e in got if "testStepFinished" in e]
     messages = [r.get("message", "") for r in failed if r["status"] == "FAILED"]
@@ -249,3 +274,8 @@ def test_failures_outside_steps_are_on_hook_steps_in_every_cucumber_report(
     assert [s["result"]["status"] for s in elements["setup fails"]["steps"]] == ["skipped"]
     assert elements["after hook skips"]["after"][0]["result"]["status"] == "skipped"
     assert "before" not in elements["all good"] and "after" not in elements["all good"]
+    assert elements["before hook fails"]["before"][0]["result"]["status"] == "failed"
+    assert elements["teardown fails"]["after"][0]["result"]["status"] == "failed"
+    assert [s["result"]["status"] for s in elements["teardown fails"]["steps"]] == ["passed"]
+    # The hooks' failures name no step: none of them is a step's.
+    assert "(step " not in result.stdout.str().split("FAILING  features/hooks.feature:2")[1].splitlines()[0]

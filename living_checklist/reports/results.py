@@ -35,7 +35,7 @@ CODE_STATUS: dict[str, StepStatus] = {
     "-": "skipped",
 }
 # Cucumber's TestStepResultStatus for each status (Cucumber Messages).
-MESSAGE_STATUS: dict[StepStatus, str] = {status: status.upper() for status in CODE_STATUS.values()}
+MESSAGE_STATUS: dict[StepStatus, str] = {status: status.upper() for status in [*CODE_STATUS.values(), "ambiguous"]}
 _KEPT_AFTER_FAILEDISH = frozenset({"undefined", "ambiguous"})
 _CASE_HOOK_STATUS: dict[str, StepStatus] = {
     "failing": "failed",

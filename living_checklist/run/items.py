@@ -172,15 +172,18 @@ class CaseItem(pytest.Function):
         return is_tagged(self.requirement, self.case)
 
     def runnable_prefix(self) -> int:
-        """How many defined steps come before the first undefined one of an undefined case.
+        """How many defined steps come before the first undefined, ambiguous or ``TBD`` step of a
+        case whose outcome is known before running.
 
-        Cucumber and pytest-bdd run those steps before they stop at the undefined one; so do we.
-        The case stays pending (undefined) whatever they do; their statuses go to the reports.
+        Cucumber and pytest-bdd run those steps before they stop at that step; so do we. The case
+        keeps its known status (pending, or error when ambiguous) whatever they do; their statuses
+        go to the reports.
         """
         known, resolutions = self.plan()
-        if known is None or known.status != "pending" or "U" not in known.steps:
+        if known is None or known.status not in ("pending", "error") or not known.steps.strip("-"):
             return 0
-        return known.steps.index("U")
+        stop = len(known.steps) - len(known.steps.lstrip("-"))
+        return next((i for i, r in enumerate(resolutions[:stop]) if r.stepdef is None), stop)
 
     def run_steps(self, request: pytest.FixtureRequest) -> None:
         __tracebackhide__ = True
@@ -232,8 +235,11 @@ class CaseItem(pytest.Function):
                     note = f"an earlier step did not pass: {self.failure_message(exc)}"
                     self.pending = dataclasses.replace(known, message=f"{known.message}\n{note}", steps=codes)
                     return
-                if not finished:
-                    return  # a step said pending
+                if not finished:  # a step said pending: the codes after it stay the known ones
+                    done = self.steps_done + 1
+                    said = self.pending if self.pending is not None and known.status == "pending" else known
+                    self.pending = dataclasses.replace(said, steps="." * self.steps_done + "P" + known.steps[done:])
+                    return
                 self.pending = dataclasses.replace(known, steps="." * prefix + known.steps[prefix:])
                 self.current_step = None
             if scenario is not None and known.status == "pending" and "U" in known.steps:
@@ -302,6 +308,7 @@ class CaseItem(pytest.Function):
             finally:
                 self.durations.append(time.perf_counter_ns() - begun)
             self.steps_done += 1
+        self.current_step = None  # what fails from here (the after-scenario hook) is no step's
         return True
 
     def carried(self, outcome: CaseOutcome) -> CaseOutcome:
@@ -320,9 +327,10 @@ class CaseItem(pytest.Function):
         )
 
     def step_codes(self, stop: str) -> str:
-        """Codes for the steps: passed up to the one that stopped the case, then not run."""
-        if self.steps_done >= self.steps_total:
-            return "." * self.steps_total
+        """Codes for the steps: passed up to the one that stopped the case, then not run. A stop
+        outside the steps (before the first, after the last) is no step's: no code for it."""
+        if self.steps_done >= self.steps_total or self.current_step is None:
+            return "." * self.steps_done
         return "." * self.steps_done + stop + "-" * (self.steps_total - self.steps_done - 1)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
@@ -564,7 +572,8 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
     else:
         if not report.failed:
             return
-        outcome = CaseOutcome("error", "teardown", f"teardown failed: {_short(report)}")
+        ran = CaseOutcome.from_properties(item.user_properties)  # the steps keep what the call said
+        outcome = CaseOutcome("error", "teardown", f"teardown failed: {_short(report)}", steps=ran.steps if ran else "")
     _attach(item, report, item.carried(outcome), item.requirement.id)
 
 
