@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -215,3 +216,51 @@ def test_a_report_path_that_names_an_input_is_refused_before_anything_goes(
     assert {path: path.read_bytes() for path in before if path.exists()} == before
     if args == ["--checklist-md=features/a.feature"]:  # and with a report path outside the inputs: it fails
         assert pytester.runpytest_subprocess("--checklist-md=out/c.md", "-p", "no:cacheprovider").ret == 1
+
+
+# -- files that are not files are never read -------------------------------------------------
+
+
+def _not_a_file(path: Path, kind: str) -> None:
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+
+
+def _run(cwd: Path, *argv: str, timeout: float = 120) -> tuple[int, str]:
+    import subprocess
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", ["zero", "fifo", "folder"])
+@pytest.mark.parametrize("command", ["pytest", "status"])
+def test_a_feature_file_that_is_not_a_file_is_one_error_line(tmp_path: Path, kind: str, command: str) -> None:
+    from tests.helpers import write_files
+
+    write_files(
+        tmp_path,
+        {
+            "features/ok.feature": "Feature: ok\n  @T-1\n  Scenario: s\n    Given TBD\n",
+            "pytest.ini": "[pytest]\nchecklist_features = features\n",
+        },
+    )
+    _not_a_file(tmp_path / "features" / "bad.feature", kind)
+    argv = (
+        [PY, "-m", "pytest", "-p", "no:cacheprovider"]
+        if command == "pytest"
+        else [PY, "-m", "living_checklist", "status"]
+    )
+    code, output = _run(tmp_path, *argv)
+    if kind == "folder":  # a folder named *.feature is walked as a folder, as pytest does
+        assert code == 0, output
+        return
+    assert code == (1 if command == "pytest" else 2), output  # status: 2 for a file that does not parse
+    assert "bad.feature" in output and "not a regular file" in output, output
+    assert "Traceback" not in output

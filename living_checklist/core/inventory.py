@@ -22,6 +22,7 @@ from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 
 from living_checklist.core.escape import terminal_safe
+from living_checklist.core.files import read_regular
 
 DEFAULT_ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d+$"
 PENDING_TAG = "pending"
@@ -563,7 +564,7 @@ def unreadable(path: Path, rel: str, exc: OSError) -> FeatureDoc:
 def load_feature(path: Path, rootdir: Path, features_dir: str, id_pattern: str = DEFAULT_ID_PATTERN) -> FeatureDoc:
     rel = relpath(path, rootdir)
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as exc:
         return unreadable(path, rel, exc)
     return parse_feature(data, rel, area=area_of(rel, features_dir), id_pattern=id_pattern)

@@ -209,6 +209,7 @@ def _child(shared: mmap.mmap, results: IO[bytes], paths: list[str], overrides: l
     snapshot.detach()  # the parent records what the dry run reads; the child's reads are its own
     gc.disable()
 
+    from living_checklist.core.files import read_regular
     from living_checklist.core.inventory import DEFAULT_ID_PATTERN, area_of, discover, parse_feature, relpath
     from living_checklist.core.plain import encode_doc
     from living_checklist.run._compat import ini_setup
@@ -234,7 +235,7 @@ def _child(shared: mmap.mmap, results: IO[bytes], paths: list[str], overrides: l
         if index >= lowest or os.getppid() != parent:
             break
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
             rel = relpath(path, rootdir)
             doc = parse_feature(data, rel, area=area_of(rel, features_dir), id_pattern=id_pattern)
         except Exception:

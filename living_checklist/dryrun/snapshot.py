@@ -49,6 +49,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from living_checklist.core.files import read_regular
+
 FORMAT = 2  # 1 was a pickle (never read: loading one runs whatever it names)
 CACHE_DIR = ".pytest_cache"  # pytest's default cache_dir; a custom one never hits the fast path
 SUBFOLDER = ("d", "living_checklist", "status")
@@ -84,8 +86,7 @@ def _racy(mtime_ns: int, started_ns: int) -> bool:
 
 def _digest(path: str) -> str | None:
     try:
-        with open(path, "rb") as handle:
-            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+        return hashlib.blake2b(read_regular(path), digest_size=16).hexdigest()
     except OSError:
         return None
 
@@ -380,7 +381,6 @@ def depends_on(path: Path) -> None:
     """A path the dry run checks without opening it (whether the features folder exists)."""
     if _active is not None:
         _active.saw(path)
-
 
 
 def detach() -> None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from living_checklist.core import inventory, plain
+from living_checklist.core.files import read_regular
 from living_checklist.core.inventory import FeatureDoc, area_of, parse_feature, relpath, unreadable
 from living_checklist.core.plain import Malformed, decode_doc, encode_doc, integer, text
 from living_checklist.run._compat import cache_subdir
@@ -98,7 +99,7 @@ class InventoryCache:
 
     def _read(self, path: Path) -> dict[str, tuple[str, FeatureDoc]]:
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except FileNotFoundError:
             return {}
         except OSError:
@@ -140,7 +141,7 @@ class InventoryCache:
         """
         rel = relpath(path, rootdir)
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except OSError as exc:
             return unreadable(path, rel, exc)
         if self.folder is None and prefetched is None:
