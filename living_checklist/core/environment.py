@@ -26,6 +26,7 @@ DISTRIBUTIONS = ("living-checklist", "pytest", "pytest-bdd")
 
 class Environment(TypedDict):
     system: str | None  # checklist_system, None while TBD
+    systems: dict[str, str | None]  # checklist_systems: name -> command line, None while TBD
     url: str | None  # checklist_url, None while TBD
     service: str | None  # checklist_service, None when the harness starts none
     services: dict[str, dict[str, str | None]]  # checklist_services: name -> url, service
@@ -43,6 +44,9 @@ def gather(settings: Settings) -> Environment:
     secrets in the command lines and the URL are masked (``core.redact``)."""
     return {
         "system": None if settings.system in ("", TBD) else redact_text(settings.system),
+        "systems": {
+            named.name: None if named.command in ("", TBD) else redact_text(named.command) for named in settings.systems
+        },
         "url": None if settings.url in ("", TBD) else redact_url(settings.url),
         "service": " ".join(redact_argv(settings.service)) or None,
         "services": {
@@ -120,10 +124,9 @@ def describe(environment: Mapping[str, Any]) -> list[tuple[str, str]]:
         )
         if part
     )
-    rows = [
-        ("system", environment["system"] or "TBD"),
-        ("url", environment["url"] or "TBD"),
-    ]
+    rows = [("system", environment["system"] or "TBD")]
+    rows += [(f"system {name}", command or "TBD") for name, command in (environment.get("systems") or {}).items()]
+    rows.append(("url", environment["url"] or "TBD"))
     if environment["service"]:
         rows.append(("service", environment["service"]))
     for name, named in (environment.get("services") or {}).items():

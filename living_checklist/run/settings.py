@@ -24,6 +24,7 @@ INI_ID_PATTERN = "checklist_id_pattern"
 INI_REQUIRE_IDS = "checklist_require_ids"
 INI_SYSTEM = "checklist_system"
 INI_SYSTEM_TIMEOUT = "checklist_system_timeout"
+INI_SYSTEMS = "checklist_systems"
 INI_URL = "checklist_url"
 INI_SERVICE = "checklist_service"
 INI_SERVICES = "checklist_services"
@@ -46,6 +47,12 @@ INI_KEYS: tuple[tuple[str, str, str], ...] = (
     (INI_REQUIRE_IDS, "every scenario must carry an id tag (true/false)", "false"),
     (INI_SYSTEM, "command line of the system under test (split with shlex, never a shell); TBD until known", TBD),
     (INI_SYSTEM_TIMEOUT, "seconds one run of the system under test may take before it is killed", "60"),
+    (
+        INI_SYSTEMS,
+        "named systems under test, one per line: NAME = command (a feature or scenario tagged @system-NAME "
+        "runs it); NAME.timeout = seconds and NAME.cwd = folder are optional",
+        "",
+    ),
     (INI_URL, "base URL of the service under test, e.g. http://127.0.0.1:8000; TBD until known", TBD),
     (
         INI_SERVICE,
@@ -167,6 +174,56 @@ def parse_services(key: str, raw: str) -> tuple[NamedService, ...]:
     return tuple(found.values())
 
 
+SYSTEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+SYSTEM_OPTIONS = ("timeout", "cwd")
+
+
+@dataclass(frozen=True)
+class NamedSystem:
+    """One line group of ``checklist_systems``: ``NAME = command``, ``NAME.timeout``, ``NAME.cwd``."""
+
+    name: str
+    command: str  # as written; TBD until known
+    timeout: float | None = None  # None: checklist_system_timeout
+    cwd: str = ""  # folder the system starts in, relative to the rootdir; empty: the rootdir
+
+
+def parse_systems(key: str, raw: str, rootdir: Path) -> tuple[NamedSystem, ...]:
+    """``NAME = command`` lines (``#`` comments and blank lines skipped), each name once, with
+    optional ``NAME.timeout = seconds`` and ``NAME.cwd = folder`` lines for a name defined there."""
+    commands: dict[str, str] = {}
+    options: dict[str, dict[str, str]] = {}
+    for line in raw.splitlines():
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        left, sep, value = text.partition("=")
+        name, dot, option = left.strip().partition(".")
+        if not sep or not SYSTEM_NAME.fullmatch(name) or (dot and option not in SYSTEM_OPTIONS):
+            raise _usage(key, text, "expected NAME = command, NAME.timeout = seconds or NAME.cwd = folder per line")
+        table = options.setdefault(name, {}) if dot else commands
+        if (option if dot else name) in table:
+            raise _usage(key, text, f"{left.strip()} is set twice")
+        table[option if dot else name] = value.strip()
+    for name in options:
+        if name not in commands:
+            raise _usage(key, raw, f"{name}.{next(iter(options[name]))} is set but there is no line {name} = command")
+    return tuple(
+        _named_system(key, name, command, options.get(name, {}), rootdir) for name, command in commands.items()
+    )
+
+
+def _named_system(key: str, name: str, command: str, options: dict[str, str], rootdir: Path) -> NamedSystem:
+    parse_command(f"{key} ({name})", command)
+    timeout = parse_timeout(f"{key} ({name}.timeout)", options["timeout"]) if "timeout" in options else None
+    cwd = options.get("cwd", "")
+    if cwd:
+        folder = (rootdir / cwd).resolve()
+        if not folder.is_dir() or not folder.is_relative_to(rootdir.resolve()):
+            raise _usage(key, f"{name}.cwd = {cwd}", f"no such folder inside the project ({rootdir})")
+    return NamedSystem(name, command or TBD, timeout, cwd)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The checklist's settings for one pytest run (or one dry run)."""
@@ -182,6 +239,7 @@ class Settings:
     url: str = TBD
     service: tuple[str, ...] = ()  # argv of checklist_service; empty: the harness starts nothing
     services: tuple[NamedService, ...] = ()  # checklist_services, for @service-NAME
+    systems: tuple[NamedSystem, ...] = ()  # checklist_systems, for @system-NAME
 
     @property
     def active(self) -> bool:
@@ -207,6 +265,7 @@ class Settings:
             url=url,
             service=service,
             services=parse_services(INI_SERVICES, ini_text(config, INI_SERVICES)),
+            systems=parse_systems(INI_SYSTEMS, ini_text(config, INI_SYSTEMS), config.rootpath),
         )
 
 

@@ -12,6 +12,8 @@ import os
 import re
 import shlex
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +23,7 @@ from living_checklist.core.measure import MEASUREMENT_PROPERTY, Measurement, par
 from living_checklist.live import runner
 from living_checklist.run import settings
 from living_checklist.run.settings import INI_SYSTEM as SYSTEM_INI
+from living_checklist.run.settings import INI_SYSTEMS as SYSTEMS_INI
 from living_checklist.run.settings import TBD
 
 MIB = 1 << 20
@@ -39,48 +42,91 @@ def quoted(name: str) -> str:
     return f"(?P<{name}>{QUOTED_VALUE})"
 
 
-def system_argv(config: pytest.Config) -> tuple[str, ...]:
-    """The system's command line from ``checklist_system``; pending (tbd) while it is TBD or empty."""
-    text = settings.of(config).system
+SYSTEM_TAG = "system"
+
+
+@dataclass(frozen=True)
+class System:
+    """The system a scenario runs: ``checklist_system``, or the one its ``@system-NAME`` tag names."""
+
+    name: str  # "" for checklist_system
+    argv: tuple[str, ...]
+    timeout: float
+    cwd: Path
+
+    @property
+    def setting(self) -> str:
+        """Where its command line is set, for messages."""
+        return f"{SYSTEMS_INI} ({self.name})" if self.name else SYSTEM_INI
+
+
+def system_of(request: pytest.FixtureRequest) -> System:
+    """The scenario's system: the ``@system-NAME`` one of ``checklist_systems`` (the most specific tag
+    wins, as for services), or ``checklist_system`` for an untagged scenario; pending (tbd) while its
+    command line is TBD or empty."""
+    conf = settings.of(request.config)
+    name = named_tag(request, SYSTEM_TAG)
+    if name is None:
+        return System("", _argv(conf.system, SYSTEM_INI, TBD_SYSTEM_MESSAGE), conf.system_timeout, conf.rootdir)
+    named = {system.name: system for system in conf.systems}
+    if name not in named:
+        known = ", ".join(named) or "none"
+        raise InvalidValue(f"@{SYSTEM_TAG}-{name}: no system {name!r} in {SYSTEMS_INI} (known: {known})")
+    system = named[name]
+    tbd = f"the system {name!r} is TBD: write its command line in {SYSTEMS_INI} ({name} = command)"
+    argv = _argv(system.command, f"{SYSTEMS_INI} ({name})", tbd)
+    timeout = system.timeout if system.timeout is not None else conf.system_timeout
+    return System(name, argv, timeout, conf.rootdir / system.cwd if system.cwd else conf.rootdir)
+
+
+def _argv(text: str, setting: str, tbd: str) -> tuple[str, ...]:
     if text in ("", TBD):
-        raise Pending(TBD_SYSTEM_MESSAGE, reason="tbd")
+        raise Pending(tbd, reason="tbd")
     try:
         argv = tuple(shlex.split(text))
     except ValueError as exc:
-        raise InvalidValue(f"{SYSTEM_INI} = {text!r} cannot be split into arguments: {exc}") from None
+        raise InvalidValue(f"{setting} = {text!r} cannot be split into arguments: {exc}") from None
     if not argv:
-        raise Pending(TBD_SYSTEM_MESSAGE, reason="tbd")
+        raise Pending(tbd, reason="tbd")
     return argv
 
 
-def run_timeout(config: pytest.Config) -> float:
-    """Seconds one run may take (``checklist_system_timeout``, validated when the run starts)."""
-    return settings.of(config).system_timeout
+def system_argv(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """The scenario's system's command line; pending (tbd) while it is TBD or empty."""
+    return system_of(request).argv
+
+
+def run_timeout(request: pytest.FixtureRequest) -> float:
+    """Seconds one run of the scenario's system may take (its own timeout, else ``checklist_system_timeout``)."""
+    return system_of(request).timeout
 
 
 def run_system(
-    config: pytest.Config,
+    request: pytest.FixtureRequest,
     extra: Sequence[str] = (),
     input_data: bytes | None = None,
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> runner.RunResult:
-    """Run the system once with ``extra`` arguments (and ``env`` added to the environment).
+    """Run the scenario's system once with ``extra`` arguments (and ``env`` added to the environment),
+    in its working folder (the rootdir unless ``NAME.cwd`` says otherwise).
 
     A system that cannot be started at all is an ``error`` naming the command and the reason,
     not a failed check: nothing about the requirement was measured.
     """
-    base = system_argv(config)
+    system = system_of(request)
     try:
         return runner.run(
-            base + tuple(extra),
+            system.argv + tuple(extra),
             input_data=input_data,
-            timeout=timeout if timeout is not None else run_timeout(config),
-            cwd=config.rootpath,
+            timeout=timeout if timeout is not None else system.timeout,
+            cwd=system.cwd,
             env={**os.environ, **env} if env else None,
         )
     except runner.CannotRun as exc:
-        raise InvalidValue(f"the system cannot be started: {exc} ({SYSTEM_INI} = {shlex.join(base)!r})") from None
+        raise InvalidValue(
+            f"the system cannot be started: {exc} ({system.setting} = {shlex.join(system.argv)!r})"
+        ) from None
 
 
 def scenario_step_texts(request: pytest.FixtureRequest) -> tuple[str, ...]:

@@ -300,7 +300,7 @@ def reads_every_file(
     """One run per file in the folder (sorted, recursively), the file on standard input. The exit
     status step that follows checks every run, naming the first that fails."""
     files = _samples(request, folder)
-    runs = [run_system(request.config, input_data=p.read_bytes(), env=system_runs.env) for p in files]
+    runs = [run_system(request, input_data=p.read_bytes(), env=system_runs.env) for p in files]
     _record_samples(request, system_runs, sample_runs, runs, files)
 
 
@@ -313,9 +313,7 @@ def opens_every_file(
     if not any("{file}" in arg for arg in extra):
         raise InvalidValue(f'arguments "{args}": put {{file}} where the sample file\'s path goes')
     files = _samples(request, folder)
-    runs = [
-        run_system(request.config, [a.replace("{file}", str(p)) for a in extra], env=system_runs.env) for p in files
-    ]
+    runs = [run_system(request, [a.replace("{file}", str(p)) for a in extra], env=system_runs.env) for p in files]
     _record_samples(request, system_runs, sample_runs, runs, files)
 
 

@@ -201,7 +201,7 @@ def shrink_edge_case(failure: _Failure, exploration: Exploration) -> _Failure:
 def fed_arbitrary_inputs(n: str, request: pytest.FixtureRequest, fuzz_plan: FuzzPlan) -> None:
     """Plan n Hypothesis-generated inputs, each given to the system on standard input by the next step."""
     fuzz_plan.count = whole_number(n, "input count", minimum=1)
-    system_argv(request.config)  # pending now, not later, while checklist_system is TBD
+    system_argv(request)  # pending now, not later, while checklist_system is TBD
 
 
 @step(parsers.re(rf'the system is fed (?P<n>\S+) arbitrary inputs with arguments "{quoted("args")}"'))
@@ -210,7 +210,7 @@ def fed_arbitrary_inputs_with_arguments(n: str, args: str, request: pytest.Fixtu
     these extra arguments (``jq .``, ``sqlite3 -safe :memory:``) by the next step."""
     fuzz_plan.count = whole_number(n, "input count", minimum=1)
     fuzz_plan.arguments = split_arguments(args)
-    system_argv(request.config)
+    system_argv(request)
 
 
 @step(parsers.re(r"it never crashes or hangs longer than (?P<x>\S+) s"))
@@ -227,13 +227,12 @@ def never_crashes_or_hangs(
     limit = positive_number(x, "hang limit")
     if fuzz_plan.count is None:
         raise InvalidValue("no inputs planned: start with 'When the system is fed <n> arbitrary inputs'")
-    config = request.config
     progress = Progress(request.node, "input", fuzz_plan.count)
     runs = 0
 
     def run_one(data: bytes) -> runner.RunResult:
         nonlocal runs
-        result = run_system(config, fuzz_plan.arguments, input_data=data, timeout=limit, env=system_runs.env)
+        result = run_system(request, fuzz_plan.arguments, input_data=data, timeout=limit, env=system_runs.env)
         runs += 1
         progress.update(runs, f"{len(data)} bytes, {brief(result)}")
         return result

@@ -85,11 +85,13 @@ class SystemRuns:
     ) -> None:
         self.recent, self.elapsed, self.again = runs, elapsed, again
 
-    def run_once(self, config: pytest.Config, extra: Sequence[str] = (), input_data: bytes | None = None) -> None:
+    def run_once(
+        self, request: pytest.FixtureRequest, extra: Sequence[str] = (), input_data: bytes | None = None
+    ) -> None:
         """Run the system once and keep how, so that a later step can repeat the run exactly."""
 
         def again() -> runner.RunResult:
-            return run_system(config, extra, input_data=input_data, env=self.env)
+            return run_system(request, extra, input_data=input_data, env=self.env)
 
         self.record([again()], again=again)
 
@@ -124,20 +126,20 @@ def system_runs() -> SystemRuns:
 @step("I run the system")
 def run_without_arguments(request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with no extra arguments and nothing on standard input."""
-    system_runs.run_once(request.config)
+    system_runs.run_once(request)
 
 
 @step(parsers.re(rf'I run the system with arguments "{quoted("args")}"'))
 def run_with_arguments(args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with these extra arguments (split like a shell would, not run by one)."""
-    system_runs.run_once(request.config, split_arguments(args))
+    system_runs.run_once(request, split_arguments(args))
 
 
 @step(parsers.re(rf'I run the system with input "{quoted("text")}"'))
 def run_with_input(text: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Run ``checklist_system`` once with this text (UTF-8, escapes like ``\\n`` allowed) on standard input."""
     data = quoted_value(text, "the input").encode("utf-8")
-    system_runs.run_once(request.config, input_data=data)
+    system_runs.run_once(request, input_data=data)
 
 
 @step(parsers.re(rf'I run the system with arguments "{quoted("args")}" and input "{quoted("text")}"'))
@@ -146,7 +148,7 @@ def run_with_arguments_and_input(args: str, text: str, request: pytest.FixtureRe
     ``\\n`` allowed) on standard input (``jq -c .a`` reading a document, ``sqlite3 -safe`` a script)."""
     extra = split_arguments(args)
     data = quoted_value(text, "the input").encode("utf-8")
-    system_runs.run_once(request.config, extra, input_data=data)
+    system_runs.run_once(request, extra, input_data=data)
 
 
 @step("I run the system with input:")
@@ -155,7 +157,7 @@ def run_with_docstring_input(docstring: str, request: pytest.FixtureRequest, sys
     if docstring.strip() == TBD:
         raise Pending("the input is TBD: write it in the feature file", reason="tbd")
     data = (docstring + "\n").encode("utf-8")
-    system_runs.run_once(request.config, input_data=data)
+    system_runs.run_once(request, input_data=data)
 
 
 @step(parsers.re(rf'the environment variable "{quoted("name")}" is "{quoted("value")}"'))
@@ -235,7 +237,7 @@ def run_series(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
     series: list[runner.RunResult] = []
     progress = Progress(request.node, "run", count)
     for index in range(count):
-        result = run_system(request.config, extra)
+        result = run_system(request, extra)
         series.append(result)
         progress.update(index + 1, brief(result))
         if result.crashed or result.timed_out:
@@ -360,7 +362,7 @@ def run_copies(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
     """
     count = whole_number(n, "number of copies", minimum=1)
     extra = split_arguments(args)
-    system_argv(request.config)  # pending while the system is TBD, before any thread starts
+    system_argv(request)  # pending while the system is TBD, before any thread starts
     results: list[runner.RunResult | None] = [None] * count
     problems: list[BaseException | None] = [None] * count
     barrier = threading.Barrier(count)
@@ -368,7 +370,7 @@ def run_copies(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
     def one(index: int) -> None:
         try:
             barrier.wait()
-            results[index] = run_system(request.config, extra, env=system_runs.env)
+            results[index] = run_system(request, extra, env=system_runs.env)
         except BaseException as exc:  # handed to the test's thread below
             problems[index] = exc
 
@@ -406,7 +408,7 @@ def run_continuously(x: str, unit: str, args: str, request: pytest.FixtureReques
     """Start the system once and let it run for this long, then stop it (a soak run); it must not
     end by itself before. The peak memory step then applies to the whole run."""
     seconds = positive_number(x, "duration") * DURATION_UNITS[unit]
-    result = run_system(request.config, split_arguments(args), timeout=seconds, env=system_runs.env)
+    result = run_system(request, split_arguments(args), timeout=seconds, env=system_runs.env)
     system_runs.record([result])
     if not result.timed_out:
         raise AssertionError(
