@@ -73,6 +73,17 @@ def user_with_role(role: str) -> None:
     )
 
 
+
+@given(parsers.parse('the system is combined with "{other}"'))
+def combined_with(other: str) -> None:
+    """Another system or component the system runs together with, for safe-integration requirements."""
+    _missing(
+        other,
+        decision="the systems or components this one is combined with",
+        who="the safety engineer",
+        check=f"a test set-up where the system runs together with {other}",
+    )
+
 # When: the event a requirement is about.
 
 
@@ -255,4 +266,74 @@ def data_residency(jurisdiction: str) -> None:
         decision="the jurisdiction the stored data and its backups must stay in",
         who="legal counsel with the data protection officer",
         check=f"an inspection of every storage and backup location against {jurisdiction}",
+    )
+
+
+@then(parsers.parse('the user tells within {minutes} minutes whether the system suits "{task}"'))
+def recognizes_fit(minutes: str, task: str) -> None:
+    """Appropriateness recognizability: a prospective user sees whether the system fits their need."""
+    _missing(
+        minutes,
+        task,
+        decision="the task prospective users come with and the minutes they may take to judge the fit",
+        who="the product owner with a usability specialist",
+        check=f"a first-impression test in which users judge within {minutes} minutes whether it suits {task}",
+    )
+
+
+@then(parsers.parse('users of that role rate the system at least {score} on "{scale}"'))
+def rated_at_least(score: str, scale: str) -> None:
+    """User engagement: how users rate their experience, on a named questionnaire."""
+    _missing(
+        score,
+        scale,
+        decision="the questionnaire and the lowest acceptable score",
+        who="the product owner with a usability specialist",
+        check=f"the {scale} questionnaire answered by real users after real use",
+    )
+
+
+@then(parsers.parse("the system runs {hours} hours of normal operation with at most {failures} failures"))
+def faultless_operation(hours: str, failures: str) -> None:
+    """Faultlessness: failures counted over a stated period of normal operation."""
+    _missing(
+        hours,
+        failures,
+        decision="the period of normal operation and the most failures allowed in it",
+        who="the operations lead with the product owner",
+        check=f"the incident log of {hours} hours of production-like operation",
+    )
+
+
+@then(parsers.parse('the system keeps proof of who did it by "{proof}"'))
+def proof_of_action(proof: str) -> None:
+    """Non-repudiation: an action that commits a user leaves proof the user cannot deny."""
+    _missing(
+        proof,
+        decision="the proof that an action was taken by its user (e.g. a signature with the user's key)",
+        who="the security lead with legal counsel",
+        check=f"a review of the stored proof ({proof}) for a sample of such actions",
+    )
+
+
+@then(parsers.parse("a change to one component changes at most {count} other components"))
+def change_spread(count: str) -> None:
+    """Modularity: how far one change spreads through the code."""
+    _missing(
+        count,
+        decision="the most other components one change may touch",
+        who="the tech lead",
+        check="a dependency analysis or the change history of the code",
+    )
+
+
+@then(parsers.parse('the component "{component}" is used unchanged in "{other}"'))
+def reused_unchanged(component: str, other: str) -> None:
+    """Reusability: a component serves another system or project without changes."""
+    _missing(
+        component,
+        other,
+        decision="the component meant for reuse and where it must serve",
+        who="the tech lead with the architect",
+        check=f"{component} built and tested in {other} without changes",
     )

@@ -2,7 +2,7 @@ Feature: Exchanging data with other systems and versions
   The formats the system reads and writes, and what it must keep reading as it changes. Decided
   by the tech lead with the teams that produce or consume the data.
 
-  @COMPAT-001
+  @COMPAT-001 @q-interoperability
   Scenario: The output conforms to the documented interchange format
     Decided by the tech lead with the consumers of the output.
     Fill in: an input, and the format: "JSON", "JSON Lines", "CSV" (RFC 4180), or "JSON schema
@@ -11,7 +11,7 @@ Feature: Exchanging data with other systems and versions
     When I run the system with input "TBD"
     Then the output conforms to "TBD"
 
-  @COMPAT-002
+  @COMPAT-002 @q-interoperability
   Scenario: Input produced by the agreed upstream tool is accepted
     Decided by the tech lead with the team that owns the upstream tool.
     Fill in: the folder of sample files the upstream tool wrote (kept with the tests; say which tool
@@ -20,7 +20,7 @@ Feature: Exchanging data with other systems and versions
     When the system reads every file in "TBD"
     Then the exit status is 0
 
-  @COMPAT-003
+  @COMPAT-003 @q-interoperability
   Scenario: Data written by the previous release is still read by this one
     Decided by the product owner: how many releases back data must stay readable.
     Fill in: the folder of files the oldest such release wrote (kept with the tests), and the

@@ -4,7 +4,7 @@ Feature: How fast the system responds
   against measurements. Budgets are in milliseconds; the run count is how many runs a statistic is
   computed from (at least 20 for a 95th percentile to mean anything).
 
-  @PERF-001
+  @PERF-001 @q-time-behaviour
   Scenario: The system starts and prints its help within the start-up budget
     Decided by the product owner; start-up time is what every invocation pays.
     Fill in: the number of runs and the median budget.
@@ -12,7 +12,7 @@ Feature: How fast the system responds
     When the system runs TBD times with arguments "--help"
     Then the median wall time is at most TBD ms
 
-  @PERF-002
+  @PERF-002 @q-time-behaviour
   Scenario: The primary task completes within its latency budget
     Decided by the product owner for the primary task of BEH-004.
     Fill in: the number of runs, the arguments that perform a typical task, the median budget and
@@ -22,7 +22,7 @@ Feature: How fast the system responds
     Then the median wall time is at most TBD ms
     And the 95th percentile wall time is at most TBD ms
 
-  @PERF-003
+  @PERF-003 @q-time-behaviour
   Scenario: The system sustains the required throughput on a batch of work
     Decided by the product owner from the expected volume of work per day.
     Fill in: the number of runs, the arguments that process one batch, and the batches per second

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from living_checklist.core import quality
 from living_checklist.core.escape import terminal_safe
 from living_checklist.dryrun.decided import project_decisions
 from living_checklist.dryrun.run import (
@@ -38,6 +39,11 @@ def finding_data(finding: Finding) -> dict[str, Any]:
     }
 
 
+def project_quality(project: Project) -> quality.Quality:
+    settings = project.settings
+    return quality.coverage(project.inventory.requirements, settings.quality_model, dict(settings.waivers))
+
+
 def lint_findings(project: Project) -> list[Finding]:
     """The rules a real run applies: lint of the feature files and the seeds manifest."""
     from living_checklist.core import seeds  # only lint needs these: keep the other commands' start-up short
@@ -46,6 +52,7 @@ def lint_findings(project: Project) -> list[Finding]:
     settings = project.settings
     seed_states, seed_findings = seeds.load(settings.rootdir / settings.seeds_dir, settings.rootdir)
     seed_findings += project_decisions(project)[1]
+    seed_findings += quality.findings(project_quality(project), settings.features_dir)
     findings = lint(
         project.inventory,
         require_ids=settings.require_ids,

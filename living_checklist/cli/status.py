@@ -31,7 +31,8 @@ from living_checklist.cli._common import (
     _finish,
     _plural,
 )
-from living_checklist.cli.lint import finding_data, lint_findings
+from living_checklist.cli.lint import finding_data, lint_findings, project_quality
+from living_checklist.core.quality import Quality, summary_lines
 
 
 def totals_line(t: StaticTotals) -> str:
@@ -93,7 +94,10 @@ def render_status(
 
 
 def status_data(
-    results: Sequence[StaticRequirement], errors: Sequence[GherkinError], findings: Sequence[Finding] = ()
+    results: Sequence[StaticRequirement],
+    errors: Sequence[GherkinError],
+    findings: Sequence[Finding] = (),
+    covered: Quality | None = None,
 ) -> dict[str, Any]:
     def totals(t: StaticTotals) -> dict[str, Any]:
         data = asdict(t)
@@ -126,6 +130,7 @@ def status_data(
         ],
         "findings": [finding_data(f) for f in findings],
         "errors": [_error_data(e) for e in errors],
+        "quality": covered.data() if covered is not None else None,
     }
 
 
@@ -134,10 +139,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     results, _ = classify_decided(project)
     findings = lint_findings(project)
     errors = project.inventory.errors
+    covered = project_quality(project)
     if args.format == "json":
-        _emit_json(status_data(results, errors, findings))
+        _emit_json(status_data(results, errors, findings, covered))
     else:
-        print(terminal_safe("\n".join(render_status(results, errors, findings, quiet=args.quiet))))
+        lines = render_status(results, errors, findings, quiet=args.quiet)
+        shown = summary_lines(covered, verbose=not args.quiet)
+        print(terminal_safe("\n".join([*lines, "", *shown] if shown else lines)))
     # What makes a run fail whatever its steps do: an error requirement, a failing lint rule.
     fails = any(r.status == "error" for r in results) or any(f.fails for f in findings)
     return _finish(project, EXIT_PROBLEMS if fails else EXIT_OK)

@@ -16,6 +16,7 @@ from living_checklist.core.inventory import GherkinError, Inventory, Requirement
 from living_checklist.core.lint import Finding
 from living_checklist.core.measure import Measurement
 from living_checklist.core.pending import PENDING_REASONS
+from living_checklist.core.quality import Quality
 from living_checklist.core.redact import redact_text
 
 Status = Literal["error", "failing", "pending", "skipped", "verified"]
@@ -171,6 +172,8 @@ class Checklist:
     seeds: tuple[Mapping[str, object], ...] = ()
     # Where the checks ran (``living_checklist.core.environment``); None where unknown (e.g. merged shards).
     environment: Mapping[str, Any] | None = None
+    # Which quality sub-characteristics have a slot (``living_checklist.core.quality``); None where unknown.
+    quality: Quality | None = None
 
     @property
     def ok(self) -> bool:

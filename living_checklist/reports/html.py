@@ -25,6 +25,7 @@ from living_checklist.core.environment import describe
 from living_checklist.core.measure import Measurement
 from living_checklist.core.status import STATUSES, Checklist, RequirementResult, Totals, by_area
 from living_checklist.reports import history
+from living_checklist.reports.quality import html_section
 from living_checklist.reports.results import case_steps
 
 
@@ -495,6 +496,7 @@ def stream(
         '<section id="seeds"><h2>Seeds traceability</h2>',
         seeds_table(results, seeds),
         "</section>",
+        html_section(checklist.quality),
         environment_section(checklist.environment),
         "</main>",
         "<footer>Written by the living checklist. This page is self-contained: it loads nothing from the network."

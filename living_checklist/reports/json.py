@@ -16,6 +16,7 @@ from living_checklist.core.escape import json_dumps
 from living_checklist.core.inventory import Case, GherkinError, Requirement
 from living_checklist.core.lint import Finding
 from living_checklist.core.measure import Measurement
+from living_checklist.core.quality import Quality
 from living_checklist.core.status import CaseOutcome, CaseResult, Checklist, RequirementResult, Status, totals
 from living_checklist.reports.snippets import SnippetTable
 from living_checklist.reports.snippets import table as snippet_table
@@ -96,8 +97,17 @@ def to_data(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> 
         ],
         "seeds": seeds or [],
         "environment": dict(checklist.environment) if checklist.environment is not None else None,
+        "quality": checklist.quality.data() if checklist.quality is not None else None,
         "snippets": [{"id": sid, "code": code, "first": snippets.first_use[sid]} for sid, code in snippets.items()],
     }
+
+
+def quality_from_data(data: Any) -> Quality | None:
+    if not isinstance(data, dict):
+        return None
+    covered = {str(k): tuple(str(i) for i in v) for k, v in dict(data.get("covered") or {}).items()}
+    waived = {str(k): str(v) for k, v in dict(data.get("waived") or {}).items()}
+    return Quality(str(data.get("model", "")), covered, waived, tuple(str(m) for m in data.get("missing") or ()))
 
 
 def from_data(data: Mapping[str, Any]) -> Checklist:
@@ -158,6 +168,7 @@ def from_data(data: Mapping[str, Any]) -> Checklist:
             findings.append(Finding(*where, fails=fails, rule=error.get("kind", "")))
     environment = data.get("environment")
     return Checklist(
+        quality=quality_from_data(data.get("quality")),
         results=tuple(results),
         errors=tuple(errors),
         complete=bool(data["complete"]),

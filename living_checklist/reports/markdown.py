@@ -14,6 +14,7 @@ from typing import Any
 from living_checklist.core.environment import describe
 from living_checklist.core.status import Checklist, RequirementResult, Totals, by_area
 from living_checklist.reports import history
+from living_checklist.reports.quality import markdown_section
 
 # Enough to keep text inline and literal: no emphasis, code, links, HTML, table cells or math.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")
@@ -210,6 +211,9 @@ def render(
         if section:
             lines += ["", *section]
     lines += ["", *seeds_section(checklist.results, seeds)]
+    quality = markdown_section(checklist.quality, escape)
+    if quality:
+        lines += ["", *quality]
     environment = environment_section(checklist.environment)
     if environment:
         lines += ["", *environment]

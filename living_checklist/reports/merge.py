@@ -19,6 +19,8 @@ from living_checklist.core.status import (
     CaseOutcome,
     CaseResult,
     Checklist,
+    RequirementResult,
+    Status,
     requirement_status,
     totals,
 )
@@ -70,6 +72,20 @@ def _ran(outcome: CaseOutcome) -> bool:
     return _is_real(outcome) and outcome.status != "pending"
 
 
+# Reasons a requirement has from core.decisions (manual evidence, suspect imports), not from its cases:
+# every shard read the same records and import states, so what one shard decided holds for all.
+_DECIDED = ("manual", "expired", "evidence", "suspect")
+
+
+def _decided(
+    per_shard: Sequence[RequirementResult], status: Status, reason: str, message: str
+) -> tuple[Status, str, str]:
+    decided = next((r for r in per_shard if r.reason in _DECIDED), None)
+    if decided is None or (status in ("error", "failing") and decided.status != "error"):
+        return status, reason, message
+    return decided.status, decided.reason, decided.message
+
+
 def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
     if not shards:
         raise MergeError("no report to merge")
@@ -104,6 +120,7 @@ def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
             cases.append(CaseResult(case.nodeid, chosen))
         if cases:
             status, reason, message = requirement_status([c.outcome for c in cases])
+            status, reason, message = _decided(per_shard, status, reason, message)
         else:  # no cases: pending (empty), or an error one shard saw
             worst = min(per_shard, key=lambda r: rank[r.status])
             status, reason, message = worst.status, worst.reason, worst.message
@@ -118,6 +135,7 @@ def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
         findings=findings,
         seeds=first.seeds,
         environment=first.environment,
+        quality=first.quality,
     )
     return Merged(checklist, tuple(missing), tuple(overlapping))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from living_checklist.core.quality import summary_lines
 from living_checklist.core.status import Checklist, RequirementResult, Totals, by_area, is_not_selected
 from living_checklist.reports.snippets import table as snippet_table
 
@@ -73,6 +74,8 @@ def render(checklist: Checklist, verbose: bool = False, quiet: bool = False) -> 
         lines += ["", f"lint: {failing} error(s), {len(checklist.findings) - failing} warning(s)"]
         lines += [f"  {finding}" for finding in checklist.findings]
     lines += ["", seeds_line(checklist)]
+    if checklist.quality is not None:
+        lines += summary_lines(checklist.quality, verbose=verbose)
     return lines
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from living_checklist.core import decisions, environment, seeds
+from living_checklist.core import decisions, environment, quality, seeds
 from living_checklist.core.inventory import FeatureDoc, Inventory, discover, relpath, requirement_item_name
 from living_checklist.core.lint import lint
 from living_checklist.core.plan import static_outcome
@@ -244,6 +244,8 @@ class ChecklistSession:
             self.rootdir / self.seeds_dir, self.rootdir / self.settings.evidence_dir, self.rootdir
         )
         seed_findings += decision_findings
+        covered = quality.coverage(inventory.requirements, self.settings.quality_model, dict(self.settings.waivers))
+        seed_findings += quality.findings(covered, self.features_dir)
         findings = lint(
             inventory,
             require_ids=self.require_ids,
@@ -268,7 +270,7 @@ class ChecklistSession:
             seeds=seeds.report(seed_states, inventory),
             decisions=decided,
         )
-        self.result = dataclasses.replace(result, environment=environment.gather(self.settings))
+        self.result = dataclasses.replace(result, environment=environment.gather(self.settings), quality=covered)
         return self.result
 
 

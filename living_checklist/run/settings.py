@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from living_checklist.core import quality
 from living_checklist.core.inventory import DEFAULT_ID_PATTERN
 
 INI_FEATURES = "checklist_features"
@@ -29,6 +30,8 @@ INI_URL = "checklist_url"
 INI_SERVICE = "checklist_service"
 INI_SERVICES = "checklist_services"
 INI_EVIDENCE = "checklist_evidence"
+INI_QUALITY_MODEL = "checklist_quality_model"
+INI_WAIVERS = "checklist_waivers"
 
 DEFAULT_SEEDS = "seeds"
 DEFAULT_EVIDENCE = "evidence"
@@ -43,6 +46,12 @@ INI_KEYS: tuple[tuple[str, str, str], ...] = (
     (INI_FEATURES, "folder of the requirement feature files; the checklist acts only where this is set", ""),
     (INI_SEEDS, "folder of the seeds manifest and digests (default: seeds)", DEFAULT_SEEDS),
     (INI_EVIDENCE, "folder of the manual evidence records, <ID>.toml (default: evidence)", DEFAULT_EVIDENCE),
+    (
+        INI_QUALITY_MODEL,
+        "quality model the slots are checked against: iso25010 (ISO/IEC 25010:2023) or none",
+        quality.MODEL,
+    ),
+    (INI_WAIVERS, "quality sub-characteristics with no slot on purpose, one 'name: reason' a line", ""),
     (INI_ID_PATTERN, "regex a requirement id tag must match", DEFAULT_ID_PATTERN),
     (INI_REQUIRE_IDS, "every scenario must carry an id tag (true/false)", "false"),
     (INI_SYSTEM, "command line of the system under test (split with shlex, never a shell); TBD until known", TBD),
@@ -104,6 +113,19 @@ def parse_id_pattern(key: str, raw: str) -> str:
     except re.error as exc:
         raise _usage(key, raw, f"not a valid regular expression ({exc})") from None
     return raw
+
+
+def parse_quality_model(key: str, raw: str) -> str:
+    if raw.lower() not in quality.MODELS:
+        raise _usage(key, raw, f"expected one of {', '.join(quality.MODELS)}")
+    return raw.lower()
+
+
+def parse_waivers(key: str, raw: str) -> tuple[tuple[str, str], ...]:
+    try:
+        return tuple(quality.parse_waivers(raw).items())
+    except quality.WaiverError as exc:
+        raise _usage(key, raw, str(exc)) from None
 
 
 def parse_timeout(key: str, raw: str) -> float:
@@ -232,6 +254,8 @@ class Settings:
     features_dir: str  # empty: the plugin is not configured here and does nothing
     seeds_dir: str = DEFAULT_SEEDS
     evidence_dir: str = DEFAULT_EVIDENCE
+    quality_model: str = quality.MODEL
+    waivers: tuple[tuple[str, str], ...] = ()
     id_pattern: str = DEFAULT_ID_PATTERN
     require_ids: bool = False
     system: str = TBD
@@ -258,6 +282,8 @@ class Settings:
             features_dir=parse_features(INI_FEATURES, ini_text(config, INI_FEATURES), config.rootpath, config.inipath),
             seeds_dir=ini_text(config, INI_SEEDS) or DEFAULT_SEEDS,
             evidence_dir=ini_text(config, INI_EVIDENCE) or DEFAULT_EVIDENCE,
+            quality_model=parse_quality_model(INI_QUALITY_MODEL, ini_text(config, INI_QUALITY_MODEL) or quality.MODEL),
+            waivers=parse_waivers(INI_WAIVERS, ini_text(config, INI_WAIVERS)),
             id_pattern=parse_id_pattern(INI_ID_PATTERN, ini_text(config, INI_ID_PATTERN) or DEFAULT_ID_PATTERN),
             require_ids=parse_bool(INI_REQUIRE_IDS, ini_text(config, INI_REQUIRE_IDS)),
             system=ini_text(config, INI_SYSTEM) or TBD,

@@ -3,7 +3,7 @@ Feature: What the system does for its users
   gives worked examples; each further task gets a copy of BEH-004 with a new id. Until
   checklist_system is set, these slots are pending.
 
-  @BEH-004
+  @BEH-004 @q-functional-completeness @q-functional-appropriateness
   Scenario: The system performs its primary task on a worked example
     Decided by the product owner, who writes one realistic input and the essential part of the
     output it must produce.
@@ -14,7 +14,7 @@ Feature: What the system does for its users
     Then the exit status is 0
     And the output contains "TBD"
 
-  @BEH-005
+  @BEH-005 @q-user-error-protection
   Scenario: Malformed input is refused with a message that names the problem
     Decided by the product owner (what counts as malformed) with the tech lead (exit status).
     Fill in: one malformed input, the exit status for bad input, and the phrase the error message
@@ -24,7 +24,7 @@ Feature: What the system does for its users
     Then the exit status is TBD
     And the error output contains "TBD"
 
-  @BEH-006
+  @BEH-006 @q-functional-correctness
   Scenario: Results agree with an independent reference within the stated tolerance
     Decided by the product owner with a domain expert: what defines a correct result (a published
     table, hand-checked cases, the system being replaced) and how close is close enough.
@@ -35,7 +35,7 @@ Feature: What the system does for its users
     When I run the system with input "TBD"
     Then the result agrees with the reference "TBD" to within TBD
 
-  @BEH-007
+  @BEH-007 @q-functional-correctness
   Scenario: The same input always gives the same output
     Decided by the product owner with the tech lead.
     Fill in: the input, how many repeated runs to compare, and a regular expression for the parts of

@@ -2,7 +2,7 @@ Feature: Sharing a machine with other software
   The system keeps to its share of the machine, so that it and its neighbours all meet their
   requirements. Decided by the operations lead.
 
-  @COMPAT-004
+  @COMPAT-004 @q-co-existence
   Scenario: The system keeps to its time and memory budget while it shares the machine
     Decided by the operations lead, who knows what else runs on the production machine.
     Fill in: the command that starts the other software (or a stand-in load; it runs for the rest

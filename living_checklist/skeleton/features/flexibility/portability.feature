@@ -2,7 +2,7 @@ Feature: Installing, moving and scaling the system
   Installability, adaptability, scalability and replaceability. Decided by the operations lead
   and the product owner.
 
-  @FLEX-001
+  @FLEX-001 @q-installability
   Scenario: The system installs on a clean machine with one documented command
     Decided by the operations lead with the tech lead.
     Fill in: the install command and the minutes installing may take. It runs in an empty folder
@@ -11,7 +11,7 @@ Feature: Installing, moving and scaling the system
 
     Then the system installs on a clean machine with "TBD" within TBD minutes
 
-  @FLEX-002
+  @FLEX-002 @q-adaptability
   Scenario Outline: The system runs on every supported platform
     Decided by the product owner with the operations lead. HW-004 names the production platform;
     this list adds every other platform users may run.
@@ -26,7 +26,7 @@ Feature: Installing, moving and scaling the system
       | os  | arch |
       | TBD | TBD  |
 
-  @FLEX-003
+  @FLEX-003 @q-adaptability @q-modifiability
   Scenario: Settings that differ between deployments are changed without changing code
     Decided by the operations lead, who lists what differs between deployments (addresses, paths,
     limits, credentials).
@@ -37,7 +37,7 @@ Feature: Installing, moving and scaling the system
     When I run the system with arguments "TBD"
     Then the output contains "TBD"
 
-  @FLEX-004
+  @FLEX-004 @q-scalability
   Scenario: Throughput grows with a larger machine
     Decided by the product owner from the expected growth in volume, with the operations lead.
     Fill in: the core count of the larger machine, the runs and arguments of a batch, and the
@@ -47,7 +47,7 @@ Feature: Installing, moving and scaling the system
     When the system runs TBD times with arguments "TBD"
     Then the throughput is at least TBD runs per second
 
-  @FLEX-005
+  @FLEX-005 @q-replaceability
   Scenario: All stored data can be exported for use by a replacement system
     Decided by the product owner.
     Fill in: the arguments that export all stored data to standard output, and its open format:

@@ -2,7 +2,7 @@ Feature: Keeping the system easy to change
   Testability, analysability and modifiability of the system's own code. Decided by the tech
   lead.
 
-  @MAINT-001
+  @MAINT-001 @q-testability
   Scenario: Automated tests cover the agreed share of the code
     Decided by the tech lead.
     Fill in: the coverage report the test job writes before the checklist runs (coverage.py's
@@ -11,7 +11,7 @@ Feature: Keeping the system easy to change
 
     Then the coverage report "TBD" shows at least TBD percent of the lines covered
 
-  @MAINT-002
+  @MAINT-002 @q-analysability @q-modifiability
   Scenario: The code passes the agreed static checks
     Decided by the tech lead.
     Fill in: the command of each linter or type checker, run from the project folder with its
@@ -19,14 +19,14 @@ Feature: Keeping the system easy to change
 
     Then the static checks "TBD" pass
 
-  @MAINT-003
+  @MAINT-003 @q-testability
   Scenario: The full set of automated checks finishes quickly enough to run on every change
     Decided by the tech lead; it must stay well under the CI time limit.
     Fill in: the command that runs all automated checks, and the minutes it may take.
 
     Then the automated checks "TBD" finish in at most TBD minutes
 
-  @MAINT-004
+  @MAINT-004 @q-modifiability
   Scenario: A new developer can build and test the system from the documentation
     Decided by the tech lead.
     Fill in: the Markdown file of the developer documentation. Every "$ command" line in its code
@@ -34,7 +34,7 @@ Feature: Keeping the system easy to change
 
     Then every command shown in "TBD" succeeds
 
-  @MAINT-005
+  @MAINT-005 @q-analysability
   Scenario: Every failure is logged with its cause
     Decided by the tech lead with the operations lead, who read the logs.
     Fill in: a fault injected through a setting (an environment variable pointing a dependency
@@ -44,3 +44,19 @@ Feature: Keeping the system easy to change
     Given the environment variable "TBD" is "TBD"
     When I run the system with arguments "TBD"
     Then the error output contains "TBD"
+
+  @MAINT-006 @q-modularity
+  Scenario: A change to one component needs changes in few others
+    Decided by the tech lead.
+    Fill in: the most other components one change may touch; the evidence is the change history or
+    a dependency analysis of the code, read by the tech lead.
+
+    Then a change to one component changes at most TBD other components
+
+  @MAINT-007 @q-reusability
+  Scenario: The agreed components are used unchanged elsewhere
+    Decided by the tech lead with the architect, who name the components meant for reuse.
+    Fill in: one component and the other system or project it must serve; copy the slot for each.
+    The evidence is that component built and tested there without changes.
+
+    Then the component "TBD" is used unchanged in "TBD"

@@ -2,7 +2,7 @@ Feature: How much the system handles and what it uses
   Memory and capacity limits, measured on the machine of HW-001 to HW-004. Decided by the product
   owner (sizes and users) and the operations lead (memory that can be spared).
 
-  @PERF-004
+  @PERF-004 @q-resource-utilization
   Scenario: The primary task stays within its memory budget
     Decided by the operations lead; it must fit HW-002 with room for everything else.
     Fill in: the number of runs, the arguments of a typical task and the peak memory in MiB.
@@ -10,7 +10,7 @@ Feature: How much the system handles and what it uses
     When the system runs TBD times with arguments "TBD"
     Then the peak memory is at most TBD MiB
 
-  @PERF-005
+  @PERF-005 @q-capacity
   Scenario: The largest input the system must accept is processed within the time and memory budget
     Decided by the product owner (the largest input, e.g. in MiB or records) and the operations
     lead (the budgets).
@@ -21,7 +21,7 @@ Feature: How much the system handles and what it uses
     Then the 95th percentile wall time is at most TBD ms
     And the peak memory is at most TBD MiB
 
-  @PERF-006
+  @PERF-006 @q-capacity
   Scenario: The system serves the required number of simultaneous users within its latency budget
     Only for a system used by many people at once (a service). Decided by the product owner from
     the expected peak.
