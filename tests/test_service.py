@@ -202,6 +202,10 @@ def test_a_service_started_by_the_checklist_is_checked_and_stopped(
     url = f"http://127.0.0.1:{port}"
     service_project(pytester, SERVICE_FEATURE, f"{shlex.quote(PY)} server.py {port}", url)
     result, reqs = run(pytester, *workers)
+    slow = reqs["SVC-006"]
+    if slow["status"] == "pending":  # the client waited for a CPU: on a loaded machine that is honest
+        assert slow["reason"] == "inconclusive" and "the load client was the limit" in slow["message"]
+        slow["status"] = "failing"
     assert statuses(reqs) == {
         "SVC-001": "verified",
         "SVC-002": "verified",
@@ -218,7 +222,7 @@ def test_a_service_started_by_the_checklist_is_checked_and_stopped(
     assert load["failed requests"]["value"] == 0 and load["failed requests"]["required"] == 0
     assert 0 < load["median response time"]["value"] <= load["95th percentile response time"]["value"]
     assert load["request rate"]["value"] >= 1
-    slow = reqs["SVC-006"]["message"]
+    slow = reqs["SVC-006"]["message"].removeprefix("pending: ")
     assert slow.startswith("95th percentile response time: measured ")
     measured = figures(reqs["SVC-006"])["95th percentile response time"]["value"]
     assert measured >= 200 and f"measured {measured:.4g} ms, required <= 50" in slow

@@ -218,27 +218,46 @@ def test_big_bodies_are_counted_and_hashed_not_kept() -> None:
     assert grown_mib < 64, f"the test process grew by {grown_mib:.0f} MiB"
 
 
-def _load(busiest: float) -> load.Load:
+def _load(busiest: float, floor: float = 0.2) -> load.Load:
     return load.Load(
-        clients=2, each=5, seconds=None, samples=(0.2,) * 10, statuses={200: 10}, errors={}, first_failure="",
-        cut_off=0, window=1.0, received=0, bodies={}, processes=1, cpu=busiest, waited=0.0, busiest=busiest,
+        clients=2, each=5, seconds=None, samples=(0.2,) * 10, floors=(floor,) * 10, statuses={200: 10}, errors={},
+        first_failure="", cut_off=0, window=1.0, received=0, bodies={}, processes=1, cpu=busiest, waited=0.0,
+        busiest=busiest,
     )  # fmt: skip
 
 
-def _judge(result: load.Load, required: float) -> None:
+def _judge(result: load.Load, required: float, *, rate: bool = False) -> None:
     request = SimpleNamespace(node=SimpleNamespace(user_properties=[]))
     exchanges = SimpleNamespace(load=result)
-    load_steps._judge(request, exchanges, "95th percentile response time", 200.0, "ms", required, "<=")  # type: ignore[arg-type]
+    if rate:
+        load_steps._judge(request, exchanges, "request rate", 10.0, "requests/s", required, ">=")  # type: ignore[arg-type]
+        return
+    lower = result.floors[0] * 1000
+    load_steps._judge(request, exchanges, "95th percentile response time", 200.0, "ms", required, "<=", lower)  # type: ignore[arg-type]
 
 
-def test_a_miss_while_the_client_was_the_limit_is_inconclusive() -> None:
+def test_a_miss_the_client_could_explain_is_inconclusive() -> None:
     with pytest.raises(Pending) as caught:
-        _judge(_load(0.95), 50)
+        _judge(_load(0.3, floor=0.03), 50)  # 200 ms measured, but the service's share is at least 30 ms only
     assert caught.value.reason == "inconclusive"
-    assert "the load client was the limit" in str(caught.value) and "requests/s" in str(caught.value)
+    assert "the service took at least 30 ms" in str(caught.value) and "requests/s" in str(caught.value)
+    with pytest.raises(AssertionError, match="the service's share alone: at least 190 ms"):
+        _judge(_load(0.95, floor=0.19), 50)  # even without the client's own time it misses: failing
+    _judge(_load(0.95, floor=0.0), 500)  # met: it holds, however busy the client was
+    with pytest.raises(Pending, match="busy 95%"):
+        _judge(_load(0.95), 100, rate=True)  # a rate missed while the client was busy
     with pytest.raises(AssertionError):
-        _judge(_load(0.2), 50)  # the client had room: the service missed it
-    _judge(_load(0.95), 500)  # met although the client was busy: it holds
+        _judge(_load(0.2), 100, rate=True)  # the client had room: the service was too slow
+
+
+def test_the_lower_bounds_are_below_the_times() -> None:
+    server = Recorder()
+    try:
+        result = load.run_load(server.url, load.Request("GET", "/"), 3, each=20, timeout=5)
+    finally:
+        server.close()
+    assert len(result.floors) == len(result.samples) == 60
+    assert all(0 <= f <= s for f, s in zip(sorted(result.floors), sorted(result.samples), strict=True))
 
 
 NGINX_CONF = """

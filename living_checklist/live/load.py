@@ -195,7 +195,8 @@ async def exchange(session: aiohttp.ClientSession, url: str, request: Request, k
                     kept += chunk[: keep - len(kept)]
             elapsed = time.perf_counter() - start
             status = response.status
-            headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers)
+            raw = response.raw_headers if keep else ()  # a load keeps no headers: no time spent on them
+            headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
     except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
         return Exchange(request.method, url, None, (), b"", time.perf_counter() - start, _no_response(exc))
     return Exchange(request.method, url, status, headers, bytes(kept), elapsed, "", size, digest.hexdigest())
@@ -216,6 +217,7 @@ class WorkerResult:
     """What one load worker saw (its JSON result line)."""
 
     samples: list[float]
+    floors: list[float]
     statuses: dict[str, int]
     errors: dict[str, int]
     bodies: dict[str, int]
@@ -237,6 +239,7 @@ class Load:
     each: int | None
     seconds: float | None
     samples: tuple[float, ...]  # response times (s) of the answered requests
+    floors: tuple[float, ...]  # the same less the client's own time (running or waiting) meanwhile
     statuses: Mapping[int, int]
     errors: Mapping[str, int]  # requests with no response, by kind
     first_failure: str
@@ -286,10 +289,11 @@ class Load:
             f"waited for a CPU {self.waited:.2f} s (busiest {self.busiest:.0%} of the load's {self.window:.2f} s)"
         )
 
-    def limit_message(self) -> str:
+    def limit_message(self, why: str = "") -> str:
+        why = why or f"it was busy {self.busiest:.0%} of the load's window"
         return (
-            f"the load client was the limit, not the service ({self.client_note()}): it can drive about "
-            f"{self.ceiling:,.0f} requests/s on this machine; run the load from a less loaded machine or with "
+            f"the load client was the limit, not the service: {why} ({self.client_note()}); it can drive about "
+            f"{self.ceiling:,.0f} requests/s on this machine: run the load from a less loaded machine or with "
             "more cores"
         )
 
@@ -403,6 +407,7 @@ def _merge(clients: int, each: int | None, seconds: float | None, results: Seque
         each=each,
         seconds=seconds,
         samples=tuple(x for r in results for x in r.samples),
+        floors=tuple(x for r in results for x in r.floors),
         statuses=dict(statuses),
         errors=dict(errors),
         first_failure=next((r.first_failure for r in results if r.first_failure), ""),

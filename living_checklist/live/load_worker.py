@@ -13,6 +13,7 @@ import ctypes
 import dataclasses
 import json
 import math
+import os
 import sys
 import time
 from collections import Counter
@@ -28,6 +29,7 @@ class _Tally:
     """What one worker saw: response times of the answered requests, counts of the rest."""
 
     samples: list[float] = field(default_factory=list)
+    floors: list[float] = field(default_factory=list)  # each sample less the client's own time meanwhile
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     bodies: Counter[str] = field(default_factory=Counter)
@@ -37,7 +39,7 @@ class _Tally:
     first: float = math.inf
     last: float = -math.inf
 
-    def add(self, exchange: Exchange, sent: float) -> None:
+    def add(self, exchange: Exchange, sent: float, own: float) -> None:
         self.first = min(self.first, sent)
         if exchange.status is None:
             self.errors[exchange.error if exchange.error.startswith("timed out") else exchange.error.split(":")[0]] += 1
@@ -50,6 +52,7 @@ class _Tally:
             self.first_failure = self.first_failure or exchange.describe(200)
         else:
             self.samples.append(exchange.elapsed)
+            self.floors.append(max(exchange.elapsed - own, 0.0))
         self.last = max(self.last, time.monotonic())
 
 
@@ -60,6 +63,7 @@ async def _client(
         done = 0
         while (each is None or done < each) and (deadline is None or time.monotonic() < deadline):
             sent = time.monotonic()
+            before = _own_time()
             attempt = exchange(client, url, request, 0)
             if deadline is None:
                 answer = await attempt
@@ -69,8 +73,30 @@ async def _client(
                 except TimeoutError:
                     tally.cut_off += 1  # in flight when the load's time was up: neither answered nor failed
                     break
-            tally.add(answer, sent)
+            tally.add(answer, sent, _own_time() - before)
             done += 1
+
+
+_SCHEDSTAT: list[int] = []  # the open /proc/thread-self/schedstat of this worker's only thread
+
+
+def _own_time() -> float:
+    """Seconds this thread has run or waited for a CPU: while neither, it was blocked on the network.
+
+    So a response time less what this grew by meanwhile is a lower bound of what the service took
+    (the client could have held the response back for at most that long)."""
+    if not _SCHEDSTAT:
+        try:
+            _SCHEDSTAT.append(os.open("/proc/thread-self/schedstat", os.O_RDONLY))
+        except OSError:
+            _SCHEDSTAT.append(-1)
+    if _SCHEDSTAT[0] >= 0:
+        try:
+            ran, waited, _ = os.pread(_SCHEDSTAT[0], 128, 0).split()
+            return (int(ran) + int(waited)) / 1e9
+        except (OSError, ValueError):
+            pass
+    return time.thread_time()
 
 
 def _schedstat() -> tuple[float, float]:
@@ -98,6 +124,7 @@ async def _work(spec: Mapping[str, Any], go: float) -> WorkerResult:
     ran, waited = _schedstat()
     return WorkerResult(
         samples=tally.samples,
+        floors=tally.floors,
         statuses={str(k): v for k, v in tally.statuses.items()},
         errors=dict(tally.errors),
         bodies=dict(tally.bodies),

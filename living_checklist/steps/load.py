@@ -8,10 +8,11 @@ and reported apart, so a service that answers nothing has a rate of 0 and no per
 A rate is answered requests per second over the load's own window (first request sent to the
 last answer, or to the end of a load bounded by time). Bodies are counted and hashed, not kept.
 
-The client records what it used itself (CPU, and the time it waited for a CPU). When it was busy
-for most of the load's window, it was the limit, not the service: a budget it missed is then
-``pending`` (``inconclusive``) naming the client's ceiling, never ``failing`` (a budget it met
-holds: the client only adds to response times and takes from the rate).
+The client records what it used itself (CPU, and the time it waited for a CPU), also around each
+request: a response time less that is a lower bound of the service's own time. A response-time
+budget missed fails only when the lower bound misses it too, a rate missed only when the client was
+not busy; otherwise the miss is ``pending`` (``inconclusive``) naming the client's ceiling, never
+``failing`` (a budget met holds: the client only adds to response times and takes from the rate).
 
 PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 """
@@ -146,14 +147,27 @@ def _judge(
     unit: str,
     required: float,
     comparison: str,
+    lower: float | None = None,
 ) -> None:
-    """Check a load figure; a miss while the client was the limit is inconclusive, not failing."""
+    """Check a load figure. A response time that misses its budget fails only when its lower bound
+    (each time less the client's own running and waiting meanwhile) misses too; a rate that misses
+    fails only when the client was not busy. Otherwise the miss is inconclusive, never failing."""
     try:
         check_figure(request.node, name, measured, unit, required, comparison, _context(exchanges))
     except AssertionError as exc:
         result = exchanges.load
-        if result is not None and result.client_limited:
-            raise Pending(f"{exc.args[0].splitlines()[0]}; {result.limit_message()}", reason="inconclusive") from None
+        if result is None:
+            raise
+        if lower is None and result.client_limited:
+            raise Pending(f"{exc.args[0]}\n{result.limit_message()}", reason="inconclusive") from None
+        if lower is not None and lower <= required:
+            why = (
+                f"of the {measured:g} {unit} measured, the service took at least {lower:g} {unit}; the rest may be "
+                "the client's own time, running or waiting for a CPU"
+            )
+            raise Pending(f"{exc.args[0]}\n{result.limit_message(why)}", reason="inconclusive") from None
+        if lower is not None:
+            raise AssertionError(f"{exc.args[0]}\nthe service's share alone: at least {lower:g} {unit}") from None
         raise
 
 
@@ -167,12 +181,18 @@ def _samples(exchanges: ServiceExchanges, what: str) -> Sequence[float]:
     return samples
 
 
+def _floors(exchanges: ServiceExchanges) -> Sequence[float] | None:
+    return None if exchanges.load is None else exchanges.load.floors
+
+
 @step(parsers.re(r"the median response time is at most (?P<x>\S+) ms"))
 def median_response_time(x: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
     """The median response time of the answered requests of the most recent request or load is at most x ms."""
     required = positive_number(x, "median response time")
     measured = ms(runner.median(_samples(service_exchanges, "median response time")))
-    _judge(request, service_exchanges, "median response time", measured, "ms", required, "<=")
+    floors = _floors(service_exchanges)
+    lower = None if floors is None else ms(runner.median(floors))
+    _judge(request, service_exchanges, "median response time", measured, "ms", required, "<=", lower)
 
 
 @step(parsers.re(r"the 95th percentile response time is at most (?P<x>\S+) ms"))
@@ -180,7 +200,9 @@ def p95_response_time(x: str, request: pytest.FixtureRequest, service_exchanges:
     """The 95th percentile response time (interpolated) of the answered requests is at most x ms."""
     required = positive_number(x, "95th percentile response time")
     measured = ms(runner.percentile(_samples(service_exchanges, "95th percentile response time"), 95))
-    _judge(request, service_exchanges, "95th percentile response time", measured, "ms", required, "<=")
+    floors = _floors(service_exchanges)
+    lower = None if floors is None else ms(runner.percentile(floors, 95))
+    _judge(request, service_exchanges, "95th percentile response time", measured, "ms", required, "<=", lower)
 
 
 def _percent(text: str, what: str) -> float:
