@@ -195,3 +195,56 @@ def test_export_csv_and_xray_keep_pending_as_to_do(ran: tuple[pytest.Pytester, d
     pending = [ext for ext, s in _statuses_by_external(report, mapping).items() if s == "pending"]
     assert len(pending) == 12 and all(tests[ext]["status"] == "TODO" for ext in pending)
     assert cli(pytester.path, "export", "missing.json", "--format", "csv", "-o", "x.csv").returncode == 2
+
+
+XRAY_FEATURE = """\
+@REQ_CALC-1
+Feature: Calculator
+
+  @TEST_CALC-2
+  Scenario: Add two numbers
+    Given I have entered 50 into the calculator
+    And I have entered 70 into the calculator
+    When I press add
+    Then the result should be 120 on the screen
+
+  @TEST_CALC-3 @smoke
+  Scenario Outline: Divide
+    Given I have entered <a> into the calculator
+    When I press divide
+    Then the result should be <r> on the screen
+
+    Examples:
+      | a | r |
+      | 6 | 3 |
+"""
+
+
+def test_an_xray_export_zip_or_folder_imports_one_slot_per_test_key(pytester: pytest.Pytester) -> None:
+    import zipfile
+
+    folder = pytester.path / "xray-export"
+    folder.mkdir()
+    (folder / "1_CALC-1.feature").write_text(XRAY_FEATURE, encoding="utf-8")
+    (folder / "2_CALC-9.feature").write_text(
+        "Feature: Other\n  @CALC-9\n  Scenario: Legacy key tag\n    Then it works\n", encoding="utf-8"
+    )
+    with zipfile.ZipFile(pytester.path / "FeatureBundle.zip", "w") as archive:
+        for file in sorted(folder.iterdir()):
+            archive.write(file, file.name)
+    done = cli(pytester.path, "import", "FeatureBundle.zip")
+    assert done.returncode == 0, done.stderr
+    assert list(imported(pytester.path, "featurebundle-zip")) == ["CALC-2", "CALC-3", "CALC-9"]
+    text = (pytester.path / "features/featurebundle-zip/featurebundle.feature").read_text(encoding="utf-8")
+    assert "  Scenario: Add two numbers\n    » Given I have entered 50 into the calculator\n" in text
+    again = cli(pytester.path, "import", "xray-export", "--into", "features/folder")
+    assert again.returncode == 0, again.stderr
+    mapping = imported(pytester.path, "xray-export")
+    assert list(mapping) == ["CALC-2", "CALC-3", "CALC-9"]
+    assert set(mapping.values()).isdisjoint({"CALC-2", "CALC-3", "CALC-9"})  # taken by the zip's slots: mapped
+    before = tree(pytester.path)
+    assert "nothing changed" in cli(pytester.path, "import", "xray-export", "--into", "features/folder").stdout
+    assert tree(pytester.path) == before
+    (folder / "2_CALC-9.feature").write_text("Feature: Other\n  Scenario: no key\n    Then x\n", encoding="utf-8")
+    refused = cli(pytester.path, "import", "xray-export", "--into", "features/folder")
+    assert refused.returncode == 2 and "no Xray test key tag" in refused.stderr

@@ -8,7 +8,7 @@ from typing import Any
 
 from living_checklist.cli._common import exit_codes
 
-IMPORT_FORMATS = ("csv", "xlsx", "reqif", "needs")
+IMPORT_FORMATS = ("csv", "xlsx", "reqif", "needs", "xray")
 EXPORT_FORMATS = ("needs", "reqif", "csv", "xray")
 
 
@@ -27,7 +27,7 @@ def add_parsers(commands: Any) -> None:
     formatter = argparse.RawDescriptionHelpFormatter
     imp = commands.add_parser(
         "import",
-        help="a pending TBD slot per requirement of a CSV, XLSX, ReqIF or sphinx-needs needs.json file",
+        help="a pending TBD slot per requirement of a CSV, XLSX, ReqIF, needs.json or Xray export",
         description=textwrap.fill(
             "Write a pending slot (one TBD step) per requirement of FILE, tagged with its id (mapped when "
             "checklist_id_pattern refuses it), its text as the scenario's description, in one feature file "
@@ -44,7 +44,8 @@ def add_parsers(commands: Any) -> None:
     imp.add_argument(
         "file",
         metavar="FILE",
-        help="the document: .csv (or .tsv), .xlsx, .reqif or .reqifz, or a needs.json",
+        help="the document: .csv (or .tsv), .xlsx, .reqif or .reqifz, a needs.json, or an Xray export of "
+        ".feature files (a .zip or a folder)",
     )
     imp.add_argument("--format", choices=IMPORT_FORMATS, help="the document's format (default: from its name)")
     imp.add_argument(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ from living_checklist.core import imports
 from living_checklist.core.imports import Imported, ImportState
 from living_checklist.core.inventory import Requirement, parse_feature
 from living_checklist.core.seeds import MANIFEST
-from living_checklist.exchange import manifest
+from living_checklist.exchange import manifest, xray_io
 from living_checklist.exchange.sources import SourceRequirement
 
 PENDING_STEP = 'Then the requirement is checked by "TBD"'
@@ -285,11 +284,12 @@ def _record_seed(
     today: dt.date | None,
 ) -> None:
     """Keep a copy of the document under the seeds folder and its entry (sha256) in the manifest."""
-    copy = seeds_dir / imports.IMPORTS_DIR / seed / source.name
-    data = source.read_bytes()
+    name = f"{source.name}.zip" if source.is_dir() else source.name
+    copy = seeds_dir / imports.IMPORTS_DIR / seed / name
+    data = xray_io.snapshot(source)  # the file's bytes; a folder (an Xray export) as a zip
     if not copy.exists() or copy.read_bytes() != data:
         copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, copy)
+        copy.write_bytes(data)
         outcome.written.append(copy.relative_to(root).as_posix())
     digest = hashlib.sha256(data).hexdigest()
     path = seeds_dir / MANIFEST

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-FORMATS = ("csv", "xlsx", "reqif", "needs")
+FORMATS = ("csv", "xlsx", "reqif", "needs", "xray")
 
 
 class SourceError(Exception):
@@ -32,6 +32,8 @@ class Columns:
 
 def guess_format(path: Path) -> str:
     name = path.name.lower()
+    if path.is_dir() or name.endswith(".zip"):
+        return "xray"
     for suffix, kind in (
         (".csv", "csv"),
         (".tsv", "csv"),
@@ -147,4 +149,8 @@ def read(path: Path, kind: str, columns: Columns) -> list[SourceRequirement]:
         from living_checklist.exchange import needs_io
 
         return needs_io.read(path)
+    if kind == "xray":
+        from living_checklist.exchange import xray_io
+
+        return xray_io.read(path)
     raise SourceError(f"unknown format {kind!r}; one of {', '.join(FORMATS)}")
