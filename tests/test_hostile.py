@@ -39,6 +39,8 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="the service steps ne
         ("client_credentials: abc", "client_credentials: ***"),
         # not secrets: names that only contain such a word, one-letter options, prose
         ("monkey=3 passes=4 keyboard=5", "monkey=3 passes=4 keyboard=5"),
+        ("KeyError: 3 in min(xs, key=len); token_count=5", "KeyError: 3 in min(xs, key=len); token_count=5"),
+        ("openssl --key server.pem --secret-key=abc", "openssl --key *** --secret-key=***"),
         ("serve -p 8080 --no-password --verbose", "serve -p 8080 --no-password --verbose"),
         ("the token is checked", "the token is checked"),
         ("mailto:someone@example.com", "mailto:someone@example.com"),
@@ -264,3 +266,167 @@ def test_a_feature_file_that_is_not_a_file_is_one_error_line(tmp_path: Path, kin
     assert code == (1 if command == "pytest" else 2), output  # status: 2 for a file that does not parse
     assert "bad.feature" in output and "not a regular file" in output, output
     assert "Traceback" not in output
+
+
+# -- merge: every malformed shard is one line, exit 2; only regular feature files in the root --
+
+OK_CONFTEST = 'from pytest_bdd import given\n\n@given("it is fine")\ndef fine():\n    pass\n'
+OK_FEATURE = "Feature: ok\n  @T-1\n  Scenario: s\n    Given it is fine\n"
+
+
+@pytest.fixture(scope="module")
+def shard_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    import json
+
+    from tests.helpers import write_files
+
+    root = tmp_path_factory.mktemp("shard")
+    write_files(
+        root,
+        {
+            "features/a.feature": OK_FEATURE,
+            "conftest.py": OK_CONFTEST,
+            "pytest.ini": "[pytest]\nchecklist_features = features\n",
+        },
+    )
+    code, output = _run(root, PY, "-m", "pytest", "-p", "no:cacheprovider", "--checklist-json=r.json")
+    assert code == 0, output
+    data: dict[str, object] = json.loads((root / "r.json").read_text())
+    return data
+
+
+def _mutated(report: dict[str, object], change: str) -> dict[str, object]:
+    import copy
+
+    data = copy.deepcopy(report)
+    requirement = data["requirements"][0]  # type: ignore[index]
+    if change == "requirements-a-string":
+        data["requirements"] = "all of them"
+    elif change == "cases-a-number":
+        requirement["cases"] = 5
+    elif change == "status-a-number":
+        requirement["cases"][0]["status"] = 3
+    elif change == "no-requirements":
+        del data["requirements"]
+    elif change == "no-nodeid":
+        del requirement["cases"][0]["nodeid"]
+    elif change == "line-a-string":
+        requirement["line"] = "three"
+    elif change == "totals-a-list":
+        data["totals"] = []
+    elif change == "schema-99":
+        data["schema"] = 99
+    elif change == "durations-strings":
+        requirement["cases"][0]["durations"] = ["x"]
+    elif change == "measurements-junk":
+        requirement["cases"][0]["measurements"] = [{"name": 1}]
+    return data
+
+
+MUTATIONS = [
+    "requirements-a-string",
+    "cases-a-number",
+    "status-a-number",
+    "no-requirements",
+    "no-nodeid",
+    "line-a-string",
+    "totals-a-list",
+    "schema-99",
+    "durations-strings",
+    "measurements-junk",
+]
+RAW = {
+    "truncated": None,
+    "deep-nesting": b"[" * 100_000 + b"]" * 100_000,
+    "huge-int": b'{"schema": ' + b"9" * 5000 + b"}",
+    "non-object": b'"a string"',
+    "a-number": b"3",
+    "binary": bytes(range(256)) * 4,
+    "empty": b"",
+    "utf16": '{"schema": 2}'.encode("utf-16"),
+}
+
+
+@pytest.mark.parametrize("variant", [*MUTATIONS, *RAW, "directory", "fifo", "dev-zero"])
+def test_every_malformed_shard_is_one_line_and_exit_2(
+    tmp_path: Path, shard_report: dict[str, object], variant: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from living_checklist import cli
+
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(shard_report))
+    bad = tmp_path / "bad.json"
+    if variant in MUTATIONS:
+        bad.write_text(json.dumps(_mutated(shard_report, variant)))
+    elif variant == "truncated":
+        bad.write_text(good.read_text()[: len(good.read_text()) // 2])
+    elif variant in RAW:
+        bad.write_bytes(RAW[variant] or b"")
+    elif variant == "directory":
+        bad.mkdir()
+    elif variant == "fifo":
+        os.mkfifo(bad)
+    else:
+        bad.symlink_to("/dev/zero")
+    code = cli.main(["merge", "-o", str(tmp_path / "out.json"), str(good), str(bad), str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"{bad}: ") for line in lines), err  # one line per file
+    assert "Traceback" not in err
+    assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("named", ["outside", "dev-zero", "fifo", "absolute"])
+def test_merge_reads_only_regular_feature_files_inside_the_root(
+    tmp_path: Path, shard_report: dict[str, object], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import copy
+    import json
+
+    from living_checklist import cli
+
+    root = tmp_path / "root"
+    (root / "features").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "a.feature").write_text(OK_FEATURE.replace("Scenario: s", "Scenario: s\n    # TOPSECRET-LINE"))
+    data = copy.deepcopy(shard_report)
+    requirement = data["requirements"][0]  # type: ignore[index]
+    if named == "outside":
+        feature = "../outside/a.feature"
+    elif named == "absolute":
+        feature = str(outside / "a.feature")
+    elif named == "dev-zero":
+        feature = "features/zero.feature"
+        (root / feature).symlink_to("/dev/zero")
+    else:
+        feature = "features/pipe.feature"
+        os.mkfifo(root / feature)
+    requirement["feature"] = feature
+    requirement["cases"][0]["nodeid"] = f"{feature}::T-1"
+    shard = tmp_path / "shard.json"
+    shard.write_text(json.dumps(data))
+    html = tmp_path / "merged.html"
+    code = cli.main(["merge", "-o", str(tmp_path / "m.json"), "--html", str(html), "--rootdir", str(root), str(shard)])
+    assert code == 0, capsys.readouterr()
+    assert "TOPSECRET" not in html.read_text() and "TOPSECRET" not in (tmp_path / "m.json").read_text()
+
+
+def test_merge_exits_1_for_an_incomplete_checklist(
+    tmp_path: Path, shard_report: dict[str, object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from living_checklist import cli
+
+    shard = tmp_path / "shard.json"
+    shard.write_text(json.dumps({**shard_report, "complete": False}))
+    code = cli.main(["merge", "-o", str(tmp_path / "m.json"), str(shard)])
+    assert code == 1, capsys.readouterr()
+    assert json.loads((tmp_path / "m.json").read_text())["complete"] is False
+    assert "INCOMPLETE" in capsys.readouterr().out
+    shard.write_text(json.dumps(shard_report))
+    assert cli.main(["merge", "-o", str(tmp_path / "m.json"), str(shard)]) == 0

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
+from living_checklist.core.escape import terminal_safe
+from living_checklist.core.files import NotRegularFile, read_regular
 from living_checklist.core.inventory import Requirement, parse_feature
 from living_checklist.core.status import Checklist, RequirementResult
 from living_checklist.reports import badge as report_badge
@@ -28,19 +32,62 @@ from living_checklist.reports import markdown as report_md
 from living_checklist.reports.merge import MergeError, describe, merge
 from living_checklist.reports.terminal import totals_line
 
+FEATURE_LIMIT = 64 << 20  # bytes of one feature file read back for its Gherkin
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, OverflowError)
+
+
+def _short(exc: BaseException | str, limit: int = 200) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
+
 
 def read_report(path: Path) -> Checklist:
-    """A shard's report as a checklist; ``ValueError`` naming the file when it is not one."""
+    """A shard's report as a checklist; ``ValueError`` naming the file, in one line, when it is not one:
+    not a regular file, not JSON (also too deep, or an integer of thousands of digits), not a
+    report's shape (wrong types, missing keys, another schema)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = read_regular(path)
     except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not a checklist report: not JSON ({exc})") from None
-    problems = baseline.check(data)
-    if problems:
+        raise ValueError(
+            f"{path}: cannot be read ({exc.what if isinstance(exc, NotRegularFile) else exc.strerror or exc})"
+        ) from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, too many digits
+        raise ValueError(f"{path}: not a checklist report: not JSON ({_short(exc)})") from None
+    checklist: Checklist | None = None
+    try:
+        problems = baseline.check(data) or _schema_problems(data)
+        checklist = None if problems else report_json.from_data(data)
+    except _MALFORMED as exc:
+        problems = [f"{type(exc).__name__}: {_short(exc)}"]
+    if checklist is None:
         raise ValueError(f"{path}: not a usable checklist report: {'; '.join(problems)}")
-    return report_json.from_data(data)
+    return checklist
+
+
+def _schema_problems(data: dict[str, object]) -> list[str]:
+    """Where a schema-2 report breaks its JSON Schema (the first place), as one problem."""
+    if data.get("schema") != report_json.SCHEMA_VERSION:
+        return []
+    import jsonschema  # type: ignore[import-untyped, unused-ignore]
+
+    schema = json.loads(resources.files("living_checklist.reports").joinpath("report.schema.json").read_text("utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    return [] if error is None else [f"{error.json_path}: {_short(error.message)}"]
+
+
+def _feature_source(rootdir: Path, feature: str) -> bytes | None:
+    """The bytes of a feature file a shard names, only when it is a regular ``.feature`` file inside
+    ``rootdir`` (a shard naming ``/dev/zero``, a FIFO or ``../../etc/passwd`` gets no Gherkin)."""
+    root = Path(os.path.realpath(rootdir))
+    path = Path(os.path.realpath(root / feature))
+    if path.suffix != ".feature" or not path.is_relative_to(root):
+        return None
+    try:
+        return read_regular(path, FEATURE_LIMIT)
+    except OSError:
+        return None
 
 
 def with_gherkin(checklist: Checklist, rootdir: Path) -> Checklist:
@@ -50,10 +97,8 @@ def with_gherkin(checklist: Checklist, rootdir: Path) -> Checklist:
     for result in checklist.results:
         req = result.requirement
         if req.feature not in parsed:
-            try:
-                doc = parse_feature((rootdir / req.feature).read_bytes(), req.feature, area=req.area)
-            except OSError:
-                doc = None
+            data = _feature_source(rootdir, req.feature)
+            doc = parse_feature(data, req.feature, area=req.area) if data is not None else None
             parsed[req.feature] = {r.line: r for r in doc.requirements} if doc is not None else {}
         found = parsed[req.feature].get(req.line)
         names = [c.nodeid.split("::", 1)[-1] for c in result.cases]
@@ -67,20 +112,19 @@ def with_gherkin(checklist: Checklist, rootdir: Path) -> Checklist:
     return replace(checklist, results=tuple(results))
 
 
-def cmd_merge(args: argparse.Namespace) -> int:
-    shards = []
-    for raw in args.inputs:
+def _read_shards(inputs: list[str]) -> list[tuple[str, Checklist]] | None:
+    """Every shard read; each one that cannot be is one line on stderr, and then None."""
+    shards, bad = [], 0
+    for raw in inputs:
         try:
             shards.append((raw, read_report(Path(raw))))
         except ValueError as exc:
-            print(exc, file=sys.stderr)
-            return EXIT_BAD_INPUT
-    try:
-        merged = merge(shards)
-    except MergeError as exc:
-        print(f"{exc}; merge only the shards of one run", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    checklist = with_gherkin(merged.checklist, Path(args.rootdir))
+            print(terminal_safe(str(exc)), file=sys.stderr)
+            bad += 1
+    return None if bad else shards
+
+
+def _write_outputs(args: argparse.Namespace, checklist: Checklist) -> bool:
     seeds = [dict(seed) for seed in checklist.seeds]
     outputs: list[tuple[Path, Callable[[], str]]] = [(Path(args.output), lambda: report_json.render(checklist, seeds))]
     if args.md:
@@ -94,16 +138,33 @@ def cmd_merge(args: argparse.Namespace) -> int:
             write_report(path, render())
         except OSError as exc:
             print(f"{path}: could not write the report ({exc.strerror or exc})", file=sys.stderr)
-            return EXIT_BAD_INPUT
-    notes = describe(merged)
-    code = EXIT_PROBLEMS if merged.missing or not checklist.ok else EXIT_OK
+            return False
+    return True
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    shards = _read_shards(args.inputs)
+    if shards is None:
+        return EXIT_BAD_INPUT
+    try:
+        merged = merge(shards)
+    except MergeError as exc:
+        print(f"{terminal_safe(str(exc))}; merge only the shards of one run", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    checklist = with_gherkin(merged.checklist, Path(args.rootdir))
+    if not _write_outputs(args, checklist):
+        return EXIT_BAD_INPUT
+    # A checklist the merge marks incomplete (a shard interrupted, cases no shard ran) never passes.
+    failed = merged.missing or not checklist.ok or not checklist.complete
+    code = EXIT_PROBLEMS if failed else EXIT_OK
     if args.format == "json":
         data = {
             "schema": 1,
             "command": "merge",
             "shards": [name for name, _ in shards],
             "output": str(args.output),
-            "totals": report_json.to_data(checklist, seeds)["totals"],
+            "totals": report_json.to_data(checklist, [dict(seed) for seed in checklist.seeds])["totals"],
+            "complete": checklist.complete,
             "missing": list(merged.missing),
             "overlapping": [{"nodeid": n, "shards": list(s)} for n, s in merged.overlapping],
         }
@@ -111,6 +172,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
         return code
     print(f"merged {len(shards)} report(s) into {args.output}")
     print(totals_line(checklist.totals))
-    for line in notes:
-        print(line)
+    if not checklist.complete:
+        print("INCOMPLETE: a shard's run was interrupted or did not run every case it selected")
+    for line in describe(merged):
+        print(terminal_safe(line))
     return code

@@ -7,17 +7,20 @@ environment (``checklist_url``, ``checklist_system``, ``checklist_service``) and
 
 - URL user info: ``http://user:pass@host`` becomes ``http://user:***@host``, ``http://token@host``
   becomes ``http://***@host``.
-- A value named like a secret: a name with a part (split at ``-``, ``_``, ``.`` and lower-to-upper
-  case changes) that is ``password``, ``passwd``, ``pwd``, ``passphrase``, ``token``, ``secret``,
-  ``key``, ``apikey``, ``credential(s)`` or ``auth``, followed by ``=`` or ``:`` and a value
-  (``--password=x``, ``api_key=x``, ``"token": "x"``, ``?access_token=x``), or a dashed option
-  with that name followed by a separate argument that does not start with ``-`` (``--password x``).
+- A value named like a secret: a name whose last part (split at ``-``, ``_``, ``.`` and
+  lower-to-upper case changes) is ``password``, ``passwd``, ``pwd``, ``passphrase``, ``token``,
+  ``secret``, ``apikey``, ``credential(s)`` or ``auth``, or ``key`` after another part
+  (``api_key``, ``secretKey``; a lone ``key`` only as a dashed option), followed by ``=`` or ``:``
+  and a value (``--password=x``, ``api_key=x``, ``"token": "x"``, ``?access_token=x``), or a
+  dashed option with that name followed by a separate argument not starting with ``-``
+  (``--password x``).
 - ``Authorization`` and ``Proxy-Authorization`` values to the end of the line or the quote, and
   whatever follows ``Bearer``.
 
 Not redacted, on purpose (false positives would hide figures people need): one-letter options
-(``-p 8080`` is a port as often as a password), values of names that merely contain such a word
-(``monkey=1``, ``passes=3``), and secrets without a name. Pass those through environment variables
+(``-p 8080`` is a port as often as a password), names that merely contain such a word or start
+with it (``monkey=1``, ``passes=3``, ``KeyError: 3``, ``token_count=5``, ``key=len``), and secrets
+without a name. Pass those through environment variables
 or files instead. Pure, standard library only.
 """
 
@@ -38,7 +41,6 @@ _SECRET_PARTS = frozenset(
         "passphrase",
         "token",
         "secret",
-        "key",
         "apikey",
         "credential",
         "credentials",
@@ -61,9 +63,16 @@ _HEADER_VALUE = re.compile(r"[^\r\n\"']*")
 _BEARER = re.compile(r"(?P<head>\bbearer[ \t]{1,16})(?P<value>[A-Za-z0-9._~+/=-]+)", re.IGNORECASE)
 
 
-def is_secret_name(name: str) -> bool:
-    """True when a part of ``name`` (``api_key``, ``accessToken``, ``--db-password``) names a secret."""
-    return any(part.lower() in _SECRET_PARTS for part in _PART.findall(name)) and len(name.strip("-")) > 1
+def is_secret_name(name: str, option: bool = False) -> bool:
+    """True when ``name`` ends in a part that names a secret (``api_key``, ``accessToken``,
+    ``--db-password``). A lone ``key`` counts only as a dashed option (``--key x``): ``key=`` is
+    Python's sort key and ``KeyError:`` an exception as often as anything secret."""
+    parts = [part.lower() for part in _PART.findall(name)]
+    if not parts:
+        return False
+    if parts[-1] in _SECRET_PARTS:
+        return True
+    return parts[-1] == "key" and (len(parts) > 1 or option)
 
 
 def redact_url(url: str) -> str:
@@ -81,13 +90,14 @@ def _secret_value(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Where the value named by ``text[start:end]`` lies, when that name is a secret's."""
     name = text[start:end]
     bare = name.lstrip("-")
-    if not bare[:1].isalpha() or not is_secret_name(bare):
+    option = name.startswith("-") and (start == 0 or text[start - 1] in " \t\"'")
+    if not bare[:1].isalpha() or not is_secret_name(bare, option):
         return None
     found: re.Match[str] | None = None
     separator = _SEPARATOR.match(text, end)
     if separator is not None:
         found = _VALUE.match(text, separator.end())
-    elif name.startswith("-") and len(bare) > 1 and (start == 0 or text[start - 1] in " \t\"'"):
+    elif option and len(bare) > 1:
         gap = _GAP.match(text, end)
         found = _WORD.match(text, gap.end()) if gap is not None else None
     if found is None or found.group().strip("\"'") in ("", MASK):
@@ -156,5 +166,6 @@ def redact_argv(argv: Iterable[str]) -> list[str]:
         else:
             masked.append(redact_text(arg))
         flag = arg.split("=", 1)[0]
-        secret_option = arg.startswith("-") and "=" not in arg and len(flag.lstrip("-")) > 1 and is_secret_name(flag)
+        secret_option = arg.startswith("-") and "=" not in arg and len(flag.lstrip("-")) > 1
+        secret_option = secret_option and is_secret_name(flag, True)
     return masked

@@ -11,7 +11,7 @@ Reports of different feature sets are refused: they are not slices of one checkl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from living_checklist.core.status import (
     NOT_SELECTED,
@@ -86,6 +86,46 @@ def _decided(
     return decided.status, decided.reason, decided.message
 
 
+_RANK = {status: i for i, status in enumerate(STATUSES)}
+
+
+def _case_outcome(outcomes: list[tuple[str, CaseOutcome]]) -> tuple[CaseOutcome, tuple[str, ...], bool]:
+    """The merged outcome of one case, the shards that ran it, and whether no shard did."""
+    ran = tuple(name for name, o in outcomes if _ran(o))
+    real = [o for _, o in outcomes if _is_real(o)]
+    if real:
+        return min(real, key=lambda o: (_RANK[o.status], o.reason, o.message)), ran, False  # any order: one answer
+    stopped = [o for _, o in outcomes if o.reason == "not-run"]
+    return (stopped[0] if stopped else CaseOutcome("skipped", "not-selected", NOT_SELECTED)), ran, True
+
+
+def _merged_result(
+    base: RequirementResult, per_shard: list[tuple[str, RequirementResult]], merged: _Found
+) -> RequirementResult:
+    """One requirement from the shards that report it (``merged`` collects missing and overlapping)."""
+    cases = []
+    for position, case in enumerate(base.cases):
+        chosen, ran, lost = _case_outcome([(name, r.cases[position].outcome) for name, r in per_shard])
+        if len(ran) > 1:
+            merged.overlapping.append((case.nodeid, ran))
+        if lost:
+            merged.missing.append(case.nodeid)
+        cases.append(CaseResult(case.nodeid, chosen))
+    if cases:
+        status, reason, message = requirement_status([c.outcome for c in cases])
+        status, reason, message = _decided([r for _, r in per_shard], status, reason, message)
+    else:  # no cases: pending (empty), or an error one shard saw
+        worst = min((r for _, r in per_shard), key=lambda r: _RANK[r.status])
+        status, reason, message = worst.status, worst.reason, worst.message
+    return replace(base, status=status, reason=reason, message=message, cases=tuple(cases))
+
+
+@dataclass
+class _Found:
+    missing: list[str] = field(default_factory=list)
+    overlapping: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+
+
 def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
     if not shards:
         raise MergeError("no report to merge")
@@ -94,50 +134,23 @@ def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
         problem = _difference(name, first_name, first, checklist)
         if problem:
             raise MergeError(problem)
-    rank = {status: i for i, status in enumerate(STATUSES)}
-    missing: list[str] = []
-    overlapping: list[tuple[str, tuple[str, ...]]] = []
-    indexes = [{(r.requirement.feature, r.requirement.line): r for r in c.results} for _, c in shards]
+    found = _Found()
+    indexes = [(name, {(r.requirement.feature, r.requirement.line): r for r in c.results}) for name, c in shards]
     results = []
     for base in first.results:
         key = (base.requirement.feature, base.requirement.line)
-        per_shard = [index[key] for index in indexes]
-        cases = []
-        for position, case in enumerate(base.cases):
-            outcomes = [(name, r.cases[position].outcome) for (name, _), r in zip(shards, per_shard, strict=True)]
-            ran = [name for name, o in outcomes if _ran(o)]
-            if len(ran) > 1:
-                overlapping.append((case.nodeid, tuple(ran)))
-            real = [o for _, o in outcomes if _is_real(o)]
-            if real:
-                chosen = min(real, key=lambda o: rank[o.status])
-            else:
-                missing.append(case.nodeid)
-                chosen = CaseOutcome("skipped", "not-selected", NOT_SELECTED)
-                stopped = [o for _, o in outcomes if o.reason == "not-run"]
-                if stopped:
-                    chosen = stopped[0]
-            cases.append(CaseResult(case.nodeid, chosen))
-        if cases:
-            status, reason, message = requirement_status([c.outcome for c in cases])
-            status, reason, message = _decided(per_shard, status, reason, message)
-        else:  # no cases: pending (empty), or an error one shard saw
-            worst = min(per_shard, key=lambda r: rank[r.status])
-            status, reason, message = worst.status, worst.reason, worst.message
-        results.append(replace(base, status=status, reason=reason, message=message, cases=tuple(cases)))
-    errors = tuple(dict.fromkeys(e for _, c in shards for e in c.errors))
-    findings = tuple(dict.fromkeys(f for _, c in shards for f in c.findings))
+        results.append(_merged_result(base, [(name, index[key]) for name, index in indexes], found))
     checklist = Checklist(
         results=tuple(results),
-        errors=errors,
+        errors=tuple(dict.fromkeys(e for _, c in shards for e in c.errors)),
         complete=all(c.complete for _, c in shards),
         totals=totals(results),
-        findings=findings,
+        findings=tuple(dict.fromkeys(f for _, c in shards for f in c.findings)),
         seeds=first.seeds,
         environment=first.environment,
         quality=first.quality,
     )
-    return Merged(checklist, tuple(missing), tuple(overlapping))
+    return Merged(checklist, tuple(found.missing), tuple(found.overlapping))
 
 
 def describe(merged: Merged, limit: int = 10) -> list[str]:
