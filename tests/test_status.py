@@ -18,6 +18,7 @@ from living_checklist.core.inventory import Inventory, parse_feature, requiremen
 from living_checklist.core.measure import Measurement
 from living_checklist.core.pending import PENDING_REASONS
 from living_checklist.core.status import (
+    CARRIED_ATTRIBUTE,
     NOT_RUN,
     NOT_SELECTED,
     STATUSES,
@@ -164,19 +165,21 @@ def fake_reports(nodeid: str, call: CaseOutcome, teardown_error: bool) -> list[A
     """setup, call and teardown reports of one case as the controller receives them."""
     props = call.to_properties("REQ-1")
     reports = [SimpleNamespace(nodeid=nodeid, when="setup", user_properties=[], failed=False, longrepr=None)]
+    carried = {CARRIED_ATTRIBUTE: call.to_carried()}
     reports.append(
         SimpleNamespace(
-            nodeid=nodeid, when="call", user_properties=props, failed=call.status == "failing", longrepr=None
+            nodeid=nodeid, when="call", user_properties=props, failed=call.status == "failing", longrepr=None, **carried
         )
     )
     if teardown_error:
-        down = CaseOutcome("error", "teardown", "teardown failed: boom").to_properties("REQ-1")
-        reports.append(
-            SimpleNamespace(nodeid=nodeid, when="teardown", user_properties=down, failed=True, longrepr="boom")
-        )
+        broken = CaseOutcome("error", "teardown", "teardown failed: boom")
+        down = {"user_properties": broken.to_properties("REQ-1"), CARRIED_ATTRIBUTE: broken.to_carried()}
+        reports.append(SimpleNamespace(nodeid=nodeid, when="teardown", failed=True, longrepr="boom", **down))
     else:
         reports.append(
-            SimpleNamespace(nodeid=nodeid, when="teardown", user_properties=props, failed=False, longrepr=None)
+            SimpleNamespace(
+                nodeid=nodeid, when="teardown", user_properties=props, failed=False, longrepr=None, **carried
+            )
         )
     return reports
 

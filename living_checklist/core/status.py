@@ -55,30 +55,40 @@ class CaseOutcome:
         object.__setattr__(self, "message", redact_text(self.message))
 
     def to_properties(self, requirement: str) -> list[tuple[str, str]]:
-        props = [
+        """The documented ``user_properties`` (pytest's ``--junitxml`` writes every one of them)."""
+        return [
             ("requirement", requirement),
             ("verifies", requirement),  # sphinx-test-reports and Xray link a JUnit testcase by this name
             ("status", self.status),
             ("reason", self.reason),
-            ("message", self.message),
-            ("steps", self.steps),
         ]
+
+    def to_carried(self) -> dict[str, str]:
+        """What else the reports need, carried on the test report as ``CARRIED_ATTRIBUTE`` (a dict of
+        strings: xdist sends a report's attributes to the controller), never in the JUnit XML."""
+        carried = {"message": self.message, "steps": self.steps}
         if self.durations or self.started:
-            props.append(("timing", encode_timing(self.started, self.durations)))
+            carried["timing"] = encode_timing(self.started, self.durations)
         if self.exception:
-            props.append(("exception", self.exception))
+            carried["exception"] = self.exception
         if self.matches:
-            props.append(("matches", STEP_SEPARATOR.join(self.matches)))
-        return props
+            carried["matches"] = STEP_SEPARATOR.join(self.matches)
+        return carried
 
     @classmethod
-    def from_properties(cls, properties: Iterable[tuple[str, object]]) -> CaseOutcome | None:
+    def from_properties(
+        cls, properties: Iterable[tuple[str, object]], carried: Mapping[str, object] | None = None
+    ) -> CaseOutcome | None:
+        """The outcome from a report's ``user_properties`` and its ``CARRIED_ATTRIBUTE`` (None: no status)."""
         values: dict[str, str] = {}
         measurements = []
         for key, value in properties:
             if key == "measurement":
                 measurements.append(Measurement.from_json(str(value)))
-            elif key in ("status", "reason", "message", "steps", "timing", "exception", "matches"):
+            elif key in ("status", "reason"):
+                values[key] = str(value)
+        for key, value in (carried or {}).items():
+            if key in CARRIED_KEYS:
                 values[key] = str(value)
         status = values.get("status")
         if status not in STATUSES:
@@ -97,18 +107,18 @@ class CaseOutcome:
             matches=tuple(matches.split(STEP_SEPARATOR)) if matches else (),
         )
 
+    @classmethod
+    def from_report(cls, report: object) -> CaseOutcome | None:
+        """The outcome a test report carries (see ``to_properties`` and ``to_carried``)."""
+        properties: Iterable[tuple[str, object]] = getattr(report, "user_properties", ())
+        return cls.from_properties(properties, getattr(report, CARRIED_ATTRIBUTE, None))
 
-CARRIED_PROPERTIES = (
-    "requirement",
-    "verifies",
-    "status",
-    "reason",
-    "message",
-    "steps",
-    "timing",
-    "exception",
-    "matches",
-)
+
+# The user_properties a case's outcome sets (documented: README, DESIGN), and the keys of the
+# report attribute that carries the rest.
+CARRIED_PROPERTIES = ("requirement", "verifies", "status", "reason")
+CARRIED_KEYS = frozenset({"message", "steps", "timing", "exception", "matches"})
+CARRIED_ATTRIBUTE = "checklist_case"
 STEP_SEPARATOR = "\x1d"  # between the steps of one case in the ``matches`` property
 MATCH_SEPARATOR = "\x1e"  # between the definitions one (ambiguous) step matched
 

@@ -20,7 +20,7 @@ from living_checklist.core.escape import terminal_safe
 from living_checklist.core.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
 from living_checklist.core.pending import InvalidValue, Pending
 from living_checklist.core.plan import is_tagged, known_outcome
-from living_checklist.core.status import CARRIED_PROPERTIES, MATCH_SEPARATOR, CaseOutcome
+from living_checklist.core.status import CARRIED_ATTRIBUTE, CARRIED_PROPERTIES, MATCH_SEPARATOR, CaseOutcome
 from living_checklist.run import _compat
 from living_checklist.run.bdd import BddFeature, BddHooks
 from living_checklist.run.registry import Resolution, StepDef, StepRegistry
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 STATUS_PROPERTIES = CARRIED_PROPERTIES
 REF_SEPARATOR = "\x1f"  # between the fields of a step definition's key (see reports.messages.StepDefRef)
 PARSE_ERROR_ITEM = "GHERKIN-ERROR"
+# The outcome's data for the reports that is no documented property (CaseOutcome.to_carried).
+CARRIED_KEY = pytest.StashKey[dict[str, str]]()
 
 
 class StepError(Exception):
@@ -509,13 +511,16 @@ def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
     ihook = item.ihook
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     keywords: dict[str, Literal[1]] = {name: 1 for name in item.keywords}
-    item.user_properties.extend(item.carried(known).to_properties(item.requirement.id))
+    carried = item.carried(known)
+    item.user_properties.extend(carried.to_properties(item.requirement.id))
+    item.stash[CARRIED_KEY] = carried.to_carried()
     phases: tuple[Literal["setup", "call", "teardown"], ...] = ("setup", "call", "teardown")
     for when in phases:
         outcome: Literal["passed", "skipped"] = "skipped" if when == "call" else "passed"
         report = pytest.TestReport(
             item.nodeid, item.location, keywords, outcome, None, when, user_properties=list(item.user_properties)
         )
+        setattr(report, CARRIED_ATTRIBUTE, item.stash[CARRIED_KEY].copy())
         if when == "call":
             report.wasxfail = f"pending ({known.reason}): {known.message.splitlines()[0]}"
         ihook.pytest_runtest_logreport(report=report)
@@ -532,7 +537,15 @@ def mark_pending(item: CaseItem, report: pytest.TestReport) -> None:
 
 
 def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
-    """Give the report its checklist status; pending becomes xfail without any traceback."""
+    """Give the report its checklist status; pending becomes xfail without any traceback. Every
+    report of a case carries the outcome's data for the reports (``CARRIED_ATTRIBUTE``)."""
+    _finish_report(item, call, report)
+    carried = item.stash.get(CARRIED_KEY, None)
+    if carried is not None:
+        setattr(report, CARRIED_ATTRIBUTE, dict(carried))
+
+
+def _finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
     if isinstance(item, FeatureErrorItem):
         if report.when == "call":
             message = "\n".join(str(error) for error in item.doc.errors)
@@ -572,7 +585,7 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
     else:
         if not report.failed:
             return
-        ran = CaseOutcome.from_properties(item.user_properties)  # the steps keep what the call said
+        ran = CaseOutcome.from_properties(item.user_properties, item.stash.get(CARRIED_KEY, None))  # the call's steps
         outcome = CaseOutcome("error", "teardown", f"teardown failed: {_short(report)}", steps=ran.steps if ran else "")
     _attach(item, report, item.carried(outcome), item.requirement.id)
 
@@ -580,6 +593,7 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
 def _attach(item: pytest.Item, report: pytest.TestReport, outcome: CaseOutcome, requirement: str) -> None:
     kept: list[tuple[str, object]] = [prop for prop in item.user_properties if prop[0] not in STATUS_PROPERTIES]
     item.user_properties[:] = [*kept, *outcome.to_properties(requirement)]
+    item.stash[CARRIED_KEY] = outcome.to_carried()
     report.user_properties = list(item.user_properties)
 
 

@@ -20,7 +20,7 @@ from living_checklist.core import decisions, environment, quality, seeds
 from living_checklist.core.inventory import FeatureDoc, Inventory, discover, relpath, requirement_item_name
 from living_checklist.core.lint import lint
 from living_checklist.core.plan import static_outcome
-from living_checklist.core.status import CaseOutcome, Checklist, aggregate
+from living_checklist.core.status import CARRIED_ATTRIBUTE, CaseOutcome, Checklist, aggregate
 from living_checklist.run._compat import fixture_count
 from living_checklist.run.bdd import BddHooks
 from living_checklist.run.cache import InventoryCache, cache_folder, make_cache_folder
@@ -142,10 +142,11 @@ class ChecklistSession:
 
     def record(self, report: pytest.TestReport) -> None:
         last_nodeid, last_properties = self._last_recorded
-        if report.nodeid == last_nodeid and report.user_properties == last_properties and not report.failed:
+        properties = [*report.user_properties, (CARRIED_ATTRIBUTE, getattr(report, CARRIED_ATTRIBUTE, None))]
+        if report.nodeid == last_nodeid and properties == last_properties and not report.failed:
             return  # the same properties as the report before it: the same outcome, recorded already
-        self._last_recorded = (report.nodeid, report.user_properties)
-        outcome = CaseOutcome.from_properties(report.user_properties)
+        self._last_recorded = (report.nodeid, properties)
+        outcome = CaseOutcome.from_report(report)
         if outcome is not None:
             previous = self.outcomes.get(report.nodeid)
             if previous is None or previous.status != "error" or outcome.status == "error":
@@ -206,7 +207,7 @@ class ChecklistSession:
     def merge_static(self, rows: list[list[str]]) -> None:
         for nodeid, status, reason, message, steps in rows:
             outcome = CaseOutcome.from_properties(
-                [("status", status), ("reason", reason), ("message", message), ("steps", steps)]
+                [("status", status), ("reason", reason)], {"message": message, "steps": steps}
             )
             if outcome is not None:
                 self.static[nodeid] = outcome
