@@ -20,6 +20,7 @@ from living_checklist.core.escape import terminal_safe
 from living_checklist.core.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
 from living_checklist.core.pending import InvalidValue, Pending
 from living_checklist.core.plan import is_tagged, known_outcome
+from living_checklist.core.short_failure import raised_in_library, short_form
 from living_checklist.core.status import CARRIED_ATTRIBUTE, CARRIED_PROPERTIES, MATCH_SEPARATOR, CaseOutcome
 from living_checklist.run import _compat
 from living_checklist.run.bdd import BddFeature, BddHooks
@@ -338,8 +339,14 @@ class CaseItem(pytest.Function):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, StepError | PendingPassed):
             return terminal_safe(str(excinfo.value))
-        rep = super().repr_failure(excinfo)
         step = self.current_step
+        library_check = isinstance(excinfo.value, AssertionError) and raised_in_library(
+            [str(entry.path) for entry in excinfo.traceback]
+        )
+        if library_check and self.config.getoption("tbstyle", "auto") in ("auto", "short"):
+            where = f"{self.requirement.feature}:{step.line}: {step.keyword}{step.text}" if step is not None else ""
+            return terminal_safe(short_form(where, str(excinfo.value)))
+        rep = super().repr_failure(excinfo)
         if step is not None and hasattr(rep, "addsection"):
             rep.addsection("failing step", f"{self.requirement.feature}:{step.line}: {step.keyword}{step.text}")
         return rep

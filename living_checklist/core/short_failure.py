@@ -1,0 +1,33 @@
+"""The short form of a failed live check, as pytest prints it under ``--tb=auto`` or ``--tb=short``.
+
+A check of the step library (or ``living_checklist.check``) says everything in its message:
+measured vs required, the command, how it ended, its output. The traceback through the harness
+adds nothing a reader can act on, so the failure shows the step that failed (file and line) and
+the message, its middle elided when it is long; ``--tb=long`` still shows everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+HEAD_LINES = 3  # the verdict (measured vs required) and the command, as the checks write them
+TAIL_LINES = 1  # the end of the output
+LINE_WIDTH = 160
+KEEP_WHOLE = 6  # a message of at most this many lines is shown whole
+LIBRARY = Path(__file__).resolve().parents[1]
+
+
+def raised_in_library(frames: Sequence[str]) -> bool:
+    """Whether the innermost frame (the last of ``frames``, their file paths) is in this package:
+    a check of the step library or ``living_checklist.check``, not a project's own ``assert``."""
+    return bool(frames) and Path(frames[-1]).resolve().is_relative_to(LIBRARY)
+
+
+def short_form(step: str, message: str) -> str:
+    """``step`` (``features/a.feature:12: Then ...``) and the message, at most a dozen short lines."""
+    lines = [line if len(line) <= LINE_WIDTH else line[: LINE_WIDTH - 1] + "…" for line in message.splitlines()]
+    if len(lines) > KEEP_WHOLE:
+        elided = len(lines) - HEAD_LINES - TAIL_LINES
+        lines = [*lines[:HEAD_LINES], f"… {elided} more lines (--tb=long shows them)", *lines[-TAIL_LINES:]]
+    return "\n".join([step, *lines]) if step else "\n".join(lines)
