@@ -264,3 +264,42 @@ def test_output_keeps_its_head_and_tail_and_counts_the_rest() -> None:
     small = Output(keep=10)
     small.add(b"short")
     assert small.complete and small.text() == "short"
+
+
+# Forks a grandchild that calls setsid and holds a port (pid and port in other.txt), then waits.
+OTHER = r"""
+import os, socket, sys, time
+port = int(sys.argv[1])
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen()
+        with open("other.txt", "w") as f:
+            f.write("%d %d" % (os.getpid(), port))
+        time.sleep(600)
+    os._exit(0)
+time.sleep(600)
+"""
+
+
+def test_software_the_machine_also_runs_ends_with_its_whole_tree(pytester: pytest.Pytester) -> None:
+    port = free_port()
+    (pytester.path / "other.py").write_text(OTHER)
+    pytester.makeconftest(CONFTEST_STEPS)
+    pytester.makefile(".ini", pytest="[pytest]\nchecklist_features = features\n")
+    (pytester.path / "features").mkdir(exist_ok=True)
+    (pytester.path / "features" / "f.feature").write_text(
+        "Feature: f\n  @O-001\n  Scenario: busy machine\n"
+        f'    Given the machine also runs "{PY} other.py {port}"\n'
+        "    Then the machine has at least 1 CPU cores\n"
+        "  @O-002\n  Scenario: missing\n"
+        '    Given the machine also runs "no-such-program-anywhere"\n'
+    )
+    _, reqs = run(pytester)
+    assert statuses(reqs) == {"O-001": "verified", "O-002": "error"}
+    assert "cannot be started" in reqs["O-002"]["message"] or "could not be started" in reqs["O-002"]["message"]
+    pid, held = (int(x) for x in (pytester.path / "other.txt").read_text().split())
+    assert held == port and not _alive(pid) and _port_free(port)

@@ -197,6 +197,8 @@ class Service:
     output: Output = field(default_factory=Output)
     leader: int | None = None
     exited: dict[int, tuple[int, int]] = field(default_factory=dict)  # pid -> (wait status, maxrss KiB)
+    grace: float = _STOP_GRACE  # seconds between SIGTERM and SIGKILL when stopped
+    spawn_error: str = ""  # why the command could not be started, as the launcher reported it
     _reader: threading.Thread | None = None
     _report: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -215,10 +217,10 @@ class Service:
                 f"{self.command!r}. "
                 "Stop that process or choose another port."
             )
-        self._launch()
+        self.launch()
         deadline = time.monotonic() + wait
         while True:
-            status = self._leader_status()
+            status = self.ended()
             if status is not None:
                 self.stop()
                 raise ServiceError(
@@ -236,9 +238,10 @@ class Service:
                 )
             time.sleep(_POLL)
 
-    def _launch(self) -> None:
+    def launch(self) -> None:
+        """Start the command in a tree the harness owns, without waiting for anything."""
         report_r, report_w = os.pipe()
-        argv = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), str(report_w), str(_STOP_GRACE)]
+        argv = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), str(report_w), str(self.grace)]
         try:
             self.process = subprocess.Popen(
                 [*argv, *self.argv],
@@ -286,10 +289,23 @@ class Service:
                 elif words[:1] == ["exit"] and len(words) == 4:
                     self.exited[int(words[1])] = (int(words[2]), int(words[3]))
                 elif words[:1] == ["error"]:
-                    self.output.add(("cannot start: " + " ".join(words[1:]) + "\n").encode())
+                    self.spawn_error = " ".join(words[1:])
+                    self.output.add(("cannot start: " + self.spawn_error + "\n").encode())
         return rest
 
-    def _leader_status(self) -> str | None:
+    def wait_started(self, timeout: float) -> bool:
+        """Wait until the launcher has started the command (or failed to); False if it took longer."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.leader is not None or self.spawn_error:
+                    return True
+            if self.process is not None and self.process.poll() is not None:
+                return True
+            time.sleep(0.005)
+        return False
+
+    def ended(self) -> str | None:
         """How the service's first process ended, or None while it runs (or forked and left a daemon)."""
         process = self.process
         assert process is not None
@@ -297,7 +313,9 @@ class Service:
             leader = self.leader
             status = self.exited.get(leader) if leader is not None else None
         if status is None and process.poll() is not None:
-            return f"could not be started (launcher exit status {process.returncode})"
+            with self._lock:
+                why = self.spawn_error or f"launcher exit status {process.returncode}"
+            return f"could not be started ({why})"
         if status is None or (leader is not None and self.tree()):
             return None  # still running, or it forked the real server into the background and left
         wait_status = status[0]
@@ -343,7 +361,7 @@ class Service:
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signals.SIGTERM)
             try:
-                process.wait(_STOP_GRACE + 5.0)
+                process.wait(self.grace + 5.0)
             except subprocess.TimeoutExpired:
                 for pid in [*left, *_descendants(process.pid)]:  # the launcher is stuck: end what it held
                     with contextlib.suppress(OSError):

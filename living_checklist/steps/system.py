@@ -13,12 +13,8 @@ PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import shlex
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +25,7 @@ from pytest_bdd import parsers, step
 
 from living_checklist import InvalidValue, Pending
 from living_checklist.core.measure import Measurement
-from living_checklist.live import runner
+from living_checklist.live import runner, service
 from living_checklist.live.progress import Progress
 from living_checklist.run.settings import TBD
 from living_checklist.steps.common import (
@@ -395,6 +391,7 @@ def run_copies(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
 
 # -- long runs, and other software alongside -------------------------------------------------
 
+ALSO_RUNS_START = 30.0  # seconds the launcher may take to start it on a loaded machine
 ALSO_RUNS_SETTLE = 0.5  # seconds the other software must stay up before the measurements start
 DURATION_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
 
@@ -426,26 +423,21 @@ def also_runs(command: str, request: pytest.FixtureRequest) -> None:
     argv = split_arguments(text)
     if not argv:
         raise InvalidValue("the other software is empty: write the command that starts it")
+    other = service.Service(tuple(argv), "", request.config.rootpath, grace=0.0)
     try:
-        other = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=request.config.rootpath,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise InvalidValue(f"the other software {text!r} cannot be started: {exc.strerror or exc}") from None
-
-    def stop() -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(other.pid, signal.SIGKILL)
-        other.wait()
-
+        other.launch()
+    except service.ServiceError as exc:
+        raise InvalidValue(f"the other software {text!r} cannot be started: {exc}") from None
+    stop = other.stop  # its whole tree: a child that called setsid too
+    if not other.wait_started(ALSO_RUNS_START):
+        other.stop()
+        raise InvalidValue(f"the other software {text!r} did not start within {ALSO_RUNS_START:g} s")
     request.addfinalizer(stop)
     settle = time.monotonic() + ALSO_RUNS_SETTLE
     while time.monotonic() < settle:  # it must get going, and stay up, before the measurements
-        if other.poll() is not None:
-            raise AssertionError(f"the other software {text!r} exited at once with status {other.returncode}")
+        ended = other.ended()
+        if ended is not None and ended.startswith("could not be started"):
+            raise InvalidValue(f"the other software {text!r} {ended}")
+        if ended is not None:
+            raise AssertionError(f"the other software {text!r} {ended.replace('exited with', 'exited at once with')}")
         time.sleep(0.02)
