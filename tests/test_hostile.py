@@ -430,3 +430,42 @@ def test_merge_exits_1_for_an_incomplete_checklist(
     assert "INCOMPLETE" in capsys.readouterr().out
     shard.write_text(json.dumps(shard_report))
     assert cli.main(["merge", "-o", str(tmp_path / "m.json"), str(shard)]) == 0
+
+
+# -- crashes become usage errors: deep or huge history and baseline files ------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "content"),
+    [
+        ("--checklist-history", b"[" * 100_000 + b"]" * 100_000 + b"\n"),
+        ("--checklist-history", b'{"time": 1, "totals": {"verified": ' + b"9" * 5000 + b'}, "statuses": {}}\n'),
+        ("--checklist-baseline", b'{"schema": 2, "totals": {"verified": ' + b"9" * 5000 + b"}}"),
+        ("--checklist-baseline", b"[" * 100_000 + b"]" * 100_000),
+        ("--checklist-baseline", None),  # a FIFO: reading it would wait for ever
+        ("--checklist-history", None),
+    ],
+    ids=["history-deep", "history-huge-int", "baseline-huge-int", "baseline-deep", "baseline-fifo", "history-fifo"],
+)
+def test_hostile_history_and_baseline_files_are_usage_errors(
+    tmp_path: Path, option: str, content: bytes | None
+) -> None:
+    from tests.helpers import write_files
+
+    write_files(
+        tmp_path,
+        {
+            "features/a.feature": OK_FEATURE,
+            "conftest.py": OK_CONFTEST,
+            "pytest.ini": "[pytest]\nchecklist_features = features\n",
+        },
+    )
+    target = tmp_path / "input.json"
+    if content is None:
+        os.mkfifo(target)
+    else:
+        target.write_bytes(content)
+    code, output = _run(tmp_path, PY, "-m", "pytest", "-p", "no:cacheprovider", f"{option}={target}", timeout=60)
+    assert code == pytest.ExitCode.USAGE_ERROR, output
+    assert "INTERNALERROR" not in output and "Traceback" not in output
+    assert "input.json" in output

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from living_checklist.core.files import NotRegularFile, read_regular
 from living_checklist.core.status import DEFINED, STATUSES
 from living_checklist.reports.json import READABLE_SCHEMAS, SCHEMA_VERSION
 
@@ -67,11 +68,13 @@ class Delta:
 def load(path: Path) -> dict[str, Any]:
     """Read and check a baseline report; ``BaselineError`` says why it cannot be used."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except FileNotFoundError:
         raise BaselineError(f"{path}: no such file; write one first with --checklist-json {path}") from None
     except IsADirectoryError:
         raise BaselineError(f"{path}: is a directory, expected a JSON report written by --checklist-json") from None
+    except NotRegularFile as exc:
+        raise BaselineError(f"{path}: {exc.what}, expected a JSON report written by --checklist-json") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: cannot be read ({exc})") from None
     try:
@@ -82,6 +85,8 @@ def load(path: Path) -> dict[str, Any]:
         ) from None
     except RecursionError:  # json.loads recurses once per level: hostile input must not crash pytest
         raise BaselineError(f"{path}: not a checklist report: its JSON is nested too deeply to read") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits (sys.set_int_max_str_digits)
+        raise BaselineError(f"{path}: not a checklist report: {exc}") from None
     try:
         problems = check(data)
     except RecursionError:
@@ -103,19 +108,26 @@ def check(data: object) -> list[str]:
             f'"schema" is {json.dumps(schema)}, this version reads schema 1 and {SCHEMA_VERSION}; '
             "write a new baseline with --checklist-json"
         ]
-    problems = []
-    totals = data.get("totals")
-    if not isinstance(totals, dict):
-        problems.append(f'"totals": expected an object, found {_kind(totals)}')
-    else:
-        for key in DELTA_KEYS:
-            value = totals.get(key)
-            if not isinstance(value, int) or isinstance(value, bool):
-                problems.append(f'"totals.{key}": expected an integer, found {_kind(value)}')
+    problems = _totals_problems(data.get("totals"))
     requirements = data.get("requirements")
     if not isinstance(requirements, list):
-        problems.append(f'"requirements": expected a list, found {_kind(requirements)}')
-        return problems
+        return [*problems, f'"requirements": expected a list, found {_kind(requirements)}']
+    return problems + _requirement_problems(requirements, 5 - len(problems))
+
+
+def _totals_problems(totals: object) -> list[str]:
+    if not isinstance(totals, dict):
+        return [f'"totals": expected an object, found {_kind(totals)}']
+    return [
+        f'"totals.{key}": expected an integer, found {_kind(totals.get(key))}'
+        for key in DELTA_KEYS
+        if not isinstance(totals.get(key), int) or isinstance(totals.get(key), bool)
+    ]
+
+
+def _requirement_problems(requirements: list[object], limit: int) -> list[str]:
+    """The first problems (at least one, at most ``limit``: enough to see the pattern) of the list."""
+    problems = []
     for index, req in enumerate(requirements):
         where = f'"requirements[{index}]'
         if not isinstance(req, dict):
@@ -126,7 +138,7 @@ def check(data: object) -> list[str]:
             problems.append(
                 f'{where}.status": expected one of {", ".join(STATUSES)}, found {json.dumps(req.get("status"))}'
             )
-        if len(problems) >= 5:  # enough to see the pattern
+        if len(problems) >= max(limit, 1):
             break
     return problems
 
@@ -159,6 +171,49 @@ def _counts(data: Mapping[str, Any]) -> dict[str, int]:
     return counts
 
 
+def _regression(key: str, old: Mapping[str, Any], new: Mapping[str, Any] | None) -> Regression | None:
+    """How the requirement at ``key`` went backwards (``new`` None: it is gone), or None."""
+    was = str(old["status"])
+    now = str(new["status"]) if new is not None else MISSING
+    lost_definition = was in DEFINED and now not in DEFINED
+    lost_verification = was == "verified" and now != "verified"
+    if not (lost_definition or lost_verification):
+        return None
+    name = str((new or old).get("name") or "")
+    return Regression(str(old["id"]), name, was, now, _detail(key, old, new))
+
+
+def _detail(key: str, old: Mapping[str, Any], new: Mapping[str, Any] | None) -> str:
+    """Why a regression happened: the reason and first message line, or where the requirement went."""
+    if new is None:
+        detail = "not in this run: deleted, renamed, or outside the files run"
+        if ":" in key and not old.get("tags"):
+            detail += "; give it an id tag so moving lines does not lose it"
+        return detail
+    first = str(new.get("message") or "").strip().splitlines()
+    return "; ".join(x for x in (str(new.get("reason") or ""), first[0] if first else "") if x)
+
+
+def _newly(
+    before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]], statuses: Sequence[str]
+) -> tuple[str, ...]:
+    """Ids now in one of ``statuses`` that were not (or did not exist) in the baseline."""
+    return tuple(
+        str(req["id"])
+        for key, req in after.items()
+        if req["status"] in statuses and (key not in before or before[key]["status"] not in statuses)
+    )
+
+
+def _changed(before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
+    """Ids whose status differs, new and missing ones included."""
+    return tuple(
+        str((after.get(key) or before[key])["id"])
+        for key in dict.fromkeys([*before, *after])
+        if key not in before or key not in after or before[key]["status"] != after[key]["status"]
+    )
+
+
 def compare(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> Delta:
     """Regressions (defined → pending/missing/error, verified → anything else) and the change in totals.
 
@@ -167,42 +222,13 @@ def compare(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> Delta:
     """
     before = _keyed(baseline["requirements"])
     after = _keyed(current["requirements"])
-    regressions = []
-    for key, old in before.items():
-        was = str(old["status"])
-        new = after.get(key)
-        now = str(new["status"]) if new is not None else MISSING
-        lost_definition = was in DEFINED and now not in DEFINED
-        lost_verification = was == "verified" and now != "verified"
-        if not (lost_definition or lost_verification):
-            continue
-        if new is None:
-            detail = "not in this run: deleted, renamed, or outside the files run"
-            if ":" in key and not old.get("tags"):
-                detail += "; give it an id tag so moving lines does not lose it"
-        else:
-            first = str(new.get("message") or "").strip().splitlines()
-            detail = "; ".join(x for x in (str(new.get("reason") or ""), first[0] if first else "") if x)
-        name = str((new or old).get("name") or "")
-        regressions.append(Regression(str(old["id"]), name, was, now, detail))
+    found = (_regression(key, old, after.get(key)) for key, old in before.items())
+    regressions = tuple(regression for regression in found if regression is not None)
     old_counts, new_counts = _counts(baseline), _counts(current)
     changes = {key: new_counts[key] - old_counts[key] for key in DELTA_KEYS}
-    newly_defined = tuple(
-        str(req["id"])
-        for key, req in after.items()
-        if req["status"] in DEFINED and (key not in before or before[key]["status"] not in DEFINED)
-    )
-    newly_verified = tuple(
-        str(req["id"])
-        for key, req in after.items()
-        if req["status"] == "verified" and (key not in before or before[key]["status"] != "verified")
-    )
-    changed = tuple(
-        str((after.get(key) or before[key])["id"])
-        for key in dict.fromkeys([*before, *after])
-        if key not in before or key not in after or before[key]["status"] != after[key]["status"]
-    )
-    return Delta(tuple(regressions), changes, newly_defined, newly_verified, changed)
+    newly_defined = _newly(before, after, DEFINED)
+    newly_verified = _newly(before, after, ("verified",))
+    return Delta(regressions, changes, newly_defined, newly_verified, _changed(before, after))
 
 
 def _ids(ids: Sequence[str], limit: int = 10) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from living_checklist.core.environment import git_commit
 from living_checklist.core.escape import json_dumps
+from living_checklist.core.files import read_regular
 from living_checklist.core.status import Checklist
 
 SERIES: tuple[tuple[str, str], ...] = (("requirements", "#6b7280"), ("defined", "#2563eb"), ("verified", "#16a34a"))
@@ -71,7 +72,7 @@ def progress(earlier: Sequence[Mapping[str, Any]], current: Mapping[str, Any], c
 def load(path: Path) -> list[dict[str, Any]]:
     """Every entry of the history file (none when it does not exist yet)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except FileNotFoundError:
         return []
     except (OSError, UnicodeDecodeError) as exc:
@@ -84,6 +85,10 @@ def load(path: Path) -> list[dict[str, Any]]:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             raise HistoryError(f"{path}:{number}:{exc.colno}: not a JSON line ({exc.msg})") from None
+        except RecursionError:  # json.loads recurses once per level: hostile input must not crash pytest
+            raise HistoryError(f"{path}:{number}:1: not a JSON line (nested too deeply to read)") from None
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            raise HistoryError(f"{path}:{number}:1: not a JSON line ({exc})") from None
         problem = _shape_problem(data)
         if problem:
             raise HistoryError(f"{path}:{number}:1: {problem}")
