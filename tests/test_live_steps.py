@@ -252,7 +252,7 @@ Feature: one run
         ("./bad-interpreter.sh", "", "error", "its interpreter '/no/such/interpreter' (the #! line) does not exist"),
         (".", "", "error", "cannot run '.': is a directory"),
         ("'unbalanced", "", "error", "cannot be split into arguments: No closing quotation"),
-        (python_system("sut.py"), "--flood 3", "failing", "truncated: kept the first 1 MiB of 3 MiB"),
+        (python_system("sut.py"), "--flood 3", "failing", "(all 3145728 bytes searched)"),
         (python_system("sut.py"), "--sleep", "failing", "timed out after 2 s (killed)"),
         (python_system("sut.py"), "'unbalanced", "error", 'arguments "\'unbalanced" cannot be split'),
     ],

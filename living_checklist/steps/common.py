@@ -107,9 +107,12 @@ def run_system(
     input_data: bytes | None = None,
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
+    trace: bool = True,
 ) -> runner.RunResult:
     """Run the scenario's system once with ``extra`` arguments (and ``env`` added to the environment),
     in its working folder (the rootdir unless ``NAME.cwd`` says otherwise).
+
+    ``trace``: follow every process to its exit for the exact peak memory (see ``runner.run``).
 
     A system that cannot be started at all is an ``error`` naming the command and the reason,
     not a failed check: nothing about the requirement was measured.
@@ -122,11 +125,49 @@ def run_system(
             timeout=timeout if timeout is not None else system.timeout,
             cwd=system.cwd,
             env={**os.environ, **env} if env else None,
+            trace=trace,
         )
     except runner.CannotRun as exc:
         raise InvalidValue(
             f"the system cannot be started: {exc} ({system.setting} = {shlex.join(system.argv)!r})"
         ) from None
+
+
+WHOLE_OUTPUT_LIMIT = 1 << 30  # bytes a check that needs the whole text at once (JSON, a diff) reads
+
+
+def _whole_stream(result: runner.RunResult, stream: str) -> runner.Captured:
+    """The stream, when every byte of it can be read back; else an ``error`` saying how much was."""
+    captured = result.stream(stream)
+    if not captured.complete:
+        raise InvalidValue(
+            f"the {stream} of {shlex.join(result.argv)!r} could not be kept whole (a full disk, or past the "
+            f"harness's spool limit): {captured.seen} of {captured.total} bytes kept, so this check cannot see "
+            "all of it"
+        )
+    return captured
+
+
+def whole_output(result: runner.RunResult, stream: str = "output") -> bytes:
+    """Every byte of a run's stream, for checks that read it at once; an ``error`` when that cannot be."""
+    captured = _whole_stream(result, stream)
+    if captured.total > WHOLE_OUTPUT_LIMIT:
+        raise InvalidValue(
+            f"the {stream} is {captured.total} bytes: this check reads it whole, at most {WHOLE_OUTPUT_LIMIT} bytes"
+        )
+    return captured.whole()
+
+
+def output_has(result: runner.RunResult, stream: str, needle: bytes) -> bool:
+    """Whether ``needle`` occurs anywhere in the whole stream (read in chunks, matches across their edges)."""
+    keep = max(len(needle) - 1, 0)
+    tail = b""
+    for chunk in _whole_stream(result, stream).chunks():
+        window = tail + chunk
+        if needle in window:
+            return True
+        tail = window[len(window) - keep :] if keep else b""
+    return needle == b""
 
 
 def scenario_step_texts(request: pytest.FixtureRequest) -> tuple[str, ...]:

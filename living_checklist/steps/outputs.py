@@ -29,11 +29,13 @@ from living_checklist.core.measure import parse_value
 from living_checklist.live import runner
 from living_checklist.steps.common import (
     check_figure,
+    output_has,
     quoted,
     quoted_value,
     run_system,
     split_arguments,
     whole_number,
+    whole_output,
 )
 from living_checklist.steps.system import SystemRuns
 
@@ -67,20 +69,25 @@ def repeated_runs_identical(n: str, pattern: str, request: pytest.FixtureRequest
     again = system_runs.again
     if again is None:
         raise InvalidValue("repeated runs need a single run before them: 'When I run the system with input \"...\"'")
-    expected = mask(first.stdout_text())
-    differing: list[tuple[int, runner.RunResult]] = []
+    expected = mask(_text(first))
+    differing: list[tuple[int, str, runner.RunResult]] = []
     for index in range(1, count + 1):
         result = again()
-        if result.exit_status != first.exit_status or mask(result.stdout_text()) != expected:
-            differing.append((index, result))
+        actual = mask(_text(result))  # the whole output of each run, not the part kept for messages
+        if result.exit_status != first.exit_status or actual != expected:
+            differing.append((index, actual, result))
     context = ""
     if differing:
-        index, result = differing[0]
+        index, actual, result = differing[0]
         diff = difflib.unified_diff(
-            expected.splitlines(), mask(result.stdout_text()).splitlines(), "first run", f"repeat {index}", lineterm=""
+            expected.splitlines(), actual.splitlines(), "first run", f"repeat {index}", lineterm=""
         )
         context = f"repeat {index} differs ({result.outcome()}):\n" + "\n".join(list(diff)[:40])
     check_figure(request.node, "runs with different output", float(len(differing)), "runs", 0.0, "<=", context)
+
+
+def _text(result: runner.RunResult) -> str:
+    return whole_output(result).decode("utf-8", errors="replace")
 
 
 def _mask(pattern: str) -> Any:
@@ -105,7 +112,7 @@ def agrees_with_reference(
     limit, relative = _tolerance(tolerance)
     path = project_path(request, reference, "the reference")
     expected = path.read_text(encoding="utf-8", errors="replace")
-    actual = system_runs.last_run().stdout_text()
+    actual = _text(system_runs.last_run())
     words_expected, numbers_expected = _split_numbers(expected)
     words_actual, numbers_actual = _split_numbers(actual)
     if words_expected != words_actual or len(numbers_expected) != len(numbers_actual):
@@ -158,7 +165,7 @@ def output_conforms(fmt: str, request: pytest.FixtureRequest, system_runs: Syste
     count), or every JSON document in it validates against ``JSON schema <path>`` /
     ``JSON Lines schema <path>`` (jsonschema, the draft the schema names)."""
     check = _conformance(request, fmt)
-    problems, total = check(system_runs.last_run().stdout_text())
+    problems, total = check(_text(system_runs.last_run()))
     context = "\n".join(problems[:5])
     check_figure(request.node, "documents not conforming", float(len(problems)), f"of {total}", 0.0, "<=", context)
 
@@ -174,7 +181,7 @@ def every_output_conforms(
     runs = system_runs.runs()
     failing: list[str] = []
     for index, result in enumerate(runs, start=1):
-        problems, _ = check(result.stdout_text())
+        problems, _ = check(_text(result))
         if problems:
             failing.append(f"{sample_runs.name(runs, index)}: {problems[0]}")
     context = "\n".join(failing[:5])
@@ -257,7 +264,7 @@ def first_number_at_most(x: str, request: pytest.FixtureRequest, system_runs: Sy
 def _first_number(request: pytest.FixtureRequest, system_runs: SystemRuns, x: str, comparison: str) -> None:
     required = parse_value(x, "the required number")
     result = system_runs.last_run()
-    found = NUMBER.search(result.stdout_text())
+    found = NUMBER.search(_text(result))
     measured: float | str = float(found[0]) if found else "no number in the output"
     check_figure(request.node, "first number in the output", measured, "", required, comparison, result.describe())
 
@@ -341,10 +348,10 @@ def secret_not_leaked(folder: str, secret: str, request: pytest.FixtureRequest, 
         raise InvalidValue("the secret is empty: plant a recognisable test secret")
     logs = project_path(request, folder, "the log folder")
     found: list[str] = []
-    for index, result in enumerate(system_runs.runs(), start=1):
-        if needle in result.stdout:
+    for index, result in enumerate(system_runs.runs(), start=1):  # every byte of both streams
+        if output_has(result, "output", needle):
             found.append(f"the output of run {index}")
-        if needle in result.stderr:
+        if output_has(result, "error output", needle):
             found.append(f"the error output of run {index}")
     files = [logs] if logs.is_file() else sorted(p for p in logs.rglob("*") if p.is_file())
     for path in files:

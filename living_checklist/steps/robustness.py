@@ -34,15 +34,15 @@ from living_checklist.core.measure import Measurement
 from living_checklist.live import runner
 from living_checklist.live.progress import Progress
 from living_checklist.steps.common import (
+    bounded_count,
+    bounded_seconds,
     brief,
     check_figure,
-    positive_number,
     quoted,
     record_figure,
     run_system,
     split_arguments,
     system_argv,
-    whole_number,
 )
 from living_checklist.steps.system import SystemRuns
 
@@ -200,7 +200,7 @@ def shrink_edge_case(failure: _Failure, exploration: Exploration) -> _Failure:
 @step(parsers.re(r"the system is fed (?P<n>\S+) arbitrary inputs"))
 def fed_arbitrary_inputs(n: str, request: pytest.FixtureRequest, fuzz_plan: FuzzPlan) -> None:
     """Plan n Hypothesis-generated inputs, each given to the system on standard input by the next step."""
-    fuzz_plan.count = whole_number(n, "input count", minimum=1)
+    fuzz_plan.count = bounded_count(n, "input count")
     system_argv(request)  # pending now, not later, while checklist_system is TBD
 
 
@@ -208,7 +208,7 @@ def fed_arbitrary_inputs(n: str, request: pytest.FixtureRequest, fuzz_plan: Fuzz
 def fed_arbitrary_inputs_with_arguments(n: str, args: str, request: pytest.FixtureRequest, fuzz_plan: FuzzPlan) -> None:
     """Plan n Hypothesis-generated inputs, each given on standard input to the system started with
     these extra arguments (``jq .``, ``sqlite3 -safe :memory:``) by the next step."""
-    fuzz_plan.count = whole_number(n, "input count", minimum=1)
+    fuzz_plan.count = bounded_count(n, "input count")
     fuzz_plan.arguments = split_arguments(args)
     system_argv(request)
 
@@ -224,7 +224,7 @@ def never_crashes_or_hangs(
     Records inputs fed, the longest run, and the number of crashing and hanging inputs (required 0).
     The failure message shows the smallest failing input Hypothesis shrank to, and the run's output.
     """
-    limit = positive_number(x, "hang limit")
+    limit = bounded_seconds(x, "hang limit")
     if fuzz_plan.count is None:
         raise InvalidValue("no inputs planned: start with 'When the system is fed <n> arbitrary inputs'")
     progress = Progress(request.node, "input", fuzz_plan.count)
@@ -232,7 +232,9 @@ def never_crashes_or_hangs(
 
     def run_one(data: bytes) -> runner.RunResult:
         nonlocal runs
-        result = run_system(request, fuzz_plan.arguments, input_data=data, timeout=limit, env=system_runs.env)
+        result = run_system(
+            request, fuzz_plan.arguments, input_data=data, timeout=limit, env=system_runs.env, trace=False
+        )
         runs += 1
         progress.update(runs, f"{len(data)} bytes, {brief(result)}")
         return result

@@ -3,7 +3,7 @@
 The system's command line is the ini option ``checklist_system`` (split with ``shlex``, never run
 through a shell, started in the rootdir). While it is ``TBD`` every step that would run it is
 pending with reason ``tbd``. Each run is bounded by ``checklist_system_timeout`` seconds (default
-60) and keeps the first MiB of each output stream. The logic lives in ``checklist.runner``.
+60); the checks read each output stream whole (``living_checklist.live.runner``).
 
 Quoted values may use the escapes ``\\n``, ``\\t``, ``\\r``, ``\\"`` and ``\\\\``. A quoted value that
 is exactly ``TBD`` (or an argument ``TBD``) keeps the step pending.
@@ -29,11 +29,13 @@ from living_checklist.live import runner, service
 from living_checklist.live.progress import Progress
 from living_checklist.run.settings import TBD
 from living_checklist.steps.common import (
-    MIB,
+    bounded_count,
+    bounded_seconds,
     brief,
     check_figure,
     mib,
     ms,
+    output_has,
     positive_number,
     quoted,
     quoted_value,
@@ -44,15 +46,15 @@ from living_checklist.steps.common import (
     whole_number,
 )
 
-EXACT_PEAKS = ("exit", "wait4")
+EXACT_PEAKS = ("tree", "wait4")
 INEXACT_PEAK = (
-    "not exact here: ptrace is not allowed on this machine and the program was smaller than the launcher, "
-    "so this is the highest of samples taken every millisecond or so (it can miss the last moments) or an "
-    "upper bound that includes the launcher"
+    "an upper bound, not exact here: ptrace is not allowed on this machine and the tree's peak was below what "
+    "the harness's launcher carries into a program it starts"
 )
 # An exit status as a step writes it: one word, which the step then reads as a number (a word like
 # "zero" is an error naming it), except "non-zero", which is a phrase of its own.
 STATUS = r"(?P<n>(?!non-zero\Z)\S+)"
+PEAK_STEP = re.compile(r"the peak memory is at most \S+ MiB")
 EXIT_STATUS_STEP = re.compile(r"the exit status is (?:not )?\S+")
 # Steps that record new runs of the system (whose exit statuses a later status step would check).
 RUN_STEP = re.compile(
@@ -182,15 +184,14 @@ def exit_status_is(n: str, request: pytest.FixtureRequest, system_runs: SystemRu
 
 
 def _contains(stream: str, result: runner.RunResult, wanted: str, present: bool) -> None:
-    data, truncated = (
-        (result.stdout, result.stdout_truncated) if stream == "output" else (result.stderr, result.stderr_truncated)
-    )
-    found = wanted in data.decode("utf-8", errors="replace")
+    """Searched in the whole stream (not only the part kept in memory for messages)."""
+    found = output_has(result, stream, wanted.encode("utf-8"))
     if found == present:
         return
     verb = "does not contain" if present else "contains"
-    note = f" (only its first {runner.DEFAULT_MAX_OUTPUT // MIB} MiB were kept)" if truncated else ""
-    raise AssertionError(f"the {stream} {verb} {wanted!r}{note}\n{result.describe()}")
+    raise AssertionError(
+        f"the {stream} {verb} {wanted!r} (all {result.stream(stream).total} bytes searched)\n{result.describe()}"
+    )
 
 
 @step(parsers.re(rf'the output contains "{quoted("text")}"'))
@@ -228,12 +229,13 @@ def run_series(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
     largest per-run peak of the system's own process) and throughput (runs per second of wall
     time). A run that crashes or times out fails the step; exit statuses are checked separately.
     """
-    count = whole_number(n, "run count", minimum=1)
+    count = bounded_count(n, "run count")
     extra = split_arguments(args)
     series: list[runner.RunResult] = []
     progress = Progress(request.node, "run", count)
+    trace = _stated_for_this_step(request, PEAK_STEP)  # exact memory costs a stop per process: only when checked
     for index in range(count):
-        result = run_system(request, extra)
+        result = run_system(request, extra, env=system_runs.env, trace=trace)
         series.append(result)
         progress.update(index + 1, brief(result))
         if result.crashed or result.timed_out:
@@ -248,7 +250,7 @@ def _check_exits(request: pytest.FixtureRequest, runs: list[runner.RunResult]) -
     expects for *this* run step (``Then the exit status is <n>`` after it, before the next run
     step), which then checks every run: timing an error path is not timing the task. A status an
     earlier step or a Background stated belongs to its own run, never to this one."""
-    if _status_stated_for_this_step(request):
+    if _stated_for_this_step(request, EXIT_STATUS_STEP):
         return
     for index, result in enumerate(runs, start=1):
         if result.exit_status != 0:
@@ -259,8 +261,8 @@ def _check_exits(request: pytest.FixtureRequest, runs: list[runner.RunResult]) -
             )
 
 
-def _status_stated_for_this_step(request: pytest.FixtureRequest) -> bool:
-    """True when an exit status step follows the running step before any other run step.
+def _stated_for_this_step(request: pytest.FixtureRequest, phrase: re.Pattern[str]) -> bool:
+    """True when a step of this ``phrase`` follows the running step before any other run step.
 
     Where the running step cannot be told (not a checklist case), nothing is assumed stated: a
     series then checks its own exits, which can only make a verdict stricter.
@@ -273,7 +275,7 @@ def _status_stated_for_this_step(request: pytest.FixtureRequest) -> bool:
         return False
     for later in steps[position + 1 :]:
         text = str(getattr(later, "text", ""))
-        if EXIT_STATUS_STEP.fullmatch(text):
+        if phrase.fullmatch(text):
             return True
         if RUN_STEP.match(text):
             return False
@@ -294,8 +296,8 @@ def _record_series(node: pytest.Item, series: list[runner.RunResult], system_run
         ("throughput", round(system_runs.throughput(), 3), "runs/s", ">="),
     ):
         record_figure(node, Measurement(name, value, unit, None, comparison))
-    peaks = [r.peak_rss for r in series if r.peak_rss is not None]
-    if peaks:
+    peaks = [r.peak_rss for r in series if r.peak_rss is not None and r.peak_method in EXACT_PEAKS]
+    if len(peaks) == count:  # a figure of every run, each exact
         record_figure(node, Measurement("peak memory", mib(max(peaks)), "MiB", None, "<="))
 
 
@@ -319,11 +321,11 @@ def p95_wall_time(x: str, request: pytest.FixtureRequest, system_runs: SystemRun
 
 @step(parsers.re(r"the peak memory is at most (?P<n>\S+) MiB"))
 def peak_memory(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
-    """The largest resident memory of the system's own process over the runs is at most n MiB.
+    """The largest resident memory of any process of the system's tree, over the runs, is at most n MiB.
 
-    Measured per run at the program's exit (ptrace, exact), or from ``os.wait4`` where that is
-    exact, or sampled from /proc, which the failure message then says (see ``living_checklist.live.runner``);
-    skipped where nothing works.
+    Read at each process's exit (ptrace, exact, as ``/usr/bin/time -v``), or from ``os.wait4``
+    where that is exact; an upper bound otherwise, which the message then says (see
+    ``living_checklist.live.runner``); skipped where nothing works.
     """
     required = positive_number(n, "peak memory")
     runs = system_runs.runs()
@@ -332,6 +334,8 @@ def peak_memory(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns)
         pytest.skip("peak memory of the system cannot be measured on this platform")
     top = max(measured, key=lambda r: r.peak_rss or 0)
     context = f"largest of {len(runs)} runs (measured by {top.peak_method}): {shlex.join(top.argv)}"
+    if top.peak_process is not None:
+        context += f"\nthe peak was in a process the system started: {top.peak_process}"
     if top.peak_method not in EXACT_PEAKS:
         context += f"\n{INEXACT_PEAK}"
     check_figure(request.node, "peak memory", mib(top.peak_rss or 0), "MiB", required, "<=", context)
@@ -356,28 +360,41 @@ def run_copies(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
     elapsed time. As for a series, a copy that does not exit 0 fails the step unless the scenario
     states the expected exit status.
     """
-    count = whole_number(n, "number of copies", minimum=1)
+    count = bounded_count(n, "number of copies", concurrent=True)
     extra = split_arguments(args)
     system_argv(request)  # pending while the system is TBD, before any thread starts
+    trace = _stated_for_this_step(request, PEAK_STEP)
+    try:
+        runner.prepare(count)  # the harness's own start-up is not the copies' time
+    except runner.CannotRun as exc:
+        raise InvalidValue(str(exc)) from None
     results: list[runner.RunResult | None] = [None] * count
     problems: list[BaseException | None] = [None] * count
-    barrier = threading.Barrier(count)
+    barrier = threading.Barrier(count, timeout=COPIES_START_TIMEOUT)
 
     def one(index: int) -> None:
         try:
             barrier.wait()
-            results[index] = run_system(request, extra, env=system_runs.env)
+            results[index] = run_system(request, extra, env=system_runs.env, trace=trace)
         except BaseException as exc:  # handed to the test's thread below
             problems[index] = exc
 
-    threads = [threading.Thread(target=one, args=(i,), name=f"checklist-copy-{i + 1}") for i in range(count)]
+    threads = [
+        threading.Thread(target=one, args=(i,), name=f"checklist-copy-{i + 1}", daemon=True) for i in range(count)
+    ]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
+    try:
+        for thread in threads:
+            thread.start()
+    except RuntimeError as exc:  # the machine refused a thread: the others must not wait for it
+        barrier.abort()
+        raise InvalidValue(f"{count} copies cannot be started at once here: {exc}") from None
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
     for problem in problems:
+        if isinstance(problem, threading.BrokenBarrierError):
+            raise InvalidValue(f"the {count} copies could not all start within {COPIES_START_TIMEOUT:g} s") from None
         if problem is not None:
             raise problem
     runs = [r for r in results if r is not None]
@@ -392,6 +409,7 @@ def run_copies(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
 # -- long runs, and other software alongside -------------------------------------------------
 
 ALSO_RUNS_START = 30.0  # seconds the launcher may take to start it on a loaded machine
+COPIES_START_TIMEOUT = 60.0  # seconds for every copy's thread to be ready before they start together
 ALSO_RUNS_SETTLE = 0.5  # seconds the other software must stay up before the measurements start
 DURATION_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
 
@@ -404,7 +422,7 @@ DURATION_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
 def run_continuously(x: str, unit: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
     """Start the system once and let it run for this long, then stop it (a soak run); it must not
     end by itself before. The peak memory step then applies to the whole run."""
-    seconds = positive_number(x, "duration") * DURATION_UNITS[unit]
+    seconds = bounded_seconds(x, "duration", DURATION_UNITS[unit]) * DURATION_UNITS[unit]
     result = run_system(request, split_arguments(args), timeout=seconds, env=system_runs.env)
     system_runs.record([result])
     if not result.timed_out:
@@ -418,7 +436,8 @@ def also_runs(command: str, request: pytest.FixtureRequest) -> None:
     """Start this other software (split with shlex, no shell) for the rest of the scenario, so the
     budgets that follow are measured while it competes for the machine; it is stopped, with every
     process it started, when the scenario ends. One that exits within its first half second fails
-    the step: the budgets would be measured without it."""
+    the step: the budgets would be measured without it. It runs in a tree the harness owns (as
+    the system's runs do), so a child that calls setsid is killed with it."""
     text = quoted_value(command, "the other software")
     argv = split_arguments(text)
     if not argv:
