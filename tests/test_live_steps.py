@@ -423,14 +423,21 @@ def test_the_worked_example(pytester: pytest.Pytester) -> None:
 # -- copies at the same time, settings through the environment, exact peak memory --------------
 
 # Sleeps 2 s and reports how many copies ran at once (each holds a file while it sleeps).
+# Waits (up to 8 s) to see the other copies running, so that a loaded machine starting the
+# interpreters slowly cannot make overlapping copies look sequential; run one after another, no
+# copy would ever see another.
 CONCURRENT = """
 import os, sys, time
 os.makedirs("running", exist_ok=True)
 mine = os.path.join("running", str(os.getpid()))
 open(mine, "w").close()
-time.sleep(2.0)
-print("together", len(os.listdir("running")))
-time.sleep(0.2)
+wanted = int(os.environ.get("COPIES", "4"))
+seen, until = 0, time.monotonic() + 8
+while seen < wanted and time.monotonic() < until:
+    seen = max(seen, len(os.listdir("running")))
+    time.sleep(0.02)
+print("together", seen)
+time.sleep(0.5)
 os.remove(mine)
 print("setting", os.environ.get("GREETING", "unset"))
 sys.exit(int(os.environ.get("EXIT", "0")))
@@ -442,20 +449,23 @@ Feature: copies
   Scenario: four copies overlap
     When 4 copies of the system run at the same time with arguments ""
     Then the output contains "together 4"
-    And the throughput is at least 1.0 runs per second
+    And the throughput is at least 0.3 runs per second
   @PERF-011
   Scenario: a setting changed without code
     Given the environment variable "GREETING" is "hej"
+    And the environment variable "COPIES" is "1"
     When I run the system with arguments ""
     Then the output contains "setting hej"
   @PERF-012
   Scenario: copies that fail
     Given the environment variable "EXIT" is "3"
+    And the environment variable "COPIES" is "2"
     When 2 copies of the system run at the same time with arguments ""
     Then the median wall time is at most 60000 ms
   @PERF-013
   Scenario: copies that fail as stated
     Given the environment variable "EXIT" is "3"
+    And the environment variable "COPIES" is "2"
     When 2 copies of the system run at the same time with arguments ""
     Then the exit status is 3
 """
@@ -472,11 +482,10 @@ def test_copies_run_at_the_same_time_and_settings_reach_the_system(pytester: pyt
     }
     figs = figures(reqs["PERF-010"])
     assert figs["runs"]["value"] == 4
-    # Four overlapping 2.2 s runs: about 1.8 per second of elapsed time (one after another: 0.45).
-    # 1.0 still tells the two apart and leaves 1.8 s for starting four interpreters on a loaded
-    # machine (1.2 failed once while the whole suite ran beside other work).
-    assert figs["throughput"]["value"] >= 1.0 and figs["throughput"]["required"] == 1.0
-    assert figs["min wall time"]["value"] >= 2200
+    # Overlapping, the four end together, a few seconds in; one after another each would wait its
+    # 8 s for the others (4 runs in over 32 s: under 0.13 per second).
+    assert figs["throughput"]["value"] >= 0.3 and figs["throughput"]["required"] == 0.3
+    assert figs["min wall time"]["value"] >= 500  # each lingered 0.5 s after seeing the others
     assert "copy" not in reqs["PERF-012"]["message"]
     assert reqs["PERF-012"]["message"].startswith("run 1 of 2 exited with status 3")
 
