@@ -19,9 +19,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from living_checklist import Pending
 from living_checklist.live import load
+from living_checklist.live.service import Output
 from living_checklist.steps import load as load_steps
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX sockets and processes")
@@ -303,3 +306,35 @@ def test_against_nginx(tmp_path: Path) -> None:
     finally:
         nginx.terminate()
         nginx.wait(10)
+
+
+VISIBLE = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rest=st.text(VISIBLE, max_size=40))
+def test_any_visible_target_arrives_as_written(recorder: Recorder, rest: str) -> None:
+    target = "/" + rest
+    problem = load.target_problem(target)
+    if problem is not None:  # refused before anything is sent, never sent otherwise
+        assert "#" in target or "would send it as" in problem
+        return
+    recorder.heads.clear()
+    load.send(recorder.url, load.Request("GET", target), timeout=5)
+    assert recorder.heads[-1].split(b"\r\n")[0] == f"GET {target} HTTP/1.1".encode()
+
+
+@settings(max_examples=200, deadline=None)
+@given(chunks=st.lists(st.binary(max_size=40), max_size=30), keep=st.integers(1, 50))
+def test_output_keeps_head_and_tail_whatever_the_chunks(chunks: list[bytes], keep: int) -> None:
+    kept = Output(keep=keep)
+    for chunk in chunks:
+        kept.add(chunk)
+    whole = b"".join(chunks)
+    assert kept.total == len(whole)
+    assert len(kept.head) + len(kept.tail) <= 3 * keep
+    assert bytes(kept.head) == whole[:keep]
+    if kept.complete:
+        assert bytes(kept.head + kept.tail) == whole
+    else:
+        assert len(whole) > 2 * keep and bytes(kept.tail[-keep:]) == whole[-keep:]

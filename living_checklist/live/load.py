@@ -82,6 +82,11 @@ def target_problem(target: str) -> str | None:
             f"it contains {bad!r}, which cannot be sent as written in a request line: "
             "percent-encode it (%20 for a space)"
         )
+    if "#" in target:
+        return "it contains '#': a fragment is never sent to a server; percent-encode it (%23) to send it"
+    sent = yarl.URL("http://127.0.0.1" + target, encoded=True).raw_path_qs
+    if sent != target:
+        return f"the HTTP client would send it as {sent!r}, not as written"
     return None
 
 
