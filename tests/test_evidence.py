@@ -95,7 +95,16 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_a_record_verifies_a_placeholder_slot_and_an_expired_one_is_pending(project: pytest.Pytester) -> None:
-    _, reqs = run_by_id(project)
+    result, reqs = run_by_id(project, "--checklist-md=e.md")
+    result.stdout.fnmatch_lines(
+        [
+            "manual evidence:",
+            "  verified UX-1 - manual evidence: pass, by A. Tester (UX lead) on *",
+            "  pending  UX-2 - *",
+        ]
+    )
+    markdown = (project.path / "e.md").read_text(encoding="utf-8")
+    assert "## Manual evidence (2)" in markdown and "| UX-1 |" in markdown and "B. Operator" in markdown
     assert reqs["UX-1"]["status"] == "verified"
     assert "A. Tester (UX lead)" in reqs["UX-1"]["message"] and "manual evidence: pass" in reqs["UX-1"]["message"]
     assert (reqs["UX-2"]["status"], reqs["UX-2"]["reason"]) == ("pending", "expired")
@@ -150,3 +159,20 @@ def test_a_record_named_for_another_requirement_is_an_error(tmp_path: Path) -> N
     (tmp_path / "evidence" / "R-1.toml").rename(tmp_path / "evidence" / "R-2.toml")
     verdict = evidence.load(tmp_path / "evidence", tmp_path, dt.date(2026, 1, 1))["R-2"]
     assert verdict.status == "error" and "must be 'R-2'" in verdict.message
+
+
+def test_a_record_for_a_requirement_no_scenario_has_fails_lint_and_the_run(project: pytest.Pytester) -> None:
+    record(project.path, "UX-99", result="pass", who="x", when="2025-01-01")
+    result, _ = run_by_id(project)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*evidence/UX-99.toml:1:1: evidence record for UX-99, which no scenario is tagged with"]
+    )
+    lint = subprocess.run(
+        [sys.executable, "-m", "living_checklist", "lint"],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert lint.returncode == 1 and "evidence record for UX-99" in lint.stdout

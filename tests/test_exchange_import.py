@@ -107,6 +107,7 @@ def test_a_changed_text_makes_exactly_that_slot_suspect_until_review(pytester: p
     _, run = run_by_id(pytester)
     assert run["REQ-3"]["reason"] == "tbd"
     assert cli(pytester.path, "review", "NOPE-1").returncode == 2
+    assert "REQ-3: not suspect" in cli(pytester.path, "review", "REQ-3").stdout
 
 
 def test_a_filled_in_slot_is_never_overwritten_and_a_removed_requirement_is_kept(pytester: pytest.Pytester) -> None:
@@ -225,3 +226,13 @@ def test_an_xlsx_imports_from_the_sheet_named_with_its_own_columns(pytester: pyt
     assert dry["UX-4"]["name"] == "Action 4" and dry["UX-4"]["feature"] == "features/ux/reqs.feature"
     assert "Users find action 4 unaided." in (pytester.path / "features/ux/reqs.feature").read_text(encoding="utf-8")
     assert cli(pytester.path, "import", "reqs.xlsx", "--sheet", "Nope").returncode == 2
+
+
+def test_review_takes_the_external_id_of_a_mapped_slot(pytester: pytest.Pytester) -> None:
+    write_csv(pytester.path / "reqs.csv", [("sr_1", "Old words.")])
+    assert cli(pytester.path, "import", "reqs.csv").returncode == 0
+    write_csv(pytester.path / "reqs.csv", [("sr_1", "New words.")])
+    assert "suspect: 1" in cli(pytester.path, "import", "reqs.csv").stdout
+    done = cli(pytester.path, "review", "sr_1")
+    assert done.returncode == 0 and "reviewed sr_1" in done.stdout and "not suspect" not in done.stdout
+    assert status_by_id(pytester.path)["SR-1"]["reason"] == "tbd"

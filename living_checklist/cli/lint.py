@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from living_checklist.core import quality
+from living_checklist.core import decisions, quality
 from living_checklist.core.escape import terminal_safe
 from living_checklist.dryrun.decided import project_decisions
 from living_checklist.dryrun.run import (
@@ -51,7 +51,9 @@ def lint_findings(project: Project) -> list[Finding]:
 
     settings = project.settings
     seed_states, seed_findings = seeds.load(settings.rootdir / settings.seeds_dir, settings.rootdir)
-    seed_findings += project_decisions(project)[1]
+    decided, decision_findings = project_decisions(project)
+    seed_findings += decision_findings
+    seed_findings += decisions.unknown_records(decided, {r.id for r in project.inventory.requirements})
     seed_findings += quality.findings(project_quality(project), settings.features_dir)
     findings = lint(
         project.inventory,

@@ -14,7 +14,7 @@ The run (``core.status.aggregate``) and the dry run (``dryrun.decided``) both ca
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +48,15 @@ def load(
         states = []
         findings.append(Finding(str(exc).partition(":")[0], 1, 1, str(exc), rule="import-state"))
     return Decisions(suspect=imports.suspects(states), evidence=evidence.load(evidence_dir, rootdir, today)), findings
+
+
+def unknown_records(decided: Decisions, requirement_ids: Collection[str]) -> list[Finding]:
+    """A record for a requirement no feature file holds decides nothing: a failing finding naming it."""
+    return [
+        Finding(record.record, 1, 1, f"evidence record for {rid}, which no scenario is tagged with", rule="evidence")
+        for rid, record in sorted(decided.evidence.items())
+        if rid not in requirement_ids
+    ]
 
 
 def decide_before_running(

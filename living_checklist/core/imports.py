@@ -156,14 +156,15 @@ def suspects(states: Iterable[ImportState]) -> dict[str, str]:
 
 
 def review(state: ImportState, ids: Iterable[str]) -> tuple[ImportState, list[str]]:
-    """The state with the current text of ``ids`` recorded as reviewed, and the ids it reviewed."""
+    """The state with the current text of ``ids`` recorded as reviewed, and those of ``ids`` that were
+    suspect (each as given: a checklist id or an external id)."""
     wanted = set(ids)
     done: list[str] = []
     entries = []
     for entry in state.requirements:
         if entry.id in wanted or entry.external_id in wanted:
             if entry.suspect:
-                done.append(entry.id)
+                done.append(entry.id if entry.id in wanted else entry.external_id)
             entry = replace(entry, reviewed=entry.text)
         entries.append(entry)
     return replace(state, requirements=tuple(entries)), done

@@ -14,6 +14,7 @@ from typing import Any
 from living_checklist.core.environment import describe
 from living_checklist.core.status import Checklist, RequirementResult, Totals, by_area
 from living_checklist.reports import history
+from living_checklist.reports.evidence import markdown_section as evidence_section
 from living_checklist.reports.quality import markdown_section
 
 # Enough to keep text inline and literal: no emphasis, code, links, HTML, table cells or math.
@@ -173,6 +174,19 @@ def progress_section(progress: history.Progress | None, baseline_lines: Sequence
     return lines
 
 
+def _decided(checklist: Checklist, seeds: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Manual evidence, seeds traceability and quality model coverage: what decides and traces the slots."""
+    lines = []
+    for section in (
+        evidence_section(checklist.results, escape),
+        seeds_section(checklist.results, seeds),
+        markdown_section(checklist.quality, escape),
+    ):
+        if section:
+            lines += ["", *section]
+    return lines
+
+
 def render(
     checklist: Checklist,
     seeds: Sequence[Mapping[str, Any]] = (),
@@ -210,10 +224,7 @@ def render(
     for section in (problems(checklist.results), pending(checklist.results), skipped(checklist.results)):
         if section:
             lines += ["", *section]
-    lines += ["", *seeds_section(checklist.results, seeds)]
-    quality = markdown_section(checklist.quality, escape)
-    if quality:
-        lines += ["", *quality]
+    lines += _decided(checklist, seeds)
     environment = environment_section(checklist.environment)
     if environment:
         lines += ["", *environment]

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from living_checklist.core.quality import summary_lines
 from living_checklist.core.status import Checklist, RequirementResult, Totals, by_area, is_not_selected
+from living_checklist.reports import evidence
 from living_checklist.reports.snippets import table as snippet_table
 
 SNIPPETS_SHOWN = 10  # distinct snippets printed without -v; `living-checklist snippets` has them all
@@ -73,10 +74,13 @@ def render(checklist: Checklist, verbose: bool = False, quiet: bool = False) -> 
         failing = sum(1 for f in checklist.findings if f.fails)
         lines += ["", f"lint: {failing} error(s), {len(checklist.findings) - failing} warning(s)"]
         lines += [f"  {finding}" for finding in checklist.findings]
+    lines += evidence.terminal_lines(checklist.results)
     lines += ["", seeds_line(checklist)]
-    if checklist.quality is not None:
-        lines += summary_lines(checklist.quality, verbose=verbose)
-    return lines
+    return lines + _quality(checklist, verbose)
+
+
+def _quality(checklist: Checklist, verbose: bool) -> list[str]:
+    return summary_lines(checklist.quality, verbose=verbose) if checklist.quality is not None else []
 
 
 def _first_line(r: RequirementResult) -> str:

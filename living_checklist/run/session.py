@@ -245,6 +245,7 @@ class ChecklistSession:
             self.rootdir / self.seeds_dir, self.rootdir / self.settings.evidence_dir, self.rootdir
         )
         seed_findings += decision_findings
+        seed_findings += decisions.unknown_records(decided, {r.id for r in inventory.requirements})
         covered = quality.coverage(inventory.requirements, self.settings.quality_model, dict(self.settings.waivers))
         seed_findings += quality.findings(covered, self.features_dir)
         findings = lint(
