@@ -396,7 +396,8 @@ def _result(worker: subprocess.Popen[str], limit: float) -> WorkerResult:
     return WorkerResult(**{f.name: data[f.name] for f in dataclasses.fields(WorkerResult)})
 
 
-def _merge(clients: int, each: int | None, seconds: float | None, results: Sequence[WorkerResult]) -> Load:
+def _counted(results: Sequence[WorkerResult]) -> tuple[dict[int, int], dict[str, int], dict[str, int]]:
+    """Answers by status, no-responses by kind and bodies by digest, summed over the workers."""
     statuses: Counter[int] = Counter()
     errors: Counter[str] = Counter()
     bodies: Counter[str] = Counter()
@@ -404,24 +405,30 @@ def _merge(clients: int, each: int | None, seconds: float | None, results: Seque
         statuses.update({int(k): v for k, v in r.statuses.items()})
         errors.update(r.errors)
         bodies.update(r.bodies)
+    return dict(statuses), dict(errors), dict(bodies)
+
+
+def _merge(clients: int, each: int | None, seconds: float | None, results: Sequence[WorkerResult]) -> Load:
+    statuses, errors, bodies = _counted(results)
     first = min(r.first for r in results)
     end = max(r.last if seconds is None else r.end for r in results)
     window = max(end - first, 1e-9)
+    total = {name: sum(getattr(r, name) for r in results) for name in ("cut_off", "received", "cpu", "waited")}
     return Load(
         clients=clients,
         each=each,
         seconds=seconds,
         samples=tuple(x for r in results for x in r.samples),
         floors=tuple(x for r in results for x in r.floors),
-        statuses=dict(statuses),
-        errors=dict(errors),
+        statuses=statuses,
+        errors=errors,
         first_failure=next((r.first_failure for r in results if r.first_failure), ""),
-        cut_off=sum(r.cut_off for r in results),
+        cut_off=int(total["cut_off"]),
         window=window,
-        received=sum(r.received for r in results),
-        bodies=dict(bodies),
+        received=int(total["received"]),
+        bodies=bodies,
         processes=len(results),
-        cpu=sum(r.cpu for r in results),
-        waited=sum(r.waited for r in results),
+        cpu=float(total["cpu"]),
+        waited=float(total["waited"]),
         busiest=max((r.cpu + r.waited) / window for r in results),
     )
