@@ -26,7 +26,7 @@ import time
 from typing import Any
 
 WALL = 0x40000000  # __WALL: threads and tracees too
-SEIZE, LISTEN, CONT, DETACH, GETEVENTMSG = 0x4206, 0x4208, 7, 17, 0x4201
+SEIZE, LISTEN, CONT, DETACH, GETEVENTMSG, SETOPTIONS, TRACEEXEC = 0x4206, 0x4208, 7, 17, 0x4201, 0x4200, 0x10
 OPTIONS = 0x02 | 0x04 | 0x08 | 0x10 | 0x40 | 0x100000  # TRACEFORK VFORK CLONE EXEC EXIT, EXITKILL
 EVENT_FORK, EVENT_VFORK, EVENT_CLONE, EVENT_EXEC, EVENT_EXIT, EVENT_STOP = 1, 2, 3, 4, 6, 128
 STOPS = (signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
@@ -381,6 +381,7 @@ class Run:
             self.error = b""
         os.close(self.ready)
         self.ready = -1
+        LIBC.call(SETOPTIONS, self.pid, OPTIONS & ~TRACEEXEC)  # later execs, its children's too: no stop
 
     def _exit_stop(self, pid: int) -> None:
         self.exiting.add(pid)
