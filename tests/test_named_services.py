@@ -87,9 +87,10 @@ def project(pytester: pytest.Pytester) -> dict[str, int]:
     return ports
 
 
-def test_each_scenario_uses_its_tagged_service(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+def test_each_scenario_uses_its_tagged_service(pytester: pytest.Pytester, workers: list[str]) -> None:
     ports = project(pytester)
-    result, reqs = run(pytester)
+    result, reqs = run(pytester, *workers)
     assert statuses(reqs) == {"N-001": "verified", "N-002": "verified", "N-003": "error", "N-004": "verified"}
     unknown = "@service-nosuch: no service of that name in checklist_services (named: api, web)"
     assert unknown in reqs["N-003"]["message"]
