@@ -469,3 +469,72 @@ def test_hostile_history_and_baseline_files_are_usage_errors(
     assert code == pytest.ExitCode.USAGE_ERROR, output
     assert "INTERNALERROR" not in output and "Traceback" not in output
     assert "input.json" in output
+
+
+# -- documented commands: nothing a shell would read differently runs ---------------------------
+
+STEPS_CONFTEST = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+pytest_plugins = ["living_checklist.steps"]
+"""
+SHELL_LINES = [
+    "echo one ;false",
+    "echo x>made",
+    "echo $(touch made)",
+    "echo `touch made`",
+    "echo a|cat",
+    "echo a&",
+    "cat<made",
+    "ls *.md",
+    "ls ~",
+    "echo $HOME",
+    'echo "$HOME"',
+    'echo "\\$HOME"',
+    "FOO=1 echo",
+    "echo # comment",
+    "echo {a,b}",
+    "echo 'unbalanced",
+    "",
+]
+
+
+def _doc_project(pytester: pytest.Pytester, docs: dict[str, str]) -> None:
+    from tests.helpers import write_files
+
+    scenarios = "".join(
+        f'  @D-{n}\n  Scenario: doc {n}\n    Then every command shown in "docs/{name}" succeeds\n'
+        for n, name in enumerate(docs)
+    )
+    write_files(
+        pytester.path,
+        {
+            "conftest.py": STEPS_CONFTEST,
+            "pytest.ini": "[pytest]\nchecklist_features = features\n",
+            "features/docs.feature": f"Feature: docs\n{scenarios}",
+            **{f"docs/{name}": text for name, text in docs.items()},
+        },
+    )
+
+
+def test_documented_commands_a_shell_reads_differently_are_errors(pytester: pytest.Pytester) -> None:
+    from tests.helpers import run_by_id, statuses
+
+    docs = {f"d{n}.md": f"Try:\n\n```sh\n$ echo fine\n$ {line}\n```\n" for n, line in enumerate(SHELL_LINES)}
+    docs["comment.md"] = (
+        "<!--\n```sh\n$ touch made\n```\n-->\n<!-- ```sh\n$ false\n``` -->\n"
+        "```python\n$ false\n```\n```console\n$ echo fine\n```\n"
+    )
+    docs["plain.md"] = "```bash\n$ echo 'a;b' \"c|d\" e\\;f --format=%H\n$ python3 -c pass\n```\n"
+    _doc_project(pytester, docs)
+    result, reqs = run_by_id(pytester, "-p", "no:cacheprovider")
+    found = statuses(reqs)
+    shell = {f"D-{n}" for n in range(len(SHELL_LINES))}
+    assert {rid: found[rid] for rid in shell} == dict.fromkeys(shell, "error"), result.stdout.str()
+    assert found[f"D-{len(SHELL_LINES)}"] == "verified"  # the comment hid the failing ones
+    assert found[f"D-{len(SHELL_LINES) + 1}"] == "verified"
+    for n in range(len(SHELL_LINES)):
+        message = reqs[f"D-{n}"]["message"]
+        assert f"docs/d{n}.md:5:" in message and "\n" not in message.strip(), message
+    assert not (pytester.path / "made").exists()
+    assert "Traceback" not in result.stdout.str()

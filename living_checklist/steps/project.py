@@ -31,9 +31,19 @@ from living_checklist.steps.common import check_figure, positive_number, quoted,
 
 PROJECT_TIMEOUT = 30 * 60.0  # seconds a project command may take when the step states no time
 ROOT_ENV = "CHECKLIST_ROOT"  # tells an install command where the project is
-SHELL_SYNTAX = re.compile(r"(^|\s)(\||\|\||&&|;|>|>>|<|2>|&)(\s|$)|\$\(|`")
+# Outside quotes a shell gives these a meaning shlex does not: control and redirection (| & ; < >
+# ( )), expansion ($ ` ~ { and the globs * ? [), a comment (# starting a word). Inside double
+# quotes it still expands $ and `. Any of them makes a documented command one a shell reads
+# differently from how it would be run here, so it is refused rather than run otherwise.
+SHELL_OUTSIDE = frozenset("|&;<>()$`~{}*?[")
+SHELL_IN_DOUBLE = frozenset("$`")
+ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+# A command as a shell reads it: single-quoted, double-quoted (with backslash escapes), an escaped
+# character, plain text; a lone quote is left for shlex to refuse.
+_SEGMENT = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"|\\.|[^'\"\\]+|.", re.DOTALL)
 SHELL_FENCES = ("", "console", "shell", "shell-session", "sh", "bash", "zsh", "text")
-PROMPT = re.compile(r"^\s*\$ (?P<command>.+)$")
+PROMPT = re.compile(r"^\s*\$(?:\s+(?P<command>.*))?$")
+COMMENT_OPEN, COMMENT_CLOSE = "<!--", "-->"
 
 
 @dataclass(frozen=True)
@@ -171,34 +181,101 @@ def installs_within(command: str, x: str, request: pytest.FixtureRequest) -> Non
 # -- documented commands -----------------------------------------------------------------------
 
 
+def shell_problem(command: str) -> str | None:
+    """What in ``command`` a shell reads differently from ``shlex.split`` (one character, with
+    where it is), or None. Quotes are followed as a POSIX shell does: nothing is special inside
+    single quotes, ``$`` and a backquote still are inside double quotes (escaped or not)."""
+    for segment in _SEGMENT.finditer(command):
+        text, start = segment.group(), segment.start()
+        if text[0] == '"' and len(text) > 1:
+            inside = next((i for i, char in enumerate(text) if char in SHELL_IN_DOUBLE), None)
+            if inside is not None:
+                return f"{text[inside]!r} inside double quotes (column {start + inside + 1})"
+        elif text[0] not in "'\\":
+            for offset, char in enumerate(text, start=start):
+                if char in SHELL_OUTSIDE or (char == "#" and (offset == 0 or command[offset - 1].isspace())):
+                    return f"{char!r} (column {offset + 1})"
+    if ASSIGNMENT.match(command):
+        return "a variable assignment before the command"
+    return None
+
+
+def _opens_fence(stripped: str) -> tuple[str, bool] | None:
+    opening = re.match(r"(`{3,}|~{3,})\s*([\w-]*)", stripped)
+    return (opening.group(1), opening.group(2).lower() in SHELL_FENCES) if opening else None
+
+
+def _without_comments(line: str, in_comment: bool) -> tuple[str, bool]:
+    """The part of a Markdown line outside HTML comments, and whether a comment is still open after it."""
+    kept: list[str] = []
+    while line:
+        if in_comment:
+            end = line.find(COMMENT_CLOSE)
+            if end < 0:
+                return "".join(kept), True
+            line, in_comment = line[end + len(COMMENT_CLOSE) :], False
+        else:
+            start = line.find(COMMENT_OPEN)
+            if start < 0:
+                kept.append(line)
+                break
+            kept.append(line[:start])
+            line, in_comment = line[start + len(COMMENT_OPEN) :], True
+    return "".join(kept), in_comment
+
+
 def shown_commands(text: str) -> list[tuple[int, str]]:
     """``$ command`` lines inside fenced code blocks of a Markdown text (fences without a language or
-    marked console, shell, sh, bash, zsh or text), with their line numbers."""
+    marked console, shell, sh, bash, zsh or text), with their line numbers. HTML comments (outside
+    code blocks) hide what they hold, fences too; a ``$`` line with no command is kept, as ``""``."""
     commands: list[tuple[int, str]] = []
     fence: str | None = None
     shell = False
+    in_comment = False
     for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
         if fence is None:
-            opening = re.match(r"(`{3,}|~{3,})\s*([\w-]*)", stripped)
+            visible, in_comment = _without_comments(line, in_comment)
+            opening = _opens_fence(visible.strip())
             if opening:
-                fence = opening.group(1)
-                shell = opening.group(2).lower() in SHELL_FENCES
+                fence, shell = opening
             continue
+        stripped = line.strip()
         if stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0]):
             fence = None
             continue
         match = PROMPT.match(line)
         if match and shell:
-            commands.append((number, match["command"].strip()))
+            commands.append((number, (match["command"] or "").strip()))
     return commands
+
+
+def _documented_argv(rel: str, number: int, command: str) -> list[str]:
+    """The arguments of one documented command; an error naming its line when it has none, cannot
+    be split, or needs a shell."""
+    where = f"{rel}:{number}"
+    if not command:
+        raise InvalidValue(f"{where}: a '$' line with no command: write the command or remove the line")
+    problem = shell_problem(command)
+    if problem:
+        raise InvalidValue(
+            f"{where}: {command!r} needs a shell ({problem}): not run; show one plain command per line"
+        )
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise InvalidValue(f"{where}: {command!r} cannot be split into arguments ({exc})") from None
+    if not argv:
+        raise InvalidValue(f"{where}: a '$' line with no command: write the command or remove the line")
+    return argv
 
 
 @step(parsers.re(rf'every command shown in "{quoted("document")}" succeeds'))
 def documented_commands_work(document: str, request: pytest.FixtureRequest) -> None:
     """Every ``$ command`` line in the document's code blocks runs and exits 0, in order, from the
-    rootdir (``cd <dir>`` changes the folder for the next ones). No shell runs them, so a command
-    with pipes, redirections or ``&&`` is an error naming its line: show one command per line.
+    rootdir (``cd <dir>`` changes the folder for the next ones). No shell runs them, so a line a
+    shell would read differently (pipes, redirections, ``;``, ``$``, globs, ``~``, a variable
+    assignment, also without spaces) is an error naming its line, before any runs: show one plain
+    command per line. Lines in HTML comments are not run.
     Whether the documentation explains the task well is for a person to judge; this checks that
     what it shows works."""
     rel = quoted_value(document, "the document")
@@ -209,10 +286,8 @@ def documented_commands_work(document: str, request: pytest.FixtureRequest) -> N
     if not commands:
         raise InvalidValue(f"{rel} shows no commands: write them as '$ command' lines in fenced code blocks")
     cwd = request.config.rootpath
-    for number, command in commands:
-        if SHELL_SYNTAX.search(command):
-            raise InvalidValue(f"{rel}:{number}: {command!r} needs a shell (pipes, redirections, &&): not run")
-        argv = shlex.split(command)
+    argvs = [(number, command, _documented_argv(rel, number, command)) for number, command in commands]
+    for number, command, argv in argvs:
         if argv[0] == "cd":
             cwd = (cwd / (argv[1] if len(argv) > 1 else ".")).resolve()
             continue
