@@ -250,7 +250,9 @@ def test_a_miss_the_client_could_explain_is_inconclusive() -> None:
     with pytest.raises(Pending, match="busy 95%"):
         _judge(_load(0.95), 100, rate=True)  # a rate missed while the client was busy
     with pytest.raises(AssertionError):
-        _judge(_load(0.2), 100, rate=True)  # the client had room: the service was too slow
+        _judge(_load(0.2), 100, rate=True)  # the client had room, and 2 clients at 200 ms make 10/s at most
+    with pytest.raises(Pending, match="could have reached 67 requests/s"):
+        _judge(_load(0.2, floor=0.03), 50, rate=True)  # 2 clients at 30 ms each could have made 67/s
 
 
 def test_the_lower_bounds_are_below_the_times() -> None:

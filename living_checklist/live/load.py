@@ -279,6 +279,15 @@ class Load:
         return self.answered / self.window if self.window > 0 else 0.0
 
     @property
+    def ideal_rate(self) -> float:
+        """The rate these clients would have reached had each request taken only its lower bound
+        (its time less the client's own running and waiting): what no client could beat here."""
+        total = sum(self.floors)
+        if not self.floors:
+            return 0.0
+        return math.inf if total <= 0 else self.clients * len(self.floors) / total
+
+    @property
     def client_limited(self) -> bool:
         return self.busiest >= BUSY_LIMIT
 

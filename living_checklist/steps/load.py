@@ -11,8 +11,9 @@ last answer, or to the end of a load bounded by time). Bodies are counted and ha
 The client records what it used itself (CPU, and the time it waited for a CPU), also around each
 request: a response time less that is a lower bound of the service's own time. A response-time
 budget missed fails only when the lower bound misses it too, a rate missed only when the client was
-not busy; otherwise the miss is ``pending`` (``inconclusive``) naming the client's ceiling, never
-``failing`` (a budget met holds: the client only adds to response times and takes from the rate).
+not busy and the clients could not have reached it with only those lower bounds; otherwise the
+miss is ``pending`` (``inconclusive``) naming the client's ceiling, never ``failing`` (a budget met
+holds: the client only adds to response times and takes from the rate).
 
 PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 """
@@ -151,15 +152,21 @@ def _judge(
 ) -> None:
     """Check a load figure. A response time that misses its budget fails only when its lower bound
     (each time less the client's own running and waiting meanwhile) misses too; a rate that misses
-    fails only when the client was not busy. Otherwise the miss is inconclusive, never failing."""
+    fails only when the client was not busy and the clients could not have reached it even had each
+    request taken only its lower bound. Otherwise the miss is inconclusive, never failing."""
     try:
         check_figure(request.node, name, measured, unit, required, comparison, _context(exchanges))
     except AssertionError as exc:
         result = exchanges.load
         if result is None:
             raise
-        if lower is None and result.client_limited:
-            raise Pending(f"{exc.args[0]}\n{result.limit_message()}", reason="inconclusive") from None
+        if lower is None and (result.client_limited or result.ideal_rate >= required):
+            why = (
+                ""
+                if result.client_limited
+                else (f"with no time of its own the client could have reached {result.ideal_rate:,.0f} requests/s")
+            )
+            raise Pending(f"{exc.args[0]}\n{result.limit_message(why)}", reason="inconclusive") from None
         if lower is not None and lower <= required:
             why = (
                 f"of the {measured:g} {unit} measured, the service took at least {lower:g} {unit}; the rest may be "
