@@ -364,6 +364,21 @@ def _param_id(values: Sequence[str]) -> str:
     return terminal_safe("-".join(values).replace("::", ":").replace("\n", " "))
 
 
+@dataclass(frozen=True)
+class _FileContext:
+    """What every requirement of one file is built from."""
+
+    feature: Mapping[str, Any]
+    path: str
+    area: str
+    id_re: re.Pattern[str]
+    lines: list[str]
+    starts: list[int]  # the first line of every scenario and rule, sorted
+    index: Mapping[str, Mapping[str, Any]]
+    by_scenario: Mapping[str, list[Mapping[str, Any]]]
+    feature_tags: tuple[str, ...]
+
+
 def _build(
     feature: Mapping[str, Any],
     pickles: Sequence[Mapping[str, Any]],
@@ -372,100 +387,110 @@ def _build(
     area: str,
     id_re: re.Pattern[str],
 ) -> FeatureDoc:
-    index = _step_index(feature)
     by_scenario: dict[str, list[Mapping[str, Any]]] = {}
     for pickle in pickles:
         by_scenario.setdefault(pickle["astNodeIds"][0], []).append(pickle)
-    lines = text.splitlines()
     scenarios = list(_scenarios(feature))
     # A scenario's text runs from its first tag line to the line before the next scenario, rule or EOF.
     starts = sorted(
         {_start_line(s) for s, _ in scenarios}
         | {_start_line(child["rule"]) for child in feature.get("children", ()) if "rule" in child}
     )
-    feature_tags = _tag_names(feature)
+    context = _FileContext(
+        feature, path, area, id_re, text.splitlines(), starts, _step_index(feature), by_scenario, _tag_names(feature)
+    )
     names = _Names()
-    requirements = []
-    for scenario, rule in scenarios:
-        own_tags = _tag_names(scenario)
-        rule_tags = _tag_names(rule) if rule else ()
-        tags = tuple(dict.fromkeys(feature_tags + rule_tags + own_tags))
-        id_tags = tuple(tag for tag in own_tags if id_re.search(tag))
-        line = int(scenario["location"]["line"])
-        req_id = id_tags[0] if id_tags else f"{path}:{line}"
-        base_name = id_tags[0] if id_tags else f"L{line}"
-        start = _start_line(scenario)
-        after = bisect.bisect_right(starts, start)
-        end = starts[after] - 1 if after < len(starts) else len(lines)
-        body = "\n".join(lines[start - 1 : end]).rstrip()
-        examples_row_values: dict[str, tuple[tuple[str, str], ...]] = {}
-        examples_info = []
-        for examples in scenario.get("examples", ()):
-            header = tuple(cell["value"] for cell in (examples.get("tableHeader") or {}).get("cells", ()))
-            body_rows = examples.get("tableBody", ())
-            examples_info.append(
-                ExamplesInfo(
-                    line=int(examples["location"]["line"]),
-                    column=int(examples["location"]["column"]),
-                    name=examples.get("name", ""),
-                    header=header,
-                    rows=len(body_rows),
-                )
-            )
-            for row in body_rows:
-                examples_row_values[row["id"]] = tuple(zip(header, (c["value"] for c in row["cells"]), strict=False))
-        cases = []
-        item_base = names.unique(base_name, line)
-        case_pickles = by_scenario.get(scenario["id"], [])
-        param_ids = [_param_id([v for _, v in examples_row_values.get(p["astNodeIds"][-1], ())]) for p in case_pickles]
-        param_counts = Counter(param_ids)
-        for pickle, param in zip(case_pickles, param_ids, strict=True):
-            is_row = len(pickle["astNodeIds"]) > 1
-            example = examples_row_values.get(pickle["astNodeIds"][-1], ()) if is_row else ()
-            if is_row and param_counts[param] > 1:
-                param = f"{param}#{int(pickle['location']['line'])}"
-            item_name = f"{item_base}[{param}]" if is_row else item_base
-            cases.append(
-                Case(
-                    name=pickle["name"],
-                    item_name=item_name,
-                    line=int(pickle["location"]["line"]),
-                    tags=_tag_names(pickle),
-                    steps=_pickle_steps(pickle["steps"], index, dict(example)),
-                    example=example,
-                )
-            )
-        requirements.append(
-            Requirement(
-                id=req_id,
-                has_id=bool(id_tags),
-                id_tags=id_tags,
-                name=scenario.get("name", ""),
-                description=_dedent(scenario.get("description", "")),
-                keyword=scenario.get("keyword", "Scenario"),
-                feature=path,
-                feature_name=feature.get("name", ""),
-                rule=rule.get("name", "") if rule else None,
-                line=line,
-                column=int(scenario["location"]["column"]),
-                area=area,
-                tags=tags,
-                seeds=tuple(tag.removeprefix(SEED_TAG_PREFIX) for tag in tags if tag.startswith(SEED_TAG_PREFIX)),
-                cases=tuple(cases),
-                text=body,
-                item_name=item_base,
-                own_tags=own_tags,
-                parameters=_parameters(scenario),
-                # Only a requirement without cases needs its steps from the AST (reports show them).
-                outline_steps=() if cases else tuple(_outline_step(step) for step in scenario.get("steps", ())),
-                examples=tuple(examples_info),
-            )
-        )
     return FeatureDoc(
         path=path,
         name=feature.get("name", ""),
         language=feature.get("language", "en"),
-        requirements=tuple(requirements),
+        requirements=tuple(_requirement(context, scenario, rule, names) for scenario, rule in scenarios),
+    )
+
+
+def _scenario_text(context: _FileContext, scenario: Mapping[str, Any]) -> str:
+    start = _start_line(scenario)
+    after = bisect.bisect_right(context.starts, start)
+    end = context.starts[after] - 1 if after < len(context.starts) else len(context.lines)
+    return "\n".join(context.lines[start - 1 : end]).rstrip()
+
+
+Row = tuple[tuple[str, str], ...]  # an Examples row: (column name, value) pairs
+
+
+def _examples(scenario: Mapping[str, Any]) -> tuple[list[ExamplesInfo], dict[str, Row]]:
+    """Each Examples block of an outline, and each of its rows' values by the row's AST id."""
+    infos = []
+    rows: dict[str, Row] = {}
+    for examples in scenario.get("examples", ()):
+        header = tuple(cell["value"] for cell in (examples.get("tableHeader") or {}).get("cells", ()))
+        body_rows = examples.get("tableBody", ())
+        line, column = int(examples["location"]["line"]), int(examples["location"]["column"])
+        infos.append(ExamplesInfo(line, column, examples.get("name", ""), header, len(body_rows)))
+        for row in body_rows:
+            rows[row["id"]] = tuple(zip(header, (c["value"] for c in row["cells"]), strict=False))
+    return infos, rows
+
+
+def _cases(context: _FileContext, scenario: Mapping[str, Any], rows: Mapping[str, Row], item_base: str) -> list[Case]:
+    """One case per pickle; an outline's rows are told apart by their values (and line, if equal)."""
+    case_pickles = context.by_scenario.get(scenario["id"], [])
+    param_ids = [_param_id([v for _, v in rows.get(p["astNodeIds"][-1], ())]) for p in case_pickles]
+    param_counts = Counter(param_ids)
+    cases = []
+    for pickle, param in zip(case_pickles, param_ids, strict=True):
+        is_row = len(pickle["astNodeIds"]) > 1
+        example = rows.get(pickle["astNodeIds"][-1], ()) if is_row else ()
+        line = int(pickle["location"]["line"])
+        if is_row and param_counts[param] > 1:
+            param = f"{param}#{line}"
+        cases.append(
+            Case(
+                name=pickle["name"],
+                item_name=f"{item_base}[{param}]" if is_row else item_base,
+                line=line,
+                tags=_tag_names(pickle),
+                steps=_pickle_steps(pickle["steps"], context.index, dict(example)),
+                example=example,
+            )
+        )
+    return cases
+
+
+def _requirement(
+    context: _FileContext, scenario: Mapping[str, Any], rule: Mapping[str, Any] | None, names: _Names
+) -> Requirement:
+    own_tags = _tag_names(scenario)
+    rule_tags = _tag_names(rule) if rule else ()
+    tags = tuple(dict.fromkeys(context.feature_tags + rule_tags + own_tags))
+    id_tags = tuple(tag for tag in own_tags if context.id_re.search(tag))
+    line = int(scenario["location"]["line"])
+    item_base = names.unique(id_tags[0] if id_tags else f"L{line}", line)
+    examples_info, rows = _examples(scenario)
+    cases = _cases(context, scenario, rows, item_base)
+    return Requirement(
+        id=id_tags[0] if id_tags else f"{context.path}:{line}",
+        has_id=bool(id_tags),
+        id_tags=id_tags,
+        name=scenario.get("name", ""),
+        description=_dedent(scenario.get("description", "")),
+        keyword=scenario.get("keyword", "Scenario"),
+        feature=context.path,
+        feature_name=context.feature.get("name", ""),
+        rule=rule.get("name", "") if rule else None,
+        line=line,
+        column=int(scenario["location"]["column"]),
+        area=context.area,
+        tags=tags,
+        seeds=tuple(tag.removeprefix(SEED_TAG_PREFIX) for tag in tags if tag.startswith(SEED_TAG_PREFIX)),
+        cases=tuple(cases),
+        text=_scenario_text(context, scenario),
+        item_name=item_base,
+        own_tags=own_tags,
+        parameters=_parameters(scenario),
+        # Only a requirement without cases needs its steps from the AST (reports show them).
+        outline_steps=() if cases else tuple(_outline_step(step) for step in scenario.get("steps", ())),
+        examples=tuple(examples_info),
     )
 
 
