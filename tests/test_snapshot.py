@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -96,6 +97,24 @@ def run_status(
     return proc.stdout, proc.stderr, proc.returncode, probe.with_suffix(".mods").read_text()
 
 
+def test_in_a_fresh_clone_the_second_status_is_served(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No .pytest_cache yet: the first dry run makes it (changing the project folder, a dependency)
+    and still saves its snapshot, so the second is served; a file added next to it is seen."""
+    root = project(tmp_path_factory.mktemp("project"))
+    probe = tmp_path_factory.mktemp("probe") / "probe"
+    age_tree(root)
+    assert not (root / ".pytest_cache").exists()
+    first = run_status(root, [], probe)
+    assert "pytest" in first[3]
+    served = run_status(root, [], probe)
+    assert served[:3] == first[:3]
+    assert served[3] == ""
+    # The project folder, taken again after the cache folder was made, still tells a change apart.
+    (root / "notes.txt").write_text("a file in the project folder", encoding="utf-8")
+    again = run_status(root, [], probe)
+    assert again[:3] == first[:3] and "pytest" in again[3]
+
+
 @pytest.mark.parametrize(
     ("args", "edit", "code"),
     [
@@ -148,8 +167,10 @@ def test_a_custom_cache_dir_is_never_served_and_an_unwritable_cache_is_no_error(
 
     (root / "pyproject.toml").write_text(INI, encoding="utf-8")
     run_status(root, [], probe)
-    (root / ".pytest_cache" / "d" / "living_checklist").mkdir(parents=True, exist_ok=True)
-    (root / ".pytest_cache" / "d" / "living_checklist" / "status").write_text("not a folder", encoding="utf-8")
+    status = root / ".pytest_cache" / "d" / "living_checklist" / "status"
+    shutil.rmtree(status, ignore_errors=True)  # the run above may have saved a snapshot already
+    status.parent.mkdir(parents=True, exist_ok=True)
+    status.write_text("not a folder", encoding="utf-8")
     age_tree(root)
     runs = [run_status(root, [], probe) for _ in range(2)]
     assert runs[0][:3] == runs[1][:3] and runs[0][2] == 0 and not runs[0][1]

@@ -261,6 +261,8 @@ class Recorder:
         self.make_folder: Callable[[], Path] | None = None
         self.rootdir: str | None = None
         self.streams = (sys.stdout, sys.stderr)
+        self.settled: set[str] = set()  # modified by this run itself, stat'ed again once settled
+        self.listings: dict[str, frozenset[str]] = {}  # the cwd's and the rootdir's names at the start
         self._ancestry(self.cwd)
 
     @classmethod
@@ -282,6 +284,10 @@ class Recorder:
 
     def _ancestry(self, folder: str) -> None:
         """The folder by its modification time; each one above it by the names pytest looks for there."""
+        full = os.path.abspath(folder)
+        if full not in self.entries:  # its names, listed right before its stat (see _settle_cache_parent)
+            with contextlib.suppress(OSError):
+                self.listings[full] = frozenset(os.listdir(full))
         self.saw(folder)
         for parent in Path(folder).parents:
             for name in LOOKED_FOR:
@@ -320,11 +326,7 @@ class Recorder:
         self.stop()
         if self.unsafe or self.make_folder is None or self.cache_root is None:
             return
-        if not os.path.isdir(self.cache_root):
-            # Making pytest's cache folder changes the folder it is in (a dependency): made now,
-            # the next run can save its snapshot.
-            with contextlib.suppress(Exception):
-                self.make_folder()
+        if not self._settle_cache_parent():
             return
         for module in list(sys.modules.values()):
             file = getattr(module, "__file__", None)
@@ -337,13 +339,45 @@ class Recorder:
         for path, found in self.entries.items():
             if path == self.cache_root or path.startswith(excluded):
                 continue
-            if found is not None and _racy(found[2], self.started_ns) and not path.endswith(".pyc"):
+            racy = found is not None and _racy(found[2], self.started_ns) and path not in self.settled
+            if racy and not path.endswith(".pyc"):
                 # Modified while it was read, or just before: the next run decides. (Python writes
                 # a .pyc to a new file and renames it: a new inode, never the same stat.)
                 return
             digest = _digest(path) if found is not None and path.endswith(".feature") else None
             entries.append((path, found, digest))
         self._write((FORMAT, self.key, entries, self.chunks, code))
+
+    def _settle_cache_parent(self) -> bool:
+        """Make pytest's cache folder if needed and, when this run made it, take its parent again.
+
+        A fresh clone has no cache folder; making it (here, or pytest during the run) changes the
+        folder it is in, a dependency: without this the first run could not save a valid snapshot
+        and only the third would be served. The new stat is taken only when the cache folder is
+        the one name that appeared there since the start of the run (none went away) and, so
+        that a change in the same clock tick cannot hide behind it, once the folder's modification
+        time is older than the margin (the next change then moves it). False: no snapshot now.
+        """
+        assert self.cache_root is not None and self.make_folder is not None
+        parent, name = os.path.split(self.cache_root)
+        before = self.listings.get(parent)
+        try:
+            if not os.path.isdir(self.cache_root):
+                self.make_folder()
+            if parent not in self.entries or before is None or name in before:
+                return True  # not a dependency, or the cache folder was there from the start
+            now = _stat(parent)
+            if now is not None and _racy(now[2], time.time_ns()):
+                time.sleep(1.2 * RACY_NS / 1e9)
+            after = frozenset(os.listdir(parent))
+            now = _stat(parent)
+        except Exception:
+            return False
+        if now is None or after != before | {name} or _racy(now[2], time.time_ns()) or now[2] % 1_000_000_000 == 0:
+            return False  # another change, or a file system that stamps whole seconds: next run
+        self.entries[parent] = now
+        self.settled.add(parent)
+        return True
 
     def _write(self, data: object) -> None:
         assert self.make_folder is not None
