@@ -538,3 +538,66 @@ def test_documented_commands_a_shell_reads_differently_are_errors(pytester: pyte
         assert f"docs/d{n}.md:5:" in message and "\n" not in message.strip(), message
     assert not (pytester.path / "made").exists()
     assert "Traceback" not in result.stdout.str()
+
+
+# -- linked folders of logs and samples are followed; what is not a file is reported ------------
+
+LINKED_FEATURE = """\
+Feature: linked folders
+  @L-1
+  Scenario: a secret in a linked log folder
+    When I run the system with input "hello"
+    Then neither the output nor the logs in "logs" contain "hunter2-secret"
+  @L-2
+  Scenario: a bad sample in a linked folder
+    When the system opens every file in "samples" with arguments "{file}"
+    Then the exit status is 0
+  @L-3
+  Scenario: a FIFO among the samples
+    When the system reads every file in "fifo-samples"
+    Then the exit status is 0
+  @L-4
+  Scenario: a log folder with a link loop and no secret
+    When I run the system with input "hello"
+    Then neither the output nor the logs in "loop-logs" contain "hunter2-secret"
+  @L-5
+  Scenario: a reference that is a FIFO
+    When I run the system with input "hello"
+    Then the result agrees with the reference "pipe.txt" to within exact
+"""
+LINKED_SYSTEM = "import sys\ndata = open(sys.argv[1]).read() if sys.argv[1:] else sys.stdin.read()\nsys.exit(1 if data.startswith('bad') else 0)\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_linked_log_and_sample_folders_are_followed(pytester: pytest.Pytester) -> None:
+    import shlex
+
+    from tests.helpers import run_by_id, statuses, write_files
+
+    write_files(
+        pytester.path,
+        {
+            "conftest.py": STEPS_CONFTEST,
+            "pytest.ini": f"[pytest]\nchecklist_features = features\nchecklist_system = {shlex.quote(PY)} sut.py\n",
+            "features/linked.feature": LINKED_FEATURE,
+            "sut.py": LINKED_SYSTEM,
+            "elsewhere/current/app.log": "login hunter2-secret\n",
+            "logs/old.log": "nothing here\n",
+            "samples/good.txt": "v1\n",
+            "more/bad.txt": "bad sample\n",
+            "fifo-samples/good.txt": "v1\n",
+            "loop-logs/app.log": "clean\n",
+        },
+    )
+    (pytester.path / "logs" / "current").symlink_to(pytester.path / "elsewhere" / "current")
+    (pytester.path / "samples" / "linked").symlink_to(pytester.path / "more")
+    (pytester.path / "loop-logs" / "again").symlink_to(pytester.path / "loop-logs")
+    os.mkfifo(pytester.path / "fifo-samples" / "pipe")
+    os.mkfifo(pytester.path / "pipe.txt")
+    result, reqs = run_by_id(pytester, "-p", "no:cacheprovider")
+    assert statuses(reqs) == {"L-1": "failing", "L-2": "failing", "L-3": "error", "L-4": "verified", "L-5": "error"}, (
+        result.stdout.str()
+    )
+    assert "logs/current/app.log" in reqs["L-1"]["message"]
+    assert "fifo-samples/pipe" in reqs["L-3"]["message"]
+    assert "not a regular file" in reqs["L-5"]["message"]

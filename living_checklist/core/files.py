@@ -64,3 +64,31 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> byte
 def regular_text(path: Path, limit: int | None = None) -> str:
     """``read_regular`` decoded as UTF-8 (undecodable bytes replaced, a BOM dropped)."""
     return read_regular(path, limit).decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
+def walk_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Every file under ``folder`` (sorted), symbolic links to folders followed, each folder once
+    (a link loop ends there): the regular files, and the entries that are not (FIFOs, devices,
+    sockets, dangling links), which a caller reports instead of skipping them silently."""
+    regular: list[Path] = []
+    other: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        try:
+            info = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            dirnames[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        dirnames.sort()
+        for name in filenames:
+            path = Path(dirpath, name)
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:
+                mode = 0
+            (regular if stat.S_ISREG(mode) else other).append(path)
+    return sorted(regular), sorted(other)

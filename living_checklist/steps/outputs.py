@@ -25,6 +25,7 @@ import pytest
 from pytest_bdd import parsers, step
 
 from living_checklist import InvalidValue
+from living_checklist.core.files import read_regular, walk_files
 from living_checklist.core.measure import parse_value
 from living_checklist.live import runner
 from living_checklist.steps.common import (
@@ -111,7 +112,7 @@ def agrees_with_reference(
     the tolerance: ``exact``, ``<x> percent`` (relative) or ``<x>`` (absolute)."""
     limit, relative = _tolerance(tolerance)
     path = project_path(request, reference, "the reference")
-    expected = path.read_text(encoding="utf-8", errors="replace")
+    expected = read_file(path, "the reference").decode("utf-8", errors="replace")
     actual = _text(system_runs.last_run())
     words_expected, numbers_expected = _split_numbers(expected)
     words_actual, numbers_actual = _split_numbers(actual)
@@ -224,7 +225,7 @@ def _conformance(request: pytest.FixtureRequest, fmt: str) -> Callable[[str], tu
 def _validator(request: pytest.FixtureRequest, rel: str) -> Any:
     path = project_path(request, rel, "the schema")
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema = json.loads(read_file(path, "the schema").decode("utf-8", errors="replace"))
         cls = jsonschema.validators.validator_for(schema)
         cls.check_schema(schema)
     except (json.JSONDecodeError, jsonschema.SchemaError) as exc:
@@ -292,9 +293,36 @@ def sample_runs() -> SampleRuns:
     return SampleRuns()
 
 
+def _walked(request: pytest.FixtureRequest, path: Path, what: str) -> list[Path]:
+    """The regular files under ``path`` (linked folders followed, each once); an entry that is not
+    a regular file (a FIFO, a device, a dangling link) is an error naming it, never skipped."""
+    if path.is_file():
+        return [path]
+    files, other = walk_files(path)
+    if other:
+        shown = ", ".join(_shown(request, p) for p in other[:5])
+        raise InvalidValue(f"{what} holds {len(other)} entries that are not regular files and cannot be read: {shown}")
+    return files
+
+
+def _shown(request: pytest.FixtureRequest, path: Path) -> str:
+    try:
+        return path.relative_to(request.config.rootpath).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_file(path: Path, what: str) -> bytes:
+    """A file a step names (a reference, a schema, a sample); not a regular file, an error."""
+    try:
+        return read_regular(path)
+    except OSError as exc:
+        raise InvalidValue(f"{what} cannot be read: {exc}") from None
+
+
 def _samples(request: pytest.FixtureRequest, folder: str) -> list[Path]:
     path = project_path(request, folder, "the sample folder")
-    files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = [p for p in _walked(request, path, f"the sample folder {folder!r}") if not p.name.startswith(".")]
     if not files:
         raise InvalidValue(f"the sample folder {folder!r} holds no files: add the samples to check")
     return files
@@ -307,7 +335,7 @@ def reads_every_file(
     """One run per file in the folder (sorted, recursively), the file on standard input. The exit
     status step that follows checks every run, naming the first that fails."""
     files = _samples(request, folder)
-    runs = [run_system(request, input_data=p.read_bytes(), env=system_runs.env) for p in files]
+    runs = [run_system(request, input_data=read_file(p, "the sample"), env=system_runs.env) for p in files]
     _record_samples(request, system_runs, sample_runs, runs, files)
 
 
@@ -333,7 +361,7 @@ def _record_samples(
 ) -> None:
     system_runs.record(runs)
     sample_runs.runs = runs
-    sample_runs.files = [str(p.relative_to(request.config.rootpath)) for p in files]
+    sample_runs.files = [_shown(request, p) for p in files]
 
 
 # -- secrets -----------------------------------------------------------------------------------
@@ -353,11 +381,7 @@ def secret_not_leaked(folder: str, secret: str, request: pytest.FixtureRequest, 
             found.append(f"the output of run {index}")
         if output_has(result, "error output", needle):
             found.append(f"the error output of run {index}")
-    files = [logs] if logs.is_file() else sorted(p for p in logs.rglob("*") if p.is_file())
-    for path in files:
-        try:
-            if needle in path.read_bytes():
-                found.append(str(path.relative_to(request.config.rootpath)))
-        except OSError:
-            continue
+    for path in _walked(request, logs, f"the log folder {folder!r}"):
+        if needle in read_file(path, "a log file"):
+            found.append(_shown(request, path))
     check_figure(request.node, "places the secret appears", float(len(found)), "", 0.0, "<=", ", ".join(found[:10]))
