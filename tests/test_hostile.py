@@ -565,7 +565,11 @@ Feature: linked folders
     When I run the system with input "hello"
     Then the result agrees with the reference "pipe.txt" to within exact
 """
-LINKED_SYSTEM = "import sys\ndata = open(sys.argv[1]).read() if sys.argv[1:] else sys.stdin.read()\nsys.exit(1 if data.startswith('bad') else 0)\n"
+LINKED_SYSTEM = """\
+import sys
+data = open(sys.argv[1]).read() if sys.argv[1:] else sys.stdin.read()
+sys.exit(1 if data.startswith("bad") else 0)
+"""
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
