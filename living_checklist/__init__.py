@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from living_checklist.core.attach import attach
 from living_checklist.core.pending import InvalidValue, Pending, pending
 
 if TYPE_CHECKING:
     from living_checklist.core.measure import Measurement, check, parse_value, record
 
-__all__ = ["InvalidValue", "Measurement", "Pending", "check", "parse_value", "pending", "record"]
+__all__ = ["InvalidValue", "Measurement", "Pending", "attach", "check", "parse_value", "pending", "record"]
 
 
 def __getattr__(name: str) -> Any:

@@ -7,6 +7,7 @@ it registers its options and changes nothing. The logic lives in ``session`` (pe
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 from collections.abc import Generator
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from living_checklist import reports
+from living_checklist.core import attach
 from living_checklist.core.inventory import skipped_dir
 from living_checklist.reports import JSON_OPTION as JSON_OPTION
 from living_checklist.reports import terminal as report_terminal
@@ -96,10 +98,30 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     return None
 
 
+def _attaching(item: pytest.Item) -> contextlib.AbstractContextManager[None]:
+    """While a case's setup, call or teardown runs, ``living_checklist.attach`` adds to it."""
+    if isinstance(item, CaseItem):
+        return attach.running(item.attachments, item.attach_position)
+    return contextlib.nullcontext()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    with _attaching(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    with _attaching(item):
+        return (yield)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
     try:
-        return (yield)
+        with _attaching(item):
+            return (yield)
     finally:
         if isinstance(item, CaseItem):
             item.forget_target_fixtures()
@@ -145,9 +167,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     quiet = config.get_verbosity() < 0
     extra = reports.terminal_lines(config, state.result, quiet=quiet)
     if state.crashed and not quiet:
-        extra += ["", f"xdist worker(s) died: {', '.join(state.crashed)}; " + (
-            "every case still ran on the others" if state.result.complete else "the checklist is incomplete"
-        )]
+        extra += [
+            "",
+            f"xdist worker(s) died: {', '.join(state.crashed)}; "
+            + ("every case still ran on the others" if state.result.complete else "the checklist is incomplete"),
+        ]
     if not state.result.results and not state.result.errors and not state.result.findings and not extra:
         return
     terminalreporter.write_sep("=", "living checklist")

@@ -279,3 +279,81 @@ def test_failures_outside_steps_are_on_hook_steps_in_every_cucumber_report(
     assert [s["result"]["status"] for s in elements["teardown fails"]["steps"]] == ["passed"]
     # The hooks' failures name no step: none of them is a step's.
     assert "(step " not in result.stdout.str().split("FAILING  features/hooks.feature:2")[1].splitlines()[0]
+
+
+ATTACH_FEATURE = """\
+Feature: Evidence
+  Scenario: attached everywhere
+    Given a step logs
+    When a step attaches bytes
+"""
+
+ATTACH_CONFTEST = """\
+import pytest
+from pytest_bdd import given, when
+
+from living_checklist import Measurement, attach, record
+
+
+@pytest.fixture(autouse=True)
+def server():
+    attach("started on 127.0.0.1:8080", "text/x.cucumber.log+plain")
+    yield
+    attach("https://example.invalid/trace/1", "text/uri-list")
+
+
+@given("a step logs")
+def _logs():
+    attach('{"ok": true}', "application/json", name="answer.json")
+
+
+@when("a step attaches bytes")
+def _bytes(request):
+    attach(bytes([0, 255, 1]), "application/octet-stream")
+    record(request.node, Measurement("latency", 12.5, "ms", 100.0, "<="))
+"""
+
+
+@pytest.mark.parametrize("args", [("-p", "no:xdist"), ("-n", "2")])
+def test_attach_in_steps_and_fixtures_reaches_messages_cucumber_json_and_html(
+    project: pytest.Pytester, args: tuple[str, ...]
+) -> None:
+    (project.path / "features" / "evidence.feature").write_text(ATTACH_FEATURE, encoding="utf-8")
+    (project.path / "conftest.py").write_text(ATTACH_CONFTEST, encoding="utf-8")
+    out, cucumber, html = project.path / "out.ndjson", project.path / "c.json", project.path / "c.html"
+    result = project.runpytest(
+        "-p", "no:cacheprovider", f"{MESSAGES_OPTION}={out}", f"--checklist-cucumber={cucumber}",
+        f"--checklist-html={html}", *args,
+    )  # fmt: skip
+    assert result.ret == 0, result.stdout.str()
+    got = read_envelopes(out)
+    assert _case_statuses(got) == {"attached everywhere": ["hook:PASSED", "PASSED", "PASSED", "hook:PASSED"]}
+    attachments = [e["attachment"] for e in got if "attachment" in e]
+    assert [(a["mediaType"], a["contentEncoding"], a["body"]) for a in attachments] == [
+        ("text/x.cucumber.log+plain", "IDENTITY", "started on 127.0.0.1:8080"),
+        ("application/json", "IDENTITY", '{"ok": true}'),
+        ("application/octet-stream", "BASE64", "AP8B"),
+        ("application/vnd.living-checklist.measurement+json", "IDENTITY", attachments[3]["body"]),
+        ("text/uri-list", "IDENTITY", "https://example.invalid/trace/1"),
+    ]
+    assert json.loads(attachments[3]["body"])["name"] == "latency"  # every measurement is attached too
+    assert attachments[1]["fileName"] == "answer.json"
+    # Each is written between its step's testStepStarted and testStepFinished.
+    kinds_in_order = kinds(got)
+    for index, kind in enumerate(kinds_in_order):
+        if kind == "attachment":
+            assert kinds_in_order[index - 1] in ("testStepStarted", "attachment")
+    (element,) = [e for f in json.loads(cucumber.read_text(encoding="utf-8")) for e in f["elements"]]
+    assert element["before"][0]["embeddings"][0]["mime_type"] == "text/x.cucumber.log+plain"
+    assert element["steps"][1]["embeddings"][0] == {"data": "AP8B", "mime_type": "application/octet-stream"}
+    assert element["after"][0]["embeddings"][0]["mime_type"] == "text/uri-list"
+    page = html.read_text(encoding="utf-8")
+    assert "attached answer.json (application/json, 12 bytes)" in page
+    assert "https://example.invalid/trace/1" in page
+
+
+def test_attach_outside_a_scenario_says_where_it_may_be_called() -> None:
+    import living_checklist
+
+    with pytest.raises(RuntimeError, match="call it in a step, a hook or a fixture"):
+        living_checklist.attach("text", "text/plain")

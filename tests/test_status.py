@@ -282,9 +282,10 @@ def test_case_outcome_survives_user_properties(outcome: CaseOutcome, extra: list
     outcome = replace(outcome, measurements=tuple(extra), steps=steps)
     props = [("other", "kept"), *outcome.to_properties("REQ-1")]
     props += [("measurement", m.to_json()) for m in extra]
-    # xdist serializes user_properties; only built-in types survive.
-    props = json.loads(json.dumps(props))
-    assert CaseOutcome.from_properties(props) == outcome
+    # xdist serializes user_properties and the report's attributes; only built-in types survive.
+    props, carried = json.loads(json.dumps([props, outcome.to_carried()]))
+    assert CaseOutcome.from_properties(props, carried) == outcome
+    assert {key for key, _ in outcome.to_properties("REQ-1")} == {"requirement", "verifies", "status", "reason"}
 
 
 def test_properties_without_a_status_are_not_an_outcome() -> None:

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from living_checklist.core.attach import Attachment
+from living_checklist.core.attach import decode as decode_attachments
+from living_checklist.core.attach import encode as encode_attachments
 from living_checklist.core.decisions import Decisions
 from living_checklist.core.inventory import GherkinError, Inventory, Requirement, requirement_item_name
 from living_checklist.core.lint import Finding
@@ -48,6 +51,8 @@ class CaseOutcome:
     # Per step, the definitions it matched as ``StepDefRef`` keys joined by MATCH_SEPARATOR ("" when
     # undefined); carried only when Cucumber Messages are written.
     matches: tuple[str, ...] = ()
+    # What steps, hooks and fixtures attached (living_checklist.attach), in order.
+    attachments: tuple[Attachment, ...] = ()
 
     def __post_init__(self) -> None:
         # Every message of every report is made here: a secret it quotes (a URL's password, a
@@ -73,6 +78,8 @@ class CaseOutcome:
             carried["exception"] = self.exception
         if self.matches:
             carried["matches"] = STEP_SEPARATOR.join(self.matches)
+        if self.attachments:
+            carried["attachments"] = encode_attachments(self.attachments)
         return carried
 
     @classmethod
@@ -105,6 +112,7 @@ class CaseOutcome:
             started=started,
             exception=values.get("exception", ""),
             matches=tuple(matches.split(STEP_SEPARATOR)) if matches else (),
+            attachments=decode_attachments(values.get("attachments", "")),
         )
 
     @classmethod
@@ -117,7 +125,7 @@ class CaseOutcome:
 # The user_properties a case's outcome sets (documented: README, DESIGN), and the keys of the
 # report attribute that carries the rest.
 CARRIED_PROPERTIES = ("requirement", "verifies", "status", "reason")
-CARRIED_KEYS = frozenset({"message", "steps", "timing", "exception", "matches"})
+CARRIED_KEYS = frozenset({"message", "steps", "timing", "exception", "matches", "attachments"})
 CARRIED_ATTRIBUTE = "checklist_case"
 STEP_SEPARATOR = "\x1d"  # between the steps of one case in the ``matches`` property
 MATCH_SEPARATOR = "\x1e"  # between the definitions one (ambiguous) step matched

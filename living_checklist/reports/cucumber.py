@@ -11,10 +11,12 @@ Gherkin), the failure is a failed ``before`` hook, as Cucumber reports a failing
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any, TypedDict
 
+from living_checklist.core.attach import Attachment
 from living_checklist.core.escape import json_dumps
 from living_checklist.core.inventory import Case, GherkinError, Requirement, Step
 from living_checklist.core.status import CaseOutcome, CaseResult, Checklist, RequirementResult
@@ -45,11 +47,19 @@ class StepJson(TypedDict, total=False):
     result: Result
     doc_string: dict[str, Any]
     rows: list[dict[str, list[str]]]
+    embeddings: list[Embedding]
 
 
-class HookJson(TypedDict):
+class Embedding(TypedDict, total=False):
+    data: str  # base64, as Cucumber writes it
+    mime_type: str
+    name: str
+
+
+class HookJson(TypedDict, total=False):
     match: Match
     result: Result
+    embeddings: list[Embedding]
 
 
 class ElementJson(TypedDict, total=False):
@@ -118,11 +128,26 @@ def _step(req: Requirement, step: Step, status: StepStatus, message: str, durati
     return data
 
 
-def _hook(location: str, status: StepStatus, message: str) -> HookJson:
+def _hook(location: str, status: StepStatus, message: str, attachments: Sequence[Attachment] | None = None) -> HookJson:
     result: Result = {"status": status}
     if message:
         result["error_message"] = message
-    return {"match": {"location": location}, "result": result}
+    hook: HookJson = {"match": {"location": location}, "result": result}
+    if attachments:
+        hook["embeddings"] = _embeddings(attachments)
+    return hook
+
+
+def _embeddings(attachments: Sequence[Attachment]) -> list[Embedding]:
+    """Cucumber JSON's embeddings: the data always base64."""
+    out: list[Embedding] = []
+    for attachment in attachments:
+        data = attachment.body if attachment.base64 else base64.b64encode(attachment.data()).decode("ascii")
+        embedding: Embedding = {"data": data, "mime_type": attachment.media_type}
+        if attachment.name:
+            embedding["name"] = attachment.name
+        out.append(embedding)
+    return out
 
 
 def _steps_and_hooks(
@@ -131,14 +156,17 @@ def _steps_and_hooks(
     outcome = case.outcome if case is not None else CaseOutcome(fallback.status, fallback.reason, fallback.message)
     shown = case_steps(outcome, len(steps))
     # The message goes on the step that stopped the case, unless a hook carries it.
-    stopper = shown.stopper if not (shown.before or shown.after) else None
+    stopper = shown.message_step
     durations = outcome.durations
     json_steps = [
         _step(req, step, status, shown.message if i == stopper else "", durations[i] if i < len(durations) else None)
         for i, (step, status) in enumerate(zip(steps, shown.steps, strict=True))
     ]
-    before = [_hook(req.location, hook.status, hook.message) for hook in shown.before]
-    after = [_hook(req.location, hook.status, hook.message) for hook in shown.after]
+    for index, json_step in enumerate(json_steps):
+        if shown.attachments.get(index):
+            json_step["embeddings"] = _embeddings(shown.attachments[index])
+    before = [_hook(req.location, hook.status, hook.message, shown.attachments.get(-1)) for hook in shown.before]
+    after = [_hook(req.location, hook.status, hook.message, shown.attachments.get(len(steps))) for hook in shown.after]
     return json_steps, before, after
 
 

@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
+from living_checklist.core.attach import Attachment
 from living_checklist.core.environment import describe
 from living_checklist.core.measure import Measurement
 from living_checklist.core.status import STATUSES, Checklist, RequirementResult, Totals, by_area
@@ -183,11 +184,15 @@ def _steps(result: RequirementResult) -> str:
             continue
         outcome = case_result.outcome
         shown = case_steps(outcome, len(case.steps))
+        count = len(case.steps)
         items = [_step_item(hook.status, _HOOK_TEXT[hook.side], None) for hook in shown.before]
+        items += [_attached(a) for a in shown.attachments.get(-1, []) if shown.before]
         for index, (step, status) in enumerate(zip(case.steps, shown.steps, strict=True)):
             nanos = outcome.durations[index] if index < len(outcome.durations) else None
             items.append(_step_item(status, f"{escape(step.keyword)}{escape(step.text)}", nanos))
+            items += [_attached(a) for a in shown.attachments.get(index, [])]
         items += [_step_item(hook.status, _HOOK_TEXT[hook.side], None) for hook in shown.after]
+        items += [_attached(a) for a in shown.attachments.get(count, []) if shown.after]
         label = f"Steps of {case_result.nodeid.rsplit('::', 1)[-1]}" if len(pairs) > 1 else "Steps"
         blocks.append(f'<details class="steps"><summary>{escape(label)}</summary><ol>{"".join(items)}</ol></details>')
     if len(pairs) > STEP_CASES_SHOWN:
@@ -197,6 +202,19 @@ def _steps(result: RequirementResult) -> str:
 
 
 _HOOK_TEXT = {"before": "(setup)", "after": "(teardown)"}
+ATTACHMENT_CHARS = 4000  # of a text attachment shown in the page (the Messages hold all of it)
+
+
+def _attached(attachment: Attachment) -> str:
+    """An attachment under its step: name, media type and size; the text of a text one."""
+    data = attachment.data()
+    label = f"{attachment.name + ' ' if attachment.name else ''}({attachment.media_type}, {len(data)} bytes)"
+    text = ""
+    if not attachment.base64 and (attachment.media_type.startswith("text/") or attachment.media_type.endswith("json")):
+        body = attachment.body
+        shown = body if len(body) <= ATTACHMENT_CHARS else body[:ATTACHMENT_CHARS] + "…"
+        text = f"<pre>{escape(shown)}</pre>"
+    return f'<li class="attachment"><span class="muted">attached {escape(label)}</span>{text}</li>'
 
 
 def evidence(message: str, reason_html: str) -> str:

@@ -31,6 +31,7 @@ from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 from gherkin.stream.id_generator import IdGenerator
 
+from living_checklist.core.attach import Attachment
 from living_checklist.core.escape import json_dumps
 from living_checklist.core.inventory import Step
 from living_checklist.core.status import MATCH_SEPARATOR, CaseResult, Checklist
@@ -222,7 +223,7 @@ def _shown(item: _Planned) -> CaseSteps:
     shown = case_steps(item.case.outcome, len(item.step_ids))
     if not item.step_ids and item.case.outcome.reason == "empty":
         # A scenario without steps has no test steps, as in the kit's "empty" sample (pending here).
-        return CaseSteps((), (), (), None, shown.message)
+        return CaseSteps((), (), (), None, shown.message, {})
     return shown
 
 
@@ -270,9 +271,11 @@ def _execution(ids: IdGenerator, test_case: _TestCase, info: RunInfo) -> Iterato
         }
     }
     shown = _shown(item)
+    count = len(test_case.steps)
     for step_id, hook in zip(test_case.before, shown.before, strict=True):
-        yield from _step_run(started_id, step_id, clock, 0, _result(hook.status, hook.message, ""))
-    stopper = shown.stopper if not (shown.before or shown.after) else None
+        attached = shown.attachments.get(-1, [])
+        yield from _step_run((started_id, step_id), clock, 0, _result(hook.status, hook.message, ""), attached)
+    stopper = shown.message_step
     for index, ((step_id, pickle_step_id), status) in enumerate(zip(test_case.steps, shown.steps, strict=True)):
         nanos = outcome.durations[index] if index < len(outcome.durations) else 0
         suggestion = None
@@ -285,10 +288,12 @@ def _execution(ids: IdGenerator, test_case: _TestCase, info: RunInfo) -> Iterato
             }
         message = shown.message if index == stopper else ""
         result = _result(status, message, outcome.exception, nanos)
-        yield from _step_run(started_id, step_id, clock, nanos, result, suggestion)
+        attached = shown.attachments.get(index, [])
+        yield from _step_run((started_id, step_id), clock, nanos, result, attached, suggestion)
         clock += nanos / 1e9
     for step_id, hook in zip(test_case.after, shown.after, strict=True):
-        yield from _step_run(started_id, step_id, clock, 0, _result(hook.status, hook.message, outcome.exception))
+        result = _result(hook.status, hook.message, outcome.exception)
+        yield from _step_run((started_id, step_id), clock, 0, result, shown.attachments.get(count, []))
     yield {"testCaseFinished": {"testCaseStartedId": started_id, "timestamp": timestamp(clock), "willBeRetried": False}}
 
 
@@ -303,17 +308,30 @@ def _result(status: StepStatus, message: str, exception: str, nanos: int = 0) ->
 
 
 def _step_run(
-    started_id: str,
-    step_id: str,
+    where: tuple[str, str],
     clock: float,
     nanos: int,
     result: dict[str, Any],
+    attachments: Sequence[Attachment] = (),
     suggestion: dict[str, Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """testStepStarted, the suggestion for an undefined step, testStepFinished."""
+    """testStepStarted, the suggestion for an undefined step, its attachments, testStepFinished."""
+    started_id, step_id = where
     yield {"testStepStarted": {"testCaseStartedId": started_id, "testStepId": step_id, "timestamp": timestamp(clock)}}
     if suggestion is not None:
         yield {"suggestion": suggestion}
+    for attachment in attachments:
+        body: dict[str, Any] = {
+            "testCaseStartedId": started_id,
+            "testStepId": step_id,
+            "body": attachment.body,
+            "contentEncoding": "BASE64" if attachment.base64 else "IDENTITY",
+            "mediaType": attachment.media_type,
+            "timestamp": timestamp(clock),
+        }
+        if attachment.name:
+            body["fileName"] = attachment.name
+        yield {"attachment": body}
     yield {
         "testStepFinished": {
             "testCaseStartedId": started_id,

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from living_checklist.core.attach import MEASUREMENT_MEDIA_TYPE, Attachment
 from living_checklist.core.status import CaseOutcome
 
 StepStatus = Literal["passed", "failed", "skipped", "pending", "undefined", "ambiguous"]
@@ -64,6 +65,15 @@ class CaseSteps:
     after: tuple[HookStep, ...]
     stopper: int | None  # the step that carries the case's message, if a step does
     message: str
+    # Attachments by where they were made: a step's index, -1 the Before hook, len(steps) the After.
+    attachments: dict[int, list[Attachment]]
+
+    @property
+    def message_step(self) -> int | None:
+        """The step that shows the message: the stopper, unless a hook that did not pass carries it."""
+        if any(hook.status != "passed" for hook in (*self.before, *self.after)):
+            return None
+        return self.stopper
 
 
 def raw_statuses(codes: str, count: int, reason: str = "") -> list[StepStatus]:
@@ -99,16 +109,41 @@ def step_statuses(outcome: CaseOutcome, count: int) -> list[StepStatus]:
     return list(case_steps(outcome, count).steps)
 
 
+def attachments_at(outcome: CaseOutcome, count: int) -> dict[int, list[Attachment]]:
+    """The case's attachments by position, its measurements as attachments on the last step that
+    ran (after the steps when none did)."""
+    found: dict[int, list[Attachment]] = {}
+    for attachment in outcome.attachments:
+        found.setdefault(max(-1, min(attachment.step, count)), []).append(attachment)
+    ran = len(outcome.durations)
+    where = ran - 1 if 0 < ran <= count else count
+    for m in outcome.measurements:
+        found.setdefault(where, []).append(Attachment(m.to_json(), MEASUREMENT_MEDIA_TYPE, False, m.name, where))
+    return found
+
+
 def case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
-    """The hooks and steps of a case with ``count`` pickle steps, as Cucumber would show them."""
+    """The hooks and steps of a case with ``count`` pickle steps, as Cucumber would show them; a
+    setup or teardown that attached something is a (passed) hook step holding it."""
+    shown = _case_steps(outcome, count)
+    attachments = attachments_at(outcome, count)
+    before, after = shown.before, shown.after
+    if -1 in attachments and not before:
+        before = (HookStep("before", "passed", ""),)
+    if count in attachments and not after:
+        after = (HookStep("after", "passed", ""),)
+    return CaseSteps(before, shown.steps, after, shown.stopper, shown.message, attachments)
+
+
+def _case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
     message = outcome.message.strip()
     raw = raw_statuses(outcome.steps, count, outcome.reason)
     statuses, stopper = cucumber_order(raw, len(outcome.steps) if outcome.status == "skipped" else 0)
     hook_status = _CASE_HOOK_STATUS.get(outcome.status)
     explained = stopper is not None and outcome.reason != "teardown"
     if hook_status is None or outcome.reason in _NO_HOOK_REASONS or explained:
-        return CaseSteps((), tuple(statuses), (), stopper, message)
+        return CaseSteps((), tuple(statuses), (), stopper, message, {})
     hook = (hook_status, message or f"{outcome.status}: {outcome.reason}")
     if "passed" not in statuses and outcome.reason != "teardown":
-        return CaseSteps((HookStep("before", *hook),), tuple(statuses), (), None, message)
-    return CaseSteps((), tuple(statuses), (HookStep("after", *hook),), None, message)
+        return CaseSteps((HookStep("before", *hook),), tuple(statuses), (), None, message, {})
+    return CaseSteps((), tuple(statuses), (HookStep("after", *hook),), None, message, {})

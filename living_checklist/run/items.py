@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
+from living_checklist.core.attach import Attachment
+from living_checklist.core.attach import encode as encode_attachments
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
 from living_checklist.core.pending import InvalidValue, Pending
@@ -133,6 +135,7 @@ class CaseItem(pytest.Function):
         self.durations: list[int] = []  # nanoseconds per step that ran
         self.started = 0.0
         self.exception = ""
+        self.attachments: list[Attachment] = []  # what living_checklist.attach added while it ran
         self._plan: tuple[CaseOutcome | None, tuple[Resolution, ...]] | None = None
         tags = case.tags if case is not None else requirement.tags
         for tag in tags:
@@ -327,7 +330,14 @@ class CaseItem(pytest.Function):
             started=self.started,
             exception=outcome.exception or self.exception,
             matches=matches or outcome.matches,
+            attachments=tuple(self.attachments) or outcome.attachments,
         )
+
+    def attach_position(self) -> int:
+        """Where an attachment made now goes: the running step, or before (-1) or after the steps."""
+        if self.current_step is not None:
+            return self.steps_done
+        return -1 if self.steps_done == 0 else self.steps_total
 
     def step_codes(self, stop: str) -> str:
         """Codes for the steps: passed up to the one that stopped the case, then not run. A stop
@@ -548,6 +558,8 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
     report of a case carries the outcome's data for the reports (``CARRIED_ATTRIBUTE``)."""
     _finish_report(item, call, report)
     carried = item.stash.get(CARRIED_KEY, None)
+    if carried is not None and isinstance(item, CaseItem) and item.attachments:
+        carried["attachments"] = encode_attachments(tuple(item.attachments))  # a teardown's too
     if carried is not None:
         setattr(report, CARRIED_ATTRIBUTE, dict(carried))
 
