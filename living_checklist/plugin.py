@@ -158,6 +158,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # An incomplete checklist is never a green run, whatever the cases that did run said.
     if (not result.ok or not result.complete or state.regressions) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    # A checklist with no requirement yet (init --empty) is a finished run that found nothing wrong.
+    if session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and _no_requirements(result) and result.complete:
+        session.exitstatus = pytest.ExitCode.OK
+
+
+EMPTY_HINT = (
+    "no requirement yet: add a scenario tagged with its id (e.g. @PERF-001) to a .feature file under the "
+    "features folder (features/README.md shows one), or write the stock slots of an area with "
+    "`living-checklist init --areas performance`"
+)
+
+
+def _no_requirements(result: Any) -> bool:
+    return not result.results and not result.errors and not result.findings
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -172,8 +186,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"xdist worker(s) died: {', '.join(state.crashed)}; "
             + ("every case still ran on the others" if state.result.complete else "the checklist is incomplete"),
         ]
-    if not state.result.results and not state.result.errors and not state.result.findings and not extra:
-        return
+    if _no_requirements(state.result) and not extra:
+        extra = ["", EMPTY_HINT]
     terminalreporter.write_sep("=", "living checklist")
     lines = report_terminal.render(state.result, verbose=config.get_verbosity() > 0, quiet=quiet) + extra
     for line in lines:

@@ -183,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--dry-run", action="store_true", help="list what would be written; write nothing")
     init.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     init.add_argument("-v", "--verbose", action="store_true", help="list every file, not a count per folder")
+    init.add_argument(
+        "--areas", metavar="A,B", help="write the requirement slots of these areas only (e.g. performance,security)"
+    )
+    init.add_argument(
+        "--empty", action="store_true", help="settings, conftest, steps, seeds and CI, but no requirement slots"
+    )
     init.set_defaults(run="living_checklist.cli.init:cmd_init")
     for command in COMMANDS:
         sub = commands.add_parser(

@@ -16,7 +16,7 @@ import configparser
 import re
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -27,7 +27,7 @@ from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS,
 from living_checklist.run.settings import INI_FEATURES, INI_REQUIRE_IDS, INI_SEEDS, INI_SYSTEM, INI_URL
 
 # Skeleton resource → where it goes in the project (anything not listed keeps its path).
-RENAMED = {"github-workflow.yml": ".github/workflows/living-checklist.yml"}
+RENAMED = {"github-workflow.yml": ".github/workflows/living-checklist.yml", "gitignore": ".gitignore"}
 STEP_PLUGINS = ("living_checklist.steps", "steps.placeholders")
 
 # The settings init adds, as TOML values; testpaths only where no file configured pytest before.
@@ -39,6 +39,24 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     (INI_URL, '"TBD"'),
 )
 TESTPATHS = ("testpaths", '["features"]')
+# Written after the settings, commented out: one example of every system and service setting.
+EXAMPLES = (
+    "# The system under test: a command line (shlex, no shell), or several by name for @system-NAME tags:",
+    '# checklist_system = "mytool --quiet"',
+    '# checklist_system_timeout = "60"',
+    '# checklist_systems = """',
+    "#     sqlite = sqlite3 -batch",
+    "#     sqlite.timeout = 10",
+    "#     sqlite.cwd = data",
+    '# """',
+    "# A service: its URL, the command that starts it (or none), or several by name for @service-NAME:",
+    '# checklist_url = "http://127.0.0.1:8000"',
+    '# checklist_service = "python -m myservice --port 8000"',
+    '# checklist_services = """',
+    "#     web = http://127.0.0.1:8080 | nginx -p web -c nginx.conf",
+    "#     api = http://127.0.0.1:9000",
+    '# """',
+)
 
 Verb = Literal["write", "merge", "keep"]
 
@@ -153,6 +171,17 @@ def _insert(text: str, header: re.Pattern[str], header_line: str, new_lines: lis
     return "".join(lines[:end] + block + lines[end:])
 
 
+def _ini_comment(toml_comment: str) -> str:
+    """An example line of ``EXAMPLES`` as an ini file writes it (no quotes, continuation indented)."""
+    body = toml_comment.removeprefix("# ")
+    if body == '"""':
+        return "#"
+    key, sep, value = body.partition(" = ")
+    if sep and not body.startswith(" "):
+        return f"# {key} = {value.strip(chr(34)).removesuffix(chr(34) * 3)}"
+    return toml_comment
+
+
 def _ini_value(toml_value: str) -> str:
     value = tomllib.loads(f"v = {toml_value}")["v"]
     if isinstance(value, bool):
@@ -173,27 +202,38 @@ def merge_settings(target: Path) -> Action:
     before = path.read_text(encoding="utf-8") if path.exists() else ""
     present = _present_keys(path, config) if before else {}
     missing = [(key, value) for key, value in wanted if key not in present]
-    kept = [key for key, _ in wanted if key in present]
-    notes = []
-    if kept and missing:
-        notes.append("kept " + ", ".join(f"{key} = {present[key]!r}" for key in kept))
-    testpaths = present.get("testpaths")
-    manual = False
-    if testpaths is not None and "features" not in str(testpaths):
-        notes.append("testpaths does not include features: add it, or run `pytest features`")
-        manual = True
+    notes, manual = _merge_notes(wanted, present, bool(missing))
     if not missing:
         return Action(config.name, "keep", "; ".join(["every setting is there", *notes]), manual=manual)
-    if config.kind == "toml":
-        header = re.compile(r"^\s*\[\s*" + re.escape(config.section).replace(r"\.", r"\s*\.\s*") + r"\s*\]\s*(#.*)?$")
-        text = _insert(before, header, f"[{config.section}]", [f"{key} = {value}" for key, value in missing])
-    else:
-        header = re.compile(r"^\s*\[\s*" + re.escape(config.section) + r"\s*\]\s*([#;].*)?$")
-        text = _insert(before, header, f"[{config.section}]", [f"{key} = {_ini_value(v)}" for key, v in missing])
+    text = _merged_text(config, before, missing)
     _check_merge(config, before, text, [key for key, _ in missing])
     verb: Verb = "merge" if before else "write"
     added = f"[{config.section}] + " + ", ".join(key for key, _ in missing)
     return Action(config.name, verb, "; ".join([added, *notes]), text=text, manual=manual)
+
+
+def _merge_notes(wanted: list[tuple[str, str]], present: dict[str, object], adding: bool) -> tuple[list[str], bool]:
+    """What the merge keeps as it was, and whether ``testpaths`` needs a change by hand."""
+    kept = [key for key, _ in wanted if key in present]
+    notes = ["kept " + ", ".join(f"{key} = {present[key]!r}" for key in kept)] if kept and adding else []
+    testpaths = present.get("testpaths")
+    if testpaths is not None and "features" not in str(testpaths):
+        notes.append("testpaths does not include features: add it, or run `pytest features`")
+        return notes, True
+    return notes, False
+
+
+def _merged_text(config: ConfigFile, before: str, missing: list[tuple[str, str]]) -> str:
+    """The settings file with the ``missing`` keys added to pytest's table (and, when the system is
+    among them, the commented examples of every system and service setting)."""
+    examples = list(EXAMPLES) if INI_SYSTEM in dict(missing) else []
+    if config.kind == "toml":
+        header = re.compile(r"^\s*\[\s*" + re.escape(config.section).replace(r"\.", r"\s*\.\s*") + r"\s*\]\s*(#.*)?$")
+        lines = [f"{key} = {value}" for key, value in missing] + examples
+    else:
+        header = re.compile(r"^\s*\[\s*" + re.escape(config.section) + r"\s*\]\s*([#;].*)?$")
+        lines = [f"{key} = {_ini_value(v)}" for key, v in missing] + [_ini_comment(line) for line in examples]
+    return _insert(before, header, f"[{config.section}]", lines)
 
 
 def _present_keys(path: Path, config: ConfigFile) -> dict[str, object]:
@@ -247,12 +287,32 @@ def _prune_empty(data: dict[str, Any]) -> None:
 # The plan and its application
 
 
-def plan(target: Path) -> list[Action]:
+def areas() -> list[str]:
+    """The areas of the skeleton, the folders under ``features/``."""
+    return sorted(
+        {rel.split("/")[1] for rel, _ in skeleton_files() if rel.startswith("features/") and rel.count("/") > 1}
+    )
+
+
+def selected_files(wanted: Sequence[str] | None, empty: bool) -> Iterator[tuple[str, str]]:
+    """The skeleton's files, with only the ``wanted`` areas' slots, or (``empty``) none at all."""
+    known = areas()
+    unknown = [area for area in wanted or () if area not in known]
+    if unknown:
+        raise InitError(f"--areas: no area {', '.join(unknown)} in the skeleton (areas: {', '.join(known)})")
+    for rel, text in skeleton_files():
+        parts = rel.split("/")
+        if parts[0] == "features" and len(parts) > 2 and (empty or (wanted and parts[1] not in wanted)):
+            continue
+        yield rel, text
+
+
+def plan(target: Path, wanted: Sequence[str] | None = None, empty: bool = False) -> list[Action]:
     """What init would do in ``target``; reads the folder, writes nothing."""
     if target.exists() and not target.is_dir():
         raise InitError(f"{target}: is a file; give the folder to write the skeleton into")
     actions: list[Action] = []
-    for rel, text in skeleton_files():
+    for rel, text in selected_files(wanted, empty):
         path = target / rel
         if path.exists() or path.is_symlink():
             note = "exists"
@@ -285,14 +345,14 @@ def apply(target: Path, actions: list[Action]) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     target = Path(args.dir)
+    wanted = [area.strip() for area in args.areas.split(",") if area.strip()] if args.areas else None
     try:
-        actions = plan(target)
+        actions = plan(target, wanted, args.empty)
         if not args.dry_run:
             apply(target, actions)
     except InitError as exc:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
-    manual = [a for a in actions if a.manual]
     if args.format == "json":
         _emit_json(
             {
@@ -304,27 +364,38 @@ def cmd_init(args: argparse.Namespace) -> int:
             }
         )
     else:
-        written = [a for a in actions if a.verb == "write"]
-        kept = [a for a in actions if a.verb == "keep"]
-        features = [a for a in actions if a.path.startswith("features/")]
-        for verb in ("write", "keep"):
-            folded = [a for a in features if a.verb == verb]
-            if args.verbose or (verb == "keep" and len(folded) < len(features)):
-                folded = []  # some feature files were there already: name each one left alone
-            for action in actions:
-                if action.verb == verb and action not in folded:
-                    print(action.line(args.dry_run))
-            if folded:
-                word = {"write": "would write" if args.dry_run else "wrote", "keep": "left alone"}[verb]
-                areas = len({a.path.split("/")[1] for a in folded})
-                print(f"{word}: {len(folded)} feature files in {areas} areas under features/ (-v lists them)")
-        summary = f"{len(written)} to write, {len(kept)} left alone" if args.dry_run else (
-            f"{len(written)} written, {len(kept)} left alone"
-        )
-        print(f"init: {summary}")
-        if manual:
-            print("to do by hand: " + "; ".join(f"{a.path}: {a.note}" for a in manual))
-        elif not args.dry_run:
-            where = "" if str(target) in ("", ".") else f"cd {target} && "
-            print(f"next: {where}pytest   (every requirement is pending until its TBD is filled in)")
-    return EXIT_PROBLEMS if manual else EXIT_OK
+        _print_actions(actions, args.dry_run, args.verbose)
+        _print_summary(target, actions, args.dry_run)
+    return EXIT_PROBLEMS if any(a.manual for a in actions) else EXIT_OK
+
+
+def _print_actions(actions: list[Action], dry_run: bool, verbose: bool) -> None:
+    """One line per action, the feature files folded into a count per verb unless ``verbose``."""
+    features = [a for a in actions if _is_slot(a.path)]
+    for verb in ("write", "keep"):
+        folded = [a for a in features if a.verb == verb]
+        if verbose or (verb == "keep" and len(folded) < len(features)):
+            folded = []  # some feature files were there already: name each one left alone
+        for action in actions:
+            if action.verb == verb and action not in folded:
+                print(action.line(dry_run))
+        if folded:
+            word = {"write": "would write" if dry_run else "wrote", "keep": "left alone"}[verb]
+            count = len({a.path.split("/")[1] for a in folded})
+            print(f"{word}: {len(folded)} feature files in {count} areas under features/ (-v lists them)")
+
+
+def _is_slot(rel: str) -> bool:
+    return rel.startswith("features/") and rel.endswith(".feature")
+
+
+def _print_summary(target: Path, actions: list[Action], dry_run: bool) -> None:
+    written = sum(1 for a in actions if a.verb == "write")
+    kept = sum(1 for a in actions if a.verb == "keep")
+    print(f"init: {written} {'to write' if dry_run else 'written'}, {kept} left alone")
+    manual = [a for a in actions if a.manual]
+    if manual:
+        print("to do by hand: " + "; ".join(f"{a.path}: {a.note}" for a in manual))
+    elif not dry_run:
+        where = "" if str(target) in ("", ".") else f"cd {target} && "
+        print(f"next: {where}pytest   (every requirement is pending until its TBD is filled in)")

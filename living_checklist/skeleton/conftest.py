@@ -9,13 +9,19 @@ command-line system, robustness) and this project's own modules under ``steps/``
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = [
-    "living_checklist.steps",
-    "steps.placeholders",
-]
+# The project's own steps are found from wherever pytest starts (a subfolder, another rootdir),
+# and a conftest.py copied without steps/ still loads the library.
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+pytest_plugins = ["living_checklist.steps"]
+if (HERE / "steps" / "placeholders.py").is_file():
+    pytest_plugins.append("steps.placeholders")
 
 # CI must be deterministic and bounded; locally, explore more and remember failures.
 settings.register_profile(
