@@ -14,7 +14,7 @@ FEATURE = """\
 Feature: timing
   @PERF-001
   Scenario: runs quickly
-    When the system runs 3 times with arguments "x"
+    When the system runs 5 times with arguments "x"
     Then the median wall time is at most 60000 ms
 """
 
@@ -60,14 +60,14 @@ def _run_in_terminal(cwd: Path, *args: str) -> str:
 def test_verbose_run_on_a_terminal_shows_each_run(pytester: pytest.Pytester) -> None:
     _project(pytester)
     out = _run_in_terminal(pytester.path, "-v")
-    assert "run 1/3:" in out and "run 3/3:" in out
+    assert "run 1/5:" in out and "run 5/5:" in out
     assert "exit 0" in out
 
 
 def test_no_progress_without_verbose_on_a_terminal(pytester: pytest.Pytester) -> None:
     _project(pytester)
     out = _run_in_terminal(pytester.path)
-    assert "run 1/3" not in out
+    assert "run 1/5" not in out
     assert "1 passed" in out
 
 
@@ -75,4 +75,4 @@ def test_no_progress_when_output_is_not_a_terminal(pytester: pytest.Pytester) ->
     _project(pytester)
     result = pytester.runpytest("-v", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
-    assert "run 1/3" not in result.stdout.str()
+    assert "run 1/5" not in result.stdout.str()

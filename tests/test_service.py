@@ -136,7 +136,7 @@ Feature: a service
     Then the response status is 200
   @SVC-005
   Scenario: under load, fast enough
-    When 4 clients send 10 requests each to "/hello"
+    When 4 clients send 15 requests each to "/hello"
     Then the median response time is at most 5000 ms
     And the 95th percentile response time is at most 5000 ms
     And at most 0 percent of the requests fail
@@ -218,7 +218,7 @@ def test_a_service_started_by_the_checklist_is_checked_and_stopped(
         "SVC-009": "pending",
     }
     load = figures(reqs["SVC-005"])
-    assert load["requests"]["value"] == 40
+    assert load["requests"]["value"] == 60  # a 95 % bound on the 95th percentile needs 59
     assert load["failed requests"]["value"] == 0 and load["failed requests"]["required"] == 0
     assert 0 < load["median response time"]["value"] <= load["95th percentile response time"]["value"]
     assert load["request rate"]["value"] >= 1

@@ -32,10 +32,12 @@ INI_SERVICES = "checklist_services"
 INI_EVIDENCE = "checklist_evidence"
 INI_QUALITY_MODEL = "checklist_quality_model"
 INI_WAIVERS = "checklist_waivers"
+INI_CONFIDENCE = "checklist_confidence"
 
 DEFAULT_SEEDS = "seeds"
 DEFAULT_EVIDENCE = "evidence"
 DEFAULT_SYSTEM_TIMEOUT = 60.0
+DEFAULT_CONFIDENCE = "0.95"
 TBD = "TBD"
 
 _TRUE = ("1", "true", "yes", "on")
@@ -74,6 +76,12 @@ INI_KEYS: tuple[tuple[str, str, str], ...] = (
         "named services, one a line: NAME = URL, or NAME = URL | command that starts it; "
         "a feature or scenario tagged @service-NAME uses that one",
         "",
+    ),
+    (
+        INI_CONFIDENCE,
+        "confidence of the bounds that decide a median or percentile budget (0.95: verified only when the "
+        "upper bound is within it); 0 judges on point estimates",
+        DEFAULT_CONFIDENCE,
     ),
 )
 
@@ -135,6 +143,17 @@ def parse_timeout(key: str, raw: str) -> float:
         value = math.nan
     if not math.isfinite(value) or value <= 0:
         raise _usage(key, raw, "expected a positive number of seconds, e.g. 60")
+    return value
+
+
+def parse_confidence(key: str, raw: str) -> float:
+    """A confidence in [0, 1): 0 means point estimates, anything else the bounds' confidence."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < 1:  # NaN fails both
+        raise _usage(key, raw, "expected a number from 0 (point estimates) up to but not including 1, e.g. 0.95")
     return value
 
 
@@ -264,6 +283,7 @@ class Settings:
     service: tuple[str, ...] = ()  # argv of checklist_service; empty: the harness starts nothing
     services: tuple[NamedService, ...] = ()  # checklist_services, for @service-NAME
     systems: tuple[NamedSystem, ...] = ()  # checklist_systems, for @system-NAME
+    confidence: float = float(DEFAULT_CONFIDENCE)  # 0: median and percentile budgets on point estimates
 
     @property
     def active(self) -> bool:
@@ -292,6 +312,7 @@ class Settings:
             service=service,
             services=parse_services(INI_SERVICES, ini_text(config, INI_SERVICES)),
             systems=parse_systems(INI_SYSTEMS, ini_text(config, INI_SYSTEMS), config.rootpath),
+            confidence=parse_confidence(INI_CONFIDENCE, ini_text(config, INI_CONFIDENCE) or DEFAULT_CONFIDENCE),
         )
 
 
