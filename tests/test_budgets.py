@@ -101,13 +101,16 @@ def test_confidence_decides_percentile_budgets(
     assert median["reason"] == "inconclusive" and "needs at least 5 runs" in median["message"]
 
 
-SLOW_ONCE = """\
+# A system that counts its runs in ./count and sleeps on the runs the shell test picks.
+COUNTED = """\
 n=$(cat count 2>/dev/null || echo 0)
 n=$((n + 1))
 echo "$n" > count
-if [ "$n" -eq 5 ]; then sleep 0.6; fi
+if [ "$n" {test} ]; then sleep {seconds}; fi
 exit 0
 """
+SLOW_ONCE = COUNTED.format(test="-eq 5", seconds=0.6)
+COLD_START = COUNTED.format(test="-le 3", seconds=0.5)
 
 OUTLIER = """
 Feature: an outlier
@@ -149,3 +152,32 @@ def test_a_lower_confidence_needs_fewer_runs(pytester: pytest.Pytester) -> None:
     # at 50 % confidence 20 runs do bound the 95th percentile: P(Bin(20, 0.95) <= 19) = 0.64
     assert reqs["PERF-001"]["status"] == "verified"
     assert figures(reqs["PERF-001"])["95th percentile wall time"]["bounds"]["confidence"] == 0.5
+
+
+WARM_UP = """
+Feature: warm-up runs
+  @PERF-020
+  Scenario: the cold runs are discarded
+    When the system runs 6 times after 3 warm-up runs with arguments ""
+    Then the median wall time is at most 300 ms
+  @PERF-021
+  Scenario: the warm-up is stated in the evidence
+    When the system runs 6 times after 3 warm-up runs with arguments ""
+    Then the median wall time is at most 0.001 ms
+"""
+
+
+def test_warm_up_runs_run_and_are_discarded(pytester: pytest.Pytester) -> None:
+    (pytester.path / "cold_start.sh").write_text(COLD_START)
+    project(pytester, WARM_UP, f"sh {pytester.path / 'cold_start.sh'}")
+    _, reqs = run(pytester, "-k", "PERF-020")
+    assert int((pytester.path / "count").read_text()) == 9  # every warm-up run ran
+    figs = figures(reqs["PERF-020"])
+    assert reqs["PERF-020"]["status"] == "verified"
+    assert figs["runs"]["value"] == 6 and figs["warm-up runs"]["value"] == 3
+    assert figs["max wall time"]["value"] < 500  # none of the three cold runs is a figure
+    assert sum(count for _, count in figs["median wall time"]["histogram"]["counts"]) == 6
+    (pytester.path / "count").write_text("0\n")
+    _, reqs = run(pytester, "-k", "PERF-021")
+    assert reqs["PERF-021"]["status"] == "failing"
+    assert "over 6 runs, after 3 warm-up runs (discarded)" in reqs["PERF-021"]["message"]

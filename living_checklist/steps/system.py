@@ -75,6 +75,7 @@ class SystemRuns:
     env: dict[str, str] = field(default_factory=dict)  # added to the system's environment
     # Runs the most recent single run again, same arguments and input (for determinism checks).
     again: Callable[[], runner.RunResult] | None = None
+    warmups: int = 0  # runs before the most recent series, discarded
 
     def record(
         self,
@@ -82,7 +83,12 @@ class SystemRuns:
         elapsed: float | None = None,
         again: Callable[[], runner.RunResult] | None = None,
     ) -> None:
-        self.recent, self.elapsed, self.again = runs, elapsed, again
+        self.recent, self.elapsed, self.again, self.warmups = runs, elapsed, again, 0
+
+    def over(self) -> str:
+        """``over 60 runs`` (``, after 5 warm-up runs, discarded``): the evidence a timing is from."""
+        text = f"over {len(self.runs())} runs"
+        return text + (f", after {self.warmups} warm-up runs (discarded)" if self.warmups else "")
 
     def run_once(
         self, request: pytest.FixtureRequest, extra: Sequence[str] = (), input_data: bytes | None = None
@@ -230,8 +236,30 @@ def run_series(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
     largest per-run peak of the system's own process) and throughput (runs per second of wall
     time). A run that crashes or times out fails the step; exit statuses are checked separately.
     """
+    _run_series(request, system_runs, bounded_count(n, "run count"), split_arguments(args))
+
+
+@step(parsers.re(rf'the system runs (?P<n>\S+) times after (?P<w>\S+) warm-up runs with arguments "{quoted("args")}"'))
+def run_series_after_warmup(n: str, w: str, args: str, request: pytest.FixtureRequest, system_runs: SystemRuns) -> None:
+    """Run ``checklist_system`` w times to warm it up (caches, JIT, page cache), discard those runs,
+    then n times as ``the system runs <n> times with arguments``; only the n runs are figures. The
+    warm-up count is recorded (``warm-up runs``) and named beside every timing; a warm-up run that
+    crashes or times out fails the step."""
     count = bounded_count(n, "run count")
+    warmups = bounded_count(w, "warm-up run count", minimum=0)
     extra = split_arguments(args)
+    progress = Progress(request.node, "warm-up run", warmups)
+    for index in range(warmups):
+        result = run_system(request, extra, env=system_runs.env)
+        progress.update(index + 1, brief(result))
+        if result.crashed or result.timed_out:
+            raise AssertionError(f"warm-up run {index + 1} of {warmups} {result.outcome()}\n{result.describe()}")
+    _run_series(request, system_runs, count, extra, warmups)
+
+
+def _run_series(
+    request: pytest.FixtureRequest, system_runs: SystemRuns, count: int, extra: list[str], warmups: int | None = None
+) -> None:
     series: list[runner.RunResult] = []
     progress = Progress(request.node, "run", count)
     trace = _stated_for_this_step(request, PEAK_STEP)  # exact memory costs a stop per process: only when checked
@@ -242,6 +270,9 @@ def run_series(n: str, args: str, request: pytest.FixtureRequest, system_runs: S
         if result.crashed or result.timed_out:
             raise AssertionError(f"run {index + 1} of {count} {result.outcome()}\n{result.describe()}")
     system_runs.record(series)
+    if warmups is not None:  # the warm-up phrase: say how many, even 0
+        system_runs.warmups = warmups
+        record_figure(request.node, Measurement("warm-up runs", float(warmups), "runs (discarded)", None, ">="))
     _check_exits(request, series)
     _record_series(request.node, series, system_runs)
 
@@ -308,7 +339,7 @@ def median_wall_time(x: str, request: pytest.FixtureRequest, system_runs: System
     ``checklist_confidence`` (default 0.95) its upper confidence bound is, see ``steps.budgets``."""
     required = positive_number(x, "median wall time")
     walls = [r.wall_time for r in system_runs.runs()]
-    check_quantile(request, "median wall time", walls, 0.5, required, f"over {len(walls)} runs")
+    check_quantile(request, "median wall time", walls, 0.5, required, system_runs.over())
 
 
 @step(parsers.re(r"the 95th percentile wall time is at most (?P<x>\S+) ms"))
@@ -317,7 +348,7 @@ def p95_wall_time(x: str, request: pytest.FixtureRequest, system_runs: SystemRun
     (default 0.95) its upper confidence bound is, which needs at least 59 runs (see ``steps.budgets``)."""
     required = positive_number(x, "95th percentile wall time")
     walls = [r.wall_time for r in system_runs.runs()]
-    check_quantile(request, "95th percentile wall time", walls, 0.95, required, f"over {len(walls)} runs")
+    check_quantile(request, "95th percentile wall time", walls, 0.95, required, system_runs.over())
 
 
 @step(parsers.re(r"the peak memory is at most (?P<n>\S+) MiB"))
