@@ -167,6 +167,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
             "complete": checklist.complete,
             "missing": list(merged.missing),
             "overlapping": [{"nodeid": n, "shards": list(s)} for n, s in merged.overlapping],
+            "pooled": list(merged.pooled),
         }
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return code

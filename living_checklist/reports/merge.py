@@ -24,6 +24,7 @@ from living_checklist.core.status import (
     requirement_status,
     totals,
 )
+from living_checklist.reports.pool import pool
 
 PLACEHOLDER_REASONS = frozenset({"not-selected", "not-run"})
 
@@ -37,6 +38,7 @@ class Merged:
     checklist: Checklist
     missing: tuple[str, ...] = ()  # node ids no shard ran
     overlapping: tuple[tuple[str, tuple[str, ...]], ...] = ()  # node id, shards that both ran it
+    pooled: tuple[str, ...] = ()  # node ids decided again on the merged histograms of every shard
 
 
 def shape(checklist: Checklist) -> dict[tuple[str, int], tuple[str, tuple[str, ...]]]:
@@ -105,7 +107,12 @@ def _merged_result(
     """One requirement from the shards that report it (``merged`` collects missing and overlapping)."""
     cases = []
     for position, case in enumerate(base.cases):
-        chosen, ran, lost = _case_outcome([(name, r.cases[position].outcome) for name, r in per_shard])
+        outcomes = [(name, r.cases[position].outcome) for name, r in per_shard]
+        chosen, ran, lost = _case_outcome(outcomes)
+        together = pool([o for _, o in outcomes if _is_real(o)])
+        if together is not None:  # several shards ran its budgets: decided on all their runs
+            chosen = together
+            merged.pooled.append(case.nodeid)
         if len(ran) > 1:
             merged.overlapping.append((case.nodeid, ran))
         if lost:
@@ -124,6 +131,7 @@ def _merged_result(
 class _Found:
     missing: list[str] = field(default_factory=list)
     overlapping: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    pooled: list[str] = field(default_factory=list)
 
 
 def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
@@ -150,7 +158,7 @@ def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
         environment=first.environment,
         quality=first.quality,
     )
-    return Merged(checklist, tuple(found.missing), tuple(found.overlapping))
+    return Merged(checklist, tuple(found.missing), tuple(found.overlapping), tuple(found.pooled))
 
 
 def describe(merged: Merged, limit: int = 10) -> list[str]:
@@ -163,8 +171,13 @@ def describe(merged: Merged, limit: int = 10) -> list[str]:
             lines.append(f"  ... and {len(merged.missing) - limit} more")
     if merged.overlapping:
         count = len(merged.overlapping)
-        lines.append(f"overlapping: {count} case(s) ran in more than one shard (the worse outcome is kept)")
+        lines.append(
+            f"overlapping: {count} case(s) ran in more than one shard (the worse outcome is kept, unless pooled)"
+        )
         lines += [f"  {nodeid}: {', '.join(names)}" for nodeid, names in merged.overlapping[:limit]]
         if len(merged.overlapping) > limit:
             lines.append(f"  ... and {len(merged.overlapping) - limit} more")
+    if merged.pooled:
+        lines.append(f"pooled: {len(merged.pooled)} case(s) decided on the merged histograms of every shard's runs")
+        lines += [f"  {nodeid}" for nodeid in merged.pooled[:limit]]
     return lines
