@@ -56,16 +56,23 @@ def _complete(outcome: CaseOutcome) -> bool:
     return bool(outcome.steps) and "-" not in outcome.steps and all(c in ".PF" for c in outcome.steps)
 
 
-def pool(outcomes: Sequence[CaseOutcome]) -> CaseOutcome | None:
-    """The case decided on the runs of every shard, or None when pooling does not apply."""
-    decided = [o for o in outcomes if o.status in ("verified", "failing") or o.reason == "inconclusive"]
-    if len(decided) < 2 or len(decided) != len([o for o in outcomes if o.reason not in ("not-selected", "not-run")]):
-        return None
-    per_shard = [_bounded(o) for o in decided]
+def _poolable(decided: Sequence[CaseOutcome], per_shard: list[list[Measurement]]) -> bool:
+    """Every shard has the same budgets (name, required, quantile, confidence, resolution) and was
+    decided by them."""
     keys = [[_key(m) for m in bounded] for bounded in per_shard]
     if not per_shard[0] or any(k != keys[0] for k in keys):
+        return False
+    return all(_explained(o, b) for o, b in zip(decided, per_shard, strict=True))
+
+
+def pool(outcomes: Sequence[CaseOutcome]) -> CaseOutcome | None:
+    """The case decided on the runs of every shard that ran it (``outcomes``: the real ones, not
+    the "not selected" placeholders), or None when pooling does not apply."""
+    decided = [o for o in outcomes if o.status in ("verified", "failing") or o.reason == "inconclusive"]
+    if len(decided) < 2 or len(decided) != len(outcomes):
         return None
-    if not all(_explained(o, b) for o, b in zip(decided, per_shard, strict=True)):
+    per_shard = [_bounded(o) for o in decided]
+    if not _poolable(decided, per_shard):
         return None
     pooled: list[Measurement] = []
     judgements: list[tuple[Measurement, stats.Judgement]] = []

@@ -34,6 +34,15 @@ def quantile_figure(name: str, seconds: Sequence[float], q: float) -> Measuremen
     )
 
 
+def lower_bound(request: pytest.FixtureRequest, seconds: Sequence[float], q: float) -> float | None:
+    """The ``q`` quantile's lower bound in ms as ``checklist_confidence`` decides a failure: the lower
+    confidence bound (None when the runs are too few for one), or with 0 the point estimate."""
+    confidence = settings.of(request.config).confidence
+    if confidence == 0:
+        return ms(runner.percentile(seconds, q * 100))
+    return stats.Histogram.of(s * 1000 for s in seconds).bounds(q, confidence).lower
+
+
 def check_quantile(
     request: pytest.FixtureRequest,
     name: str,

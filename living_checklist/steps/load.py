@@ -28,12 +28,12 @@ from pytest_bdd import parsers, step
 
 from living_checklist import InvalidValue, Pending
 from living_checklist.core.measure import Measurement
-from living_checklist.live import load, runner
+from living_checklist.live import load
+from living_checklist.steps.budgets import check_quantile, lower_bound, quantile_figure
 from living_checklist.steps.common import (
     bounded_count,
     bounded_seconds,
     check_figure,
-    ms,
     positive_number,
     quoted,
     record_figure,
@@ -96,9 +96,8 @@ def _record(node: pytest.Item, result: load.Load) -> None:
         record_figure(node, Measurement(name, value, unit, None, comparison))
     if result.samples:
         times = list(result.samples)
-        record_figure(node, Measurement("median response time", ms(runner.median(times)), "ms", None, "<="))
-        p95 = ms(runner.percentile(times, 95))
-        record_figure(node, Measurement("95th percentile response time", p95, "ms", None, "<="))
+        record_figure(node, quantile_figure("median response time", times, 0.5))
+        record_figure(node, quantile_figure("95th percentile response time", times, 0.95))
 
 
 @step(parsers.re(rf'(?P<n>\S+) clients send (?P<m>\S+) requests each to "{quoted("path")}"'))
@@ -192,24 +191,44 @@ def _floors(exchanges: ServiceExchanges) -> Sequence[float] | None:
     return None if exchanges.load is None else exchanges.load.floors
 
 
+def _quantile(request: pytest.FixtureRequest, exchanges: ServiceExchanges, name: str, q: float, x: str) -> None:
+    """A median or percentile budget on the answered requests, decided by confidence bounds
+    (``steps.budgets``); a failure stands only when the service's own share (each time less the
+    client's running and waiting meanwhile) is beyond the budget too, else it is inconclusive."""
+    required = positive_number(x, name)
+    samples = _samples(exchanges, name)
+    try:
+        check_quantile(request, name, samples, q, required, _context(exchanges), "request")
+    except AssertionError as exc:
+        result, floors = exchanges.load, _floors(exchanges)
+        if result is None:
+            raise
+        if floors is None:
+            if result.client_limited:
+                raise Pending(f"{exc.args[0]}\n{result.limit_message()}", reason="inconclusive") from None
+            raise
+        lower = lower_bound(request, floors, q)
+        if lower is None or lower <= required:
+            share = "cannot be bounded from so few requests" if lower is None else f"is at least {lower:g} ms"
+            why = f"the service's own share {share}; the rest may be the client's own time, running or waiting"
+            raise Pending(f"{exc.args[0]}\n{result.limit_message(why)}", reason="inconclusive") from None
+        raise AssertionError(f"{exc.args[0]}\nthe service's share alone: at least {lower:g} ms") from None
+
+
 @step(parsers.re(r"the median response time is at most (?P<x>\S+) ms"))
 def median_response_time(x: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
-    """The median response time of the answered requests of the most recent request or load is at most x ms."""
-    required = positive_number(x, "median response time")
-    measured = ms(runner.median(_samples(service_exchanges, "median response time")))
-    floors = _floors(service_exchanges)
-    lower = None if floors is None else ms(runner.median(floors))
-    _judge(request, service_exchanges, "median response time", measured, "ms", required, "<=", lower)
+    """The median response time of the answered requests of the most recent request or load is at
+    most x ms: with ``checklist_confidence`` (default 0.95) its upper confidence bound is (see
+    ``steps.budgets``)."""
+    _quantile(request, service_exchanges, "median response time", 0.5, x)
 
 
 @step(parsers.re(r"the 95th percentile response time is at most (?P<x>\S+) ms"))
 def p95_response_time(x: str, request: pytest.FixtureRequest, service_exchanges: ServiceExchanges) -> None:
-    """The 95th percentile response time (interpolated) of the answered requests is at most x ms."""
-    required = positive_number(x, "95th percentile response time")
-    measured = ms(runner.percentile(_samples(service_exchanges, "95th percentile response time"), 95))
-    floors = _floors(service_exchanges)
-    lower = None if floors is None else ms(runner.percentile(floors, 95))
-    _judge(request, service_exchanges, "95th percentile response time", measured, "ms", required, "<=", lower)
+    """The 95th percentile response time of the answered requests is at most x ms: with
+    ``checklist_confidence`` (default 0.95) its upper confidence bound is, which needs at least 59
+    answered requests (see ``steps.budgets``)."""
+    _quantile(request, service_exchanges, "95th percentile response time", 0.95, x)
 
 
 def _percent(text: str, what: str) -> float:
