@@ -63,18 +63,18 @@ Feature: each phrase owns its evidence
   Scenario: a series of successful runs after a failing one
     When I run the system with arguments "1"
     Then the exit status is 1
-    When the system runs 3 times with arguments "0"
+    When the system runs 5 times with arguments "0"
     Then the median wall time is at most 100000 ms
 
   @EV-104
   Scenario: a series followed by its status and a figure
-    When the system runs 3 times with arguments "0"
+    When the system runs 5 times with arguments "0"
     Then the exit status is 0
     And the median wall time is at most 100000 ms
 
   @EV-105
   Scenario: a series whose status is stated after a figure step
-    When the system runs 3 times with arguments "1"
+    When the system runs 5 times with arguments "1"
     Then the median wall time is at most 100000 ms
     And the exit status is 1
 """
