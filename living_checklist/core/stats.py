@@ -196,7 +196,7 @@ class Histogram:
     def edges(self, lower: int) -> tuple[float, float]:
         """A bucket's lower and upper edge in the measurement's unit."""
         width = _bucket(lower, self.digits)[1]
-        return lower * self.scale, (lower + width) * self.scale
+        return round(lower * self.scale, 12), round((lower + width) * self.scale, 12)  # 27.33, not 27.330000000000002
 
     def nth(self, rank: int) -> int:
         """The bucket (lower edge, whole units) of the ``rank``-th smallest sample, 1-based."""
