@@ -154,7 +154,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.terminate.finishing = True
     result = state.finish(session)
     seed_list = [dict(seed) for seed in result.seeds]
-    state.regressions = reports.write_all(config, result, seed_list)
+    state.regressions = reports.write_all(config, result, seed_list, int(session.exitstatus))
     # An incomplete checklist is never a green run, whatever the cases that did run said.
     if (not result.ok or not result.complete or state.regressions) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -77,6 +77,12 @@ def test_the_kits_expected_files_pass_our_reader() -> None:
         assert read_envelopes(CCK / f"{name}.ndjson")
 
 
+def test_meta_declares_the_kits_protocol_version(project: pytest.Pytester) -> None:
+    got = run_sample(project, "minimal", "-p", "no:xdist")
+    expected = {read_envelopes(CCK / f"{name}.ndjson")[0]["meta"]["protocolVersion"] for name in SAMPLES}
+    assert {got[0]["meta"]["protocolVersion"]} == expected
+
+
 @pytest.mark.parametrize("name", SAMPLES)
 def test_sample_gives_the_kits_envelopes_and_step_statuses(project: pytest.Pytester, name: str) -> None:
     expected = read_envelopes(CCK / f"{name}.ndjson")
@@ -152,6 +158,16 @@ def test_undefined_run_is_a_success_like_the_exit_status(project: pytest.Pyteste
     """Pending keeps CI green here (Cucumber's strict mode would fail it): success says the same."""
     got = run_sample(project, "undefined", "-p", "no:xdist")
     assert got[-1]["testRunFinished"]["success"] is True
+
+
+def test_a_run_where_nothing_ran_is_no_success(project: pytest.Pytester) -> None:
+    """-k that selects nothing exits 5 (no tests ran): testRunFinished says it was no success."""
+    (project.path / "features" / "minimal.feature").write_text((CCK / "minimal.feature").read_text(encoding="utf-8"))
+    shutil.copy(CCK / "steps" / "minimal.py", project.path / "conftest.py")
+    out = project.path / "out.ndjson"
+    result = project.runpytest("-p", "no:cacheprovider", f"{MESSAGES_OPTION}={out}", "-k", "no-such-case")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert read_envelopes(out)[-1]["testRunFinished"]["success"] is False
 
 
 def test_not_selected_cases_have_a_pickle_but_no_test_case(project: pytest.Pytester) -> None:

@@ -403,8 +403,13 @@ def _append_github_summary(state: OutputsState, text: str) -> None:
         state.notes.append(f"${GITHUB_SUMMARY_ENV} {summary}: could not append the checklist ({exc.strerror or exc})")
 
 
-def write_all(config: pytest.Config, checklist: Checklist, seeds: list[dict[str, Any]]) -> list[str]:
-    """Write every requested output; return problems that must fail the run (baseline regressions)."""
+def write_all(
+    config: pytest.Config, checklist: Checklist, seeds: list[dict[str, Any]], exitstatus: int = 0
+) -> list[str]:
+    """Write every requested output; return problems that must fail the run (baseline regressions).
+
+    ``exitstatus`` is pytest's so far: a run that is not OK (nothing collected, interrupted, an
+    internal error, another test failed) is no success in the Cucumber Messages."""
     from living_checklist.reports import badge as report_badge
     from living_checklist.reports import baseline, history
     from living_checklist.reports import cucumber as report_cucumber
@@ -446,7 +451,9 @@ def write_all(config: pytest.Config, checklist: Checklist, seeds: list[dict[str,
         MESSAGES_OPTION: lambda: report_messages.stream(
             checklist,
             _source_reader(config.rootpath),
-            report_messages.RunInfo(state.started, time.time(), checklist.ok, _version()),
+            report_messages.RunInfo(
+                state.started, time.time(), checklist.ok and checklist.complete and exitstatus == 0, _version()
+            ),
         ),
         BADGE_OPTION: lambda: report_badge.render(checklist.totals),
     }

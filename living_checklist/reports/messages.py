@@ -38,7 +38,7 @@ from living_checklist.core.status import MATCH_SEPARATOR, CaseResult, Checklist
 from living_checklist.reports.results import MESSAGE_STATUS, CaseSteps, HookSide, StepStatus, case_steps
 from living_checklist.run.registry import snippet
 
-PROTOCOL_VERSION = "32.0.0"
+PROTOCOL_VERSION = "33.0.4"  # the version the kit's expected samples declare (tests/data/cck)
 MEDIA_TYPE = "text/x.cucumber.gherkin+plain"
 NOT_RUN_REASONS = frozenset({"not-selected", "not-run"})
 KEY_SEPARATOR = "\x1f"
