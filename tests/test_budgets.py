@@ -182,3 +182,13 @@ def test_warm_up_runs_run_and_are_discarded(pytester: pytest.Pytester) -> None:
     _, reqs = run(pytester, "-k", "PERF-021")
     assert reqs["PERF-021"]["status"] == "failing"
     assert "over 6 runs, after 3 warm-up runs (discarded)" in reqs["PERF-021"]["message"]
+
+
+def test_bounds_and_histograms_survive_xdist(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    project(pytester, BUDGETS.split("  @PERF-004")[0], str(SLEEP))
+    _, reqs = run(pytester, "-n", "2")
+    assert statuses(reqs) == {"PERF-001": "pending", "PERF-002": "verified", "PERF-003": "failing"}
+    assert reqs["PERF-001"]["reason"] == "inconclusive" and "needs at least 59 runs" in reqs["PERF-001"]["message"]
+    figure = figures(reqs["PERF-002"])["95th percentile wall time"]
+    assert figure["bounds"]["runs"] == 60 and sum(count for _, count in figure["histogram"]["counts"]) == 60
