@@ -33,13 +33,9 @@ def exit_codes(ok: str, problems: str | None) -> str:
 
 
 def _error_data(error: GherkinError) -> dict[str, Any]:
-    return {
-        "path": error.path,
-        "line": error.line,
-        "column": error.column,
-        "message": error.message,
-        "text": str(error),
-    }
+    from living_checklist.core.inventory import problem_data  # the CLI starts without the inventory module
+
+    return problem_data(error)
 
 
 def _emit_json(data: dict[str, Any]) -> None:
@@ -60,8 +56,6 @@ def _keyword(kind: str | None) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 
 
 @dataclass(frozen=True)
@@ -144,5 +138,3 @@ def step_report(project: Project) -> StepReport:
                             counted.add((id(stepdef.context), doc.path, step.line))
                             usage.uses.append(use)
     return StepReport(list(usages.values()), undefined, ambiguous)
-
-

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from living_checklist.core import decisions, quality
 from living_checklist.core.escape import terminal_safe
+from living_checklist.core.inventory import problem_data
 from living_checklist.dryrun.decided import project_decisions
 from living_checklist.dryrun.run import (
     Project,
@@ -28,15 +29,7 @@ from living_checklist.cli._common import (
 
 
 def finding_data(finding: Finding) -> dict[str, Any]:
-    return {
-        "path": finding.path,
-        "line": finding.line,
-        "column": finding.column,
-        "message": finding.message,
-        "fails": finding.fails,
-        "rule": finding.rule,
-        "text": str(finding),
-    }
+    return {**problem_data(finding), "fails": finding.fails, "rule": finding.rule}
 
 
 def project_quality(project: Project) -> quality.Quality:
@@ -89,5 +82,3 @@ def cmd_lint(args: argparse.Namespace) -> int:
             lines.append(f"lint: no problems in {_plural(files, 'feature file')}")
         print(terminal_safe("\n".join(lines)))
     return _finish(project, EXIT_PROBLEMS if failing else EXIT_OK)
-
-

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from gherkin.errors import CompositeParserException, ParserError
 from gherkin.parser import Parser
@@ -29,6 +29,7 @@ PENDING_TAG = "pending"
 SEED_TAG_PREFIX = "seed-"
 TBD = re.compile(r"\bTBD\b")
 
+
 def _rebuilt_by_init(self: Any) -> tuple[Any, tuple[Any, ...]]:
     """``__reduce__`` of the slotted records: unpickled by one call of the class (the inventory
     cache holds hundreds of thousands of them; dataclasses' own ``__setstate__`` for slotted
@@ -39,6 +40,33 @@ def _rebuilt_by_init(self: Any) -> tuple[Any, tuple[Any, ...]]:
 
 # Pickle step types → pytest-bdd step types; "Unknown" (a leading `*`) matches any type.
 STEP_TYPES: Mapping[str, str | None] = {"Context": "given", "Action": "when", "Outcome": "then", "Unknown": None}
+
+
+class Located(Protocol):
+    """A problem at a place in a file: a Gherkin error, a lint finding."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+def problem_data(problem: Located) -> dict[str, Any]:
+    """A problem as the JSON outputs write it: path, line, column, message and the one-line text."""
+    return {
+        "path": problem.path,
+        "line": problem.line,
+        "column": problem.column,
+        "message": problem.message,
+        "text": str(problem),
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Any
 
 from living_checklist.core.escape import json_dumps
-from living_checklist.core.inventory import Case, GherkinError, Requirement
+from living_checklist.core.inventory import Case, GherkinError, Requirement, problem_data
 from living_checklist.core.lint import Finding
 from living_checklist.core.measure import Measurement
 from living_checklist.core.quality import Quality
@@ -71,28 +71,9 @@ def to_data(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> 
         "complete": checklist.complete,
         "totals": totals,
         "requirements": [requirement_data(result, snippets) for result in checklist.results],
-        "errors": [
-            {
-                "path": e.path,
-                "line": e.line,
-                "column": e.column,
-                "message": e.message,
-                "kind": "gherkin",
-                "severity": "error",
-                "text": str(e),
-            }
-            for e in checklist.errors
-        ]
+        "errors": [{**problem_data(e), "kind": "gherkin", "severity": "error"} for e in checklist.errors]
         + [
-            {
-                "path": f.path,
-                "line": f.line,
-                "column": f.column,
-                "message": f.message,
-                "kind": f.rule or "lint",
-                "severity": "error" if f.fails else "warning",
-                "text": str(f),
-            }
+            {**problem_data(f), "kind": f.rule or "lint", "severity": "error" if f.fails else "warning"}
             for f in checklist.findings
         ],
         "seeds": seeds or [],
