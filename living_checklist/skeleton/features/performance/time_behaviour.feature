@@ -2,7 +2,7 @@ Feature: How fast the system responds
   Timing budgets, measured by running checklist_system repeatedly on the machine of HW-001 to
   HW-004. The product owner sets them from what users will tolerate; the tech lead checks them
   against measurements. Budgets are in milliseconds; the run count is how many runs a statistic is
-  computed from (at least 20 for a 95th percentile to mean anything).
+  computed from (at 95 % confidence, at least 5 for a median and 59 for a 95th percentile).
 
   @PERF-001 @q-time-behaviour
   Scenario: The system starts and prints its help within the start-up budget
