@@ -108,33 +108,38 @@ class StepReport:
 
 def step_report(project: Project) -> StepReport:
     """Resolve every step of every case, once per (file, line, text): what matches it, if anything."""
+    report = StepReport([], [], [])
     usages = {id(stepdef.context): Usage(stepdef) for stepdef in project.stepdefs}
-    undefined: list[StepUse] = []
-    ambiguous: list[Ambiguity] = []
     seen: set[tuple[str, int, str | None, str]] = set()
     counted: set[tuple[int, str, int]] = set()
     for doc in project.inventory.features:
         registry = project.registry(doc)
-        for req in doc.requirements:
-            for case in req.cases:
-                for step in case.steps:
-                    key = (doc.path, step.line, step.type, step.text)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    use = StepUse(doc.path, req.area, step)
-                    resolution = registry.resolve(step)
-                    if resolution.undefined:
-                        undefined.append(use)
-                    elif resolution.ambiguous:
-                        ambiguous.append(Ambiguity(use, resolution.matches))
-                        for stepdef in resolution.matches:
-                            usages.setdefault(id(stepdef.context), Usage(stepdef)).ambiguous.append(use)
-                    else:
-                        stepdef = resolution.matches[0]
-                        usage = usages.setdefault(id(stepdef.context), Usage(stepdef))
-                        # An outline's step is one step however many rows it has.
-                        if (id(stepdef.context), doc.path, step.line) not in counted:
-                            counted.add((id(stepdef.context), doc.path, step.line))
-                            usage.uses.append(use)
-    return StepReport(list(usages.values()), undefined, ambiguous)
+        steps = ((req, step) for req in doc.requirements for case in req.cases for step in case.steps)
+        for req, step in steps:
+            key = (doc.path, step.line, step.type, step.text)
+            if key not in seen:
+                seen.add(key)
+                _count_use(report, usages, counted, StepUse(doc.path, req.area, step), registry.resolve(step))
+    report.usages = list(usages.values())
+    return report
+
+
+def _count_use(
+    report: StepReport, usages: dict[int, Usage], counted: set[tuple[int, str, int]], use: StepUse, resolution: Any
+) -> None:
+    """One step's resolution into the report: undefined, ambiguous (a use of each), or a use."""
+    if resolution.undefined:
+        report.undefined.append(use)
+        return
+    if resolution.ambiguous:
+        report.ambiguous.append(Ambiguity(use, resolution.matches))
+        for stepdef in resolution.matches:
+            usages.setdefault(id(stepdef.context), Usage(stepdef)).ambiguous.append(use)
+        return
+    stepdef = resolution.matches[0]
+    usage = usages.setdefault(id(stepdef.context), Usage(stepdef))
+    # An outline's step is one step however many rows it has (the rows share file and line).
+    key = (id(stepdef.context), use.feature, use.step.line)
+    if key not in counted:
+        counted.add(key)
+        usage.uses.append(use)
