@@ -605,3 +605,69 @@ def test_linked_log_and_sample_folders_are_followed(pytester: pytest.Pytester) -
     assert "logs/current/app.log" in reqs["L-1"]["message"]
     assert "fifo-samples/pipe" in reqs["L-3"]["message"]
     assert "not a regular file" in reqs["L-5"]["message"]
+
+
+# -- what systems print reaches no terminal raw and no CI log at column 0 -----------------------
+
+NOISY_SYSTEM = r"""
+import sys
+sys.stdout.write("\x1b]0;pwned\x07\x1b[31mred\x1b[0m\n::error::forged\n::add-mask::x\n")
+sys.stderr.write("\x1b[2J::warning::also\n")
+sys.exit(3)
+"""
+NOISY_FEATURE = """\
+Feature: noisy
+  @N-1
+  Scenario: see https://evil.example, www.evil.example and me@evil.example
+    When I run the system with arguments "x"
+    Then the exit status is 0
+"""
+
+
+@pytest.mark.parametrize("tb", ["auto", "long", "short", "line", "native", "no"])
+def test_system_output_is_escaped_and_indented_everywhere(
+    pytester: pytest.Pytester, tb: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+
+    from tests.helpers import write_files
+
+    write_files(
+        pytester.path,
+        {
+            "conftest.py": STEPS_CONFTEST,
+            "pytest.ini": f"[pytest]\nchecklist_features = features\nchecklist_system = {shlex.quote(PY)} sut.py\n",
+            "features/noisy.feature": NOISY_FEATURE,
+            "sut.py": NOISY_SYSTEM,
+        },
+    )
+    summary = pytester.path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = pytester.runpytest_subprocess(f"--tb={tb}", "-rA", "-p", "no:cacheprovider", "--checklist-md=c.md")
+    assert result.ret == 1
+    out = result.stdout.str() + result.stderr.str()
+    assert "\x1b" not in out and "\x07" not in out
+    assert not [line for line in out.splitlines() if line.startswith("::")], out
+    if tb == "long":
+        assert "\\x1b]0;pwned" in out  # shown, escaped
+        text = summary.read_text()
+        assert "https://evil" not in text and "www.evil" not in text and "me@evil" not in text
+        assert "https\\://evil" in text and "www\\.evil" in text and "me\\@evil" in text
+
+
+def test_snippets_quote_every_name(tmp_path: Path) -> None:
+    from tests.helpers import write_files
+
+    name = "a\nimport os; os.system('touch pwned')  # .feature"
+    write_files(
+        tmp_path,
+        {
+            f"features/{name}": "Feature: f\n  @S-1\n  Scenario: s\n    Given a step nobody wrote\n",
+            "pytest.ini": "[pytest]\nchecklist_features = features\n",
+        },
+    )
+    code, output = _run(tmp_path, PY, "-m", "living_checklist", "snippets")
+    assert code == 0, output
+    compile(output, "snippets", "exec")  # the output is Python
+    assert not [line for line in output.splitlines() if line.startswith("import os")], output
+    assert "a\\nimport os" in output

@@ -97,6 +97,12 @@ def undefined_count(files: Sequence[SnippetFile]) -> int:
     return sum(len(s.uses) for f in files for s in f.snippets)
 
 
+def _comment(text: str) -> str:
+    """Text for a ``#`` comment of generated code: one line whatever it holds (a feature file name
+    with a newline must not become code), control characters escaped."""
+    return terminal_safe(text).replace("\n", "\\n")
+
+
 def render_snippets(files: Sequence[SnippetFile]) -> list[str]:
     if not files:
         return ["no undefined steps: every step has a definition"]
@@ -107,7 +113,7 @@ def render_snippets(files: Sequence[SnippetFile]) -> list[str]:
         f"in {_plural(len(files), 'file')}."
     ]
     for f in files:
-        lines += ["", "", f"# ---- {f.path}"]
+        lines += ["", "", f"# ---- {_comment(f.path)}"]
         if f.exists:
             needed = "; ".join(line for line in f.imports if line)
             lines.append(f"# (append to the existing file; add the imports it lacks: {needed})")
@@ -121,7 +127,7 @@ def render_snippets(files: Sequence[SnippetFile]) -> list[str]:
         for s in f.snippets:
             first = s.uses[0]
             more = f" (+{len(s.uses) - 1} more)" if len(s.uses) > 1 else ""
-            lines += ["", "", f"# {first.location}: {first.text}{more}", s.code.rstrip("\n")]
+            lines += ["", "", f"# {_comment(f'{first.location}: {first.text}')}{more}", s.code.rstrip("\n")]
     return lines
 
 

@@ -30,6 +30,13 @@ def terminal_safe(text: str) -> str:
     return _UNSHOWABLE.sub(_escape_char, text)
 
 
+def indented(text: str, prefix: str = "    ") -> str:
+    """``text`` with control characters escaped and every line indented: what a system or service
+    printed never reaches a terminal as escapes, nor a CI log at column 0, where ``::error::`` or
+    ``::add-mask::`` would be read as a workflow command."""
+    return "\n".join(prefix + line for line in terminal_safe(text).split("\n"))
+
+
 def text_safe(text: str) -> str:
     """``text`` that UTF-8 can encode: a lone surrogate (an undecodable file name byte) becomes ``\\udcff``."""
     return _SURROGATE.sub(_escape_char, text)

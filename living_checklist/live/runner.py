@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from living_checklist.core.escape import indented
 from living_checklist.live.capture import EMPTY, Captured
 from living_checklist.live.supervise import POOL, Exchange, LauncherLost
 
@@ -142,7 +143,7 @@ class RunResult:
                 lines.append(f"{name}: (empty)")
                 continue
             note = f" (shown: the first {_size(len(data))} of {_size(total)})" if total > len(data) else ""
-            lines.append(f"{name}{note}:\n{excerpt(data, limit)}")
+            lines.append(f"{name}{note}:\n{indented(excerpt(data, limit))}")
         return "\n".join(lines)
 
 

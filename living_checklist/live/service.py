@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from living_checklist.core.escape import terminal_safe
+from living_checklist.core.escape import indented, terminal_safe
 from living_checklist.core.redact import redact_argv, redact_url
 
 __all__ = ["OUTPUT_KEEP", "Output", "Service", "ServiceError", "answers", "indented", "running_peak"]
@@ -141,12 +141,6 @@ def answers(url: str, timeout: float = 1.0) -> bool:
     except httpx.HTTPError:
         return False
     return True
-
-
-def indented(text: str, prefix: str = "    ") -> str:
-    """``text`` with control characters escaped and every line indented (never a line at column 0
-    that a CI log reads as a command, such as ``::error::``)."""
-    return "\n".join(prefix + line for line in terminal_safe(text).split("\n"))
 
 
 @dataclass

@@ -328,7 +328,7 @@ def validate(config: pytest.Config) -> None:
         value, path = _configured(config, dest, ini)
         if path is None:
             continue
-        problem = input_problem(option, value, path, inputs) or check_output_path(option, value, path)
+        problem = check_output_path(option, value, path) or input_problem(option, value, path, inputs)
         if problem:
             raise pytest.UsageError(problem)
         key = _final_path(path)
@@ -350,7 +350,7 @@ def validate(config: pytest.Config) -> None:
     if path is not None:
         from living_checklist.reports import history
 
-        problem = input_problem(HISTORY_OPTION, value, path, inputs) or check_output_path(HISTORY_OPTION, value, path)
+        problem = check_output_path(HISTORY_OPTION, value, path) or input_problem(HISTORY_OPTION, value, path, inputs)
         if problem:
             raise pytest.UsageError(problem)
         other = taken.get(path.resolve())

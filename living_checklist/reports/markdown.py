@@ -17,16 +17,19 @@ from living_checklist.reports import history
 from living_checklist.reports.evidence import markdown_section as evidence_section
 from living_checklist.reports.quality import markdown_section
 
-# Enough to keep text inline and literal: no emphasis, code, links, HTML, table cells or math.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")
+# Enough to keep text inline and literal: no emphasis, code, links, HTML, table cells or math;
+# and no autolinks or mentions GitHub would make of a scheme's "://", "www." or an "@".
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$@])")
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<=\bwww)(\.)")
 
 CHANGES_SHOWN = 50  # changes listed since the previous run; the rest are counted
 
 
 def escape(text: object) -> str:
-    """Inline Markdown text: special characters backslash-escaped, one line."""
+    """Inline Markdown text: special characters backslash-escaped, one line; ``https://``, ``www.``
+    and ``@`` escaped too, so a scenario name never becomes a link or a mention."""
     one_line = " ".join(str(text).split())
-    return _SPECIAL.sub(r"\\\1", one_line)
+    return _AUTOLINK.sub(lambda match: "\\" + match.group(), _SPECIAL.sub(r"\\\1", one_line))
 
 
 def percent(part: int, whole: int) -> str:
