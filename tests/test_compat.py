@@ -238,3 +238,68 @@ def test_ini_setup_finds_what_pytest_finds(pytester: pytest.Pytester) -> None:
     assert ini["checklist_id_pattern"] == "B-[0-9]+"
     config = pytester.parseconfig("-o", "checklist_id_pattern=B-[0-9]+")
     assert config.rootpath == rootdir and config.getini("checklist_features") == ini["checklist_features"]
+
+
+# -- the internals the layout moved behind _compat: the collector object, capture, plugin names, protocol
+
+UNRUN_PROBE = '''
+import pytest
+from living_checklist.run import _compat
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    if item.name == "test_reported_unrun":
+        phases = {"setup": ("passed", None), "call": ("skipped", "why"), "teardown": ("passed", None)}
+        _compat.report_unrun(item, phases)
+        return True
+    return None
+
+
+def test_reported_unrun():
+    raise AssertionError("must not run")
+
+
+def test_capture_and_plugins(request, capsys):
+    with _compat.uncaptured(request.config):
+        pass  # the capture manager's global_and_fixture_disabled() exists and nests in a test
+    names = [name for name, _ in request.config.pluginmanager.list_name_plugin()]
+    missing = [name for name in _compat.SESSION_END_PLUGINS if name not in names]
+    assert not missing, f"pytest no longer registers its plugins under these names: {missing}"
+'''
+
+
+def test_report_unrun_capture_and_plugin_names(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(UNRUN_PROBE.split("\n\n\ndef test_reported_unrun")[0])
+    tests = UNRUN_PROBE.split("return None\n", 1)[1]
+    pytester.makepyfile(test_probe="from living_checklist.run import _compat\n" + tests)
+    result = pytester.runpytest("-p", "no:randomly", "-rx", "--sw")  # --sw registers stepwiseplugin
+    result.assert_outcomes(passed=1, xfailed=1)
+    result.stdout.fnmatch_lines(["XFAIL test_probe.py::test_reported_unrun*why*"])
+
+
+def test_unimported_module_gives_a_fresh_module_named_after_the_file(pytester: pytest.Pytester) -> None:
+    """``UnimportedModule`` overrides pytest's private ``Module._getobj``: the object is never imported."""
+    assert callable(getattr(pytest.Module, "_getobj", None)), "pytest.Module._getobj is gone"
+    pytester.makeconftest(
+        """
+import pytest
+from living_checklist.run import _compat
+
+
+class Thing(_compat.UnimportedModule):
+    def collect(self):
+        yield pytest.Function.from_parent(self, name="probe", callobj=lambda request: check(request))
+
+
+def check(request):
+    assert request.module.__name__ == "never_imported" and not hasattr(request.module, "__file__")
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".thing":
+        return Thing.from_parent(parent, path=file_path)
+"""
+    )
+    pytester.makefile(".thing", never_imported="raise SystemExit('imported')\n")
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)

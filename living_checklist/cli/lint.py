@@ -9,10 +9,7 @@ from living_checklist.core import decisions, quality
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.inventory import problem_data
 from living_checklist.dryrun.decided import project_decisions
-from living_checklist.dryrun.run import (
-    Project,
-    load,
-)
+from living_checklist.dryrun.run import Project, load
 
 if TYPE_CHECKING:
     from living_checklist.core.lint import Finding

@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.inventory import Step
-from living_checklist.dryrun.run import (
-    load,
-)
+from living_checklist.dryrun.run import load
 from living_checklist.run.registry import snippet
 
 if TYPE_CHECKING:
@@ -165,5 +163,3 @@ def cmd_snippets(args: argparse.Namespace) -> int:
     else:
         print(terminal_safe("\n".join(render_snippets(files))))
     return _finish(project, EXIT_OK)
-
-

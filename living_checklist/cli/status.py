@@ -9,14 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.inventory import GherkinError
+from living_checklist.dryrun.classify import StaticRequirement, StaticTotals, static_by_area, static_totals
 from living_checklist.dryrun.decided import classify_decided
-from living_checklist.dryrun.run import (
-    StaticRequirement,
-    StaticTotals,
-    load,
-    static_by_area,
-    static_totals,
-)
+from living_checklist.dryrun.run import load
 
 if TYPE_CHECKING:
     from living_checklist.core.lint import Finding
@@ -51,29 +46,48 @@ def render_status(
     *,
     quiet: bool,
 ) -> list[str]:
-    totals = static_totals(results)
+    failing = [f for f in findings if f.fails]
+    lines = _status_head(results, errors, findings, failing) + _area_table(results)
+    if quiet:
+        return lines
+    if failing:
+        lines += ["", "lint:", *(f"  {f}" for f in failing)]
+    return lines + _status_details(results)
+
+
+def _status_head(
+    results: Sequence[StaticRequirement],
+    errors: Sequence[GherkinError],
+    findings: Sequence[Finding],
+    failing: Sequence[Finding],
+) -> list[str]:
     lines = [
         "living checklist (dry run: no step was run)",
-        totals_line(totals),
+        totals_line(static_totals(results)),
         "ready: every step of every case has a definition; running tells verified, failing, skipped, or",
         "pending on a placeholder step. The other numbers are those a run would give.",
     ]
     if errors:
         lines.append(f"feature files that do not parse: {len({e.path for e in errors})} (listed on stderr)")
-    failing = [f for f in findings if f.fails]
     if findings:
         warned = _plural(len(findings) - len(failing), "warning")
         lines.append(f"lint: {len(failing)} failing, {warned} (a run fails on these; see `{PROG} lint`)")
+    return lines
+
+
+def _area_table(results: Sequence[StaticRequirement]) -> list[str]:
     areas = static_by_area(results)
-    if areas:
-        width = max(len("area"), *(len(a) for a in areas))
-        lines += ["", f"{'area':<{width}}  {'reqs':>4}  {'ready':>5}  {'pending':>7}  {'error':>5}"]
-        for area, t in areas.items():
-            lines.append(f"{area:<{width}}  {t.requirements:>4}  {t.ready:>5}  {t.pending:>7}  {t.error:>5}")
-    if quiet:
-        return lines
-    if failing:
-        lines += ["", "lint:", *(f"  {f}" for f in failing)]
+    if not areas:
+        return []
+    width = max(len("area"), *(len(a) for a in areas))
+    lines = ["", f"{'area':<{width}}  {'reqs':>4}  {'ready':>5}  {'pending':>7}  {'error':>5}"]
+    for area, t in areas.items():
+        lines.append(f"{area:<{width}}  {t.requirements:>4}  {t.ready:>5}  {t.pending:>7}  {t.error:>5}")
+    return lines
+
+
+def _status_details(results: Sequence[StaticRequirement]) -> list[str]:
+    lines: list[str] = []
     problems = [r for r in results if r.status == "error"]
     if problems:
         lines += ["", "error:"]
@@ -88,8 +102,7 @@ def render_status(
             lines.append(f"  {r.reason:<11} {r.requirement.id} {r.requirement.name}{detail}")
     ready = [r for r in results if r.status == "ready"]
     if ready:
-        lines += ["", "ready to run:"]
-        lines += [f"  {r.requirement.id} {r.requirement.name}" for r in ready]
+        lines += ["", "ready to run:", *(f"  {r.requirement.id} {r.requirement.name}" for r in ready)]
     return lines
 
 
@@ -149,5 +162,3 @@ def cmd_status(args: argparse.Namespace) -> int:
     # What makes a run fail whatever its steps do: an error requirement, a failing lint rule.
     fails = any(r.status == "error" for r in results) or any(f.fails for f in findings)
     return _finish(project, EXIT_PROBLEMS if fails else EXIT_OK)
-
-

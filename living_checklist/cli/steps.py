@@ -10,11 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from living_checklist.core.escape import terminal_safe
-from living_checklist.dryrun.run import (
-    is_installed,
-    load,
-    stepdef_where,
-)
+from living_checklist.dryrun.run import is_installed, load, stepdef_where
 from living_checklist.run.registry import StepDef
 
 if TYPE_CHECKING:
@@ -126,5 +122,3 @@ def cmd_steps(args: argparse.Namespace) -> int:
     else:
         print(terminal_safe("\n".join(render_steps(stepdefs, rootdir))))
     return _finish(project, EXIT_OK)
-
-

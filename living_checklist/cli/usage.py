@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from living_checklist.core.escape import terminal_safe
-from living_checklist.dryrun.run import (
-    is_installed,
-    load,
-    stepdef_where,
-)
+from living_checklist.dryrun.run import is_installed, load, stepdef_where
 from living_checklist.run.registry import StepDef
 
 if TYPE_CHECKING:
@@ -55,31 +51,45 @@ def _definition_line(stepdef: StepDef, rootdir: Path) -> str:
 
 
 def render_usage(report: StepReport, rootdir: Path, *, verbose: bool) -> list[str]:
-    usages = _sorted_usages(report.usages, rootdir)
-    used = [u for u in usages if u.uses or u.ambiguous]
-    unused = [u for u in usages if not u.uses and not u.ambiguous and not is_installed(u.stepdef)]
+    used, unused = _used_and_unused(report, rootdir)
+    places = len({(u.feature, u.step.line) for u in report.undefined})
     lines = [
         f"step definitions: {len(used)} used, {len(unused)} unused; steps: {sum(len(u.uses) for u in used)} defined, "
-        f"{len({(u.feature, u.step.line) for u in report.undefined})} undefined, {len(report.ambiguous)} ambiguous"
+        f"{places} undefined, {len(report.ambiguous)} ambiguous"
     ]
-    if used:
-        lines += ["", "used:"]
-        for u in used:
-            also = f"  (and {len(u.ambiguous)} ambiguous)" if u.ambiguous else ""
-            lines.append(f"  {len(u.uses):>4}  {_definition_line(u.stepdef, rootdir)}{also}")
-            if verbose:
-                lines += [f"          {use.location}: {use.text}" for use in u.uses]
+    lines += _used_lines(used, rootdir, verbose)
     if unused:
-        lines += ["", "unused:"]
-        lines += [f"  {_definition_line(u.stepdef, rootdir)}" for u in unused]
+        lines += ["", "unused:", *(f"  {_definition_line(u.stepdef, rootdir)}" for u in unused)]
     if report.undefined:
-        places = len({(u.feature, u.step.line) for u in report.undefined})
         lines += ["", f"undefined: {_plural(places, 'step')} (paste definitions from `{PROG} snippets`)"]
         if verbose:
             lines += [f"  {use.location}: {use.text}" for use in report.undefined]
     if report.ambiguous:
-        lines += ["", "ambiguous (errors):"]
-        lines += [f"  {ambiguity_line(item, rootdir)}" for item in report.ambiguous]
+        lines += ["", "ambiguous (errors):", *(f"  {ambiguity_line(item, rootdir)}" for item in report.ambiguous)]
+    return lines
+
+
+def _used_and_unused(report: StepReport, rootdir: Path) -> tuple[list[Usage], list[Usage]]:
+    """Definitions some step uses; the project's own that none uses (installed libraries' are not listed)."""
+    used: list[Usage] = []
+    unused: list[Usage] = []
+    for u in _sorted_usages(report.usages, rootdir):
+        if u.uses or u.ambiguous:
+            used.append(u)
+        elif not is_installed(u.stepdef):
+            unused.append(u)
+    return used, unused
+
+
+def _used_lines(used: Sequence[Usage], rootdir: Path, verbose: bool) -> list[str]:
+    if not used:
+        return []
+    lines = ["", "used:"]
+    for u in used:
+        also = f"  (and {len(u.ambiguous)} ambiguous)" if u.ambiguous else ""
+        lines.append(f"  {len(u.uses):>4}  {_definition_line(u.stepdef, rootdir)}{also}")
+        if verbose:
+            lines += [f"          {use.location}: {use.text}" for use in u.uses]
     return lines
 
 
@@ -117,5 +127,3 @@ def cmd_usage(args: argparse.Namespace) -> int:
     else:
         print(terminal_safe("\n".join(render_usage(report, rootdir, verbose=args.verbose))))
     return _finish(project, EXIT_PROBLEMS if report.ambiguous else EXIT_OK)
-
-

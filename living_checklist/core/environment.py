@@ -14,11 +14,14 @@ import sys
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from living_checklist.core import probes
+from living_checklist.core.keys import TBD
 from living_checklist.core.redact import redact_argv, redact_text, redact_url
-from living_checklist.run.settings import TBD, Settings
+
+if TYPE_CHECKING:
+    from living_checklist.run.settings import Settings
 
 GIT_TIMEOUT = 5.0  # seconds; a slow or hung git must not hold up the reports
 DISTRIBUTIONS = ("living-checklist", "pytest", "pytest-bdd")

@@ -23,8 +23,8 @@ from gherkin.pickles.compiler import Compiler
 
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.files import read_regular
+from living_checklist.core.keys import DEFAULT_ID_PATTERN as DEFAULT_ID_PATTERN
 
-DEFAULT_ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d+$"
 PENDING_TAG = "pending"
 SEED_TAG_PREFIX = "seed-"
 TBD = re.compile(r"\bTBD\b")

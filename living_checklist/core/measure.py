@@ -7,9 +7,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import pytest
+from typing import Any, Protocol
 
 from living_checklist.core.pending import InvalidValue, Pending
 from living_checklist.core.stats import Bounds, Histogram, HistogramError
@@ -132,22 +130,40 @@ def parse_value(text: str, what: str = "value") -> float:
     return value
 
 
-def record(node: pytest.Item, measurement: Measurement) -> None:
-    """Attach a measurement to the running case (serializable, so it survives xdist)."""
+class Node(Protocol):
+    """What a measurement is attached to: the running case (a pytest item, ``request.node``)."""
+
+    user_properties: list[tuple[str, object]]
+
+
+def record(node: Node, measurement: Measurement) -> None:
+    """Attach a measurement to the running case (serializable, so it survives xdist). It replaces an
+    earlier figure of the same name that had no requirement (the figure a later check decides on)."""
+    kept = []
+    for key, value in node.user_properties:
+        if key == MEASUREMENT_PROPERTY:
+            earlier = Measurement.from_json(str(value))
+            if earlier.name == measurement.name and earlier.required is None:
+                continue
+        kept.append((key, value))
+    node.user_properties[:] = kept
     node.user_properties.append((MEASUREMENT_PROPERTY, measurement.to_json()))
 
 
 def check(
-    node: pytest.Item,
+    node: Node,
     name: str,
     value: float | str,
     unit: str,
     required: float | str | None,
     comparison: str = ">=",
+    context: str = "",
 ) -> Measurement:
-    """Record a measurement and fail the step, measured vs required, if it does not hold."""
+    """Record a measurement and fail the step if it does not hold, saying measured vs required:
+    ``<name>: measured X unit, required <= Y`` (then ``context``, e.g. the command and its output)."""
     measurement = Measurement(name=name, value=value, unit=unit, required=required, comparison=comparison)
     record(node, measurement)
     if not measurement.holds():
-        raise AssertionError(measurement.describe())
+        prefix = "" if name in unit else f"{name}: "
+        raise AssertionError(prefix + measurement.describe() + (f"\n{context}" if context else ""))
     return measurement

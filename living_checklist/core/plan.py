@@ -1,6 +1,6 @@
 """Planning, pure: what is known about a case before any step runs — one rule for the run and the dry run.
 
-``known_outcome`` is the only place that decides it; the pytest items (``run.items``) and the dry run
+``known_outcome`` is the only place that decides it; the pytest items (``run.collect``) and the dry run
 (``living-checklist status``) both call it, so they cannot disagree. In this order: a case without
 steps (or an outline without rows) is pending (empty); an ambiguous step is an error (whatever else
 the case holds, a ``TBD`` included); then a ``TBD`` value is pending; then an undefined step is

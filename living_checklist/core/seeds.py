@@ -232,13 +232,6 @@ def report(states: list[SeedState], inventory: Inventory) -> list[dict[str, Any]
     return out
 
 
-def traced(inventory: Inventory) -> tuple[int, int]:
-    """How many requirements cite a seed, and how many do not."""
-    reqs = inventory.requirements
-    with_seed = sum(1 for req in reqs if req.seeds)
-    return with_seed, len(reqs) - with_seed
-
-
 def _rel(path: Path, rootdir: Path) -> str:
     try:
         return path.resolve().relative_to(rootdir.resolve()).as_posix()

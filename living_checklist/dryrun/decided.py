@@ -8,7 +8,8 @@ from typing import cast
 from living_checklist.core import decisions, imports
 from living_checklist.core.lint import Finding
 from living_checklist.dryrun import snapshot
-from living_checklist.dryrun.run import Project, ReadyStatus, StaticRequirement, classify_all
+from living_checklist.dryrun.classify import StaticRequirement, classify_all
+from living_checklist.dryrun.run import Project, ReadyStatus
 
 
 def project_decisions(project: Project) -> tuple[decisions.Decisions, list[Finding]]:

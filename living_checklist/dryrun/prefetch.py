@@ -42,10 +42,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from living_checklist.core import keys
+
 if TYPE_CHECKING:
     from living_checklist.core.inventory import FeatureDoc
 
-ENV = "LIVING_CHECKLIST_PREFETCH"  # "0": no prefetch
+ENV = keys.ENV_PREFETCH  # "0": no prefetch
 _SLOTS = struct.Struct("=qq16s")  # the child's index, the parent's lowest index, the child's list digest
 NOT_STARTED = -1
 GONE = -2  # the child stopped early: the parent must not count on it

@@ -17,27 +17,21 @@ import os
 import sys
 import sysconfig
 import traceback
-from collections import Counter
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 import pytest
 
 from living_checklist.core.inventory import (
-    Case,
     FeatureDoc,
     Inventory,
-    Requirement,
     discover,
     relpath,
-    requirement_item_name,
 )
-from living_checklist.core.pending import PENDING_REASONS
-from living_checklist.core.plan import known_outcome
 from living_checklist.dryrun import prefetch, snapshot
+from living_checklist.run import _compat
 from living_checklist.run.cache import InventoryCache, cache_folder, make_cache_folder
 from living_checklist.run.registry import StepDef, StepRegistry, stepdefs_visible_from
 from living_checklist.run.settings import INI_FEATURES, Settings
@@ -82,6 +76,18 @@ def load(
     conftest.py is loaded (settings and feature files only, e.g. for lint).
     """
     base = invocation_dir or Path.cwd()
+    targets = _targets(paths, base)
+    dry = _DryRun(targets, steps=steps)
+    output = io.StringIO()
+    try:
+        with contextlib.chdir(base), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            pytest.main(_pytest_args(targets, overrides, steps), plugins=[dry])
+    except Exception as exc:  # pytest lets some startup errors escape, e.g. a -p plugin that fails to import
+        raise LoadError(describe_exception(exc, base)) from None
+    return _outcome(dry, output.getvalue(), base)
+
+
+def _targets(paths: Sequence[str], base: Path) -> list[Path]:
     targets = [Path(os.path.abspath(base / p)) for p in paths]
     for given, target in zip(paths, targets, strict=True):
         snapshot.depends_on(target)
@@ -89,9 +95,10 @@ def load(
             raise LoadError(f"{given}: no such file or folder")
         if target.is_file() and target.suffix != ".feature":
             raise LoadError(f"{given}: not a Gherkin feature file (expected a .feature file or a folder)")
-    dry = _DryRun(targets, steps=steps)
-    # No cache, no capture, no assertion rewriting: nothing runs. unraisableexception would force two
-    # full garbage collections at exit, which cost more than the rest of pytest with 10k scenarios.
+    return targets
+
+
+def _pytest_args(targets: Sequence[Path], overrides: Sequence[str], steps: bool) -> list[str]:
     # Nothing runs: no capture, no assertion rewriting. unraisableexception would force two full
     # garbage collections at exit, which cost more than the rest of pytest with 10k scenarios.
     # (The cache and terminal plugins stay loaded so that addopts such as -ra or --lf still parse;
@@ -101,13 +108,10 @@ def load(
         args.append("--noconftest")
     for override in overrides:
         args += ["-o", override]
-    args += [str(t) for t in targets]
-    output = io.StringIO()
-    try:
-        with contextlib.chdir(base), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-            pytest.main(args, plugins=[dry])
-    except Exception as exc:  # pytest lets some startup errors escape, e.g. a -p plugin that fails to import
-        raise LoadError(describe_exception(exc, base)) from None
+    return args + [str(t) for t in targets]
+
+
+def _outcome(dry: _DryRun, output: str, base: Path) -> Project:
     if dry.crash is not None:
         raise dry.crash
     if dry.error is not None:
@@ -115,7 +119,7 @@ def load(
     if dry.startup_error is not None:
         raise LoadError(describe_exception(dry.startup_error, dry.rootdir or base))
     if dry.project is None:
-        raise LoadError(_pytest_error(output.getvalue()))
+        raise LoadError(_pytest_error(output))
     return dry.project
 
 
@@ -189,9 +193,10 @@ class _DryRun:
         return True
 
 
-# Plugins that would write files or print a summary at session end (terminal summary hooks can be
-# costly: Hypothesis's imports all of Hypothesis there). Their options are parsed by now.
-_SESSION_END_PLUGINS = ("terminalreporter", "lfplugin", "nfplugin", "stepwiseplugin")
+# The real run's plugin objects (registered at configure time): they would collect items and write
+# reports. With pytest's own that write files or print a summary at session end (terminal summary
+# hooks can be costly: Hypothesis's imports all of Hypothesis there). Their options are parsed by now.
+_RUN_PLUGINS = ("checklist-session", "checklist-xdist")
 
 
 def _detach_plugins(config: pytest.Config) -> None:
@@ -204,9 +209,7 @@ def _detach_plugins(config: pytest.Config) -> None:
     module = sys.modules.get("living_checklist.plugin")
     if module is not None and pm.is_registered(module):
         pm.unregister(module)
-    for name in _SESSION_END_PLUGINS:
-        if pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
+    _compat.unregister_plugins(config, (*_RUN_PLUGINS, *_compat.SESSION_END_PLUGINS))
 
 
 def settings_of(config: pytest.Config) -> Settings:
@@ -338,27 +341,15 @@ _LIBRARY_DIRS = tuple(
 
 def describe_exception(exc: BaseException, rootdir: Path) -> str:
     """One line naming the file (and line) where importing a conftest or step module failed."""
-    chain = [exc]
-    while True:  # pytest wraps the real error (ConftestImportFailure.cause, PluginImportFailure from ...)
-        inner = getattr(chain[-1], "cause", None) or chain[-1].__cause__
-        if not isinstance(inner, BaseException) or inner in chain:
-            break
-        chain.append(inner)
+    chain = _exception_chain(exc)
     cause = chain[-1]
     what = f"{type(cause).__name__}: {cause}".splitlines()[0]
     if isinstance(cause, SyntaxError) and cause.filename:
         where = f"{_shown(Path(cause.filename), rootdir)}:{cause.lineno or 1}"
         return f"{where}: cannot import: SyntaxError: {cause.msg}"
-    frames = [
-        frame
-        for frame in traceback.extract_tb(cause.__traceback__)
-        if not frame.filename.startswith("<")
-        and _library_of(Path(frame.filename)) is None
-        and Path(frame.filename).resolve() != _THIS_FILE
-    ]
-    if frames:
-        last = frames[-1]
-        return f"{_shown(Path(last.filename), rootdir)}:{last.lineno}: cannot import: {what}"
+    frame = _last_project_frame(cause)
+    if frame is not None:
+        return f"{_shown(Path(frame.filename), rootdir)}:{frame.lineno}: cannot import: {what}"
     paths = [getattr(c, "path", None) for c in chain]  # ConftestImportFailure.path
     conftest = next((p for p in paths if isinstance(p, Path)), None)
     if conftest is None and (rootdir / "conftest.py").is_file():
@@ -368,123 +359,32 @@ def describe_exception(exc: BaseException, rootdir: Path) -> str:
     return f"pytest cannot start: {what}"
 
 
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps (ConftestImportFailure.cause, PluginImportFailure from ...)."""
+    chain = [exc]
+    while True:
+        inner = getattr(chain[-1], "cause", None) or chain[-1].__cause__
+        if not isinstance(inner, BaseException) or inner in chain:
+            return chain
+        chain.append(inner)
+
+
+def _last_project_frame(cause: BaseException) -> traceback.FrameSummary | None:
+    frames = [
+        frame
+        for frame in traceback.extract_tb(cause.__traceback__)
+        if not frame.filename.startswith("<")
+        and _library_of(Path(frame.filename)) is None
+        and Path(frame.filename).resolve() != _THIS_FILE
+    ]
+    return frames[-1] if frames else None
+
+
 _THIS_FILE = Path(__file__).resolve()
 
 
 def _shown(path: Path, rootdir: Path) -> str:
     return relpath(path, rootdir) if path.is_absolute() else path.as_posix()
-
-
-# ---------------------------------------------------------------------------------------------
-# Static status: what is known without running a step
-
-
-@dataclass(frozen=True)
-class StaticCase:
-    """A case's status without running it; ``summary`` is one line, ``message`` the run's full text."""
-
-    nodeid: str
-    status: ReadyStatus
-    reason: str = ""
-    summary: str = ""
-    steps: str = ""
-    message: str = ""  # the run's full text of what is known
-
-
-@dataclass(frozen=True)
-class StaticRequirement:
-    requirement: Requirement
-    nodeid: str
-    status: ReadyStatus
-    reason: str
-    cases: tuple[StaticCase, ...]
-    deciding: StaticCase | None = None  # the case whose reason the requirement takes
-    known: str = ""  # the message of a requirement without cases
-
-    @property
-    def summary(self) -> str:
-        return self.deciding.summary if self.deciding is not None else _first_line(self.known)
-
-    @cached_property
-    def message(self) -> str:
-        if self.deciding is None:
-            return self.known
-        ready = sum(1 for c in self.cases if c.status == "ready")
-        note = f"\n({ready} of {len(self.cases)} cases ready to run)" if ready else ""
-        return self.deciding.message + note
-
-
-@dataclass(frozen=True)
-class StaticTotals:
-    """Counts of a dry run. A ``ready`` requirement has every step of every case defined; running
-    decides whether it is verified, failing, skipped or pending (a placeholder step)."""
-
-    requirements: int = 0
-    cases: int = 0
-    ready_cases: int = 0
-    ready: int = 0
-    pending: int = 0
-    error: int = 0
-    pending_by_reason: Mapping[str, int] = field(default_factory=dict)
-
-
-def _first_line(text: str) -> str:
-    return text.split("\n", 1)[0]
-
-
-def classify_case(req: Requirement, case: Case, registry: StepRegistry) -> StaticCase:
-    """What the run's item knows before running (``core.plan.known_outcome``, the one rule)."""
-    nodeid = f"{req.feature}::{case.item_name}"
-    outcome, _ = known_outcome(req, case, registry.resolve_all)
-    if outcome is None:
-        return StaticCase(nodeid, "ready", steps="-" * len(case.steps))
-    status: ReadyStatus = "error" if outcome.status == "error" else "pending"
-    return StaticCase(nodeid, status, outcome.reason, _first_line(outcome.message), outcome.steps, outcome.message)
-
-
-def classify(req: Requirement, registry: StepRegistry) -> StaticRequirement:
-    """A requirement's status as far as it is known without running, in the order error, pending, ready.
-
-    One error case makes it an error; one pending case makes it pending (running its ready cases
-    can only turn that into failing, never verified); only when every case is ready is it ready.
-    """
-    if not req.cases:
-        known, _ = known_outcome(req, None, registry.resolve_all)
-        assert known is not None  # a requirement without cases is always pending (empty)
-        nodeid = f"{req.feature}::{requirement_item_name(req)}"
-        return StaticRequirement(req, nodeid, "pending", known.reason, (), known=known.message)
-    cases = tuple(classify_case(req, case, registry) for case in req.cases)
-    for status in ("error", "pending"):
-        deciding = next((c for c in cases if c.status == status), None)
-        if deciding is not None:
-            return StaticRequirement(req, cases[0].nodeid, deciding.status, deciding.reason, cases, deciding)
-    return StaticRequirement(req, cases[0].nodeid, "ready", "", cases)
-
-
-def classify_all(project: Project) -> list[StaticRequirement]:
-    return [classify(req, project.registry(doc)) for doc in project.inventory.features for req in doc.requirements]
-
-
-def static_totals(results: Iterable[StaticRequirement]) -> StaticTotals:
-    results = list(results)
-    counts = Counter(r.status for r in results)
-    reasons = Counter(r.reason for r in results if r.status == "pending")
-    return StaticTotals(
-        requirements=len(results),
-        cases=sum(len(r.cases) for r in results),
-        ready_cases=sum(1 for r in results for c in r.cases if c.status == "ready"),
-        ready=counts["ready"],
-        pending=counts["pending"],
-        error=counts["error"],
-        pending_by_reason={reason: reasons[reason] for reason in PENDING_REASONS},
-    )
-
-
-def static_by_area(results: Iterable[StaticRequirement]) -> dict[str, StaticTotals]:
-    groups: dict[str, list[StaticRequirement]] = {}
-    for result in results:
-        groups.setdefault(result.requirement.area, []).append(result)
-    return {area: static_totals(group) for area, group in sorted(groups.items())}
 
 
 def stepdef_where(stepdef: StepDef, rootdir: Path) -> tuple[str, int]:

@@ -49,11 +49,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from living_checklist.core import keys
 from living_checklist.core.files import read_regular
 
 FORMAT = 2  # 1 was a pickle (never read: loading one runs whatever it names)
-CACHE_DIR = ".pytest_cache"  # pytest's default cache_dir; a custom one never hits the fast path
-SUBFOLDER = ("d", "living_checklist", "status")
+CACHE_DIR = keys.PYTEST_CACHE_DIR  # pytest's default cache_dir; a custom one never hits the fast path
+SUBFOLDER = keys.SNAPSHOT_FOLDER
 NO_CACHE = "--no-cache"
 KEEP = 32  # snapshots kept per project (one per distinct invocation); the oldest go first
 # A dependency modified this close before the run started: no snapshot (a change in the same clock

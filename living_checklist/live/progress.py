@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from living_checklist.run import _compat, settings
+
 
 class Progress:
     """Writes ``<nodeid> <what> i/n: figures`` lines while a long check runs, when wanted."""
@@ -22,10 +24,10 @@ class Progress:
         config = item.config
         reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
         self.reporter = reporter
-        self.capture: Any = config.pluginmanager.get_plugin("capturemanager")
+        self.config = config
         self.enabled = bool(
             reporter is not None
-            and not hasattr(config, "workerinput")
+            and not settings.is_worker(config)
             and config.get_verbosity() >= 1
             and reporter.isatty()
         )
@@ -36,10 +38,7 @@ class Progress:
         if not self.enabled:
             return
         line = f"    {self.what} {index}/{self.total}: {figures}"
-        if self.capture is not None:
-            with self.capture.global_and_fixture_disabled():
-                self._write(line)
-        else:
+        with _compat.uncaptured(self.config):
             self._write(line)
 
     def _write(self, line: str) -> None:

@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from living_checklist.core import keys
 from living_checklist.core.escape import json_dumps, json_safe, terminal_safe, text_safe
 from living_checklist.core.status import Checklist
 from living_checklist.reports.inputs import Inputs, input_problem
+from living_checklist.run import settings
 
 if TYPE_CHECKING:
     from living_checklist.reports import baseline, history
@@ -48,7 +50,7 @@ INI_MESSAGES = "checklist_messages"
 INI_BADGE = "checklist_badge"
 INI_HISTORY = "checklist_history"
 INI_BASELINE = "checklist_baseline"
-GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+GITHUB_SUMMARY_ENV = keys.ENV_GITHUB_SUMMARY
 
 __all__ = [
     "check_output_path",
@@ -320,7 +322,7 @@ def _inputs(config: pytest.Config) -> Inputs:
 def validate(config: pytest.Config) -> None:
     """Check option values at configure time; raise ``pytest.UsageError`` saying how to fix them."""
     state = config.stash[OUTPUTS_KEY] = OutputsState()
-    if hasattr(config, "workerinput"):
+    if settings.is_worker(config):
         return  # xdist workers write nothing and compare nothing
     taken: dict[Path, str] = {}
     inputs = _inputs(config)

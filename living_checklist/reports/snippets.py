@@ -43,12 +43,6 @@ class SnippetTable:
         for key, sid in self.ids.items():
             yield sid, self.codes[key]
 
-    def for_requirement(self, result: RequirementResult) -> list[str]:
-        out: list[str] = []
-        for case in result.cases:
-            out.extend(s for s in self.by_case.get(case.nodeid, ()) if s not in out)
-        return out
-
     def code(self, sid: str) -> str:
         return next(code for key, code in self.codes.items() if self.ids[key] == sid)
 

@@ -31,56 +31,53 @@ def render(checklist: Checklist, verbose: bool = False, quiet: bool = False) -> 
         lines.append("INCOMPLETE: the run was interrupted or a worker died; these numbers are not the whole checklist")
     if quiet:
         return lines + _failing(checklist)
-    areas = by_area(checklist.results)
-    if areas:
-        width = max(len("area"), *(len(a) for a in areas))
-        header = (
-            f"{'area':<{width}}  {'reqs':>4}  {'defined':>7}  {'verified':>8}  {'failing':>7}  {'pending':>7}  "
-            f"{'error':>5}"
-        )
-        lines += ["", header]
-        for area, t in areas.items():
-            lines.append(
-                f"{area:<{width}}  {t.requirements:>4}  {t.defined:>7}  {t.verified:>8}  {t.failing:>7}  "
-                f"{t.pending:>7}  {t.error:>5}"
-            )
-
-    def first_line(r: RequirementResult) -> str:
-        return r.message.splitlines()[0] if r.message else ""
-
-    def section(title: str, statuses: tuple[str, ...], line: Callable[[RequirementResult], str]) -> list[str]:
-        return _section(checklist, title, statuses, line)
-
-    lines += _failing(checklist)
-    lines += _section(
-        replace(checklist, results=tuple(r for r in checklist.results if not is_not_selected(r))),
-        "skipped:",
-        ("skipped",),
-        lambda r: f"{r.requirement.id} {r.requirement.name} - {first_line(r)}",
-    )
-    lines += section(
-        "pending:",
-        ("pending",),
-        lambda r: (
-            f"{r.reason:<11} {r.requirement.id} {r.requirement.name}"
-            + (f" - {first_line(r)}" if verbose and r.message else "")
-        ),
-    )
+    lines += _area_table(checklist) + _failing(checklist) + _skipped(checklist) + _pending(checklist, verbose)
     lines += snippet_lines(checklist, None if verbose else SNIPPETS_SHOWN)
     if checklist.errors:
-        lines += ["", "feature file errors:"]
-        lines += [f"  {error}" for error in checklist.errors]
+        lines += ["", "feature file errors:", *(f"  {error}" for error in checklist.errors)]
     if checklist.findings:
         failing = sum(1 for f in checklist.findings if f.fails)
         lines += ["", f"lint: {failing} error(s), {len(checklist.findings) - failing} warning(s)"]
         lines += [f"  {finding}" for finding in checklist.findings]
     lines += evidence.terminal_lines(checklist.results)
-    lines += ["", seeds_line(checklist)]
-    return lines + _quality(checklist, verbose)
+    return [*lines, "", seeds_line(checklist), *_quality(checklist, verbose)]
 
 
 def _quality(checklist: Checklist, verbose: bool) -> list[str]:
     return summary_lines(checklist.quality, verbose=verbose) if checklist.quality is not None else []
+
+
+def _area_table(checklist: Checklist) -> list[str]:
+    areas = by_area(checklist.results)
+    if not areas:
+        return []
+    width = max(len("area"), *(len(a) for a in areas))
+    header = (
+        f"{'area':<{width}}  {'reqs':>4}  {'defined':>7}  {'verified':>8}  {'failing':>7}  {'pending':>7}  {'error':>5}"
+    )
+    lines = ["", header]
+    for area, t in areas.items():
+        lines.append(
+            f"{area:<{width}}  {t.requirements:>4}  {t.defined:>7}  {t.verified:>8}  {t.failing:>7}  "
+            f"{t.pending:>7}  {t.error:>5}"
+        )
+    return lines
+
+
+def _skipped(checklist: Checklist) -> list[str]:
+    """Skipped requirements, without those the run did not select (counted as ``not run``)."""
+    shown = replace(checklist, results=tuple(r for r in checklist.results if not is_not_selected(r)))
+    return _section(
+        shown, "skipped:", ("skipped",), lambda r: f"{r.requirement.id} {r.requirement.name} - {_first_line(r)}"
+    )
+
+
+def _pending(checklist: Checklist, verbose: bool) -> list[str]:
+    def line(r: RequirementResult) -> str:
+        detail = f" - {_first_line(r)}" if verbose and r.message else ""
+        return f"{r.reason:<11} {r.requirement.id} {r.requirement.name}{detail}"
+
+    return _section(checklist, "pending:", ("pending",), line)
 
 
 def _first_line(r: RequirementResult) -> str:

@@ -8,14 +8,17 @@ turn every step pending.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import importlib
 import re
 import textwrap
+import types
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from pytest_bdd import exceptions as _bdd_exceptions
@@ -382,3 +385,75 @@ def apply_tag_hook(config: pytest.Config) -> Any:
     if not any(impl.plugin is not plugin for impl in caller.get_hookimpls()):
         return None
     return config.pluginmanager.subset_hook_caller("pytest_bdd_apply_tag", remove_plugins=[plugin] if plugin else [])
+
+
+# -- pytest's collector object: a Module whose object is not imported ----------------------------
+
+if not hasattr(pytest.Module, "_getobj"):
+    raise InternalChanged("pytest.Module._getobj", "the method that makes a collector's object is gone")
+
+
+class UnimportedModule(pytest.Module):
+    """A Module (module-scoped fixtures have a node, ``request.module`` exists) whose object is a fresh
+    module named after the file, never imported: pytest's private ``Module._getobj`` makes it."""
+
+    def _getobj(self) -> types.ModuleType:
+        return types.ModuleType(self.path.stem)
+
+
+# -- pytest's capture manager: progress lines written past capturing ------------------------------
+
+
+@contextlib.contextmanager
+def uncaptured(config: pytest.Config) -> Iterator[None]:
+    """Write to the terminal while pytest captures a test's output (``capturemanager`` is internal)."""
+    capture: Any = config.pluginmanager.get_plugin("capturemanager")
+    if capture is None:
+        yield
+        return
+    with capture.global_and_fixture_disabled():
+        yield
+
+
+# -- pytest's own plugins a dry run takes out (they write files or a summary at session end) --------
+
+SESSION_END_PLUGINS = ("terminalreporter", "lfplugin", "nfplugin", "stepwiseplugin")
+
+
+def unregister_plugins(config: pytest.Config, names: Iterable[str]) -> None:
+    pm = config.pluginmanager
+    for name in names:
+        if pm.get_plugin(name) is not None:
+            pm.unregister(name=name)
+
+
+# -- pytest's runtest protocol, for a case reported without running -----------------------------
+
+
+def report_unrun(
+    item: pytest.Item,
+    phases: Mapping[str, tuple[Literal["passed", "skipped"], str | None]],
+    attributes: Mapping[str, object] | None = None,
+) -> None:
+    """Report an item as pytest's ``runtestprotocol`` would, without calling its setup, call or
+    teardown: logstart, one TestReport per phase (outcome, wasxfail, extra ``attributes``), logfinish."""
+    ihook = item.ihook
+    ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    keywords: dict[str, Literal[1]] = {name: 1 for name in item.keywords}
+    for when in ("setup", "call", "teardown"):
+        outcome, wasxfail = phases[when]
+        report = pytest.TestReport(
+            item.nodeid,
+            item.location,
+            keywords,
+            outcome,
+            None,
+            when,
+            user_properties=list(item.user_properties),
+        )
+        if wasxfail is not None:
+            report.wasxfail = wasxfail
+        for name, value in (attributes or {}).items():
+            setattr(report, name, copy.copy(value))  # one per report, as pytest copies the item properties
+        ihook.pytest_runtest_logreport(report=report)
+    ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)

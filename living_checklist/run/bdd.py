@@ -8,7 +8,6 @@ some case of which runs while a hook has a listener; with none, nothing here cos
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,20 +89,3 @@ class BddHooks:
         caller = self.callers.get(name)
         if caller is not None:
             caller(**kwargs)
-
-
-def step_kwargs(
-    request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, func: Callable[..., Any]
-) -> dict[str, Any]:
-    return {
-        "request": request,
-        "feature": feature,
-        "scenario": scenario,
-        "step": step,
-        "step_func": func,
-        "step_func_args": {},
-    }
-
-
-def example_context(example: tuple[tuple[str, str], ...]) -> Mapping[str, str]:
-    return dict(example)

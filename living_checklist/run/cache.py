@@ -33,7 +33,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from living_checklist.core import inventory, plain
+from living_checklist.core import inventory, keys, plain
 from living_checklist.core.files import read_regular
 from living_checklist.core.inventory import FeatureDoc, area_of, parse_feature, relpath, unreadable
 from living_checklist.core.plain import Malformed, decode_doc, encode_doc, integer, text
@@ -42,7 +42,7 @@ from living_checklist.run._compat import cache_subdir
 if TYPE_CHECKING:
     import pytest
 
-CACHE_FOLDER = "living_checklist"  # under pytest's cache folder: .pytest_cache/d/living_checklist
+CACHE_FOLDER = keys.CACHE_FOLDER  # under pytest's cache folder: .pytest_cache/d/living_checklist
 CACHE_FILE = "inventory.json"
 OLD_FILE = "inventory.pickle"  # what versions before 3 wrote: removed when the cache is saved, never read
 FORMAT = 3  # JSON lines: a header [format, key, count], then one [relpath, digest, document] per file

@@ -18,10 +18,15 @@ from typing import Any
 
 import pytest
 from pytest_bdd import parsers
-from pytest_bdd.steps import StepFunctionContext
 
 from living_checklist.core.inventory import Step
-from living_checklist.run._compat import EXTRA_CASES, parse_extra_types, parse_ignores_case, stepdef_fixtures
+from living_checklist.run._compat import (
+    EXTRA_CASES,
+    StepFunctionContext,
+    parse_extra_types,
+    parse_ignores_case,
+    stepdef_fixtures,
+)
 
 _REGEX_META = set(".^$*+?{}[]\\|()")
 _QUANTIFIERS = set("*+?{")
@@ -365,34 +370,7 @@ _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
 def snippet(step: Step) -> str:
     """A ready-to-paste pytest-bdd step definition whose body raises the plugin's Pending."""
     kind = step.type or "step"
-    names: list[str] = []
-    pieces: list[str] = []
-    pos = 0
-    # A bare TBD is a parameter too, so the pasted definition still matches once it is filled in.
-    tokens = sorted(
-        [(m.start(), m.end(), "quoted") for m in _QUOTED.finditer(step.text)]
-        + [(m.start(), m.end(), "number") for m in _NUMBER.finditer(step.text)]
-        + [(m.start(), m.end(), "tbd") for m in _TBD_TOKEN.finditer(step.text)],
-    )
-    last_end = 0
-    for start, end, kind_of in tokens:
-        if start < last_end or (kind_of == "quoted" and end - start == 2):
-            continue  # overlapping, or "" (parse fields cannot match an empty string)
-        pieces.append(_escape_format(step.text[pos:start]))
-        base = {"quoted": "text", "number": "n", "tbd": "value"}[kind_of]
-        same = sum(1 for existing in names if existing.rstrip("0123456789") == base)
-        name = f"{base}{same + 1}" if same else base
-        if kind_of == "quoted":
-            pieces.append('"{' + name + '}"')
-        elif kind_of == "tbd":
-            pieces.append("{" + name + "}")
-        else:
-            is_float = "." in step.text[start:end]
-            pieces.append("{" + name + (":g}" if is_float else ":d}"))
-        names.append(name)
-        pos = last_end = end
-    pieces.append(_escape_format(step.text[pos:]))
-    fmt = "".join(pieces) if names else step.text  # a plain string pattern needs no {{ }} escapes
+    fmt, names = _snippet_pattern(step.text)
     args = list(names)
     if step.datatable is not None:
         args.append("datatable")
@@ -401,6 +379,46 @@ def snippet(step: Step) -> str:
     decorator = f"@{kind}(parsers.parse({fmt!r}))" if names else f"@{kind}({fmt!r})"
     message = f"not implemented yet: {step.keyword.strip()} {step.text}"
     return f"{decorator}\ndef _({', '.join(args)}):\n    raise living_checklist.Pending({message!r})\n"
+
+
+_FIELD = {
+    "quoted": ("text", '"{{{}}}"'),
+    "number": ("n", "{{{}:d}}"),
+    "float": ("n", "{{{}:g}}"),
+    "tbd": ("value", "{{{}}}"),
+}
+
+
+def _snippet_tokens(text: str) -> list[tuple[int, int, str]]:
+    """Quoted strings, numbers and bare TBDs (a parameter too, so that the pasted definition still
+    matches once it is filled in), in order, without overlaps or ``""`` (parse cannot match it)."""
+    found = sorted(
+        [(m.start(), m.end(), "quoted") for m in _QUOTED.finditer(text)]
+        + [(m.start(), m.end(), "float" if "." in m.group() else "number") for m in _NUMBER.finditer(text)]
+        + [(m.start(), m.end(), "tbd") for m in _TBD_TOKEN.finditer(text)],
+    )
+    tokens: list[tuple[int, int, str]] = []
+    for start, end, kind in found:
+        if (tokens and start < tokens[-1][1]) or (kind == "quoted" and end - start == 2):
+            continue
+        tokens.append((start, end, kind))
+    return tokens
+
+
+def _snippet_pattern(text: str) -> tuple[str, list[str]]:
+    """The parse pattern for a step text and its field names (a plain string when there is none)."""
+    names: list[str] = []
+    pieces: list[str] = []
+    pos = 0
+    for start, end, kind in _snippet_tokens(text):
+        base, template = _FIELD[kind]
+        same = sum(1 for existing in names if existing.rstrip("0123456789") == base)
+        name = f"{base}{same + 1}" if same else base
+        pieces += [_escape_format(text[pos:start]), template.format(name)]
+        names.append(name)
+        pos = end
+    pieces.append(_escape_format(text[pos:]))
+    return ("".join(pieces) if names else text), names  # a plain string pattern needs no {{ }} escapes
 
 
 def _escape_format(text: str) -> str:

@@ -1,12 +1,16 @@
 """Per-session state of the checklist: the feature files read, outcomes as they arrive, the result.
 
-Registered as a plugin object for the session (like pytest's junitxml ``LogXML``) and kept in
-``config.stash[CHECKLIST_KEY]``; the module-level hooks in ``plugin.py`` only call into it.
+One plugin object per run holds every hook of the run (like pytest's junitxml ``LogXML``): it is
+registered by ``plugin.pytest_configure`` and kept in ``config.stash[CHECKLIST_KEY]``. The hooks
+only call the pure functions of ``core`` and the items of ``run.collect``; the items see this
+object through the narrow ``run.collect.CaseHost`` interface. xdist's hooks are in ``run.xdist``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fnmatch
 import gc
 import os
 import threading
@@ -16,16 +20,28 @@ from typing import Any
 
 import pytest
 
-from living_checklist.core import decisions, environment, quality, seeds
-from living_checklist.core.inventory import FeatureDoc, Inventory, discover, relpath, requirement_item_name
+from living_checklist import reports
+from living_checklist.core import attach, decisions, environment, quality, seeds
+from living_checklist.core.inventory import (
+    FeatureDoc,
+    Inventory,
+    discover,
+    relpath,
+    requirement_item_name,
+    skipped_dir,
+)
 from living_checklist.core.lint import lint
 from living_checklist.core.plan import static_outcome
 from living_checklist.core.status import CARRIED_ATTRIBUTE, CaseOutcome, Checklist, aggregate
+from living_checklist.reports import terminal as report_terminal
+from living_checklist.run import settings
 from living_checklist.run._compat import fixture_count
 from living_checklist.run.bdd import BddHooks
 from living_checklist.run.cache import InventoryCache, cache_folder, make_cache_folder
-from living_checklist.run.items import CaseItem, FeatureErrorItem, is_marker_name, mark_pending, stepdef_key
+from living_checklist.run.collect import CaseItem, FeatureErrorItem, FeatureFile, is_marker_name
 from living_checklist.run.lifecycle import TerminateHandler
+from living_checklist.run.outcome import finish_report, mark_pending, run_pending_fast, stepdef_key
+from living_checklist.run.redaction import safe_report
 from living_checklist.run.registry import StepDef, StepRegistry, stepdefs_visible_from
 from living_checklist.run.settings import Settings
 
@@ -84,7 +100,7 @@ class ChecklistSession:
 
     def save_cache(self) -> None:
         # Workers read the cache and leave writing it to the controller (or the serial run).
-        if self._cache is not None and not hasattr(self.config, "workerinput"):
+        if self._cache is not None and not settings.is_worker(self.config):
             self._cache.save(self.rootdir, lambda: make_cache_folder(self.config))
 
     def scope(self) -> list[Path]:
@@ -159,12 +175,31 @@ class ChecklistSession:
     # -- hooks of this session (registered as a plugin object, like junitxml's LogXML) ---------
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if settings.is_worker(self.config) or settings.nothing_runs(self.config):
+            return
+        reports.remove_stale(self.config)
         # An xdist controller collects nothing and waits on its workers: read the feature files
         # meanwhile, instead of after the last test. Only there, so nothing else touches the cache.
-        distributed = getattr(self.config.option, "dist", "no") != "no" and getattr(self.config.option, "tx", None)
-        if distributed and not hasattr(self.config, "workerinput") and not nothing_runs(self.config):
+        if getattr(self.config.option, "dist", "no") != "no" and getattr(self.config.option, "tx", None):
             self._reader = threading.Thread(target=self.inventory, name="checklist-inventory", daemon=True)
             self._reader.start()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
+        """Inside the features folder pytest walks what the inventory counts (``skipped_dir``): symlink
+        loops are not followed, ``norecursedirs`` does not hide requirements. ``--ignore`` still holds."""
+        if not self.owns(collection_path) or not collection_path.is_dir():
+            return None
+        if skipped_dir(collection_path):
+            return True
+        if _ignored_by_option(collection_path, config):
+            return None  # pytest's own rule says so
+        return False
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        if file_path.suffix != ".feature" or not self.owns(file_path):
+            return None
+        return FeatureFile.from_parent(parent, path=file_path, state=self)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.save_cache()
@@ -177,10 +212,46 @@ class ChecklistSession:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.record(report)
 
-    @pytest.hookimpl(wrapper=True, trylast=True)
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        if isinstance(item, CaseItem) and run_pending_fast(item, nextitem):
+            return True
+        return None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        with _attaching(item):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        with _attaching(item):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+        try:
+            with _attaching(item):
+                return (yield)
+        finally:
+            if isinstance(item, CaseItem):
+                item.forget_target_fixtures()
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        # Outermost: the status is decided on the report every other plugin has finished with.
+        report = yield
+        finish_report(item, call, report)
+        safe_report(report)
+        return report
+
+    @pytest.hookimpl(specname="pytest_runtest_makereport", wrapper=True, trylast=True)
+    def pytest_runtest_makereport_innermost(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        # (pytest reads only methods named pytest_*; specname names the hook.)
         # Innermost: other plugins' wrappers (allure-pytest-bdd, pytest-bdd's reporting) see a
         # pending case already as the xfail it is reported as, not as the passed call it ran as.
         report = yield
@@ -195,7 +266,7 @@ class ChecklistSession:
                 if known is not None:
                     self.static[item.nodeid] = known
 
-    @pytest.hookimpl(trylast=True)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:  # an xdist worker: hand what it deselected to the controller
@@ -203,6 +274,34 @@ class ChecklistSession:
                 [nodeid, outcome.status, outcome.reason, outcome.message, outcome.steps]
                 for nodeid, outcome in self.static.items()
             ]
+            return
+        if settings.nothing_runs(self.config):
+            return
+        self.terminate.finishing = True
+        result = self.finish(session)
+        seed_list = [dict(seed) for seed in result.seeds]
+        self.regressions = reports.write_all(self.config, result, seed_list, int(session.exitstatus))
+        # An incomplete checklist is never a green run, whatever the cases that did run said.
+        if (not result.ok or not result.complete or self.regressions) and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        # A checklist with no requirement yet (init --empty) is a finished run that found nothing wrong.
+        if session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and _no_requirements(result) and result.complete:
+            session.exitstatus = pytest.ExitCode.OK
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        if self.result is None or settings.is_worker(config):
+            return
+        quiet = config.get_verbosity() < 0
+        lines = reports.terminal_lines(config, self.result, quiet=quiet)
+        if self.crashed and not quiet:
+            fate = "every case still ran on the others" if self.result.complete else "the checklist is incomplete"
+            lines += ["", f"xdist worker(s) died: {', '.join(self.crashed)}; {fate}"]
+        if _no_requirements(self.result) and not lines:
+            lines = ["", EMPTY_HINT]
+        terminalreporter.write_sep("=", "living checklist")
+        verbose = config.get_verbosity() > 0
+        for line in report_terminal.render(self.result, verbose=verbose, quiet=quiet) + lines:
+            terminalreporter.write_line(reports.terminal_safe(line))
 
     def merge_static(self, rows: list[list[str]]) -> None:
         for nodeid, status, reason, message, steps in rows:
@@ -220,40 +319,56 @@ class ChecklistSession:
             self._reader.join()
         inventory = self.inventory()
         self.save_cache()
-        nodeids = {}
-        for doc in inventory.features:
-            for req in doc.requirements:
-                for case in req.cases:
-                    nodeids[(req.feature, case.item_name)] = f"{req.feature}::{case.item_name}"
-                if not req.cases:
-                    name = requirement_item_name(req)
-                    nodeids[(req.feature, name)] = f"{req.feature}::{name}"
-        missing = self.expected - set(self.outcomes)
-        # A worker that died costs completeness only if it cost a case: xdist hands the cases of a
-        # worker that died at start-up to the others, and one that died in a case makes it an error.
-        # With no worker left to say what there was to run, nothing is known to be complete.
-        complete = not (
-            self.interrupted
-            or (self.crashed and not self.expected)
-            or missing
-            or session.shouldfail
-            or session.shouldstop
-            or session.exitstatus == pytest.ExitCode.INTERRUPTED
-        )
+        nodeids = node_ids(inventory)
         seed_states, seed_findings = seeds.load(self.rootdir / self.seeds_dir, self.rootdir)
         decided, decision_findings = decisions.load(
             self.rootdir / self.seeds_dir, self.rootdir / self.settings.evidence_dir, self.rootdir
         )
-        seed_findings += decision_findings
-        seed_findings += decisions.unknown_records(decided, {r.id for r in inventory.requirements})
         covered = quality.coverage(inventory.requirements, self.settings.quality_model, dict(self.settings.waivers))
-        seed_findings += quality.findings(covered, self.features_dir)
-        findings = lint(
+        findings = [
+            *seed_findings,
+            *decision_findings,
+            *decisions.unknown_records(decided, {r.id for r in inventory.requirements}),
+            *quality.findings(covered, self.features_dir),
+            *lint(
+                inventory,
+                require_ids=self.require_ids,
+                id_pattern=self.id_pattern,
+                seed_ids={state.seed.id for state in seed_states},
+            ),
+        ]
+        result = aggregate(
             inventory,
-            require_ids=self.require_ids,
-            id_pattern=self.id_pattern,
-            seed_ids={state.seed.id for state in seed_states},
+            self.outcomes,
+            nodeids,
+            complete=self.complete(session),
+            static=self.known_without_running(inventory, nodeids),
+            findings=sorted(findings, key=lambda f: (f.path, f.line, f.column, f.message)),
+            seeds=seeds.report(seed_states, inventory),
+            decisions=decided,
         )
+        self.result = dataclasses.replace(result, environment=environment.gather(self.settings), quality=covered)
+        return self.result
+
+    def complete(self, session: pytest.Session) -> bool:
+        """Whether every case this run collected has its outcome. A worker that died costs
+        completeness only if it cost a case: xdist hands the cases of a worker that died at start-up
+        to the others, and one that died in a case makes it an error. With no worker left to say
+        what there was to run, nothing is known to be complete."""
+        return not (
+            self.interrupted
+            or (self.crashed and not self.expected)
+            or self.expected - set(self.outcomes)
+            or session.shouldfail
+            or session.shouldstop
+            or session.exitstatus == pytest.ExitCode.INTERRUPTED
+        )
+
+    def known_without_running(
+        self, inventory: Inventory, nodeids: dict[tuple[str, str], str]
+    ) -> dict[str, CaseOutcome]:
+        """Outcomes of the cases that did not run: deselected ones as planned, the others (a file
+        the run's paths did not reach) only where the Gherkin alone decides (``static_outcome``)."""
         static = dict(self.static)
         for req in inventory.requirements:
             for case in req.cases:
@@ -262,28 +377,45 @@ class ChecklistSession:
                     known = static_outcome(req, case)
                     if known is not None:
                         static[nodeid] = known
-        result = aggregate(
-            inventory,
-            self.outcomes,
-            nodeids,
-            complete=complete,
-            static=static,
-            findings=sorted([*seed_findings, *findings], key=lambda f: (f.path, f.line, f.column, f.message)),
-            seeds=seeds.report(seed_states, inventory),
-            decisions=decided,
-        )
-        self.result = dataclasses.replace(result, environment=environment.gather(self.settings), quality=covered)
-        return self.result
+        return static
+
+
+def node_ids(inventory: Inventory) -> dict[tuple[str, str], str]:
+    """(feature, item name) -> node id, for every case and every requirement without cases."""
+    nodeids = {}
+    for req in inventory.requirements:
+        for case in req.cases:
+            nodeids[(req.feature, case.item_name)] = f"{req.feature}::{case.item_name}"
+        if not req.cases:
+            name = requirement_item_name(req)
+            nodeids[(req.feature, name)] = f"{req.feature}::{name}"
+    return nodeids
 
 
 CHECKLIST_KEY = pytest.StashKey[ChecklistSession]()
 
 
-def nothing_runs(config: pytest.Config) -> bool:
-    """--collect-only, --setup-plan and --setup-only run no step: no checklist to tell."""
-    option = config.option
-    return bool(
-        getattr(option, "collectonly", False)
-        or getattr(option, "setupplan", False)
-        or getattr(option, "setuponly", False)
-    )
+
+EMPTY_HINT = (
+    "no requirement yet: add a scenario tagged with its id (e.g. @PERF-001) to a .feature file under the "
+    "features folder (features/README.md shows one), or write the stock slots of an area with "
+    "`living-checklist init --areas performance`"
+)
+
+
+def _no_requirements(result: Checklist) -> bool:
+    return not result.results and not result.errors and not result.findings
+
+
+def _attaching(item: pytest.Item) -> contextlib.AbstractContextManager[None]:
+    """While a case's setup, call or teardown runs, ``living_checklist.attach`` adds to it."""
+    if isinstance(item, CaseItem):
+        return attach.running(item.attachments, item.attach_position)
+    return contextlib.nullcontext()
+
+
+def _ignored_by_option(path: Path, config: pytest.Config) -> bool:
+    base = config.invocation_params.dir
+    ignored = {Path(os.path.abspath(base / str(p))) for p in config.getoption("ignore", None) or ()}
+    globs = [str(g) for g in config.getoption("ignore_glob", None) or ()]
+    return Path(os.path.abspath(path)) in ignored or any(fnmatch.fnmatch(str(path), g) for g in globs)

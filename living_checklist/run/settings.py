@@ -17,28 +17,55 @@ from pathlib import Path
 import pytest
 
 from living_checklist.core import quality
-from living_checklist.core.inventory import DEFAULT_ID_PATTERN
+from living_checklist.core.keys import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_EVIDENCE,
+    DEFAULT_ID_PATTERN,
+    DEFAULT_SEEDS,
+    DEFAULT_SYSTEM_TIMEOUT,
+    INI_CONFIDENCE,
+    INI_EVIDENCE,
+    INI_FEATURES,
+    INI_ID_PATTERN,
+    INI_QUALITY_MODEL,
+    INI_REQUIRE_IDS,
+    INI_SEEDS,
+    INI_SERVICE,
+    INI_SERVICES,
+    INI_SYSTEM,
+    INI_SYSTEM_TIMEOUT,
+    INI_SYSTEMS,
+    INI_URL,
+    INI_WAIVERS,
+    TBD,
+)
 
-INI_FEATURES = "checklist_features"
-INI_SEEDS = "checklist_seeds"
-INI_ID_PATTERN = "checklist_id_pattern"
-INI_REQUIRE_IDS = "checklist_require_ids"
-INI_SYSTEM = "checklist_system"
-INI_SYSTEM_TIMEOUT = "checklist_system_timeout"
-INI_SYSTEMS = "checklist_systems"
-INI_URL = "checklist_url"
-INI_SERVICE = "checklist_service"
-INI_SERVICES = "checklist_services"
-INI_EVIDENCE = "checklist_evidence"
-INI_QUALITY_MODEL = "checklist_quality_model"
-INI_WAIVERS = "checklist_waivers"
-INI_CONFIDENCE = "checklist_confidence"
-
-DEFAULT_SEEDS = "seeds"
-DEFAULT_EVIDENCE = "evidence"
-DEFAULT_SYSTEM_TIMEOUT = 60.0
-DEFAULT_CONFIDENCE = "0.95"
-TBD = "TBD"
+__all__ = [
+    "DEFAULT_EVIDENCE",
+    "DEFAULT_ID_PATTERN",
+    "DEFAULT_SEEDS",
+    "DEFAULT_SYSTEM_TIMEOUT",
+    "DEFAULT_CONFIDENCE",
+    "INI_CONFIDENCE",
+    "INI_EVIDENCE",
+    "INI_FEATURES",
+    "INI_ID_PATTERN",
+    "INI_QUALITY_MODEL",
+    "INI_REQUIRE_IDS",
+    "INI_SEEDS",
+    "INI_SERVICE",
+    "INI_SERVICES",
+    "INI_SYSTEM",
+    "INI_SYSTEMS",
+    "INI_SYSTEM_TIMEOUT",
+    "INI_URL",
+    "INI_WAIVERS",
+    "Settings",
+    "TBD",
+    "is_worker",
+    "nothing_runs",
+    "of",
+]
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
@@ -367,3 +394,18 @@ def of(config: pytest.Config) -> Settings:
     if settings is None:
         settings = config.stash[SETTINGS_KEY] = Settings.from_config(config)
     return settings
+
+
+def is_worker(config: pytest.Config) -> bool:
+    """Whether this process is an xdist worker (reports, caches and services belong to the controller)."""
+    return hasattr(config, "workerinput")
+
+
+def nothing_runs(config: pytest.Config) -> bool:
+    """--collect-only, --setup-plan and --setup-only run no step: no checklist to tell."""
+    option = config.option
+    return bool(
+        getattr(option, "collectonly", False)
+        or getattr(option, "setupplan", False)
+        or getattr(option, "setuponly", False)
+    )

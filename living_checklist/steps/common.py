@@ -19,7 +19,7 @@ import pytest
 
 from living_checklist import InvalidValue, Pending
 from living_checklist.core import limits
-from living_checklist.core.measure import MEASUREMENT_PROPERTY, Measurement, parse_value
+from living_checklist.core.measure import check, parse_value, record
 from living_checklist.live import runner
 from living_checklist.run import settings
 from living_checklist.run.settings import INI_SYSTEM as SYSTEM_INI
@@ -260,35 +260,10 @@ def positive_number(text: str, what: str) -> float:
     return value
 
 
-def record_figure(node: pytest.Item, measurement: Measurement) -> None:
-    """Record a measurement, replacing an earlier one of the same name that had no requirement."""
-    kept = []
-    for key, value in node.user_properties:
-        if key == MEASUREMENT_PROPERTY:
-            earlier = Measurement.from_json(str(value))
-            if earlier.name == measurement.name and earlier.required is None:
-                continue
-        kept.append((key, value))
-    node.user_properties[:] = kept
-    node.user_properties.append((MEASUREMENT_PROPERTY, measurement.to_json()))
-
-
-def check_figure(
-    node: pytest.Item,
-    name: str,
-    value: float | str,
-    unit: str,
-    required: float | str | None,
-    comparison: str,
-    context: str = "",
-) -> Measurement:
-    """Record and check a figure; a failure says ``<name>: measured X unit, required <= Y``."""
-    measurement = Measurement(name=name, value=value, unit=unit, required=required, comparison=comparison)
-    record_figure(node, measurement)
-    if not measurement.holds():
-        prefix = "" if name in unit else f"{name}: "
-        raise AssertionError(prefix + measurement.describe() + (f"\n{context}" if context else ""))
-    return measurement
+# The public ``living_checklist.record`` and ``living_checklist.check``, under the names the step
+# modules have called them by.
+record_figure = record
+check_figure = check
 
 
 def ms(seconds: float) -> float:

@@ -26,11 +26,12 @@ import pytest
 from pytest_bdd import parsers, step
 
 from living_checklist import InvalidValue, Pending
+from living_checklist.core import keys
 from living_checklist.live import runner
 from living_checklist.steps.common import check_figure, positive_number, quoted, quoted_value
 
 PROJECT_TIMEOUT = 30 * 60.0  # seconds a project command may take when the step states no time
-ROOT_ENV = "CHECKLIST_ROOT"  # tells an install command where the project is
+ROOT_ENV = keys.ENV_ROOT  # tells an install command where the project is
 # Outside quotes a shell gives these a meaning shlex does not: control and redirection (| & ; < >
 # ( )), expansion ($ ` ~ { and the globs * ? [), a comment (# starting a word). Inside double
 # quotes it still expands $ and `. Any of them makes a documented command one a shell reads

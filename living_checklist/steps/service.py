@@ -78,7 +78,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Start each service that has a command once, on the controller, before any worker or test runs."""
     config = session.config
     conf = settings.of(config)
-    if hasattr(config, "workerinput") or _nothing_runs(config):
+    if settings.is_worker(config) or settings.nothing_runs(config):
         return
     state = config.stash[SERVICE_KEY]
     for name, (url, argv) in endpoints(conf).items():
@@ -104,11 +104,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             started.stop()
         state.started.clear()
         os.environ.pop(PIDS_VARIABLE, None)
-
-
-def _nothing_runs(config: pytest.Config) -> bool:
-    option = config.option
-    return bool(getattr(option, "collectonly", False) or getattr(option, "setupplan", False))
 
 
 def service_name(request: pytest.FixtureRequest) -> str:

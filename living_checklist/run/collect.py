@@ -1,4 +1,4 @@
-"""The pytest items: one per case (pickle), run with pytest-bdd step definitions.
+"""Collecting: a ``.feature`` file becomes one pytest item per case (pickle), run with pytest-bdd steps.
 
 Feature files are collected directly (no glue module). Each item runs its steps through the
 step registry; a pending case costs no more than a passing test (no exception is raised and no
@@ -12,38 +12,42 @@ import time
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Protocol
 
 import pytest
 
 from living_checklist.core.attach import Attachment
-from living_checklist.core.attach import encode as encode_attachments
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
 from living_checklist.core.pending import InvalidValue, Pending
 from living_checklist.core.plan import is_tagged, known_outcome
 from living_checklist.core.short_failure import raised_in_library, short_form
-from living_checklist.core.status import CARRIED_ATTRIBUTE, CARRIED_PROPERTIES, MATCH_SEPARATOR, CaseOutcome
+from living_checklist.core.status import MATCH_SEPARATOR, CaseOutcome
 from living_checklist.run import _compat
 from living_checklist.run.bdd import BddFeature, BddHooks
+from living_checklist.run.execute import PendingPassed, StepError, execute_step, execute_step_with_hooks
 from living_checklist.run.registry import Resolution, StepDef, StepRegistry
 
-if TYPE_CHECKING:
-    from living_checklist.run.session import ChecklistSession
 
-STATUS_PROPERTIES = CARRIED_PROPERTIES
-REF_SEPARATOR = "\x1f"  # between the fields of a step definition's key (see reports.messages.StepDefRef)
+class CaseHost(Protocol):
+    """What the items need of the run (``run.session.CaseHost``): a narrow interface, so that
+    the items never reach up into the session and the two do not import each other."""
+
+    carry_matches: bool
+
+    def feature(self, path: Path) -> FeatureDoc: ...
+
+    def register_tags(self, doc: FeatureDoc) -> None: ...
+
+    def registry_for(self, node: pytest.Collector) -> StepRegistry: ...
+
+    def bdd_hooks(self) -> BddHooks: ...
+
+    def stepdef_key(self, stepdef: StepDef) -> str: ...
+
 PARSE_ERROR_ITEM = "GHERKIN-ERROR"
 # The outcome's data for the reports that is no documented property (CaseOutcome.to_carried).
 CARRIED_KEY = pytest.StashKey[dict[str, str]]()
-
-
-class StepError(Exception):
-    """A case that cannot be run (ambiguous step, bad value, unusable file): status ``error``."""
-
-
-class PendingPassed(AssertionError):
-    """A case tagged @pending whose steps all passed: strict, like xfail(strict=True)."""
 
 
 def is_marker_name(tag: str) -> bool:
@@ -60,7 +64,7 @@ def run_case(request: pytest.FixtureRequest) -> None:
     item.run_steps(request)
 
 
-class FeatureFile(pytest.Module):
+class FeatureFile(_compat.UnimportedModule):
     """A ``.feature`` file: one item per pickle, or one error item if the file is unusable.
 
     A Module (as pytest's own DoctestModule is), so that module-scoped fixtures have a node to
@@ -95,14 +99,10 @@ class FeatureFile(pytest.Module):
                     )
                 yield item
 
-    def __init__(self, *, state: ChecklistSession, **kwargs: Any) -> None:
+    def __init__(self, *, state: CaseHost, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.state = state
         self._bdd: BddFeature | None = None
-
-    def _getobj(self) -> types.ModuleType:
-        # What request.module gives a step's fixture: a module named after the file, never imported.
-        return types.ModuleType(self.path.stem)
 
     def bdd(self) -> BddFeature:
         """This file as pytest-bdd's parser objects, built on first use."""
@@ -204,7 +204,7 @@ class CaseItem(pytest.Function):
             raise StepError(known.message)
 
     @property
-    def state(self) -> ChecklistSession:
+    def state(self) -> CaseHost:
         assert isinstance(self.parent, FeatureFile)
         return self.parent.state
 
@@ -241,10 +241,12 @@ class CaseItem(pytest.Function):
                     note = f"an earlier step did not pass: {self.failure_message(exc)}"
                     self.pending = dataclasses.replace(known, message=f"{known.message}\n{note}", steps=codes)
                     return
-                if not finished:  # a step said pending: the codes after it stay the known ones
+                if not finished:
+                    # A step before the known stop said pending: its code is P, the rest stay the
+                    # known ones, and so do the status and reason (what is known before running is
+                    # what every report, the dry run and a deselected shard say: core.plan).
                     done = self.steps_done + 1
-                    said = self.pending if self.pending is not None and known.status == "pending" else known
-                    self.pending = dataclasses.replace(said, steps="." * self.steps_done + "P" + known.steps[done:])
+                    self.pending = dataclasses.replace(known, steps="." * self.steps_done + "P" + known.steps[done:])
                     return
                 self.pending = dataclasses.replace(known, steps="." * prefix + known.steps[prefix:])
                 self.current_step = None
@@ -370,105 +372,6 @@ class CaseItem(pytest.Function):
         return text
 
 
-def stepdef_key(stepdef: StepDef, rootdir: Path) -> str:
-    """``uri, line, kind, pattern`` of a definition, as one string a worker can send."""
-    where, _, line = stepdef.location.rpartition(":")
-    if not line.isdigit():
-        where, line = stepdef.location, "0"
-    try:
-        uri = Path(where).resolve().relative_to(rootdir.resolve()).as_posix()
-    except (ValueError, OSError):
-        uri = where
-    kind = type(stepdef.context.parser).__name__
-    return REF_SEPARATOR.join((uri, line, kind, stepdef.pattern))
-
-
-def step_arguments(step: Step, stepdef: StepDef) -> dict[str, object]:
-    """The step's arguments as pytest-bdd passes them: parsed, converted, datatable and docstring."""
-    context = stepdef.context
-    parsed = stepdef.arguments(step.text) or {}
-    reserved = _compat.RESERVED_ARGS.intersection(parsed)
-    if reserved:
-        names = ", ".join(repr(arg) for arg in sorted(reserved))
-        raise _compat.StepImplementationError(
-            f"Step {step.text!r} defines argument names that are reserved: {names}. Please use different names."
-        )
-    params = stepdef.signature.parameters
-    kwargs: dict[str, object] = {
-        key: context.converters.get(key, _identity)(value) for key, value in parsed.items() if key in params
-    }
-    if "datatable" in params and step.datatable is not None:
-        kwargs["datatable"] = [list(row) for row in step.datatable]
-    if "docstring" in params and step.docstring is not None:
-        kwargs["docstring"] = step.docstring
-    return kwargs
-
-
-def execute_step(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -> None:
-    """Run one step the way pytest-bdd does: parsed args, converters, fixtures, yield, target_fixture."""
-    __tracebackhide__ = True
-    kwargs = step_arguments(step, stepdef)
-    for arg in stepdef.required_args:
-        if arg not in kwargs:
-            kwargs[arg] = request.getfixturevalue(arg)
-    value = call_step(stepdef, request, kwargs)
-    if stepdef.context.target_fixture is not None:
-        _compat.inject_fixture(request, stepdef.context.target_fixture, value)
-
-
-def execute_step_with_hooks(
-    request: pytest.FixtureRequest,
-    hooks: BddHooks,
-    feature: Any,
-    scenario: Any,
-    bdd_step: Any,
-    step: Step,
-    stepdef: StepDef,
-) -> None:
-    """pytest-bdd's ``_execute_step_function``: the same steps, with its hooks in its order.
-
-    ``bdd_step`` is pytest-bdd's Step for ``step`` (same text, doc string and table).
-    """
-    __tracebackhide__ = True
-    kw: dict[str, Any] = {
-        "request": request,
-        "feature": feature,
-        "scenario": scenario,
-        "step": bdd_step,
-        "step_func": stepdef.func,
-        "step_func_args": {},
-    }
-    hooks.call("pytest_bdd_before_step", **kw)
-    try:
-        kwargs = step_arguments(step, stepdef)
-        for arg in stepdef.required_args:
-            if arg not in kwargs:
-                kwargs[arg] = request.getfixturevalue(arg)
-        kw["step_func_args"] = kwargs
-        hooks.call("pytest_bdd_before_step_call", **kw)
-        value = call_step(stepdef, request, kwargs)
-    except Pending:
-        raise  # pending, like pytest.skip, is no step error
-    except (Exception, pytest.fail.Exception) as exception:
-        hooks.call("pytest_bdd_step_error", exception=exception, **kw)
-        raise
-    if stepdef.context.target_fixture is not None:
-        _compat.inject_fixture(request, stepdef.context.target_fixture, value)
-    hooks.call("pytest_bdd_after_step", **kw)
-
-
-def call_step(stepdef: StepDef, request: pytest.FixtureRequest, kwargs: dict[str, object]) -> object:
-    """A yield step goes through pytest's fixture call (finished at teardown); any other is a call."""
-    __tracebackhide__ = True
-    if stepdef.is_generator:
-        return _compat.call_step_function(stepdef.func, request, kwargs)
-    return stepdef.func(**kwargs)
-
-
-def _identity(value: object) -> object:
-    return value
-
-
 class FeatureErrorItem(pytest.Item):
     """Stands for a feature file that cannot be used, so the run goes on and still fails loudly."""
 
@@ -485,146 +388,3 @@ class FeatureErrorItem(pytest.Item):
     def reportinfo(self) -> tuple[Any, int | None, str]:
         first = self.doc.errors[0]
         return self.path, first.line - 1, terminal_safe(f"{self.doc.path}: cannot be read as Gherkin")
-
-
-def call_outcome(item: CaseItem, call: pytest.CallInfo[None]) -> CaseOutcome:
-    """Classify the call phase of a case."""
-    excinfo = call.excinfo
-    if excinfo is None:
-        return item.pending or CaseOutcome("verified", steps=item.step_codes("."))
-    exc = excinfo.value
-    if isinstance(exc, StepError):
-        if item.pending is not None and item.pending.status == "error":
-            return item.pending
-        return CaseOutcome("error", "step", str(exc), steps=item.step_codes("E"))
-    if isinstance(exc, pytest.skip.Exception):
-        return CaseOutcome("skipped", "skipped", str(exc.msg or "skipped"), steps=item.step_codes("-"))
-    if isinstance(exc, pytest.xfail.Exception):
-        return CaseOutcome("pending", "placeholder", str(exc.msg or "xfail"), steps=item.step_codes("P"))
-    if isinstance(exc, PendingPassed):
-        return CaseOutcome("failing", "", str(exc), steps=item.step_codes("."))
-    if item.tagged:
-        # Like xfail: only a pass is strict; a failure is what @pending announced.
-        message = f"tagged @pending and fails: {item.failure_message(exc)}"
-        return CaseOutcome("pending", "tagged", message, steps=item.step_codes("F"))
-    return CaseOutcome("failing", "", item.failure_message(exc), steps=item.step_codes("F"))
-
-
-def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
-    """Report a case that is pending before any step runs, without fixtures or a call phase.
-
-    Used only when the next item is in the same file, so pytest's stack of set-up collectors
-    stays exactly as the next item expects. Returns False when the normal protocol must run.
-    """
-    if nextitem is None or nextitem.parent is not item.parent or item.tagged:
-        return False
-    if item.state.bdd_hooks().scenario_observed:
-        return False  # a listener of pytest-bdd's scenario hooks hears of pending cases too
-    known, _ = item.plan()
-    if known is None or known.status != "pending" or item.runnable_prefix():
-        return False
-    item.pending = known
-    item.started = time.time()
-    ihook = item.ihook
-    ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-    keywords: dict[str, Literal[1]] = {name: 1 for name in item.keywords}
-    carried = item.carried(known)
-    item.user_properties.extend(carried.to_properties(item.requirement.id))
-    item.stash[CARRIED_KEY] = carried.to_carried()
-    phases: tuple[Literal["setup", "call", "teardown"], ...] = ("setup", "call", "teardown")
-    for when in phases:
-        outcome: Literal["passed", "skipped"] = "skipped" if when == "call" else "passed"
-        report = pytest.TestReport(
-            item.nodeid, item.location, keywords, outcome, None, when, user_properties=list(item.user_properties)
-        )
-        setattr(report, CARRIED_ATTRIBUTE, item.stash[CARRIED_KEY].copy())
-        if when == "call":
-            report.wasxfail = f"pending ({known.reason}): {known.message.splitlines()[0]}"
-        ihook.pytest_runtest_logreport(report=report)
-    ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
-    return True
-
-
-def mark_pending(item: CaseItem, report: pytest.TestReport) -> None:
-    """A call that ended pending (no exception raised) is an xfail, as early as any plugin looks."""
-    pending = item.pending
-    if pending is not None and pending.status == "pending" and report.passed:
-        report.outcome = "skipped"
-        report.wasxfail = f"pending ({pending.reason}): {pending.message.splitlines()[0]}"
-
-
-def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
-    """Give the report its checklist status; pending becomes xfail without any traceback. Every
-    report of a case carries the outcome's data for the reports (``CARRIED_ATTRIBUTE``)."""
-    _finish_report(item, call, report)
-    carried = item.stash.get(CARRIED_KEY, None)
-    if carried is not None and isinstance(item, CaseItem) and item.attachments:
-        carried["attachments"] = encode_attachments(tuple(item.attachments))  # a teardown's too
-    if carried is not None:
-        setattr(report, CARRIED_ATTRIBUTE, dict(carried))
-
-
-def _finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
-    if isinstance(item, FeatureErrorItem):
-        if report.when == "call":
-            message = "\n".join(str(error) for error in item.doc.errors)
-            _attach(item, report, CaseOutcome("error", "gherkin", message), item.doc.path)
-        return
-    if not isinstance(item, CaseItem):
-        return
-    outcome: CaseOutcome | None
-    if report.when == "setup":
-        if report.passed:
-            return
-        if report.skipped and hasattr(report, "wasxfail"):
-            outcome = CaseOutcome("pending", "tagged", f"xfail: {report.wasxfail}")
-        elif report.skipped:
-            outcome = CaseOutcome("skipped", "skipped", _skip_message(report))
-        else:
-            outcome = CaseOutcome("error", "setup", f"setup failed: {_short(report)}")
-    elif report.when == "call":
-        if call.excinfo is not None and not isinstance(call.excinfo.value, StepError | PendingPassed):
-            item.exception = type(call.excinfo.value).__name__
-        outcome = call_outcome(item, call)
-        marked = getattr(report, "wasxfail", None)
-        if marked is not None and item.pending is None:
-            # pytest's own xfail marker (an @xfail tag) already decided the outcome: follow it.
-            if report.skipped:
-                outcome = CaseOutcome("pending", "tagged", f"xfail: {marked or outcome.message}", steps=outcome.steps)
-            elif report.failed:
-                message = f"passes although marked xfail (strict): {marked}"
-                outcome = CaseOutcome("failing", "", message, steps=outcome.steps)
-        elif report.failed and outcome.status == "verified":
-            # Another plugin failed a case whose steps all passed (e.g. pytest's XPASS(strict)).
-            outcome = CaseOutcome("failing", "", str(report.longrepr), steps=outcome.steps)
-        elif outcome.status == "pending":
-            report.outcome = "skipped"
-            report.wasxfail = f"pending ({outcome.reason}): {outcome.message.splitlines()[0]}"
-            report.longrepr = None
-    else:
-        if not report.failed:
-            return
-        ran = CaseOutcome.from_properties(item.user_properties, item.stash.get(CARRIED_KEY, None))  # the call's steps
-        outcome = CaseOutcome("error", "teardown", f"teardown failed: {_short(report)}", steps=ran.steps if ran else "")
-    _attach(item, report, item.carried(outcome), item.requirement.id)
-
-
-def _attach(item: pytest.Item, report: pytest.TestReport, outcome: CaseOutcome, requirement: str) -> None:
-    kept: list[tuple[str, object]] = [prop for prop in item.user_properties if prop[0] not in STATUS_PROPERTIES]
-    item.user_properties[:] = [*kept, *outcome.to_properties(requirement)]
-    item.stash[CARRIED_KEY] = outcome.to_carried()
-    report.user_properties = list(item.user_properties)
-
-
-def _skip_message(report: pytest.TestReport) -> str:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    return str(longrepr)
-
-
-def _short(report: pytest.TestReport) -> str:
-    crash = getattr(report.longrepr, "reprcrash", None)
-    if crash is not None:
-        return str(crash.message)
-    return str(report.longrepr).strip().splitlines()[-1] if report.longrepr else "unknown error"

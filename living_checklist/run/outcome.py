@@ -1,0 +1,181 @@
+"""What a case's reports say: the pytest phase reports turned into checklist outcomes, carried to the
+controller in ``user_properties``; pending becomes xfail without any traceback."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from living_checklist.core.attach import encode as encode_attachments
+from living_checklist.core.status import CARRIED_ATTRIBUTE, CARRIED_PROPERTIES, CaseOutcome
+from living_checklist.run import _compat
+from living_checklist.run.collect import CaseItem, FeatureErrorItem
+from living_checklist.run.execute import PendingPassed, StepError
+from living_checklist.run.registry import StepDef
+
+STATUS_PROPERTIES = CARRIED_PROPERTIES
+REF_SEPARATOR = "\x1f"  # between the fields of a step definition's key (see reports.messages.StepDefRef)
+# The outcome's data for the reports that is no documented property (CaseOutcome.to_carried).
+CARRIED_KEY = pytest.StashKey[dict[str, str]]()
+
+
+def stepdef_key(stepdef: StepDef, rootdir: Path) -> str:
+    """``uri, line, kind, pattern`` of a definition, as one string a worker can send."""
+    where, _, line = stepdef.location.rpartition(":")
+    if not line.isdigit():
+        where, line = stepdef.location, "0"
+    try:
+        uri = Path(where).resolve().relative_to(rootdir.resolve()).as_posix()
+    except (ValueError, OSError):
+        uri = where
+    kind = type(stepdef.context.parser).__name__
+    return REF_SEPARATOR.join((uri, line, kind, stepdef.pattern))
+
+
+def call_outcome(item: CaseItem, call: pytest.CallInfo[None]) -> CaseOutcome:
+    """Classify the call phase of a case."""
+    excinfo = call.excinfo
+    if excinfo is None:
+        return item.pending or CaseOutcome("verified", steps=item.step_codes("."))
+    exc = excinfo.value
+    if isinstance(exc, StepError):
+        if item.pending is not None and item.pending.status == "error":
+            return item.pending
+        return CaseOutcome("error", "step", str(exc), steps=item.step_codes("E"))
+    if isinstance(exc, pytest.skip.Exception):
+        return CaseOutcome("skipped", "skipped", str(exc.msg or "skipped"), steps=item.step_codes("-"))
+    if isinstance(exc, pytest.xfail.Exception):
+        return CaseOutcome("pending", "placeholder", str(exc.msg or "xfail"), steps=item.step_codes("P"))
+    if isinstance(exc, PendingPassed):
+        return CaseOutcome("failing", "", str(exc), steps=item.step_codes("."))
+    if item.tagged:
+        # Like xfail: only a pass is strict; a failure is what @pending announced.
+        message = f"tagged @pending and fails: {item.failure_message(exc)}"
+        return CaseOutcome("pending", "tagged", message, steps=item.step_codes("F"))
+    return CaseOutcome("failing", "", item.failure_message(exc), steps=item.step_codes("F"))
+
+
+def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
+    """Report a case that is pending before any step runs, without fixtures or a call phase.
+
+    Used only when the next item is in the same file, so pytest's stack of set-up collectors
+    stays exactly as the next item expects. Returns False when the normal protocol must run.
+    """
+    if nextitem is None or nextitem.parent is not item.parent or item.tagged:
+        return False
+    if item.state.bdd_hooks().scenario_observed:
+        return False  # a listener of pytest-bdd's scenario hooks hears of pending cases too
+    known, _ = item.plan()
+    if known is None or known.status != "pending" or item.runnable_prefix():
+        return False
+    item.pending = known
+    item.started = time.time()
+    carried = item.carried(known)
+    item.user_properties.extend(carried.to_properties(item.requirement.id))
+    item.stash[CARRIED_KEY] = carried.to_carried()
+    wasxfail = f"pending ({known.reason}): {known.message.splitlines()[0]}"
+    _compat.report_unrun(
+        item,
+        {"setup": ("passed", None), "call": ("skipped", wasxfail), "teardown": ("passed", None)},
+        attributes={CARRIED_ATTRIBUTE: item.stash[CARRIED_KEY]},
+    )
+    return True
+
+
+def mark_pending(item: CaseItem, report: pytest.TestReport) -> None:
+    """A call that ended pending (no exception raised) is an xfail, as early as any plugin looks."""
+    pending = item.pending
+    if pending is not None and pending.status == "pending" and report.passed:
+        report.outcome = "skipped"
+        report.wasxfail = f"pending ({pending.reason}): {pending.message.splitlines()[0]}"
+
+
+def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Give the report its checklist status; pending becomes xfail without any traceback. Every
+    report of a case carries the outcome's data for the reports (``CARRIED_ATTRIBUTE``)."""
+    _finish_report(item, call, report)
+    carried = item.stash.get(CARRIED_KEY, None)
+    if carried is not None and isinstance(item, CaseItem) and item.attachments:
+        carried["attachments"] = encode_attachments(tuple(item.attachments))  # a teardown's too
+    if carried is not None:
+        setattr(report, CARRIED_ATTRIBUTE, dict(carried))
+
+
+def _finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    if isinstance(item, FeatureErrorItem):
+        if report.when == "call":
+            message = "\n".join(str(error) for error in item.doc.errors)
+            _attach(item, report, CaseOutcome("error", "gherkin", message), item.doc.path)
+        return
+    if not isinstance(item, CaseItem):
+        return
+    if report.when == "call":
+        outcome: CaseOutcome | None = _called(item, call, report)
+    elif report.when == "setup":
+        outcome = _set_up(report)
+    else:
+        outcome = _torn_down(item, report)
+    if outcome is not None:
+        _attach(item, report, item.carried(outcome), item.requirement.id)
+
+
+def _set_up(report: pytest.TestReport) -> CaseOutcome | None:
+    if report.passed:
+        return None
+    if report.skipped and hasattr(report, "wasxfail"):
+        return CaseOutcome("pending", "tagged", f"xfail: {report.wasxfail}")
+    if report.skipped:
+        return CaseOutcome("skipped", "skipped", _skip_message(report))
+    return CaseOutcome("error", "setup", f"setup failed: {_short(report)}")
+
+
+def _torn_down(item: CaseItem, report: pytest.TestReport) -> CaseOutcome | None:
+    if not report.failed:
+        return None
+    ran = CaseOutcome.from_properties(item.user_properties, item.stash.get(CARRIED_KEY, None))  # the call's steps
+    return CaseOutcome("error", "teardown", f"teardown failed: {_short(report)}", steps=ran.steps if ran else "")
+
+
+def _called(item: CaseItem, call: pytest.CallInfo[None], report: pytest.TestReport) -> CaseOutcome:
+    if call.excinfo is not None and not isinstance(call.excinfo.value, StepError | PendingPassed):
+        item.exception = type(call.excinfo.value).__name__
+    outcome = call_outcome(item, call)
+    marked = getattr(report, "wasxfail", None)
+    if marked is not None and item.pending is None:
+        # pytest's own xfail marker (an @xfail tag) already decided the outcome: follow it.
+        if report.skipped:
+            return CaseOutcome("pending", "tagged", f"xfail: {marked or outcome.message}", steps=outcome.steps)
+        if report.failed:
+            message = f"passes although marked xfail (strict): {marked}"
+            return CaseOutcome("failing", "", message, steps=outcome.steps)
+    elif report.failed and outcome.status == "verified":
+        # Another plugin failed a case whose steps all passed (e.g. pytest's XPASS(strict)).
+        return CaseOutcome("failing", "", str(report.longrepr), steps=outcome.steps)
+    elif outcome.status == "pending":
+        report.outcome = "skipped"
+        report.wasxfail = f"pending ({outcome.reason}): {outcome.message.splitlines()[0]}"
+        report.longrepr = None
+    return outcome
+
+
+def _attach(item: pytest.Item, report: pytest.TestReport, outcome: CaseOutcome, requirement: str) -> None:
+    kept: list[tuple[str, object]] = [prop for prop in item.user_properties if prop[0] not in STATUS_PROPERTIES]
+    item.user_properties[:] = [*kept, *outcome.to_properties(requirement)]
+    item.stash[CARRIED_KEY] = outcome.to_carried()
+    report.user_properties = list(item.user_properties)
+
+
+def _skip_message(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _short(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message)
+    return str(report.longrepr).strip().splitlines()[-1] if report.longrepr else "unknown error"

@@ -1,0 +1,26 @@
+"""Hooks that exist only when pytest-xdist is installed (registered then, like pytest-randomly's
+``XdistHooks``): which cases the workers collected, what they deselected, which worker died."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from living_checklist.run.session import CHECKLIST_KEY, ChecklistSession
+
+
+class XdistHooks:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def _state(self) -> ChecklistSession:
+        return self.config.stash[CHECKLIST_KEY]
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._state().expected.update(i for i in ids if ".feature::" in i)
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self._state().merge_static(getattr(node, "workeroutput", {}).get("checklist_static", []))
+        if error:
+            self._state().crashed.append(str(node.gateway.id))
