@@ -1,0 +1,74 @@
+"""The HTML page's steps: each case's steps, hook steps and attachments (part of ``reports.html``)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from living_checklist.core.attach import Attachment
+from living_checklist.core.status import RequirementResult
+from living_checklist.reports.results import case_steps
+
+STEP_CASES_SHOWN = 20  # cases of an outline whose steps are listed
+
+
+def duration_text(nanos: int) -> str:
+    if nanos >= 1_000_000_000:
+        return f"{nanos / 1e9:.2f} s"
+    if nanos >= 1_000_000:
+        return f"{nanos / 1e6:.1f} ms"
+    return f"{nanos / 1e3:.0f} µs"
+
+
+def _step_item(status: str, text: str, nanos: int | None) -> str:
+    took = (
+        f'<span class="dur" data-duration="{nanos / 1e6:.3f}">{duration_text(nanos)}</span>'
+        if nanos is not None
+        else ""
+    )
+    return (
+        f'<li class="step step-{status}"><span class="sbadge {status}">{status}</span> <code>{text}</code>{took}</li>'
+    )
+
+
+def steps(result: RequirementResult) -> str:
+    """Each case's steps with their status and duration (the first cases of a long outline), and
+    its setup or teardown as a hook step where the case's status came from there."""
+    req = result.requirement
+    blocks = []
+    pairs = list(zip(req.cases, result.cases, strict=False))
+    for case, case_result in pairs[:STEP_CASES_SHOWN]:
+        if not case.steps:
+            continue
+        outcome = case_result.outcome
+        shown = case_steps(outcome, len(case.steps))
+        count = len(case.steps)
+        items = [_step_item(hook.status, _HOOK_TEXT[hook.side], None) for hook in shown.before]
+        items += [_attached(a) for a in shown.attachments.get(-1, []) if shown.before]
+        for index, (step, status) in enumerate(zip(case.steps, shown.steps, strict=True)):
+            nanos = outcome.durations[index] if index < len(outcome.durations) else None
+            items.append(_step_item(status, f"{escape(step.keyword)}{escape(step.text)}", nanos))
+            items += [_attached(a) for a in shown.attachments.get(index, [])]
+        items += [_step_item(hook.status, _HOOK_TEXT[hook.side], None) for hook in shown.after]
+        items += [_attached(a) for a in shown.attachments.get(count, []) if shown.after]
+        label = f"Steps of {case_result.nodeid.rsplit('::', 1)[-1]}" if len(pairs) > 1 else "Steps"
+        blocks.append(f'<details class="steps"><summary>{escape(label)}</summary><ol>{"".join(items)}</ol></details>')
+    if len(pairs) > STEP_CASES_SHOWN:
+        more = len(pairs) - STEP_CASES_SHOWN
+        blocks.append(f'<p class="muted">Steps of {more} more cases are in the JSON report.</p>')
+    return "".join(blocks)
+
+
+_HOOK_TEXT = {"before": "(setup)", "after": "(teardown)"}
+ATTACHMENT_CHARS = 4000  # of a text attachment shown in the page (the Messages hold all of it)
+
+
+def _attached(attachment: Attachment) -> str:
+    """An attachment under its step: name, media type and size; the text of a text one."""
+    data = attachment.data()
+    label = f"{attachment.name + ' ' if attachment.name else ''}({attachment.media_type}, {len(data)} bytes)"
+    text = ""
+    if not attachment.base64 and (attachment.media_type.startswith("text/") or attachment.media_type.endswith("json")):
+        body = attachment.body
+        shown = body if len(body) <= ATTACHMENT_CHARS else body[:ATTACHMENT_CHARS] + "…"
+        text = f"<pre>{escape(shown)}</pre>"
+    return f'<li class="attachment"><span class="muted">attached {escape(label)}</span>{text}</li>'
