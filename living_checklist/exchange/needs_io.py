@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from living_checklist.exchange.sources import SourceError, SourceRequirement
+from living_checklist.exchange.model import SourceError, SourceRequirement
 
 
 def current_needs(data: Any, where: str) -> dict[str, Any]:

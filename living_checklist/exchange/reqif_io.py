@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from living_checklist.exchange.sources import SourceError, SourceRequirement
+from living_checklist.exchange.model import SourceError, SourceRequirement
 
 _SECTION_TYPE = re.compile(r"heading|section|chapter", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")

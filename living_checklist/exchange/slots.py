@@ -22,7 +22,7 @@ from living_checklist.core.imports import Imported, ImportState
 from living_checklist.core.inventory import Requirement, parse_feature
 from living_checklist.core.seeds import MANIFEST
 from living_checklist.exchange import manifest, xray_io
-from living_checklist.exchange.sources import SourceRequirement
+from living_checklist.exchange.model import SourceRequirement
 
 PENDING_STEP = 'Then the requirement is checked by "TBD"'
 _STEP_KEYWORD = re.compile(r"^(Given|When|Then|And|But|\*)(\s|$)")

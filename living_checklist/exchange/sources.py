@@ -8,18 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from living_checklist.exchange.model import SourceError as SourceError
+from living_checklist.exchange.model import SourceRequirement as SourceRequirement
+
 FORMATS = ("csv", "xlsx", "reqif", "needs", "xray")
-
-
-class SourceError(Exception):
-    """A document that cannot be read as the format says: one line naming the file, row or field."""
-
-
-@dataclass(frozen=True)
-class SourceRequirement:
-    external_id: str
-    text: str
-    title: str = ""
 
 
 @dataclass(frozen=True)

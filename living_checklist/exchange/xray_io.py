@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from living_checklist.core.inventory import Requirement, parse_feature
-from living_checklist.exchange.sources import SourceError, SourceRequirement
+from living_checklist.exchange.model import SourceError, SourceRequirement
 
 _KEY = re.compile(r"^(?:TEST_)?([A-Z][A-Z0-9_]*-\d+)$")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)

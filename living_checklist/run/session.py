@@ -118,12 +118,17 @@ class ChecklistSession:
         -m, a plugin): selection never changes the denominator. None when the run's arguments do
         not reach the features folder at all (``pytest tests`` beside a checklist)."""
         features_root = Path(os.path.abspath(self.rootdir / self.features_dir))
-        reaches = (s == features_root or s in features_root.parents or features_root in s.parents for s in self.scope())
-        if not any(reaches):
+        if not self.reaches_features():
             return Inventory(())
         paths = {Path(os.path.abspath(p)) for p in discover(features_root)} if features_root.exists() else set()
         paths.update(Path(os.path.abspath(self.rootdir / rel)) for rel in self.docs)
         return Inventory(tuple(self.feature(p) for p in sorted(paths)))
+
+    def reaches_features(self) -> bool:
+        """Whether this run's arguments reach the features folder (``pytest tests`` beside a
+        checklist does not: no checklist is told for it)."""
+        features_root = Path(os.path.abspath(self.rootdir / self.features_dir))
+        return any(s == features_root or s in features_root.parents or features_root in s.parents for s in self.scope())
 
     def register_tags(self, doc: FeatureDoc) -> None:
         """Tags become markers; register them so --strict-markers accepts them."""
@@ -289,7 +294,7 @@ class ChecklistSession:
             session.exitstatus = pytest.ExitCode.OK
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-        if self.result is None or settings.is_worker(config):
+        if self.result is None or settings.is_worker(config) or not self.reaches_features():
             return
         quiet = config.get_verbosity() < 0
         lines = reports.terminal_lines(config, self.result, quiet=quiet)
