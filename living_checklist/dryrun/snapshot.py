@@ -329,25 +329,35 @@ class Recorder:
             return
         if not self._settle_cache_parent():
             return
+        self._saw_code()
+        entries = self._entries()
+        if entries is not None:
+            self._write((FORMAT, self.key, entries, self.chunks, code))
+
+    def _saw_code(self) -> None:
+        """Every module imported by the end and every ``sys.path`` entry: code the output depends on."""
         for module in list(sys.modules.values()):
             file = getattr(module, "__file__", None)
             if isinstance(file, str):
                 self.saw(file)
         for entry in sys.path:
             self.saw(entry or self.cwd)
-        excluded = self.cache_root + os.sep
+
+    def _entries(self) -> list[tuple[str, Stat, str | None]] | None:
+        """What was read, outside the cache folder, with feature files' digests; None when a file
+        was modified while it was read, or just before (the next run decides). Python writes a .pyc
+        to a new file and renames it: a new inode, never the same stat."""
+        excluded = self.cache_root + os.sep if self.cache_root else None
         entries: list[tuple[str, Stat, str | None]] = []
         for path, found in self.entries.items():
-            if path == self.cache_root or path.startswith(excluded):
+            if path == self.cache_root or (excluded is not None and path.startswith(excluded)):
                 continue
             racy = found is not None and _racy(found[2], self.started_ns) and path not in self.settled
             if racy and not path.endswith(".pyc"):
-                # Modified while it was read, or just before: the next run decides. (Python writes
-                # a .pyc to a new file and renames it: a new inode, never the same stat.)
-                return
+                return None
             digest = _digest(path) if found is not None and path.endswith(".feature") else None
             entries.append((path, found, digest))
-        self._write((FORMAT, self.key, entries, self.chunks, code))
+        return entries
 
     def _settle_cache_parent(self) -> bool:
         """Make pytest's cache folder if needed and, when this run made it, take its parent again.
