@@ -8,13 +8,15 @@ the message, its middle elided when it is long; ``--tb=long`` still shows everyt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 HEAD_LINES = 3  # the verdict (measured vs required) and the command, as the checks write them
 TAIL_LINES = 1  # the end of the output
 LINE_WIDTH = 160
-KEEP_WHOLE = 6  # a message of at most this many lines is shown whole
+KEEP_WHOLE = 8  # a message of at most this many lines is shown whole
+STREAM = re.compile(r"(stdout|stderr)( \(.*\))?:")  # where an output excerpt starts (RunResult.describe)
 LIBRARY = Path(__file__).resolve().parents[1]
 
 
@@ -25,9 +27,24 @@ def raised_in_library(frames: Sequence[str]) -> bool:
 
 
 def short_form(step: str, message: str) -> str:
-    """``step`` (``features/a.feature:12: Then ...``) and the message, at most a dozen short lines."""
-    lines = [line if len(line) <= LINE_WIDTH else line[: LINE_WIDTH - 1] + "…" for line in message.splitlines()]
+    """``step`` (``features/a.feature:12: Then ...``) and the message, long parts elided: the verdict
+    and the command whole, of each output stream its last line (``--tb=long`` shows the rest)."""
+    lines = [line if len(line) <= LINE_WIDTH else line[: LINE_WIDTH - 1] + "…" for line in message.split("\n")]
     if len(lines) > KEEP_WHOLE:
-        elided = len(lines) - HEAD_LINES - TAIL_LINES
-        lines = [*lines[:HEAD_LINES], f"… {elided} more lines (--tb=long shows them)", *lines[-TAIL_LINES:]]
+        blocks: list[list[str]] = [[]]
+        for line in lines:
+            if STREAM.match(line):
+                blocks.append([])
+            blocks[-1].append(line)
+        lines = _elided(blocks[0], HEAD_LINES, TAIL_LINES)
+        for block in blocks[1:]:
+            lines += _elided(block, 1, TAIL_LINES)
     return "\n".join([step, *lines]) if step else "\n".join(lines)
+
+
+def _elided(block: list[str], head: int, tail: int) -> list[str]:
+    while len(block) > 1 and not block[-1].strip():  # an output's final newline
+        block = block[:-1]
+    if len(block) <= head + tail + 1:
+        return block
+    return [*block[:head], f"… {len(block) - head - tail} lines (--tb=long)", *block[-tail:]]

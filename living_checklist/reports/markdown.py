@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from living_checklist.core.environment import describe
+from living_checklist.core.escape import terminal_safe
 from living_checklist.core.status import Checklist, RequirementResult, Totals, by_area
 from living_checklist.reports import history
 from living_checklist.reports.evidence import markdown_section as evidence_section
@@ -27,8 +28,9 @@ CHANGES_SHOWN = 50  # changes listed since the previous run; the rest are counte
 
 def escape(text: object) -> str:
     """Inline Markdown text: special characters backslash-escaped, one line; ``https://``, ``www.``
-    and ``@`` escaped too, so a scenario name never becomes a link or a mention."""
-    one_line = " ".join(str(text).split())
+    and ``@`` escaped too, so a scenario name never becomes a link or a mention; control characters
+    shown as escapes (a carriage return as ``\\r``), never folded away."""
+    one_line = " ".join(terminal_safe(str(text)).split())
     return _AUTOLINK.sub(lambda match: "\\" + match.group(), _SPECIAL.sub(r"\\\1", one_line))
 
 
@@ -39,6 +41,7 @@ def percent(part: int, whole: int) -> str:
 
 def fenced(text: str, info: str = "text") -> list[str]:
     """A code block whose fence is longer than any backtick run inside it."""
+    text = terminal_safe(text)  # a carriage return shown as \r, not a line break nobody sees
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{fence}{info}", *text.splitlines(), fence]
@@ -85,6 +88,20 @@ def problems(results: Sequence[RequirementResult]) -> list[str]:
         lines += ["", f"- {r.status}{reason}: {_label(r)}"]
         if r.message.strip():
             lines += ["", *("  " + line if line else "" for line in fenced(r.message.strip()))]
+    return lines
+
+
+def verified(results: Sequence[RequirementResult]) -> list[str]:
+    """The verified requirements with the figures that verified them (measured vs required)."""
+    rows = [r for r in results if r.status == "verified"]
+    if not rows:
+        return []
+    lines = [f"## Verified ({len(rows)})", "", "| id | requirement | figures |", "|---|---|---|"]
+    for r in rows:
+        figures = [
+            f"{m.name}: {m.describe()}" for case in r.cases for m in case.outcome.measurements if m.required is not None
+        ]
+        lines.append(f"| {escape(r.requirement.id)} | {escape(r.requirement.name)} | {escape('; '.join(figures))} |")
     return lines
 
 
@@ -224,7 +241,8 @@ def render(
     areas = area_table(checklist.results)
     if areas:
         lines += ["", "## By area", "", *areas]
-    for section in (problems(checklist.results), pending(checklist.results), skipped(checklist.results)):
+    results = checklist.results
+    for section in (problems(results), verified(results), pending(results), skipped(results)):
         if section:
             lines += ["", *section]
     lines += _decided(checklist, seeds)
