@@ -10,10 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -25,6 +23,7 @@ import pytest
 from living_checklist.core import keys
 from living_checklist.core.escape import json_dumps, json_safe, terminal_safe, text_safe
 from living_checklist.core.status import Checklist
+from living_checklist.reports.files import check_output_path, final_path, write_report, writes_through
 from living_checklist.reports.inputs import Inputs, input_problem
 from living_checklist.run import settings
 
@@ -141,138 +140,6 @@ def _configured(config: pytest.Config, dest: str, ini: str) -> tuple[str, Path |
     return text, Path(base, text)
 
 
-def check_output_path(option: str, value: str, path: Path) -> str | None:
-    """Why ``path`` cannot take a report, or None; checked before anything runs.
-
-    A missing folder is fine (it is created), as is a symbolic link (the file it points to is
-    written, the link stays) and a device or pipe such as ``/dev/null`` or ``/dev/stdout`` (written
-    through). Otherwise a file is created in the folder to be sure the report can be written there.
-    """
-    where = f"{option} {value}"
-    try:
-        info: os.stat_result | None = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        info = None
-    except OSError as exc:  # a symlink loop, a folder we may not enter
-        return f"{where}: cannot be used ({exc.strerror or exc})"
-    if info is not None:
-        if stat.S_ISDIR(info.st_mode):
-            return f"{where}: is a directory; give a file name, e.g. {Path(value, 'checklist' + _suffix(option))}"
-        if _writes_through(path, info):
-            return None if os.access(path, os.W_OK) else f"{where}: cannot be written (permission denied)"
-    target = _final_path(path)
-    folder = next((parent for parent in target.parents if os.path.lexists(parent)), Path(target.anchor))
-    if not folder.is_dir():
-        return f"{where}: {folder} is a file, so the folder for the report cannot be created there"
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".checklist-probe-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        return f"{where}: cannot write a file in {folder} ({exc.strerror or exc}); choose another path"
-    return None
-
-
-def _writes_through(path: Path, info: os.stat_result) -> bool:
-    """A device, pipe or socket, or a path on /dev or /proc (``/dev/stdout`` may stand for a regular
-    file the shell opened): written in place, never replaced."""
-    absolute = os.path.abspath(path)
-    return not stat.S_ISREG(info.st_mode) or absolute.startswith(("/dev/", "/proc/"))
-
-
-_OWN_DESCRIPTORS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
-
-
-def _own_descriptor(path: Path) -> int | None:
-    """The descriptor number ``/dev/stdout``, ``/dev/fd/N`` or ``/proc/self/fd/N`` names. Opening
-    such a path opens the file again with an offset of its own, and when the shell redirected
-    the output to a file, our text and pytest's would overwrite each other."""
-    absolute = os.path.abspath(path)
-    if absolute in _OWN_DESCRIPTORS:
-        return _OWN_DESCRIPTORS[absolute]
-    for prefix in ("/dev/fd/", "/proc/self/fd/", f"/proc/{os.getpid()}/fd/"):
-        number = absolute.removeprefix(prefix)
-        if number != absolute and number.isdigit():
-            return int(number)
-    return None
-
-
-def _final_path(path: Path) -> Path:
-    """The file a (chain of) symbolic link(s) points to, so that writing it keeps the link."""
-    return Path(os.path.realpath(path)) if os.path.islink(path) else Path(os.path.abspath(path))
-
-
-_WRITE_BATCH = 1 << 16  # characters of a streamed report gathered before each write
-
-
-def _encoded(text: str | Iterable[str]) -> Iterator[bytes]:
-    """UTF-8 bytes of the text, or of its pieces in batches (a streamed report is never whole)."""
-    if isinstance(text, str):
-        yield text.encode("utf-8", errors="backslashreplace")
-        return
-    batch: list[str] = []
-    size = 0
-    for piece in text:
-        batch.append(piece)
-        size += len(piece)
-        if size >= _WRITE_BATCH:
-            yield "".join(batch).encode("utf-8", errors="backslashreplace")
-            batch.clear()
-            size = 0
-    yield "".join(batch).encode("utf-8", errors="backslashreplace")
-
-
-def write_report(path: Path, text: str | Iterable[str]) -> None:
-    """Write one report: a device or pipe is written through; a file (or the file a symlink points
-    to) is replaced atomically, so readers never see half a report. Raises ``OSError``.
-
-    ``text`` is the whole text or its pieces in order: a streamed report is written as it is made
-    (an error while making it leaves no file behind, only a device or pipe has the part written).
-    Text UTF-8 cannot encode (a lone surrogate from a file name) is written as an escape.
-    """
-    chunks = _encoded(text)
-    try:
-        info: os.stat_result | None = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        info = None
-    if info is not None and _writes_through(path, info):
-        fd = _own_descriptor(path)
-        if fd is not None:  # /dev/stdout: write to our descriptor, so that its offset moves with it
-            for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(Exception):
-                    stream.flush()
-            for data in chunks:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-            return
-        with open(path, "ab") as handle:
-            for data in chunks:
-                handle.write(data)
-        return
-    _write_atomic(_final_path(path), chunks, info)
-
-
-def _write_atomic(path: Path, chunks: Iterable[bytes], info: os.stat_result | None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for data in chunks:
-                handle.write(data)
-        if info is not None:  # replacing a report: keep its permissions
-            mode = stat.S_IMODE(info.st_mode)
-        else:  # mkstemp makes the file private (0600); a report is as readable as any file we write
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def remove_stale(config: pytest.Config) -> list[str]:
     """Remove the reports an earlier run left at this run's paths, so that a run that dies before
     writing its own (SIGKILL, power loss) leaves none to be mistaken for its own. Devices and
@@ -286,9 +153,9 @@ def remove_stale(config: pytest.Config) -> list[str]:
             info = os.stat(path)
         except OSError:
             continue
-        if stat.S_ISREG(info.st_mode) and not _writes_through(path, info):
+        if stat.S_ISREG(info.st_mode) and not writes_through(path, info):
             with contextlib.suppress(OSError):
-                _final_path(path).unlink()
+                final_path(path).unlink()
                 removed.append(str(path))
     return removed
 
@@ -324,48 +191,64 @@ def validate(config: pytest.Config) -> None:
     state = config.stash[OUTPUTS_KEY] = OutputsState()
     if settings.is_worker(config):
         return  # xdist workers write nothing and compare nothing
-    taken: dict[Path, str] = {}
     inputs = _inputs(config)
+    taken = _validate_outputs(config, state, inputs)
+    _load_baseline(config, state)
+    _load_history(config, state, inputs, taken)
+
+
+def _validate_outputs(config: pytest.Config, state: OutputsState, inputs: Inputs) -> dict[Path, str]:
+    taken: dict[Path, str] = {}
     for option, ini, dest, _ in _OUTPUTS:
         value, path = _configured(config, dest, ini)
         if path is None:
             continue
-        problem = check_output_path(option, value, path) or input_problem(option, value, path, inputs)
+        problem = check_output_path(option, value, path, _suffix(option)) or input_problem(option, value, path, inputs)
         if problem:
             raise pytest.UsageError(problem)
-        key = _final_path(path)
+        key = final_path(path)
         other = taken.get(key)
-        if other is not None and not (os.path.exists(path) and _writes_through(path, os.stat(path))):
+        if other is not None and not (os.path.exists(path) and writes_through(path, os.stat(path))):
             raise pytest.UsageError(f"{option} {value}: {other} writes the same file; give each report its own path")
         taken[key] = option
         state.paths[option] = path
-    value, path = _configured(config, _BASELINE_DEST, INI_BASELINE)
-    if path is not None:
-        from living_checklist.reports import baseline
+    return taken
 
-        try:
-            state.baseline_data = baseline.load(path)
-        except baseline.BaselineError as exc:
-            raise pytest.UsageError(f"{BASELINE_OPTION}: {exc}") from None
-        state.baseline_path = path
+
+def _load_baseline(config: pytest.Config, state: OutputsState) -> None:
+    _, path = _configured(config, _BASELINE_DEST, INI_BASELINE)
+    if path is None:
+        return
+    from living_checklist.reports import baseline
+
+    try:
+        state.baseline_data = baseline.load(path)
+    except baseline.BaselineError as exc:
+        raise pytest.UsageError(f"{BASELINE_OPTION}: {exc}") from None
+    state.baseline_path = path
+
+
+def _load_history(config: pytest.Config, state: OutputsState, inputs: Inputs, taken: dict[Path, str]) -> None:
     value, path = _configured(config, _HISTORY_DEST, INI_HISTORY)
-    if path is not None:
-        from living_checklist.reports import history
+    if path is None:
+        return
+    from living_checklist.reports import history
 
-        problem = check_output_path(HISTORY_OPTION, value, path) or input_problem(HISTORY_OPTION, value, path, inputs)
-        if problem:
-            raise pytest.UsageError(problem)
-        other = taken.get(path.resolve())
-        if other is not None:
-            raise pytest.UsageError(
-                f"{HISTORY_OPTION} {value}: {other} writes the same file; give the history its own path"
-            )
-        try:
-            state.history_entries = history.load(path)
-        except history.HistoryError as exc:
-            problem = f"{HISTORY_OPTION}: {exc}; fix or move that line (the file is never rewritten)"
-            raise pytest.UsageError(problem) from None
-        state.history_path = path
+    problem = check_output_path(HISTORY_OPTION, value, path, _suffix(HISTORY_OPTION)) or input_problem(
+        HISTORY_OPTION, value, path, inputs
+    )
+    if problem:
+        raise pytest.UsageError(problem)
+    other = taken.get(path.resolve())
+    if other is not None:
+        message = f"{HISTORY_OPTION} {value}: {other} writes the same file; give the history its own path"
+        raise pytest.UsageError(message)
+    try:
+        state.history_entries = history.load(path)
+    except history.HistoryError as exc:
+        problem = f"{HISTORY_OPTION}: {exc}; fix or move that line (the file is never rewritten)"
+        raise pytest.UsageError(problem) from None
+    state.history_path = path
 
 
 def _write(state: OutputsState, option: str, render: Callable[[], str | Iterable[str]]) -> str | None:
@@ -412,55 +295,17 @@ def write_all(
 
     ``exitstatus`` is pytest's so far: a run that is not OK (nothing collected, interrupted, an
     internal error, another test failed) is no success in the Cucumber Messages."""
-    from living_checklist.reports import badge as report_badge
-    from living_checklist.reports import baseline, history
-    from living_checklist.reports import cucumber as report_cucumber
-    from living_checklist.reports import html as report_html
-    from living_checklist.reports import json as report_json
-    from living_checklist.reports import markdown as report_md
-    from living_checklist.reports import messages as report_messages
-
     state = config.stash.get(OUTPUTS_KEY, None)
     if state is None:
         return []
     now = datetime.now(UTC)
-    generated = now.strftime("%Y-%m-%d %H:%M UTC")
-    problems: list[str] = []
-    if state.baseline_data is not None:
-        state.delta = baseline.compare(state.baseline_data, report_json.to_data(checklist, seeds))
-        problems += [f"baseline: {regression.describe()}" for regression in state.delta.regressions]
-    baseline_lines = (
-        baseline.render(state.delta, _shown(config, state.baseline_path))
-        if state.delta is not None and state.baseline_path is not None
-        else None
-    )
-    current: dict[str, Any] | None = None
-    if state.history_path is not None:
-        stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
-        commit = history.current_commit(config.rootpath, checklist.environment)
-        current = history.entry(checklist, time=stamp, commit=commit)
-        state.progress = history.progress(state.history_entries, current, checklist.complete)
-    progress = state.progress
-    # The big reports stream: written piece by piece as they are made, so that all of them
-    # together add little to a run's peak memory (issue 15, F2).
-    renderers: dict[str, Callable[[], str | Iterable[str]]] = {
-        JSON_OPTION: lambda: report_json.stream(checklist, seeds),
-        MD_OPTION: lambda: report_md.render(checklist, seeds, progress=progress, baseline_lines=baseline_lines),
-        HTML_OPTION: lambda: report_html.stream(
-            checklist, seeds, generated=generated, progress=progress, baseline_lines=baseline_lines
-        ),
-        CUCUMBER_OPTION: lambda: report_cucumber.stream(checklist),
-        MESSAGES_OPTION: lambda: report_messages.stream(
-            checklist,
-            _source_reader(config.rootpath),
-            report_messages.RunInfo(
-                state.started, time.time(), checklist.ok and checklist.complete and exitstatus == 0, _version()
-            ),
-        ),
-        BADGE_OPTION: lambda: report_badge.render(checklist.totals),
-    }
+    problems = _compare_baseline(state, checklist, seeds)
+    current = _history_entry(config, state, checklist, now)
+    renderers = _renderers(config, state, checklist, seeds, now, exitstatus)
     problems += [p for option, render in renderers.items() if (p := _write(state, option, render)) is not None]
     if state.history_path is not None and current is not None and checklist.complete:
+        from living_checklist.reports import history
+
         try:
             history.append(state.history_path, current)
             state.written.append(str(state.history_path))
@@ -469,6 +314,69 @@ def write_all(
             state.notes.append(problem)
             problems.append(problem)
     return problems
+
+
+def _compare_baseline(state: OutputsState, checklist: Checklist, seeds: list[dict[str, Any]]) -> list[str]:
+    if state.baseline_data is None:
+        return []
+    from living_checklist.reports import baseline
+    from living_checklist.reports import json as report_json
+
+    state.delta = baseline.compare(state.baseline_data, report_json.to_data(checklist, seeds))
+    return [f"baseline: {regression.describe()}" for regression in state.delta.regressions]
+
+
+def _history_entry(
+    config: pytest.Config, state: OutputsState, checklist: Checklist, now: datetime
+) -> dict[str, Any] | None:
+    if state.history_path is None:
+        return None
+    from living_checklist.reports import history
+
+    stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+    commit = history.current_commit(config.rootpath, checklist.environment)
+    current = history.entry(checklist, time=stamp, commit=commit)
+    state.progress = history.progress(state.history_entries, current, checklist.complete)
+    return current
+
+
+def _renderers(
+    config: pytest.Config,
+    state: OutputsState,
+    checklist: Checklist,
+    seeds: list[dict[str, Any]],
+    now: datetime,
+    exitstatus: int,
+) -> dict[str, Callable[[], str | Iterable[str]]]:
+    """Each report option's renderer. The big reports stream: written piece by piece as they are
+    made, so that all of them together add little to a run's peak memory."""
+    from living_checklist.reports import badge as report_badge
+    from living_checklist.reports import baseline
+    from living_checklist.reports import cucumber as report_cucumber
+    from living_checklist.reports import html as report_html
+    from living_checklist.reports import json as report_json
+    from living_checklist.reports import markdown as report_md
+    from living_checklist.reports import messages as report_messages
+
+    generated = now.strftime("%Y-%m-%d %H:%M UTC")
+    progress = state.progress
+    baseline_lines = (
+        baseline.render(state.delta, _shown(config, state.baseline_path))
+        if state.delta is not None and state.baseline_path is not None
+        else None
+    )
+    success = checklist.ok and checklist.complete and exitstatus == 0
+    run_info = report_messages.RunInfo(state.started, time.time(), success, _version())
+    return {
+        JSON_OPTION: lambda: report_json.stream(checklist, seeds),
+        MD_OPTION: lambda: report_md.render(checklist, seeds, progress=progress, baseline_lines=baseline_lines),
+        HTML_OPTION: lambda: report_html.stream(
+            checklist, seeds, generated=generated, progress=progress, baseline_lines=baseline_lines
+        ),
+        CUCUMBER_OPTION: lambda: report_cucumber.stream(checklist),
+        MESSAGES_OPTION: lambda: report_messages.stream(checklist, _source_reader(config.rootpath), run_info),
+        BADGE_OPTION: lambda: report_badge.render(checklist.totals),
+    }
 
 
 def _source_reader(rootdir: Path) -> Callable[[str], str | None]:
