@@ -671,3 +671,11 @@ def test_snippets_quote_every_name(tmp_path: Path) -> None:
     compile(output, "snippets", "exec")  # the output is Python
     assert not [line for line in output.splitlines() if line.startswith("import os")], output
     assert "a\\nimport os" in output
+
+
+def test_a_truncated_repr_of_a_url_with_a_password_is_masked() -> None:
+    """pytest's saferepr cuts a long value in the middle (``...``), which can take the ``@`` away:
+    under ``--tb=long`` an argument's repr showed ``http://admin:s3cretpw...``."""
+    assert redact_text("url='http://admin:s3cretpw...ombine AUTH'") == "url='http://admin:***...ombine AUTH'"
+    assert redact_text("http://host:8080...") == "http://host:8080..."  # a port stays
+    assert redact_text("http://example.com...") == "http://example.com..."

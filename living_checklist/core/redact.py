@@ -58,6 +58,12 @@ _VALUE = re.compile(r"\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s,;&\"'<>(){}\[\]]+")
 _WORD = re.compile(r"[^\s\"']+")
 # scheme://userinfo@ (the user info holds no "/", "?", "#", "@" or white space)
 _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]{0,31}://)(?P<info>[^/?#@\s\"'<>]{1,512})@")
+# The same, cut short where a repr was truncated (pytest's saferepr puts "..." in the middle of a
+# long value, so the "@" can be gone): user:password before the "...", a password that is no port.
+_TRUNCATED_USERINFO = re.compile(
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]{0,31}://)(?P<user>[^/?#@\s\"'<>:]{1,256}):"
+    r"(?P<secret>[^/?#@\s\"'<>]{1,256}?)\.\.\."
+)
 _AUTHORIZATION = re.compile(r"\b(?:proxy-)?authorization\b[\"']?[ \t]{0,16}[:=][ \t]{0,16}", re.IGNORECASE)
 _HEADER_VALUE = re.compile(r"[^\r\n\"']*")
 _BEARER = re.compile(r"(?P<head>\bbearer[ \t]{1,16})(?P<value>[A-Za-z0-9._~+/=-]+)", re.IGNORECASE)
@@ -84,6 +90,12 @@ def _mask_userinfo(match: re.Match[str]) -> str:
     user, colon, _ = match["info"].partition(":")
     masked = f"{user}:{MASK}" if colon and user else MASK
     return f"{match['scheme']}{masked}@"
+
+
+def _mask_truncated_userinfo(match: re.Match[str]) -> str:
+    if match["secret"].strip("0123456789.") == "":  # host:8080... is a port, not a password
+        return match[0]
+    return f"{match['scheme']}{match['user']}:{MASK}..."
 
 
 def _secret_value(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -148,6 +160,8 @@ def redact_text(text: str) -> str:
     lowered = text.lower()
     if "://" in text:
         text = _USERINFO.sub(_mask_userinfo, text)
+        if "..." in text:
+            text = _TRUNCATED_USERINFO.sub(_mask_truncated_userinfo, text)
     if "authorization" in lowered:
         text = _sub_header(text)
     if "bearer" in lowered:
