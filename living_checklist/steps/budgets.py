@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from living_checklist import Pending
+from living_checklist import Pending, record
 from living_checklist.core import stats
 from living_checklist.core.measure import Measurement
 from living_checklist.live import runner
 from living_checklist.run import settings
-from living_checklist.steps.common import ms, record_figure
+from living_checklist.steps.common import ms
 
 
 def quantile_figure(name: str, seconds: Sequence[float], q: float) -> Measurement:
@@ -72,7 +72,7 @@ def check_quantile(
         bounds=judgement.bounds if judgement else None,
         histogram=histogram,
     )
-    record_figure(request.node, measurement)
+    record(request.node, measurement)
     outliers = stats.describe_outliers([s * 1000 for s in seconds], "ms", what)
     notes = "".join(f"\n{text}" for text in (context, outliers) if text)
     head = f"{name}: {measurement.describe()}"

@@ -19,7 +19,7 @@ import pytest
 
 from living_checklist import InvalidValue, Pending
 from living_checklist.core import limits
-from living_checklist.core.measure import check, parse_value, record
+from living_checklist.core.measure import parse_value
 from living_checklist.live import runner
 from living_checklist.run import settings
 from living_checklist.run.settings import INI_SYSTEM as SYSTEM_INI
@@ -258,12 +258,6 @@ def positive_number(text: str, what: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise InvalidValue(f"{what}: expected a positive number or TBD, found {text!r}")
     return value
-
-
-# The public ``living_checklist.record`` and ``living_checklist.check``, under the names the step
-# modules have called them by.
-record_figure = record
-check_figure = check
 
 
 def ms(seconds: float) -> float:

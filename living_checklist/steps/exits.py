@@ -14,8 +14,9 @@ from collections.abc import Callable
 import pytest
 from pytest_bdd import parsers, step
 
+from living_checklist import check
 from living_checklist.live import runner
-from living_checklist.steps.common import check_figure, whole_number
+from living_checklist.steps.common import whole_number
 from living_checklist.steps.system import STATUS, SystemRuns
 
 
@@ -49,7 +50,7 @@ def _count_exits(
         index, result = wrong[0]
         which = f"run {index} of {len(runs)}: " if len(runs) > 1 else ""
         context = f"{which}{result.outcome()}\n{result.describe()}"
-    check_figure(request.node, name, float(len(wrong)), f"of {len(runs)}", 0.0, "<=", context)
+    check(request.node, name, float(len(wrong)), f"of {len(runs)}", 0.0, "<=", context)
 
 
 @step("the output is empty")
@@ -66,4 +67,4 @@ def error_output_is_empty(request: pytest.FixtureRequest, system_runs: SystemRun
 
 def _empty(request: pytest.FixtureRequest, stream: str, result: runner.RunResult) -> None:
     size = result.stdout_total if stream == "output" else result.stderr_total
-    check_figure(request.node, f"{stream} size", float(size), "bytes", 0.0, "<=", result.describe())
+    check(request.node, f"{stream} size", float(size), "bytes", 0.0, "<=", result.describe())

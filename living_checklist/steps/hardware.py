@@ -17,10 +17,9 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import Pending
+from living_checklist import Pending, check, record
 from living_checklist.core import probes
 from living_checklist.core.measure import Measurement, parse_value
-from living_checklist.steps.common import check_figure, record_figure
 
 TBD = "TBD"
 
@@ -33,14 +32,14 @@ def _gib(size: int) -> float:
 def cpu_cores_at_least(n: str, request: pytest.FixtureRequest) -> None:
     """The logical CPUs this process may use (its affinity mask) number at least n."""
     required = parse_value(n, "CPU cores")
-    check_figure(request.node, "CPU cores", float(probes.cpu_cores()), "CPU cores", required, ">=")
+    check(request.node, "CPU cores", float(probes.cpu_cores()), "CPU cores", required, ">=")
 
 
 @step(parsers.re(r"the machine has at least (?P<n>\S+) GiB of memory"))
 def memory_at_least(n: str, request: pytest.FixtureRequest) -> None:
     """The machine's total physical memory is at least n GiB (1 GiB = 2**30 bytes)."""
     required = parse_value(n, "memory")
-    check_figure(request.node, "memory", _gib(probes.memory_bytes()), "GiB of memory", required, ">=")
+    check(request.node, "memory", _gib(probes.memory_bytes()), "GiB of memory", required, ">=")
 
 
 @step(parsers.re(r"the machine has at least (?P<n>\S+) GiB of free disk space"))
@@ -49,7 +48,7 @@ def free_disk_at_least(n: str, request: pytest.FixtureRequest) -> None:
     required = parse_value(n, "free disk space")
     root = request.config.rootpath
     measured = _gib(probes.free_disk_bytes(root))
-    check_figure(request.node, "free disk space", measured, "GiB of free disk space", required, ">=", f"on {root}")
+    check(request.node, "free disk space", measured, "GiB of free disk space", required, ">=", f"on {root}")
 
 
 @step(parsers.re(r"the machine has at least (?P<n>\S+) GPUs"))
@@ -58,9 +57,9 @@ def gpus_at_least(n: str, request: pytest.FixtureRequest) -> None:
     required = parse_value(n, "GPUs")
     found = probes.gpu_count()
     if found.count == 0 and required >= 1:
-        record_figure(request.node, Measurement("GPUs", 0.0, "GPUs", required, ">="))
+        record(request.node, Measurement("GPUs", 0.0, "GPUs", required, ">="))
         pytest.skip(f"needs at least {required:g} GPUs and this machine has none ({found.source})")
-    check_figure(request.node, "GPUs", float(found.count), "GPUs", required, ">=", f"counted by {found.source}")
+    check(request.node, "GPUs", float(found.count), "GPUs", required, ">=", f"counted by {found.source}")
 
 
 @step(parsers.re(r"the machine runs (?P<os>.+?) on (?P<arch>\S+)"))
@@ -70,4 +69,4 @@ def runs_os_on_arch(os: str, arch: str, request: pytest.FixtureRequest) -> None:
         raise Pending("the operating system or architecture is TBD: write e.g. 'Linux on x86_64'", reason="tbd")
     measured_os, measured_arch = probes.os_and_arch()
     required = f"{probes.canonical_os(os)} on {probes.canonical_arch(arch)}"
-    check_figure(request.node, "OS and architecture", f"{measured_os} on {measured_arch}", "", required, "==")
+    check(request.node, "OS and architecture", f"{measured_os} on {measured_arch}", "", required, "==")

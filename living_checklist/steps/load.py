@@ -26,17 +26,15 @@ from collections.abc import Sequence
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue, Pending
+from living_checklist import InvalidValue, Pending, check, record
 from living_checklist.core.measure import Measurement
 from living_checklist.live import load
 from living_checklist.steps.budgets import check_quantile, lower_bound, quantile_figure
 from living_checklist.steps.common import (
     bounded_count,
     bounded_seconds,
-    check_figure,
     positive_number,
     quoted,
-    record_figure,
     scenario_step_texts,
     whole_number,
 )
@@ -93,11 +91,11 @@ def _record(node: pytest.Item, result: load.Load) -> None:
         ("request rate", round(result.rate, 3), "requests/s", ">="),
         ("load client busy", round(100 * result.busiest, 1), "%", "<="),
     ):
-        record_figure(node, Measurement(name, value, unit, None, comparison))
+        record(node, Measurement(name, value, unit, None, comparison))
     if result.samples:
         times = list(result.samples)
-        record_figure(node, quantile_figure("median response time", times, 0.5))
-        record_figure(node, quantile_figure("95th percentile response time", times, 0.95))
+        record(node, quantile_figure("median response time", times, 0.5))
+        record(node, quantile_figure("95th percentile response time", times, 0.95))
 
 
 @step(parsers.re(rf'(?P<n>\S+) clients send (?P<m>\S+) requests each to "{quoted("path")}"'))
@@ -154,7 +152,7 @@ def _judge(
     fails only when the client was not busy and the clients could not have reached it even had each
     request taken only its lower bound. Otherwise the miss is inconclusive, never failing."""
     try:
-        check_figure(request.node, name, measured, unit, required, comparison, _context(exchanges))
+        check(request.node, name, measured, unit, required, comparison, _context(exchanges))
     except AssertionError as exc:
         result = exchanges.load
         if result is None:
@@ -245,7 +243,7 @@ def failure_share(p: str, request: pytest.FixtureRequest, service_exchanges: Ser
     requests, failed, _, first = service_exchanges.counts()
     measured = round(100.0 * failed / requests, 3) if requests else 0.0
     detail = f"{failed} of {requests}" + (f"\nthe first failure: {first}" if first else "")
-    check_figure(request.node, "failed requests", measured, "%", allowed, "<=", detail)
+    check(request.node, "failed requests", measured, "%", allowed, "<=", detail)
 
 
 @step(parsers.re(r"at least (?P<p>\S+) percent of the requests are answered with status (?P<n>\S+)"))
@@ -259,7 +257,7 @@ def status_share(p: str, n: str, request: pytest.FixtureRequest, service_exchang
     measured = round(100.0 * got / requests, 3) if requests else 0.0
     seen = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())) or "none answered"
     name = f"requests answered with status {status}"
-    check_figure(request.node, name, measured, "%", wanted, ">=", f"{got} of {requests} (statuses {seen})")
+    check(request.node, name, measured, "%", wanted, ">=", f"{got} of {requests} (statuses {seen})")
 
 
 @step(parsers.re(r"the request rate is at least (?P<n>\S+) per second"))

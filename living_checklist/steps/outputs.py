@@ -24,12 +24,11 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue
+from living_checklist import InvalidValue, check
 from living_checklist.core.files import read_regular, walk_files
 from living_checklist.core.measure import parse_value
 from living_checklist.live import runner
 from living_checklist.steps.common import (
-    check_figure,
     output_has,
     quoted,
     quoted_value,
@@ -84,7 +83,7 @@ def repeated_runs_identical(n: str, pattern: str, request: pytest.FixtureRequest
             expected.splitlines(), actual.splitlines(), "first run", f"repeat {index}", lineterm=""
         )
         context = f"repeat {index} differs ({result.outcome()}):\n" + "\n".join(list(diff)[:40])
-    check_figure(request.node, "runs with different output", float(len(differing)), "runs", 0.0, "<=", context)
+    check(request.node, "runs with different output", float(len(differing)), "runs", 0.0, "<=", context)
 
 
 def _text(result: runner.RunResult) -> str:
@@ -136,7 +135,7 @@ def agrees_with_reference(
             worst, where = deviation, f"number {position}: reference {want:g}, output {got:g}"
     unit = "%" if relative else ""
     name = "largest relative difference" if relative else "largest difference"
-    check_figure(request.node, name, round(worst, 9), unit, limit, "<=", where)
+    check(request.node, name, round(worst, 9), unit, limit, "<=", where)
 
 
 def _tolerance(text: str) -> tuple[float, bool]:
@@ -165,10 +164,10 @@ def output_conforms(fmt: str, request: pytest.FixtureRequest, system_runs: Syste
     """The last run's output is valid ``JSON``, ``JSON Lines`` or ``CSV`` (RFC 4180, one field
     count), or every JSON document in it validates against ``JSON schema <path>`` /
     ``JSON Lines schema <path>`` (jsonschema, the draft the schema names)."""
-    check = _conformance(request, fmt)
-    problems, total = check(_text(system_runs.last_run()))
+    conforms = _conformance(request, fmt)
+    problems, total = conforms(_text(system_runs.last_run()))
     context = "\n".join(problems[:5])
-    check_figure(request.node, "documents not conforming", float(len(problems)), f"of {total}", 0.0, "<=", context)
+    check(request.node, "documents not conforming", float(len(problems)), f"of {total}", 0.0, "<=", context)
 
 
 @step(parsers.re(rf'every output conforms to "{quoted("fmt")}"'))
@@ -178,17 +177,15 @@ def every_output_conforms(
     """The output of every run of the most recent run step (one per file of a sample folder, or a
     series) conforms to the format, as ``the output conforms to`` checks one; the runs that do
     not are counted and the first few named with what is wrong."""
-    check = _conformance(request, fmt)
+    conforms = _conformance(request, fmt)
     runs = system_runs.runs()
     failing: list[str] = []
     for index, result in enumerate(runs, start=1):
-        problems, _ = check(_text(result))
+        problems, _ = conforms(_text(result))
         if problems:
             failing.append(f"{sample_runs.name(runs, index)}: {problems[0]}")
     context = "\n".join(failing[:5])
-    check_figure(
-        request.node, "outputs not conforming", float(len(failing)), f"of {len(runs)} runs", 0.0, "<=", context
-    )
+    check(request.node, "outputs not conforming", float(len(failing)), f"of {len(runs)} runs", 0.0, "<=", context)
 
 
 def _conformance(request: pytest.FixtureRequest, fmt: str) -> Callable[[str], tuple[list[str], int]]:
@@ -267,7 +264,7 @@ def _first_number(request: pytest.FixtureRequest, system_runs: SystemRuns, x: st
     result = system_runs.last_run()
     found = NUMBER.search(_text(result))
     measured: float | str = float(found[0]) if found else "no number in the output"
-    check_figure(request.node, "first number in the output", measured, "", required, comparison, result.describe())
+    check(request.node, "first number in the output", measured, "", required, comparison, result.describe())
 
 
 # -- sample folders ----------------------------------------------------------------------------
@@ -384,4 +381,4 @@ def secret_not_leaked(folder: str, secret: str, request: pytest.FixtureRequest, 
     for path in _walked(request, logs, f"the log folder {folder!r}"):
         if needle in read_file(path, "a log file"):
             found.append(_shown(request, path))
-    check_figure(request.node, "places the secret appears", float(len(found)), "", 0.0, "<=", ", ".join(found[:10]))
+    check(request.node, "places the secret appears", float(len(found)), "", 0.0, "<=", ", ".join(found[:10]))

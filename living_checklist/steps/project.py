@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue, Pending
+from living_checklist import InvalidValue, Pending, check
 from living_checklist.core import keys
 from living_checklist.live import runner
-from living_checklist.steps.common import check_figure, positive_number, quoted, quoted_value
+from living_checklist.steps.common import positive_number, quoted, quoted_value
 
 PROJECT_TIMEOUT = 30 * 60.0  # seconds a project command may take when the step states no time
 ROOT_ENV = keys.ENV_ROOT  # tells an install command where the project is
@@ -105,7 +105,7 @@ def coverage_at_least(report: str, n: str, request: pytest.FixtureRequest) -> No
     percent = coverage_percent(path)
     age = time.time() - path.stat().st_mtime
     context = f"from {rel}, written {age / 60:.0f} minutes ago"
-    check_figure(request.node, "line coverage", round(percent, 2), "%", required, ">=", context)
+    check(request.node, "line coverage", round(percent, 2), "%", required, ">=", context)
 
 
 def coverage_percent(path: Path) -> float:
@@ -138,7 +138,7 @@ def static_checks_pass(command: str, request: pytest.FixtureRequest) -> None:
     measured: float | str = (
         float(finished.result.exit_status) if finished.result.exit_status is not None else finished.result.outcome()
     )
-    check_figure(request.node, "exit status", measured, "", 0.0, "==", _excerpt(finished))
+    check(request.node, "exit status", measured, "", 0.0, "==", _excerpt(finished))
 
 
 @step(parsers.re(rf'the automated checks "{quoted("command")}" finish in at most (?P<x>\S+) minutes'))
@@ -154,10 +154,10 @@ def checks_finish_within(command: str, x: str, request: pytest.FixtureRequest) -
 def _timed(request: pytest.FixtureRequest, finished: Finished, name: str, limit: float) -> None:
     result = finished.result
     if result.timed_out:
-        check_figure(request.node, name, f"more than {limit:g}", "minutes", limit, "<=", _excerpt(finished))
+        check(request.node, name, f"more than {limit:g}", "minutes", limit, "<=", _excerpt(finished))
     if not finished.ok:
         raise AssertionError(f"{shlex.join(finished.argv)} did not succeed: {result.outcome()}\n{_excerpt(finished)}")
-    check_figure(request.node, name, finished.minutes, "minutes", limit, "<=", shlex.join(finished.argv))
+    check(request.node, name, finished.minutes, "minutes", limit, "<=", shlex.join(finished.argv))
 
 
 @step(parsers.re(rf'the system installs on a clean machine with "{quoted("command")}" within (?P<x>\S+) minutes'))
@@ -258,9 +258,7 @@ def _documented_argv(rel: str, number: int, command: str) -> list[str]:
         raise InvalidValue(f"{where}: a '$' line with no command: write the command or remove the line")
     problem = shell_problem(command)
     if problem:
-        raise InvalidValue(
-            f"{where}: {command!r} needs a shell ({problem}): not run; show one plain command per line"
-        )
+        raise InvalidValue(f"{where}: {command!r} needs a shell ({problem}): not run; show one plain command per line")
     try:
         argv = shlex.split(command)
     except ValueError as exc:
@@ -295,7 +293,7 @@ def documented_commands_work(document: str, request: pytest.FixtureRequest) -> N
         finished = run_command(argv, cwd, PROJECT_TIMEOUT)
         if not finished.ok:
             raise AssertionError(f"{rel}:{number}: {command} failed: {finished.result.outcome()}\n{_excerpt(finished)}")
-    check_figure(request.node, "commands that failed", 0.0, f"of {len(commands)}", 0.0, "<=")
+    check(request.node, "commands that failed", 0.0, f"of {len(commands)}", 0.0, "<=")
 
 
 # -- dependency audit --------------------------------------------------------------------------
@@ -326,7 +324,7 @@ def dependency_audit(target: str, request: pytest.FixtureRequest) -> None:
             + finished.result.stderr_text().strip()[-500:],
             reason="placeholder",
         )
-    check_figure(request.node, "known vulnerabilities", float(len(found)), "", 0.0, "<=", "\n".join(found[:20]))
+    check(request.node, "known vulnerabilities", float(len(found)), "", 0.0, "<=", "\n".join(found[:20]))
 
 
 def audit_findings(stdout: str) -> list[str] | None:

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky, NoSuchExample
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue
+from living_checklist import InvalidValue, check, record
 from living_checklist.core.measure import Measurement
 from living_checklist.live import runner
 from living_checklist.live.progress import Progress
@@ -37,9 +37,7 @@ from living_checklist.steps.common import (
     bounded_count,
     bounded_seconds,
     brief,
-    check_figure,
     quoted,
-    record_figure,
     run_system,
     split_arguments,
     system_argv,
@@ -245,10 +243,10 @@ def never_crashes_or_hangs(
         raise exploration.cannot_run
     node = request.node
     results = list(exploration.results.values())
-    record_figure(node, Measurement("inputs fed", float(len(results)), "inputs", None, ">="))
+    record(node, Measurement("inputs fed", float(len(results)), "inputs", None, ">="))
     finished = [r.wall_time for r in results if not r.timed_out]
     if finished:
-        record_figure(node, Measurement("longest run", round(max(finished), 3), "s", None, "<="))
+        record(node, Measurement("longest run", round(max(finished), 3), "s", None, "<="))
     crashes = sum(1 for r in results if r.crashed)
     hangs = sum(1 for r in results if r.timed_out)
     context = ""
@@ -257,5 +255,5 @@ def never_crashes_or_hangs(
             f"smallest failing input ({failure.how}, {len(failure.data)} bytes): {Input(failure.data)!r}\n"
             f"{failure.result.describe()}"
         )
-    check_figure(node, "crashes", float(crashes), "", 0.0, "==", context)
-    check_figure(node, "hangs", float(hangs), "", 0.0, "==", context + f"\n(limit {limit:g} s per input)")
+    check(node, "crashes", float(crashes), "", 0.0, "==", context)
+    check(node, "hangs", float(hangs), "", 0.0, "==", context + f"\n(limit {limit:g} s per input)")

@@ -28,21 +28,19 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue, Pending
+from living_checklist import InvalidValue, Pending, check, record
 from living_checklist.core.measure import Measurement
 from living_checklist.live import load as wire
 from living_checklist.live import service
 from living_checklist.run import settings
 from living_checklist.run.settings import INI_SERVICE, INI_SERVICES, INI_URL, TBD
 from living_checklist.steps.common import (
-    check_figure,
     mib,
     ms,
     named_tag,
     positive_number,
     quoted,
     quoted_value,
-    record_figure,
     whole_number,
 )
 
@@ -212,7 +210,7 @@ def _send(
     url = base_url(request)
     exchange = wire.send(url, exchanges.request(method, path, body), timeout=timeout_of(request.config))
     exchanges.single, exchanges.load = exchange, None
-    record_figure(request.node, Measurement("response time", ms(exchange.elapsed), "ms", None, "<="))
+    record(request.node, Measurement("response time", ms(exchange.elapsed), "ms", None, "<="))
 
 
 def header_name(text: str) -> str:
@@ -269,7 +267,7 @@ def response_status(n: str, request: pytest.FixtureRequest, service_exchanges: S
     required = whole_number(n, "response status", minimum=100)
     exchange = service_exchanges.last()
     measured: float | str = float(exchange.status) if exchange.status is not None else "no response"
-    check_figure(request.node, "response status", measured, "", float(required), "==", exchange.describe())
+    check(request.node, "response status", measured, "", float(required), "==", exchange.describe())
 
 
 def _body(exchange: wire.Exchange) -> str:
@@ -379,7 +377,7 @@ def service_peak_memory(n: str, request: pytest.FixtureRequest) -> None:
     peak, who = started.peak_memory() if started is not None else service.running_peak(_launcher(request))
     if peak == 0:
         raise InvalidValue("no process of the service's tree could be measured (it has ended?)")
-    check_figure(request.node, "service peak memory", mib(peak), "MiB", required, "<=", f"the largest: {who}")
+    check(request.node, "service peak memory", mib(peak), "MiB", required, "<=", f"the largest: {who}")
 
 
 @step(parsers.re(rf"the service's output contains \"{quoted('text')}\""))

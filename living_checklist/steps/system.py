@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import parsers, step
 
-from living_checklist import InvalidValue, Pending
+from living_checklist import InvalidValue, Pending, check, record
 from living_checklist.core.measure import Measurement
 from living_checklist.live import runner, service
 from living_checklist.live.progress import Progress
@@ -33,14 +33,12 @@ from living_checklist.steps.common import (
     bounded_count,
     bounded_seconds,
     brief,
-    check_figure,
     mib,
     ms,
     output_has,
     positive_number,
     quoted,
     quoted_value,
-    record_figure,
     run_system,
     split_arguments,
     system_argv,
@@ -186,8 +184,8 @@ def exit_status_is(n: str, request: pytest.FixtureRequest, system_runs: SystemRu
             continue
         measured: float | str = float(result.exit_status) if result.exit_status is not None else result.outcome()
         which = f"run {index} of {len(runs)}\n" if len(runs) > 1 else ""
-        check_figure(request.node, "exit status", measured, "", float(required), "==", which + result.describe())
-    check_figure(request.node, "exit status", float(required), "", float(required), "==")
+        check(request.node, "exit status", measured, "", float(required), "==", which + result.describe())
+    check(request.node, "exit status", float(required), "", float(required), "==")
 
 
 def _contains(stream: str, result: runner.RunResult, wanted: str, present: bool) -> None:
@@ -272,7 +270,7 @@ def _run_series(
     system_runs.record(series)
     if warmups is not None:  # the warm-up phrase: say how many, even 0
         system_runs.warmups = warmups
-        record_figure(request.node, Measurement("warm-up runs", float(warmups), "runs (discarded)", None, ">="))
+        record(request.node, Measurement("warm-up runs", float(warmups), "runs (discarded)", None, ">="))
     _check_exits(request, series)
     _record_series(request.node, series, system_runs)
 
@@ -325,12 +323,12 @@ def _record_series(node: pytest.Item, series: list[runner.RunResult], system_run
         ("max wall time", ms(max(walls)), "ms", "<="),
         ("throughput", round(system_runs.throughput(), 3), "runs/s", ">="),
     ):
-        record_figure(node, Measurement(name, value, unit, None, comparison))
-    record_figure(node, quantile_figure("median wall time", walls, 0.5))
-    record_figure(node, quantile_figure("95th percentile wall time", walls, 0.95))
+        record(node, Measurement(name, value, unit, None, comparison))
+    record(node, quantile_figure("median wall time", walls, 0.5))
+    record(node, quantile_figure("95th percentile wall time", walls, 0.95))
     peaks = [r.peak_rss for r in series if r.peak_rss is not None and r.peak_method in EXACT_PEAKS]
     if len(peaks) == count:  # a figure of every run, each exact
-        record_figure(node, Measurement("peak memory", mib(max(peaks)), "MiB", None, "<="))
+        record(node, Measurement("peak memory", mib(max(peaks)), "MiB", None, "<="))
 
 
 @step(parsers.re(r"the median wall time is at most (?P<x>\S+) ms"))
@@ -370,7 +368,7 @@ def peak_memory(n: str, request: pytest.FixtureRequest, system_runs: SystemRuns)
         context += f"\nthe peak was in a process the system started: {top.peak_process}"
     if top.peak_method not in EXACT_PEAKS:
         context += f"\n{INEXACT_PEAK}"
-    check_figure(request.node, "peak memory", mib(top.peak_rss or 0), "MiB", required, "<=", context)
+    check(request.node, "peak memory", mib(top.peak_rss or 0), "MiB", required, "<=", context)
 
 
 @step(parsers.re(r"the throughput is at least (?P<n>\S+) runs per second"))
@@ -380,7 +378,7 @@ def throughput_at_least(n: str, request: pytest.FixtureRequest, system_runs: Sys
     required = positive_number(n, "throughput")
     runs = system_runs.runs()
     measured = round(system_runs.throughput(), 3)
-    check_figure(request.node, "throughput", measured, "runs/s", required, ">=", f"over {len(runs)} runs")
+    check(request.node, "throughput", measured, "runs/s", required, ">=", f"over {len(runs)} runs")
 
 
 @step(parsers.re(rf'(?P<n>\S+) copies of the system run at the same time with arguments "{quoted("args")}"'))
