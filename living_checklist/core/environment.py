@@ -117,16 +117,28 @@ def _version(distribution: str) -> str | None:
 def describe(environment: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Label and text pairs, in reading order, for the Markdown and HTML reports."""
     versions = environment["versions"]
+    return [
+        *_under_test(environment),
+        ("machine", _machine(environment)),
+        ("OS", environment["os"]),
+        ("Python", environment["python"] or sys.version.split()[0]),
+        ("versions", ", ".join(f"{name} {version or 'not installed'}" for name, version in versions.items())),
+        ("git commit", environment["git_commit"] or "not a git checkout"),
+    ]
+
+
+def _machine(environment: Mapping[str, Any]) -> str:
     memory = environment["memory_bytes"]
-    machine = ", ".join(
-        part
-        for part in (
-            environment["cpu_model"] or "CPU model unknown",
-            f"{environment['cpu_cores']} cores",
-            f"{memory / probes.GIB:.1f} GiB memory" if memory else "",
-        )
-        if part
+    parts = (
+        environment["cpu_model"] or "CPU model unknown",
+        f"{environment['cpu_cores']} cores",
+        f"{memory / probes.GIB:.1f} GiB memory" if memory else "",
     )
+    return ", ".join(part for part in parts if part)
+
+
+def _under_test(environment: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The systems and services the checks ran against."""
     rows = [("system", environment["system"] or "TBD")]
     rows += [(f"system {name}", command or "TBD") for name, command in (environment.get("systems") or {}).items()]
     rows.append(("url", environment["url"] or "TBD"))
@@ -135,11 +147,4 @@ def describe(environment: Mapping[str, Any]) -> list[tuple[str, str]]:
     for name, named in (environment.get("services") or {}).items():
         started = f", started by {named['service']}" if named.get("service") else ""
         rows.append((f"service {name}", f"{named.get('url') or 'TBD'}{started}"))
-    rows += [
-        ("machine", machine),
-        ("OS", environment["os"]),
-        ("Python", environment["python"] or sys.version.split()[0]),
-        ("versions", ", ".join(f"{name} {version or 'not installed'}" for name, version in versions.items())),
-        ("git commit", environment["git_commit"] or "not a git checkout"),
-    ]
     return rows

@@ -258,39 +258,41 @@ def seeds_table(results: Sequence[RequirementResult], seeds: Sequence[Mapping[st
     for r in results:
         for seed_id in r.requirement.seeds:
             cited.setdefault(seed_id, []).append(r.requirement.id)
-    known = {str(seed.get("id", "")) for seed in seeds}
-    unknown = {seed_id: ids for seed_id, ids in sorted(cited.items()) if seed_id not in known}
-    missing = ""
-    if unknown:
-        items = "".join(
-            f"<li>seed-{escape(seed_id)}: "
-            + ", ".join(f'<a href="{link_to(anchor("req-", x))}">{escape(x)}</a>' for x in ids)
-            + "</li>"
-            for seed_id, ids in unknown.items()
-        )
-        missing = f"<p>Cited by scenarios but not in the seeds manifest:</p><ul>{items}</ul>"
+    missing = _uncited_seeds(cited, {str(seed.get("id", "")) for seed in seeds})
     if not seeds:
         return '<p class="muted">No seeds recorded.</p>' + missing
-    rows = []
-    for seed in seeds:
-        seed_id = str(seed.get("id", ""))
-        drawn = [str(x) for x in seed.get("requirements") or ()]
-        citing = cited.get(seed_id, [])
-        links = ", ".join(
-            f'<a href="{link_to(anchor("req-", x))}">{escape(x)}</a>' for x in dict.fromkeys(drawn + citing)
-        )
-        sha = str(seed.get("sha256", ""))
-        title = f"<br><span class=muted>{escape(str(seed['title']))}</span>" if seed.get("title") else ""
-        rows.append(
-            f'<tr id="{escape(anchor("seed-", seed_id))}"><th scope="row">{escape(seed_id)}</th>'
-            f"<td>{escape(str(seed.get('file', '')))}{title}</td>"
-            f'<td><code title="{escape(sha)}">{escape(sha[:12])}</code></td>'
-            f"<td>{links or 'none'}</td><td>{escape(str(seed.get('verdict', '')))}</td></tr>"
-        )
+    rows = "".join(_seed_row(seed, cited.get(str(seed.get("id", "")), [])) for seed in seeds)
     return (
         '<div class="scroll"><table class="seeds"><thead><tr><th>seed</th><th>file</th><th>sha256</th>'
         "<th>requirements</th>"
-        f"<th>verdict</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>" + missing
+        f"<th>verdict</th></tr></thead><tbody>{rows}</tbody></table></div>" + missing
+    )
+
+
+def _requirement_links(ids: Iterable[str]) -> str:
+    return ", ".join(f'<a href="{link_to(anchor("req-", x))}">{escape(x)}</a>' for x in ids)
+
+
+def _uncited_seeds(cited: Mapping[str, list[str]], known: set[str]) -> str:
+    """Seeds scenarios cite that the manifest does not list."""
+    unknown = {seed_id: ids for seed_id, ids in sorted(cited.items()) if seed_id not in known}
+    if not unknown:
+        return ""
+    items = "".join(f"<li>seed-{escape(seed_id)}: {_requirement_links(ids)}</li>" for seed_id, ids in unknown.items())
+    return f"<p>Cited by scenarios but not in the seeds manifest:</p><ul>{items}</ul>"
+
+
+def _seed_row(seed: Mapping[str, Any], citing: list[str]) -> str:
+    seed_id = str(seed.get("id", ""))
+    drawn = [str(x) for x in seed.get("requirements") or ()]
+    links = _requirement_links(dict.fromkeys(drawn + citing))
+    sha = str(seed.get("sha256", ""))
+    title = f"<br><span class=muted>{escape(str(seed['title']))}</span>" if seed.get("title") else ""
+    return (
+        f'<tr id="{escape(anchor("seed-", seed_id))}"><th scope="row">{escape(seed_id)}</th>'
+        f"<td>{escape(str(seed.get('file', '')))}{title}</td>"
+        f'<td><code title="{escape(sha)}">{escape(sha[:12])}</code></td>'
+        f"<td>{links or 'none'}</td><td>{escape(str(seed.get('verdict', '')))}</td></tr>"
     )
 
 
@@ -362,6 +364,41 @@ def render(
     )
 
 
+def _head(title: str, t: Totals) -> list[str]:
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="generator" content="living-checklist">',
+        f"<title>{escape(title)}: {t.verified} of {t.requirements} verified</title>",
+        '<link rel="icon" href="data:,">',
+        f"<style>\n{STYLE}\n</style>",
+        "</head>",
+        "<body>",
+        '<header class="page">',
+        f"<h1>{escape(title)}</h1>",
+    ]
+
+
+def _problems(checklist: Checklist) -> list[str]:
+    """Feature file errors first (a file that is not Gherkin hides every requirement in it), then lint."""
+    html: list[str] = []
+    if checklist.errors:
+        html.append(f'<section id="errors"><h2>Feature file errors ({len(checklist.errors)})</h2><ul>')
+        html.extend(f"<li><code>{escape(str(error))}</code></li>" for error in checklist.errors)
+        html.append("</ul></section>")
+    if checklist.findings:
+        failing = sum(1 for f in checklist.findings if f.fails)
+        warnings = len(checklist.findings) - failing
+        html.append(f'<section id="lint"><h2>Lint ({failing} errors, {warnings} warnings)</h2><ul>')
+        html.extend(f"<li><code>{escape(str(finding))}</code></li>" for finding in checklist.findings)
+        html.append("</ul></section>")
+    return html
+
+
 def stream(
     checklist: Checklist,
     seeds: Sequence[Mapping[str, Any]] = (),
@@ -382,20 +419,7 @@ def stream(
     status_options = _option("", "all statuses") + "".join(_option(s, s) for s in SEGMENTS)
     area_options = _option("", "all areas") + "".join(_option(a, a) for a in groups)
     html = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        '<meta name="generator" content="living-checklist">',
-        f"<title>{escape(title)}: {t.verified} of {t.requirements} verified</title>",
-        '<link rel="icon" href="data:,">',
-        f"<style>\n{STYLE}\n</style>",
-        "</head>",
-        "<body>",
-        '<header class="page">',
-        f"<h1>{escape(title)}</h1>",
+        *_head(title, t),
         f'<p class="lead">{escape(lead)}</p>',
     ]
     if generated:
@@ -411,20 +435,8 @@ def stream(
         '<ul class="legend">' + "".join(f'<li class="{key}">{key}</li>' for key in SEGMENTS) + "</ul>",
         "</header>",
         "<main>",
-    ]
-    if checklist.errors:
-        # First: a file that is not Gherkin hides every requirement in it.
-        html.append(f'<section id="errors"><h2>Feature file errors ({len(checklist.errors)})</h2><ul>')
-        html.extend(f"<li><code>{escape(str(error))}</code></li>" for error in checklist.errors)
-        html.append("</ul></section>")
-    if checklist.findings:
-        failing = sum(1 for f in checklist.findings if f.fails)
-        warnings = len(checklist.findings) - failing
-        html.append(f'<section id="lint"><h2>Lint ({failing} errors, {warnings} warnings)</h2><ul>')
-        html.extend(f"<li><code>{escape(str(finding))}</code></li>" for finding in checklist.findings)
-        html.append("</ul></section>")
-    html.append(progress_section(progress, baseline_lines))
-    html += [
+        *_problems(checklist),
+        progress_section(progress, baseline_lines),
         '<section id="areas"><h2>By area</h2>',
         areas_table(results),
         "</section>",
