@@ -116,3 +116,9 @@ def test_no_module_under_core_imports_pytest_or_what_does() -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""
 
+
+
+def test_no_module_is_over_500_lines() -> None:
+    lines = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in MODULES.items()}
+    long = {name: n for name, n in lines.items() if n > 500}
+    assert not long, long
