@@ -304,3 +304,27 @@ def test_the_service_example(pytester: pytest.Pytester) -> None:
     assert report["value"] >= 50 and report["required"] == 10
     assert reqs["PERF-007"]["message"].startswith("95th percentile response time: measured ")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+TWO_LOADS = """
+Feature: two loads
+  @SVC-101
+  Scenario: a share stated for the second load does not excuse the first
+    When 2 clients send 3 requests each to "/boom"
+    And 2 clients send 3 requests each to "/hello"
+    Then at most 100 percent of the requests fail
+  @SVC-102
+  Scenario: a share stated right after a load is that load's
+    When 2 clients send 3 requests each to "/boom"
+    Then at most 100 percent of the requests fail
+"""
+
+
+def test_a_failure_share_belongs_to_the_load_it_follows(pytester: pytest.Pytester) -> None:
+    """As an exit status belongs to its run step: a share stated after a later load is no licence
+    for an earlier one whose requests all failed (that was a false pass)."""
+    port = free_port()
+    service_project(pytester, TWO_LOADS, f"{shlex.quote(PY)} server.py {port}", f"http://127.0.0.1:{port}")
+    _, reqs = run(pytester)
+    assert statuses(reqs) == {"SVC-101": "failing", "SVC-102": "verified"}
+    assert reqs["SVC-101"]["message"].startswith("6 of 6 requests failed")

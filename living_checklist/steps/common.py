@@ -11,7 +11,7 @@ import math
 import os
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,10 +170,30 @@ def output_has(result: runner.RunResult, stream: str, needle: bytes) -> bool:
     return needle == b""
 
 
-def scenario_step_texts(request: pytest.FixtureRequest) -> tuple[str, ...]:
-    """The texts of every step of the running scenario, for steps whose meaning depends on a later one."""
+def stated_after_this_step(
+    request: pytest.FixtureRequest, phrases: Iterable[re.Pattern[str]], until: re.Pattern[str]
+) -> bool:
+    """True when a step of one of ``phrases`` follows the running step before the next step that
+    ``until`` matches (the next run or load): each phrase owns the evidence of the step it follows,
+    so a share or status stated for a later (or an earlier) step never excuses this one.
+
+    Where the running step cannot be told (not a checklist case), nothing is assumed stated: the
+    step then checks its own evidence, which can only make a verdict stricter.
+    """
     case = getattr(request.node, "case", None)
-    return tuple(str(getattr(step, "text", "")) for step in getattr(case, "steps", ()) or ())
+    current = getattr(request.node, "current_step", None)
+    steps = list(getattr(case, "steps", ()) or ())
+    position = next((i for i, candidate in enumerate(steps) if candidate is current), None)
+    if current is None or position is None:
+        return False
+    patterns = tuple(phrases)
+    for later in steps[position + 1 :]:
+        text = str(getattr(later, "text", ""))
+        if any(phrase.fullmatch(text) for phrase in patterns):
+            return True
+        if until.match(text):
+            return False
+    return False
 
 
 def named_tag(request: pytest.FixtureRequest, prefix: str) -> str | None:

@@ -35,7 +35,7 @@ from living_checklist.steps.common import (
     bounded_seconds,
     positive_number,
     quoted,
-    scenario_step_texts,
+    stated_after_this_step,
     whole_number,
 )
 from living_checklist.steps.service import ServiceExchanges, base_url, path_of, timeout_of
@@ -44,6 +44,8 @@ FAILURE_SHARE_STEPS = (
     re.compile(r"at most \S+ percent of the requests fail"),
     re.compile(r"at least \S+ percent of the requests are answered with status \S+"),
 )
+# The next load: a share stated after it is that load's, not this one's.
+LOAD_STEP = re.compile(r"\S+ clients send ")
 NEEDS_LOAD = "this step needs a load first: 'When <n> clients send <m> requests each to \"/\"'"
 
 
@@ -76,7 +78,7 @@ def _run(
     exchanges.load = result
     _record(request.node, result)
     failed = result.failed
-    if failed and not any(p.fullmatch(t) for p in FAILURE_SHARE_STEPS for t in scenario_step_texts(request)):
+    if failed and not stated_after_this_step(request, FAILURE_SHARE_STEPS, LOAD_STEP):
         raise AssertionError(
             f"{failed} of {result.requests} requests failed (write 'Then at most <p> percent of the "
             f"requests fail' if some may); the first:\n{result.first_failure}"

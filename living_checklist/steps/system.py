@@ -41,6 +41,7 @@ from living_checklist.steps.common import (
     quoted_value,
     run_system,
     split_arguments,
+    stated_after_this_step,
     system_argv,
     whole_number,
 )
@@ -292,24 +293,8 @@ def _check_exits(request: pytest.FixtureRequest, runs: list[runner.RunResult]) -
 
 
 def _stated_for_this_step(request: pytest.FixtureRequest, phrase: re.Pattern[str]) -> bool:
-    """True when a step of this ``phrase`` follows the running step before any other run step.
-
-    Where the running step cannot be told (not a checklist case), nothing is assumed stated: a
-    series then checks its own exits, which can only make a verdict stricter.
-    """
-    case = getattr(request.node, "case", None)
-    current = getattr(request.node, "current_step", None)
-    steps = list(getattr(case, "steps", ()) or ())
-    position = next((i for i, candidate in enumerate(steps) if candidate is current), None)
-    if current is None or position is None:
-        return False
-    for later in steps[position + 1 :]:
-        text = str(getattr(later, "text", ""))
-        if phrase.fullmatch(text):
-            return True
-        if RUN_STEP.match(text):
-            return False
-    return False
+    """True when a step of this ``phrase`` follows the running step before any other run step."""
+    return stated_after_this_step(request, (phrase,), RUN_STEP)
 
 
 def _record_series(node: pytest.Item, series: list[runner.RunResult], system_runs: SystemRuns) -> None:
