@@ -27,6 +27,7 @@ STATUSES: tuple[Status, ...] = ("error", "failing", "pending", "skipped", "verif
 DEFINED: tuple[Status, ...] = ("verified", "failing", "skipped")
 
 NOT_SELECTED_REASON = "not-selected"
+AFTER_SCENARIO_REASON = "after-scenario"  # a failing case whose failure came from pytest-bdd's after-scenario hook
 NOT_SELECTED = "not selected in this run (deselected, or another file or node id was asked for)"
 NOT_RUN = "not run: the session stopped before it (interrupted, -x/--maxfail, or a worker died)"
 

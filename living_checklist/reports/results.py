@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from living_checklist.core.attach import MEASUREMENT_MEDIA_TYPE, Attachment
-from living_checklist.core.status import CaseOutcome
+from living_checklist.core.status import AFTER_SCENARIO_REASON, CaseOutcome
 
 StepStatus = Literal["passed", "failed", "skipped", "pending", "undefined", "ambiguous"]
 HookSide = Literal["before", "after"]
@@ -45,6 +45,7 @@ _CASE_HOOK_STATUS: dict[str, StepStatus] = {
     "skipped": "skipped",
 }
 _NO_HOOK_REASONS = frozenset({"not-selected"})
+_AFTER_STEPS_REASONS = frozenset({"teardown", AFTER_SCENARIO_REASON})  # failed after whatever the steps did
 
 
 @dataclass(frozen=True)
@@ -140,10 +141,10 @@ def _case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
     raw = raw_statuses(outcome.steps, count, outcome.reason)
     statuses, stopper = cucumber_order(raw, len(outcome.steps) if outcome.status == "skipped" else 0)
     hook_status = _CASE_HOOK_STATUS.get(outcome.status)
-    explained = stopper is not None and outcome.reason != "teardown"
+    explained = stopper is not None and outcome.reason not in _AFTER_STEPS_REASONS
     if hook_status is None or outcome.reason in _NO_HOOK_REASONS or explained:
         return CaseSteps((), tuple(statuses), (), stopper, message, {})
     hook = (hook_status, message or f"{outcome.status}: {outcome.reason}")
-    if "passed" not in statuses and outcome.reason != "teardown":
+    if "passed" not in statuses and outcome.reason not in _AFTER_STEPS_REASONS:
         return CaseSteps((HookStep("before", *hook),), tuple(statuses), (), None, message, {})
     return CaseSteps((), tuple(statuses), (HookStep("after", *hook),), None, message, {})

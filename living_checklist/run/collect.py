@@ -45,6 +45,7 @@ class CaseHost(Protocol):
 
     def stepdef_key(self, stepdef: StepDef) -> str: ...
 
+
 PARSE_ERROR_ITEM = "GHERKIN-ERROR"
 # The outcome's data for the reports that is no documented property (CaseOutcome.to_carried).
 CARRIED_KEY = pytest.StashKey[dict[str, str]]()
@@ -135,6 +136,8 @@ class CaseItem(pytest.Function):
         self.durations: list[int] = []  # nanoseconds per step that ran
         self.started = 0.0
         self.exception = ""
+        # The steps' codes when pytest-bdd's after-scenario hook failed after them (None: it did not).
+        self.after_codes: str | None = None
         self.attachments: list[Attachment] = []  # what living_checklist.attach added while it ran
         self._plan: tuple[CaseOutcome | None, tuple[Resolution, ...]] | None = None
         tags = case.tags if case is not None else requirement.tags
@@ -228,62 +231,109 @@ class CaseItem(pytest.Function):
         """A case whose outcome is known before it runs. An undefined one runs its defined steps
         before the first undefined step, as Cucumber and pytest-bdd do, and stays pending; the
         listeners of pytest-bdd's hooks hear of the scenario and of the step that is undefined."""
+        __tracebackhide__ = True
         hooks = self.state.bdd_hooks()
         feature, scenario = self._bdd_scenario(request, hooks)
         try:
-            prefix = self.runnable_prefix()
-            if prefix:
-                try:
-                    finished = self._steps(request, resolutions[:prefix], hooks, feature, scenario)
-                except (Exception, pytest.skip.Exception) as exc:
-                    stop = "-" if isinstance(exc, pytest.skip.Exception) else "F"
-                    codes = "." * self.steps_done + stop + known.steps[self.steps_done + 1 :]
-                    note = f"an earlier step did not pass: {self.failure_message(exc)}"
-                    self.pending = dataclasses.replace(known, message=f"{known.message}\n{note}", steps=codes)
-                    return
-                if not finished:
-                    # A step before the known stop said pending: its code is P, the rest stay the
-                    # known ones, and so do the status and reason (what is known before running is
-                    # what every report, the dry run and a deselected shard say: core.plan).
-                    done = self.steps_done + 1
-                    self.pending = dataclasses.replace(known, steps="." * self.steps_done + "P" + known.steps[done:])
-                    return
-                self.pending = dataclasses.replace(known, steps="." * prefix + known.steps[prefix:])
-                self.current_step = None
-            if scenario is not None and known.status == "pending" and "U" in known.steps:
-                step = scenario.steps[known.steps.index("U")]
-                not_found = _compat.StepDefinitionNotFoundError(
-                    f"Step definition is not found: {step}. "
-                    f'Line {step.line_number} in scenario "{scenario.name}" in the feature "{feature.filename}"'
-                )
-                hooks.call(
-                    "pytest_bdd_step_func_lookup_error",
-                    request=request,
-                    feature=feature,
-                    scenario=scenario,
-                    step=step,
-                    exception=not_found,
-                )
-        finally:
-            if scenario is not None:
-                hooks.call("pytest_bdd_after_scenario", request=request, feature=feature, scenario=scenario)
+            self._known_steps(request, known, resolutions, (hooks, feature, scenario))
+        except BaseException:
+            self._after_scenario(request, hooks, feature, scenario, failed=True)
+            raise
+        # A known error (an ambiguous step) is the case's, whatever the hook does after it.
+        self._after_scenario(request, hooks, feature, scenario, failed=known.status == "error")
+
+    def _known_steps(
+        self,
+        request: pytest.FixtureRequest,
+        known: CaseOutcome,
+        resolutions: tuple[Resolution, ...],
+        bdd: tuple[BddHooks, Any, Any],
+    ) -> None:
+        """The defined steps before a known stop, and pytest-bdd's lookup error for an undefined one."""
+        hooks, feature, scenario = bdd
+        prefix = self.runnable_prefix()
+        if prefix:
+            try:
+                finished = self._steps(request, resolutions[:prefix], hooks, feature, scenario)
+            except (Exception, pytest.skip.Exception) as exc:
+                stop = "-" if isinstance(exc, pytest.skip.Exception) else "F"
+                codes = "." * self.steps_done + stop + known.steps[self.steps_done + 1 :]
+                note = f"an earlier step did not pass: {self.failure_message(exc)}"
+                self.pending = dataclasses.replace(known, message=f"{known.message}\n{note}", steps=codes)
+                return
+            if not finished:
+                # A step before the known stop said pending: its code is P, the rest stay the
+                # known ones, and so do the status and reason (what is known before running is
+                # what every report, the dry run and a deselected shard say: core.plan).
+                done = self.steps_done + 1
+                self.pending = dataclasses.replace(known, steps="." * self.steps_done + "P" + known.steps[done:])
+                return
+            self.pending = dataclasses.replace(known, steps="." * prefix + known.steps[prefix:])
+            self.current_step = None
+        if scenario is not None and known.status == "pending" and "U" in known.steps:
+            step = scenario.steps[known.steps.index("U")]
+            not_found = _compat.StepDefinitionNotFoundError(
+                f"Step definition is not found: {step}. "
+                f'Line {step.line_number} in scenario "{scenario.name}" in the feature "{feature.filename}"'
+            )
+            hooks.call(
+                "pytest_bdd_step_func_lookup_error",
+                request=request,
+                feature=feature,
+                scenario=scenario,
+                step=step,
+                exception=not_found,
+            )
 
     def _execute(self, request: pytest.FixtureRequest, resolutions: tuple[Resolution, ...]) -> None:
         __tracebackhide__ = True
         hooks = self.state.bdd_hooks()
         feature, scenario = self._bdd_scenario(request, hooks)
         try:
-            if not self._steps(request, resolutions, hooks, feature, scenario):
-                return  # a step said pending
-        finally:
-            if scenario is not None:
-                hooks.call("pytest_bdd_after_scenario", request=request, feature=feature, scenario=scenario)
+            finished = self._steps(request, resolutions, hooks, feature, scenario)
+        except BaseException as exc:
+            failed = not isinstance(exc, pytest.skip.Exception)
+            self._after_scenario(request, hooks, feature, scenario, failed=failed, stopped=True)
+            raise
+        self._after_scenario(request, hooks, feature, scenario, failed=False, stopped=not finished)
+        if not finished:
+            return  # a step said pending
         self.current_step = None
         if self.tagged:
             raise PendingPassed(
                 f"{self.requirement.id} is tagged @pending but every step passed: remove @pending "
                 f"({self.requirement.location})"
             )
+
+    def _after_scenario(
+        self,
+        request: pytest.FixtureRequest,
+        hooks: BddHooks,
+        feature: Any,
+        scenario: Any,
+        *,
+        failed: bool,
+        stopped: bool = True,
+    ) -> None:
+        """pytest-bdd's after-scenario hook, once the steps are done (as pytest-bdd calls it, in a
+        ``finally``). What it raises is no step's: the reports show it on an After hook. It never
+        hides what the steps did: after a step that failed, the step's failure is the case's; after
+        one that did not pass (pending, skipped, known pending), a skip there changes nothing."""
+        __tracebackhide__ = True
+        if scenario is None:
+            return
+        codes = self.pending.steps if self.pending is not None else self.step_codes("-")
+        step, self.current_step = self.current_step, None
+        try:
+            hooks.call("pytest_bdd_after_scenario", request=request, feature=feature, scenario=scenario)
+        except pytest.skip.Exception:
+            if not stopped:
+                raise  # every step passed: the hook's skip is the case's
+        except BaseException:
+            if not failed:
+                self.after_codes = codes
+                raise
+        self.current_step = step
 
     def _steps(
         self,

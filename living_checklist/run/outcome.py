@@ -3,13 +3,14 @@ controller in ``user_properties``; pending becomes xfail without any traceback."
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
 import pytest
 
 from living_checklist.core.attach import encode as encode_attachments
-from living_checklist.core.status import CARRIED_ATTRIBUTE, CARRIED_PROPERTIES, CaseOutcome
+from living_checklist.core.status import AFTER_SCENARIO_REASON, CARRIED_ATTRIBUTE, CARRIED_PROPERTIES, CaseOutcome
 from living_checklist.run import _compat
 from living_checklist.run.collect import CaseItem, FeatureErrorItem
 from living_checklist.run.execute import PendingPassed, StepError
@@ -54,6 +55,8 @@ def call_outcome(item: CaseItem, call: pytest.CallInfo[None]) -> CaseOutcome:
         # Like xfail: only a pass is strict; a failure is what @pending announced.
         message = f"tagged @pending and fails: {item.failure_message(exc)}"
         return CaseOutcome("pending", "tagged", message, steps=item.step_codes("F"))
+    if item.after_codes is not None:  # pytest-bdd's after-scenario hook failed, after the steps
+        return CaseOutcome("failing", AFTER_SCENARIO_REASON, item.failure_message(exc), steps=item.after_codes)
     return CaseOutcome("failing", "", item.failure_message(exc), steps=item.step_codes("F"))
 
 
@@ -135,7 +138,12 @@ def _torn_down(item: CaseItem, report: pytest.TestReport) -> CaseOutcome | None:
     if not report.failed:
         return None
     ran = CaseOutcome.from_properties(item.user_properties, item.stash.get(CARRIED_KEY, None))  # the call's steps
-    return CaseOutcome("error", "teardown", f"teardown failed: {_short(report)}", steps=ran.steps if ran else "")
+    message = f"teardown failed: {_short(report)}"
+    if ran is not None and ran.status in ("failing", "error"):
+        # The call's verdict stands, the teardown's failure after it: pytest's JUnit XML writes a
+        # failed call as a testcase of its own, which says what the call said.
+        return dataclasses.replace(ran, message=f"{ran.message}\n{message}")
+    return CaseOutcome("error", "teardown", message, steps=ran.steps if ran else "")
 
 
 def _called(item: CaseItem, call: pytest.CallInfo[None], report: pytest.TestReport) -> CaseOutcome:
