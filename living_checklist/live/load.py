@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 BODY_KEEP = 8 << 20  # bytes of a single response's body kept for the body checks
-CLIENTS_PER_PROCESS = 16  # virtual clients one worker's loop drives before another worker starts
+CLIENTS_PER_PROCESS = 4  # clients per worker process, up to the cores (each process is a share of the CPU)
 BUSY_LIMIT = 0.8  # a worker busy (running or waiting for a CPU) this share of the load's window was the limit
 DISTINCT_BODIES = 1000  # distinct body digests counted per load
 _START_GRACE = 60.0  # seconds the workers may take to start
@@ -215,6 +215,56 @@ def send(base_url: str, request: Request, *, timeout: float, keep: int = BODY_KE
             return await exchange(client, url_for(base_url, request.target), request, keep)
 
     return asyncio.run(once())
+
+
+class _Capture(asyncio.SelectorEventLoop):
+    """An event loop that connects every socket to one local listener, in plain TCP."""
+
+    listener: tuple[str, int] = ("127.0.0.1", 0)
+
+    async def sock_connect(self, sock: Any, address: Any) -> None:
+        await super().sock_connect(sock, self.listener)
+
+    async def create_connection(self, protocol_factory: Any, host: Any = None, port: Any = None, **kw: Any) -> Any:
+        for name in ("ssl", "server_hostname", "ssl_handshake_timeout", "ssl_shutdown_timeout"):
+            kw.pop(name, None)
+        if kw.get("sock") is None:
+            host, port = self.listener
+        return await super().create_connection(protocol_factory, host, port, **kw)
+
+
+async def _captured(url: str, request: Request) -> bytes:
+    heads: list[bytes] = []
+
+    async def listen(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next((int(v) for k, v in _fields(head) if k.lower() == b"content-length"), 0)
+        heads.append(head + await reader.readexactly(length))
+        writer.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(listen, "127.0.0.1", 0)
+    loop = asyncio.get_running_loop()
+    assert isinstance(loop, _Capture)
+    loop.listener = server.sockets[0].getsockname()[:2]
+    async with server, session(10) as client:
+        answer = await exchange(client, url, request, 0)
+    if not heads:
+        raise LoadError(f"the request could not be prepared: {answer.error or 'nothing was written'}")
+    return heads[0]
+
+
+def _fields(head: bytes) -> list[tuple[bytes, bytes]]:
+    return [(k.strip(), v.strip()) for k, _, v in (line.partition(b":") for line in head.split(b"\r\n")[1:])]
+
+
+def request_bytes(url: str, request: Request) -> bytes:
+    """The bytes aiohttp writes for ``request`` to ``url`` (the same as ``send`` writes), captured by
+    a local listener its connection is diverted to: nothing reaches the service. A load writes them
+    once per request instead of building each request again."""
+    with asyncio.Runner(loop_factory=_Capture) as runner:
+        return runner.run(_captured(url, request))
 
 
 @dataclass(frozen=True)
