@@ -181,6 +181,9 @@ def fails():
 """
 
 
+LOCAL_URL = "checklist_url = http://127.0.0.1:9"
+
+
 @pytest.mark.parametrize(
     ("args", "ini", "expected"),
     [
@@ -193,6 +196,13 @@ def fails():
         (["--checklist-json=link.json"], "", "names a feature file"),
         ([], "checklist_md = features/a.feature", "names a feature file"),
         ([], "checklist_json = seeds/manifest.json", "lies in"),
+        (["--junitxml=features/a.feature"], "", "names a feature file"),
+        (["--junitxml=out/c.json", "--checklist-json=out/c.json"], "", "writes the same file"),
+        (["--checklist-md=evidence/signed.md"], "", "lies in"),
+        (["--checklist-json=bin/tool.sh"], "checklist_system = sh bin/tool.sh --quiet", "command names"),
+        (["--checklist-json=data/tool"], "checklist_systems = t = ./tool\n  t.cwd = data", "command names"),
+        (["--checklist-badge=bin/tool.sh"], f"{LOCAL_URL}\nchecklist_service = sh bin/tool.sh", "command names"),
+        (["--junitxml=bin/tool.sh"], "checklist_services = w = http://127.0.0.1:9 | bin/tool.sh", "command names"),
     ],
 )
 def test_a_report_path_that_names_an_input_is_refused_before_anything_goes(
@@ -207,6 +217,9 @@ def test_a_report_path_that_names_an_input_is_refused_before_anything_goes(
             "conftest.py": FAILING_CONFTEST,
             "steps/extra.py": "# steps\n",
             "seeds/manifest.json": "{}\n",
+            "evidence/signed.md": "signed\n",
+            "bin/tool.sh": "echo the system under test\n",
+            "data/tool": "echo the system under test\n",
             "pytest.ini": f"[pytest]\nchecklist_features = features\n{ini}\n",
         },
     )

@@ -24,7 +24,7 @@ from living_checklist.core import keys
 from living_checklist.core.escape import json_dumps, json_safe, terminal_safe, text_safe
 from living_checklist.core.status import Checklist
 from living_checklist.reports.files import check_output_path, final_path, write_report, writes_through
-from living_checklist.reports.inputs import Inputs, input_problem
+from living_checklist.reports.inputs import Inputs, command_files, input_problem
 from living_checklist.run import settings
 
 if TYPE_CHECKING:
@@ -182,8 +182,9 @@ def _inputs(config: pytest.Config) -> Inputs:
     from living_checklist.run import settings
 
     current = settings.of(config)
-    folders = (current.features_root, current.rootdir / current.seeds_dir)
-    return Inputs.of(current.rootdir, folders, (config.inipath,))
+    folders = (current.features_root, current.rootdir / current.seeds_dir, current.rootdir / current.evidence_dir)
+    programs = command_files(current.command_lines(), current.start_folders())
+    return Inputs.of(current.rootdir, folders, (config.inipath, *programs))
 
 
 def validate(config: pytest.Config) -> None:
@@ -193,6 +194,7 @@ def validate(config: pytest.Config) -> None:
         return  # xdist workers write nothing and compare nothing
     inputs = _inputs(config)
     taken = _validate_outputs(config, state, inputs)
+    _check_junit_path(config, inputs, taken)
     _load_baseline(config, state)
     _load_history(config, state, inputs, taken)
 
@@ -213,6 +215,22 @@ def _validate_outputs(config: pytest.Config, state: OutputsState, inputs: Inputs
         taken[key] = option
         state.paths[option] = path
     return taken
+
+
+def _check_junit_path(config: pytest.Config, inputs: Inputs, taken: dict[Path, str]) -> None:
+    """pytest's own ``--junitxml`` is a report of the run as well: it may not replace an input
+    (a feature file, the system's program) nor the file a checklist report writes."""
+    value = getattr(config.option, "xmlpath", None)
+    if not value:
+        return
+    path = Path(os.path.expanduser(os.path.expandvars(str(value))))
+    path = path if path.is_absolute() else config.invocation_params.dir / path
+    problem = input_problem("--junitxml", str(value), path, inputs)
+    other = taken.get(final_path(path))
+    if problem is None and other is not None:
+        problem = f"--junitxml {value}: {other} writes the same file; give each report its own path"
+    if problem:
+        raise pytest.UsageError(problem)
 
 
 def _load_baseline(config: pytest.Config, state: OutputsState) -> None:

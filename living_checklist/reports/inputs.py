@@ -8,11 +8,11 @@ appended to) is checked at configure time, before anything is removed or written
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["INPUT_SUFFIXES", "Inputs", "input_problem"]
+__all__ = ["INPUT_SUFFIXES", "Inputs", "command_files", "input_problem"]
 
 INPUT_SUFFIXES = (".feature", ".py", ".pyi", ".pyc")  # requirements, step modules, conftest
 CONFIG_NAMES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
@@ -23,8 +23,8 @@ class Inputs:
     """What a run reads: the features and seeds folders, the ini file. (Not the baseline: a report
     written over it is the ratchet, ``--checklist-json X --checklist-baseline X``; it is read first.)"""
 
-    folders: tuple[Path, ...] = ()  # folders read as a whole (features, seeds)
-    files: tuple[Path, ...] = ()  # the ini file
+    folders: tuple[Path, ...] = ()  # folders read as a whole (features, seeds, evidence)
+    files: tuple[Path, ...] = ()  # the ini file, the files the system and service command lines name
 
     @classmethod
     def of(cls, rootdir: Path, folders: Iterable[Path], files: Iterable[Path | None]) -> Inputs:
@@ -53,8 +53,28 @@ def input_problem(option: str, value: str, path: Path, inputs: Inputs) -> str | 
         if target.is_relative_to(folder):
             return f"{where}: lies in {folder}, which the run reads; choose a path outside it"
     if target in inputs.files:
-        return f"{where}: is {target}, the ini file the run reads; choose another path"
+        what = "the ini file, or one a system or service command names"
+        return f"{where}: is {target}, a file the run reads ({what}); choose another path"
     return None
+
+
+def command_files(argvs: Iterable[Sequence[str]], folders: Iterable[Path]) -> tuple[Path, ...]:
+    """The existing files the command lines name: the program and every argument that is a file
+    (``sh bin/tool.sh``, ``python -m app --config app.toml``), looked up from each folder the
+    commands may start in. A report written over one would replace the system under test."""
+    found: list[Path] = []
+    places = tuple(folders)
+    for argv in argvs:
+        for word in argv:
+            found += [path for path in (Path(word), *(place / word for place in places)) if _is_file(path)]
+    return tuple(dict.fromkeys(_resolved(path) for path in found))
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _kind(target: Path) -> str:

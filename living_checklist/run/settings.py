@@ -209,6 +209,13 @@ def parse_command(key: str, raw: str) -> tuple[str, ...]:
     return argv
 
 
+def _split_or_none(text: str) -> tuple[str, ...]:
+    try:
+        return parse_command("", text)
+    except pytest.UsageError:
+        return ()
+
+
 SERVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -319,6 +326,16 @@ class Settings:
     @property
     def features_root(self) -> Path:
         return (self.rootdir / self.features_dir).resolve()
+
+    def command_lines(self) -> tuple[tuple[str, ...], ...]:
+        """Every system and service command line, split (one that cannot be split names nothing)."""
+        texts = [self.system, *(system.command for system in self.systems)]
+        argvs = [_split_or_none(text) for text in texts]
+        return (*argvs, self.service, *(service.argv for service in self.services))
+
+    def start_folders(self) -> tuple[Path, ...]:
+        """The folders a system may start in: the rootdir and each named system's ``cwd``."""
+        return (self.rootdir, *(self.rootdir / system.cwd for system in self.systems if system.cwd))
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
