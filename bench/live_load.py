@@ -2,23 +2,23 @@
 
 Usage (from the repository root, inside the project's virtualenv):
 
-    python bench/live_load.py               # 5 s per load, about a minute
-    python bench/live_load.py --seconds 10
+    python bench/live_load.py                        # 3 rounds of 5 s loads, about 3 minutes
+    python bench/live_load.py --seconds 4 --rounds 5
 
 Starts a local nginx (a 1 KiB file) and a local asyncio server whose endpoint answers after 200 ms,
-then runs, in one go and against the same servers, the checklist's load client
+then runs, round after round against the same servers, the checklist's load client
 (``living_checklist.live.load.run_load``), wrk (``--latency`` plus a Lua ``done`` hook for p50/p95)
-and Locust (headless, one process) where installed. Rows:
+and Locust (headless, one process, FastHttpUser) where installed, the tools' order reversed every
+other round. Verdicts are on the medians over the rounds, each round's ratio printed beside them:
 
 - L1: 32 connections to nginx: our req/s at least 10,000 or 0.15x wrk's, whichever is lower;
 - L2: 8 connections to nginx: our p50 within 1 ms of wrk's;
-- L3: 64 connections to the 200 ms endpoint: our p95 within 3 % of wrk's;
-- L4: Locust (1 process) on L1's load, for information.
+- L3: 64 connections to the 200 ms endpoint: our p95 within 3 % of wrk's.
 
-Each row prints PASS or FAIL (or SKIP with the reason when a tool is absent) and every figure. The
-client's own CPU and CPU wait are printed too: on a loaded machine a FAIL whose client note says it
-was busy most of the window measures the machine, and the checklist itself would call such a load
-inconclusive.
+Each row prints PASS or FAIL (or SKIP with the reason when a tool is absent) and every figure;
+Locust's rows are for information. The client's own CPU and CPU wait are printed too: on a loaded
+machine a FAIL whose client note says it was busy most of the window measures the machine, and the
+checklist itself would call such a load inconclusive.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -141,6 +142,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def ours(url: str, path: str, clients: int, seconds: float) -> dict[str, float | str]:
+    """The checklist's load client, as a load step runs it."""
     result = load.run_load(url, load.Request("GET", path), clients, seconds=seconds, timeout=10)
     samples = list(result.samples)
     return {
@@ -207,11 +209,16 @@ def locust(url: str, path: str, users: int, seconds: float, folder: Path) -> dic
         "p50": percentile(times, 50),
         "p95": percentile(times, 95),
         "failed": float(row.get("num_failures", 0)),
-        "note": "1 process, FastHttpUser",
+        "note": f"1 process, FastHttpUser, {users} users",
     }
 
 
-def show(label: str, figures: dict[str, float | str] | None) -> None:
+Row = dict[str, float | str]
+ROWS = (("L1", 32, "nginx"), ("L2", 8, "nginx"), ("L3", 64, "slow"))
+TOOLS = ("checklist", "wrk", "locust")
+
+
+def show(label: str, figures: Row | None) -> None:
     if figures is None:
         print(f"    {label:<10} not installed")
         return
@@ -227,55 +234,83 @@ def verdict(name: str, ok: bool | None, text: str) -> bool | None:
     return ok
 
 
+def measure(tool: str, url: str, path: str, clients: int, seconds: float, folder: Path) -> Row | None:
+    if tool == "checklist":
+        return ours(url, path, clients, seconds)
+    if tool == "wrk":
+        return wrk(url, path, clients, seconds, folder)
+    return locust(url, path, clients, seconds, folder)
+
+
+def median(rows: list[Row], key: str) -> float:
+    return statistics.median(float(r[key]) for r in rows)
+
+
+def judge(name: str, mine: list[Row], theirs: list[Row]) -> bool | None:
+    """A row's verdict on the medians over the rounds, with each round's ratio beside it."""
+    if not theirs:
+        return verdict(name, None, "wrk is not installed")
+    if name == "L1":
+        rate, anchor = median(mine, "rate"), median(theirs, "rate")
+        target = min(10_000.0, 0.15 * anchor)
+        each = ", ".join(f"{float(a['rate']) / float(b['rate']):.2f}x" for a, b in zip(mine, theirs, strict=True))
+        text = f"median {rate:,.0f} req/s, target >= {target:,.0f} (0.15x wrk's {anchor:,.0f} or 10,000); rounds {each}"
+        return verdict(name, rate >= target, text)
+    key, limit = ("p50", 1.0) if name == "L2" else ("p95", 1.03)
+    ours_, wrk_ = median(mine, key), median(theirs, key)
+    if name == "L2":
+        gaps = ", ".join(f"{float(a[key]) - float(b[key]):+.2f}" for a, b in zip(mine, theirs, strict=True))
+        gap = ours_ - wrk_
+        text = f"median p50 {ours_:.2f} ms vs wrk {wrk_:.2f} ms, gap {gap:+.2f} ms (target <= 1 ms); rounds {gaps}"
+        return verdict(name, abs(ours_ - wrk_) <= limit, text)
+    ratios = ", ".join(f"{float(a[key]) / float(b[key]):.3f}x" for a, b in zip(mine, theirs, strict=True))
+    text = f"median p95 {ours_:.1f} ms vs wrk {wrk_:.1f} ms: {ours_ / wrk_:.3f}x (target <= 1.03x); rounds {ratios}"
+    return verdict(name, ours_ / wrk_ <= limit, text)
+
+
+def run_rows(seconds: float = 5.0, rounds: int = 3) -> int:
+    """Every row's tools side by side against the same servers, ``rounds`` times (the order of the
+    tools reversed every other round), then verdicts on the medians."""
+    print(f"load client bench: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
+    got: dict[tuple[str, str], list[Row]] = {}
+    with tempfile.TemporaryDirectory(prefix="checklist-load-bench-") as temp, nginx(Path(temp)) as url:
+        folder = Path(temp)
+        servers = {"nginx": url, "slow": slow_server()}
+        for round_ in range(rounds):
+            print(f"round {round_ + 1} of {rounds} (load average {os.getloadavg()[0]:.2f})")
+            for name, clients, server in ROWS:
+                base = servers[server]
+                if base is None:
+                    continue
+                path = "/file.txt" if server == "nginx" else "/slow"
+                what = "nginx 1 KiB file" if server == "nginx" else "an endpoint answering after 200 ms"
+                print(f"  {name}: {clients} connections, {what}, {seconds:g} s")
+                for tool in TOOLS if round_ % 2 == 0 else reversed(TOOLS):
+                    figures = measure(tool, base, path, clients, seconds, folder)
+                    show(tool, figures)
+                    if figures is not None:
+                        got.setdefault((name, tool), []).append(figures)
+    print(f"medians over {rounds} rounds (load average {os.getloadavg()[0]:.2f} at the end):")
+    results: list[bool | None] = []
+    for name, _, server in ROWS:
+        if (name, "checklist") not in got:
+            results.append(verdict(name, None, f"{server} is not installed"))
+            continue
+        for tool in TOOLS:
+            if (name, tool) in got:
+                mine = got[(name, tool)]
+                med = {k: median(mine, k) for k in ("rate", "p50", "p95", "failed")}
+                show(tool, {**med, "note": f"median of {len(mine)}"})
+        results.append(judge(name, got[(name, "checklist")], got.get((name, "wrk"), [])))
+    return 1 if any(r is False for r in results) else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every row (default 3)")
     args = parser.parse_args()
-    seconds = args.seconds
-    print(f"load client bench: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
-    results: list[bool | None] = []
-    with tempfile.TemporaryDirectory(prefix="checklist-load-bench-") as temp, nginx(Path(temp)) as url:
-        folder = Path(temp)
-        if url is None:
-            results.append(verdict("L1-L2", None, "nginx is not installed"))
-        else:
-            for clients, name in ((32, "L1"), (8, "L2")):
-                print(f"  {name}: {clients} connections, nginx 1 KiB file, {seconds:g} s")
-                ours_row, wrk_row = (
-                    ours(url, "/file.txt", clients, seconds),
-                    wrk(url, "/file.txt", clients, seconds, folder),
-                )
-                show("checklist", ours_row)
-                show("wrk", wrk_row)
-                if wrk_row is None:
-                    results.append(verdict(name, None, "wrk is not installed"))
-                elif name == "L1":
-                    target = min(10_000.0, 0.15 * float(wrk_row["rate"]))
-                    rate = float(ours_row["rate"])
-                    anchor = float(wrk_row["rate"])
-                    text = f"{rate:,.0f} req/s, target >= {target:,.0f} (0.15x wrk {anchor:,.0f} or 10,000)"
-                    results.append(verdict(name, rate >= target, text))
-                else:
-                    gap = float(ours_row["p50"]) - float(wrk_row["p50"])
-                    mine, theirs = float(ours_row["p50"]), float(wrk_row["p50"])
-                    text = f"p50 {mine:.2f} ms vs wrk {theirs:.2f} ms, gap {gap:+.2f} ms (target <= 1 ms)"
-                    results.append(verdict(name, abs(gap) <= 1.0, text))
-            print(f"  L4: Locust, 32 users, nginx 1 KiB file, {seconds:g} s (information)")
-            show("locust", locust(url, "/file.txt", 32, seconds, folder))
-        slow = slow_server()
-        print(f"  L3: 64 connections, an endpoint answering after 200 ms, {seconds:g} s")
-        ours_row, wrk_row = ours(slow, "/slow", 64, seconds), wrk(slow, "/slow", 64, seconds, folder)
-        show("checklist", ours_row)
-        show("wrk", wrk_row)
-        if wrk_row is None:
-            results.append(verdict("L3", None, "wrk is not installed"))
-        else:
-            ratio = float(ours_row["p95"]) / float(wrk_row["p95"])
-            mine, theirs = float(ours_row["p95"]), float(wrk_row["p95"])
-            text = f"p95 {mine:.1f} ms vs wrk {theirs:.1f} ms: {ratio:.3f}x (target <= 1.03x)"
-            results.append(verdict("L3", ratio <= 1.03, text))
-    print(f"load average {os.getloadavg()[0]:.2f} at the end")
-    return 1 if any(r is False for r in results) else 0
+    return run_rows(args.seconds, args.rounds)
 
 
 if __name__ == "__main__":
