@@ -3,6 +3,7 @@ on the installed versions; a failure names the internal that changed."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
@@ -87,6 +88,9 @@ def test_parse_internals() -> None:
     assert _compat.parse_ignores_case(parsers.parse("I have {n:d}")) is True
     assert _compat.parse_ignores_case(parsers.parse("I have {n:d}", case_sensitive=True)) is False
     assert _compat.parse_extra_types(parsers.cfparse("{n:Number}", extra_types={"Number": int})) == {"Number": int}
+    regex, flags = _compat.parse_regex(parsers.parse("I have {n:d} {}"))
+    assert regex.startswith("I have (?P<n>") and regex.endswith(" (.+?)"), regex
+    assert flags == re.IGNORECASE | re.DOTALL
 
 
 def test_a_missing_internal_is_named_not_ignored() -> None:
@@ -95,6 +99,8 @@ def test_a_missing_internal_is_named_not_ignored() -> None:
         _compat.parse_ignores_case(changed)  # type: ignore[arg-type]
     with pytest.raises(_compat.InternalChanged, match=r"parse\.Parser\._extra_types changed"):
         _compat.parse_extra_types(changed)  # type: ignore[arg-type]
+    with pytest.raises(_compat.InternalChanged, match=r"parse\.Parser\._expression changed"):
+        _compat.parse_regex(changed)  # type: ignore[arg-type]
     with pytest.raises(_compat.InternalChanged, match=r"FixtureDef\.baseid changed"):
         _compat.fixturedef_location(object())
     with pytest.raises(_compat.InternalChanged, match=r"Function\._fixtureinfo changed"):

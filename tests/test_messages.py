@@ -33,6 +33,10 @@ SAMPLES = (
     "all-statuses",
     "ambiguous",
     "undefined-multiple",
+    "unused-steps",
+    "parameter-types",
+    "regular-expression",
+    "cdata",
 )
 
 
@@ -149,7 +153,7 @@ def test_failed_step_carries_message_exception_and_durations(project: pytest.Pyt
     assert any(r["duration"]["nanos"] > 0 for r in passed if r["status"] == "PASSED")
     definitions = [e["stepDefinition"] for e in got if "stepDefinition" in e]
     assert {d["sourceReference"]["uri"] for d in definitions} == {"conftest.py"}
-    assert all(d["pattern"]["type"] == "CUCUMBER_EXPRESSION" for d in definitions)
+    assert all(d["pattern"]["type"] == "REGULAR_EXPRESSION" for d in definitions)  # parse: its regex
     finished = got[-1]["testRunFinished"]
     assert finished["success"] is False  # two rows fail: the run fails, as the exit status says
 

@@ -15,6 +15,7 @@ from living_checklist.core.attach import Attachment
 from living_checklist.core.attach import decode as decode_attachments
 from living_checklist.core.attach import encode as encode_attachments
 from living_checklist.core.decisions import Decisions
+from living_checklist.core.definitions import StepDefinitionInfo
 from living_checklist.core.inventory import GherkinError, Inventory, Requirement, requirement_item_name
 from living_checklist.core.lint import Finding
 from living_checklist.core.measure import Measurement
@@ -193,6 +194,9 @@ class Checklist:
     environment: Mapping[str, Any] | None = None
     # Which quality sub-characteristics have a slot (``living_checklist.core.quality``); None where unknown.
     quality: Quality | None = None
+    # The step definitions registered where the cases are, for the Cucumber Messages (only written
+    # when they are asked for); () where unknown.
+    definitions: tuple[StepDefinitionInfo, ...] = ()
 
     @property
     def ok(self) -> bool:

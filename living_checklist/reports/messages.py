@@ -9,12 +9,14 @@ testCaseStarted, per step testStepStarted (a suggestion for an undefined step) a
 testStepFinished, testCaseFinished; testRunFinished. Step statuses and hook steps come from
 ``reports.results``, as for Cucumber JSON and the HTML: a status that no step explains (setup,
 teardown, pytest-bdd's scenario hooks) is on a Before or After hook step. Cases are written in file order whatever
-order the workers ran them in, so ``-n 2`` writes the same sequence.
+order the workers ran them in, so ``-n 2`` writes the same sequence. Every step definition
+registered where the cases are has its stepDefinition, used or not, each with the pattern
+Cucumber's engines compile (``reports.patterns``), after a parameterType per ``extra_types``
+converter; a test step's stepMatchArguments are the groups its text matched.
 
 Deliberate differences from a Cucumber run: ``testRunFinished.success`` follows the harness's
 exit status (pending and undefined keep CI green); a case not selected in this run has a pickle
-but no testCase (as Cucumber does for a filtered-out pickle); parse patterns are reported as
-Cucumber expressions and ``re`` patterns as regular expressions.
+but no testCase (as Cucumber does for a filtered-out pickle).
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ from gherkin.pickles.compiler import Compiler
 from gherkin.stream.id_generator import IdGenerator
 
 from living_checklist.core.attach import Attachment
+from living_checklist.core.definitions import ParameterTypeInfo, StepDefinitionInfo
 from living_checklist.core.escape import json_dumps
 from living_checklist.core.inventory import Step
 from living_checklist.core.status import MATCH_SEPARATOR, CaseResult, Checklist
+from living_checklist.reports import patterns
 from living_checklist.reports.results import MESSAGE_STATUS, CaseSteps, HookSide, StepStatus, case_steps
 from living_checklist.run.registry import snippet
 
@@ -60,9 +64,8 @@ class StepDefRef:
             return None
         return cls(parts[0], int(parts[1]), parts[2], parts[3])
 
-    @property
-    def pattern_type(self) -> str:
-        return "REGULAR_EXPRESSION" if self.kind == "re" else "CUCUMBER_EXPRESSION"
+    def order(self) -> tuple[str, int, str, str]:
+        return (self.uri, self.line, self.kind, self.pattern)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class _Planned:
     # stay in memory until the last envelope (issue 15, F2).
     pickle_id: str
     step_ids: tuple[str, ...]
+    texts: tuple[str, ...]  # the pickle steps' texts, which the step definitions matched
     steps: tuple[Step, ...]
     case: CaseResult
 
@@ -136,8 +140,8 @@ def envelopes(
     for path in sorted(set(by_feature) | {e.path for e in checklist.errors}):
         yield from _document(ids, path, read_source(path), by_feature.get(path, []), planned)
     running = [item for item in planned if item.case.outcome.reason not in NOT_RUN_REASONS]
-    definitions: dict[str, str] = {}
-    yield from _step_definitions(ids, planned, definitions)
+    definitions: dict[str, _Definition] = {}
+    yield from _step_definitions(ids, checklist.definitions, planned, definitions)
     hooks: dict[HookSide, str] = {}
     yield from _hook_definitions(ids, running, hooks)
     run_id = ids.get_next_id()
@@ -182,29 +186,73 @@ def _document(
         int(p["location"]["line"]) == line for p, (_, line, _) in zip(pickles, ours, strict=True)
     ):
         planned.extend(
-            _Planned(p["id"], tuple(s["id"] for s in p["steps"]), steps, c)
+            _Planned(p["id"], tuple(s["id"] for s in p["steps"]), tuple(s["text"] for s in p["steps"]), steps, c)
             for p, (steps, _, c) in zip(pickles, ours, strict=True)
         )
 
 
+@dataclass(frozen=True)
+class _Definition:
+    id: str
+    info: StepDefinitionInfo | None
+
+
 def _step_definitions(
-    ids: IdGenerator, planned: Sequence[_Planned], definitions: dict[str, str]
+    ids: IdGenerator,
+    registered: Sequence[StepDefinitionInfo],
+    planned: Sequence[_Planned],
+    definitions: dict[str, _Definition],
 ) -> Iterator[dict[str, Any]]:
-    """A stepDefinition for each definition a step matched, once; ``definitions`` maps key to id."""
+    """A parameterType per extra type, then a stepDefinition per definition: every registered one
+    (in file and line order), then any other a step matched; ``definitions`` maps key to them."""
+    infos: dict[str, StepDefinitionInfo | None] = {info.key: info for info in registered}
+    refs = {key: ref for key in infos if (ref := StepDefRef.parse(key)) is not None}
+    keys = sorted(refs, key=lambda k: refs[k].order())
+    for key, ref in _matched_only(planned, refs):
+        refs[key] = ref
+        keys.append(key)
+        infos.setdefault(key, patterns.info_from_key(ref.kind, ref.pattern, key))
+    kinds: dict[ParameterTypeInfo, None] = {}
+    for key in keys:
+        info = infos.get(key)
+        kinds.update(dict.fromkeys(info.parameter_types if info is not None else ()))
+    for kind in kinds:
+        yield {"parameterType": _parameter_type(ids.get_next_id(), kind)}
+    for key in keys:
+        ref, info = refs[key], infos.get(key)
+        definitions[key] = _Definition(ids.get_next_id(), info)
+        pattern_type, source = patterns.cucumber_pattern(ref.kind, ref.pattern, info)
+        yield {
+            "stepDefinition": {
+                "id": definitions[key].id,
+                "pattern": {"type": pattern_type, "source": source},
+                "sourceReference": {"uri": ref.uri, "location": {"line": ref.line}},
+            }
+        }
+
+
+def _matched_only(planned: Sequence[_Planned], known: Mapping[str, StepDefRef]) -> Iterator[tuple[str, StepDefRef]]:
+    """The definitions steps matched that no run described (its worker died), in the order first matched."""
+    seen = set(known)
     for item in planned:
-        for refs in item.case.outcome.matches:
-            for key in refs.split(MATCH_SEPARATOR) if refs else ():
-                ref = StepDefRef.parse(key)
-                if ref is None or key in definitions:
-                    continue
-                definitions[key] = ids.get_next_id()
-                yield {
-                    "stepDefinition": {
-                        "id": definitions[key],
-                        "pattern": {"type": ref.pattern_type, "source": ref.pattern},
-                        "sourceReference": {"uri": ref.uri, "location": {"line": ref.line}},
-                    }
-                }
+        for matched in item.case.outcome.matches:
+            for key in matched.split(MATCH_SEPARATOR) if matched else ():
+                if key not in seen and (ref := StepDefRef.parse(key)) is not None:
+                    seen.add(key)
+                    yield key, ref
+
+
+def _parameter_type(id_: str, kind: ParameterTypeInfo) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": id_,
+        "name": kind.name,
+        "regularExpressions": [patterns.parameter_type_regex(kind.regex)],
+        "preferForRegularExpressionMatch": False,
+        "useForSnippets": False,  # the snippets written for undefined steps use parse's own types
+    }
+    if kind.uri:
+        body["sourceReference"] = {"uri": kind.uri, "location": {"line": kind.line}}
+    return body
 
 
 def _hook_definitions(
@@ -228,7 +276,11 @@ def _shown(item: _Planned) -> CaseSteps:
 
 
 def _test_case(
-    ids: IdGenerator, item: _Planned, definitions: Mapping[str, str], hooks: Mapping[HookSide, str], run_id: str
+    ids: IdGenerator,
+    item: _Planned,
+    definitions: Mapping[str, _Definition],
+    hooks: Mapping[HookSide, str],
+    run_id: str,
 ) -> tuple[_TestCase, dict[str, Any]]:
     """The case's testCase envelope, and the ids its execution refers to."""
     shown = _shown(item)
@@ -239,15 +291,16 @@ def _test_case(
     step_ids: list[tuple[str, str]] = []
     for index, pickle_step_id in enumerate(item.step_ids):
         refs = matches[index] if index < len(matches) else ""
-        def_ids = [definitions[k] for k in refs.split(MATCH_SEPARATOR) if k in definitions] if refs else []
+        found = [definitions[k] for k in refs.split(MATCH_SEPARATOR) if k in definitions] if refs else []
         step_id = ids.get_next_id()
         step_ids.append((step_id, pickle_step_id))
+        text = item.texts[index]
         envelope_steps.append(
             {
                 "id": step_id,
                 "pickleStepId": pickle_step_id,
-                "stepDefinitionIds": def_ids,
-                "stepMatchArgumentsLists": [{"stepMatchArguments": []} for _ in def_ids[:1]],
+                "stepDefinitionIds": [d.id for d in found],
+                "stepMatchArgumentsLists": [{"stepMatchArguments": _arguments(d, text)} for d in found],
             }
         )
     after = tuple(ids.get_next_id() for _ in shown.after)
@@ -255,6 +308,10 @@ def _test_case(
     test_case = _TestCase(ids.get_next_id(), tuple(step_ids), before, after, item)
     body = {"id": test_case.id, "pickleId": item.pickle_id, "testSteps": envelope_steps, "testRunStartedId": run_id}
     return test_case, {"testCase": body}
+
+
+def _arguments(definition: _Definition, text: str) -> list[dict[str, Any]]:
+    return [] if definition.info is None else patterns.match_arguments(definition.info, text)
 
 
 def _execution(ids: IdGenerator, test_case: _TestCase, info: RunInfo) -> Iterator[dict[str, Any]]:

@@ -46,6 +46,7 @@ __all__ = [
     "inject_fixture",
     "parse_ignores_case",
     "parse_extra_types",
+    "parse_regex",
     "cache_subdir",
     "step_context",
     "stepdef_fixtures",
@@ -241,6 +242,14 @@ def parse_ignores_case(step_parser: parsers.parse) -> bool:
     return bool(flags & re.IGNORECASE)
 
 
+def parse_regex(step_parser: parsers.parse) -> tuple[str, int]:
+    """The regular expression parse matches a whole step text with (unanchored), and its flags."""
+    try:
+        return str(step_parser.parser._expression), int(step_parser.parser._re_flags)
+    except AttributeError:
+        raise InternalChanged("parse.Parser._expression", "attribute missing") from None
+
+
 def parse_extra_types(step_parser: parsers.parse) -> dict[str, Any]:
     """The ``extra_types`` a parse pattern was compiled with."""
     try:
@@ -263,8 +272,6 @@ def _load_extra_cases() -> dict[int, tuple[int, ...]]:
 
 # The extra case-insensitive equivalences of Python's re (e.g. s ~ ſ, µ ~ μ).
 EXTRA_CASES: dict[int, tuple[int, ...]] = _load_extra_cases()
-
-
 
 
 # -- pytest-bdd's hooks and the objects they are called with ------------------------------------

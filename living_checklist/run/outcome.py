@@ -13,6 +13,7 @@ from living_checklist.core.attach import encode as encode_attachments
 from living_checklist.core.status import AFTER_SCENARIO_REASON, CARRIED_ATTRIBUTE, CARRIED_PROPERTIES, CaseOutcome
 from living_checklist.run import _compat
 from living_checklist.run.collect import CaseItem, FeatureErrorItem
+from living_checklist.run.definitions import relative_uri
 from living_checklist.run.execute import PendingPassed, StepError
 from living_checklist.run.registry import StepDef
 
@@ -27,10 +28,7 @@ def stepdef_key(stepdef: StepDef, rootdir: Path) -> str:
     where, _, line = stepdef.location.rpartition(":")
     if not line.isdigit():
         where, line = stepdef.location, "0"
-    try:
-        uri = Path(where).resolve().relative_to(rootdir.resolve()).as_posix()
-    except (ValueError, OSError):
-        uri = where
+    uri = relative_uri(where, rootdir)
     kind = type(stepdef.context.parser).__name__
     return REF_SEPARATOR.join((uri, line, kind, stepdef.pattern))
 

@@ -22,6 +22,7 @@ import pytest
 
 from living_checklist import reports
 from living_checklist.core import attach, decisions, environment, quality, seeds
+from living_checklist.core.definitions import StepDefinitionInfo
 from living_checklist.core.inventory import (
     FeatureDoc,
     Inventory,
@@ -39,6 +40,7 @@ from living_checklist.run._compat import fixture_count
 from living_checklist.run.bdd import BddHooks
 from living_checklist.run.cache import InventoryCache, cache_folder, make_cache_folder
 from living_checklist.run.collect import CaseItem, FeatureErrorItem, FeatureFile, is_marker_name
+from living_checklist.run.definitions import describe, own_of_pytest_bdd
 from living_checklist.run.lifecycle import TerminateHandler
 from living_checklist.run.outcome import finish_report, mark_pending, run_pending_fast, stepdef_key
 from living_checklist.run.redaction import safe_report
@@ -79,6 +81,8 @@ class ChecklistSession:
         # Whether cases carry the definitions their steps matched (only Cucumber Messages need them).
         self.carry_matches = False
         self._stepdef_keys: dict[int, str] = {}
+        # Every step definition registered where the cases are, by key (workers send theirs).
+        self.definitions: dict[str, StepDefinitionInfo] = {}
         self._cache: InventoryCache | None = None
         self._bdd_hooks: BddHooks | None = None
 
@@ -158,6 +162,25 @@ class ChecklistSession:
         if key is None:
             key = self._stepdef_keys[id(stepdef)] = stepdef_key(stepdef, self.rootdir)
         return key
+
+    def describe_definitions(self, session: pytest.Session) -> None:
+        """Describe every definition visible from a collected feature file, used or not."""
+        for parent in {id(item.parent): item.parent for item in session.items}.values():
+            if isinstance(parent, FeatureFile):
+                self.registry_for(parent)
+        for registry in list(self._registries.values()):
+            for stepdef in registry.stepdefs:
+                if own_of_pytest_bdd(stepdef):
+                    continue
+                key = self.stepdef_key(stepdef)
+                if key not in self.definitions:
+                    self.definitions[key] = describe(stepdef, key, self.rootdir)
+
+    def merge_definitions(self, rows: list[Any]) -> None:
+        for row in rows:
+            info = StepDefinitionInfo.from_row(row)
+            if info is not None:
+                self.definitions.setdefault(info.key, info)
 
     # -- outcomes ------------------------------------------------------------------------------
 
@@ -279,6 +302,9 @@ class ChecklistSession:
                 [nodeid, outcome.status, outcome.reason, outcome.message, outcome.steps]
                 for nodeid, outcome in self.static.items()
             ]
+            if self.carry_matches:
+                self.describe_definitions(session)
+                workeroutput["checklist_definitions"] = [info.to_row() for info in self.definitions.values()]
             return
         if settings.nothing_runs(self.config):
             return
@@ -352,7 +378,14 @@ class ChecklistSession:
             seeds=seeds.report(seed_states, inventory),
             decisions=decided,
         )
-        self.result = dataclasses.replace(result, environment=environment.gather(self.settings), quality=covered)
+        if self.carry_matches:
+            self.describe_definitions(session)
+        self.result = dataclasses.replace(
+            result,
+            environment=environment.gather(self.settings),
+            quality=covered,
+            definitions=tuple(self.definitions.values()),
+        )
         return self.result
 
     def complete(self, session: pytest.Session) -> bool:
@@ -398,7 +431,6 @@ def node_ids(inventory: Inventory) -> dict[tuple[str, str], str]:
 
 
 CHECKLIST_KEY = pytest.StashKey[ChecklistSession]()
-
 
 
 EMPTY_HINT = (

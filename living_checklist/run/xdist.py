@@ -21,6 +21,8 @@ class XdistHooks:
         self._state().expected.update(i for i in ids if ".feature::" in i)
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        self._state().merge_static(getattr(node, "workeroutput", {}).get("checklist_static", []))
+        output = getattr(node, "workeroutput", {})
+        self._state().merge_static(output.get("checklist_static", []))
+        self._state().merge_definitions(output.get("checklist_definitions", []))
         if error:
             self._state().crashed.append(str(node.gateway.id))

@@ -1,0 +1,85 @@
+"""Each registered pytest-bdd step definition described for the Cucumber Messages
+(``core.definitions.StepDefinitionInfo``): the regex its parser matches with, the ``extra_types``
+of its fields. Made where the definitions are (the serial run, each xdist worker), once each."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+from typing import Any
+
+from pytest_bdd import parsers
+
+from living_checklist.core.definitions import ParameterTypeInfo, StepDefinitionInfo
+from living_checklist.run._compat import parse_extra_types, parse_regex
+from living_checklist.run.registry import StepDef
+
+UNTYPED = r".+?"  # parse's regex for a converter without a ``pattern``
+
+
+def describe(stepdef: StepDef, key: str, rootdir: Path) -> StepDefinitionInfo:
+    parser = stepdef.context.parser
+    if isinstance(parser, parsers.string):
+        return StepDefinitionInfo(key, re.escape(parser.name))
+    if isinstance(parser, parsers.re):
+        return StepDefinitionInfo(key, parser.regex.pattern, parser.regex.flags)
+    if isinstance(parser, parsers.parse):  # also cfparse
+        regex, flags = parse_regex(parser)
+        extra = parse_extra_types(parser)
+        kinds = tuple(_parameter_type(name, converter, rootdir) for name, converter in extra.items())
+        return StepDefinitionInfo(key, regex, flags, field_types(parser.name, extra), kinds)
+    return StepDefinitionInfo(key, "")  # a parser of its own: no regex known
+
+
+def own_of_pytest_bdd(stepdef: StepDef) -> bool:
+    """pytest-bdd's own ``trace`` step (a debugging aid, in every run): not one of the project's."""
+    module = str(getattr(inspect.unwrap(stepdef.func), "__module__", ""))
+    return module == "pytest_bdd" or module.startswith("pytest_bdd.")
+
+
+def field_types(fmt: str, extra: dict[str, Any]) -> tuple[str, ...]:
+    """Per field that makes a capture group (a repeated name is a back reference), in order, the
+    ``extra_types`` name of its type ("" for parse's own types and untyped fields)."""
+    import parse  # type: ignore[import-untyped, unused-ignore]
+
+    types: list[str] = []
+    seen: set[str] = set()
+    try:
+        for part in parse.PARSE_RE.split(fmt):
+            if len(part) < 2 or part in ("{{", "}}") or part[0] != "{" or part[-1] != "}":
+                continue
+            name, _, spec = part[1:-1].partition(":")
+            if name and name[0].isalpha():
+                if name in seen:
+                    continue
+                seen.add(name)
+            kind = str(parse.extract_format(spec, extra)["type"]) if spec else ""
+            types.append(kind if kind in extra else "")
+    except (AttributeError, ValueError, KeyError):  # parse changed: the names are only a help
+        return ()
+    return tuple(types)
+
+
+def _parameter_type(name: str, converter: Any, rootdir: Path) -> ParameterTypeInfo:
+    regex = str(getattr(converter, "pattern", UNTYPED))
+    uri, line = source_of(converter, rootdir)
+    return ParameterTypeInfo(name, regex, uri, line)
+
+
+def source_of(obj: Any, rootdir: Path) -> tuple[str, int]:
+    """Where a function is defined: its path relative to the rootdir (else absolute) and line."""
+    func = inspect.unwrap(obj)
+    try:
+        path = inspect.getsourcefile(func)
+        line = inspect.getsourcelines(func)[1]
+    except (OSError, TypeError):
+        return "", 0
+    return (relative_uri(path, rootdir), line) if path else ("", 0)
+
+
+def relative_uri(path: str, rootdir: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(rootdir.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path
