@@ -25,6 +25,7 @@ INI_SERVICES = "checklist_services"  # lines NAME = URL, or NAME = URL | command
 INI_QUALITY_MODEL = "checklist_quality_model"  # iso25010 (default) or none
 INI_WAIVERS = "checklist_waivers"  # lines name: reason
 INI_CONFIDENCE = "checklist_confidence"  # of a percentile budget's bound; 0: point estimates
+INI_LOAD_WORKERS = "checklist_load_workers"  # Locust workers a load runs on; empty or 0: the built-in client
 
 DEFAULT_SEEDS = "seeds"
 DEFAULT_EVIDENCE = "evidence"

@@ -27,6 +27,7 @@ from living_checklist.core.keys import (
     INI_EVIDENCE,
     INI_FEATURES,
     INI_ID_PATTERN,
+    INI_LOAD_WORKERS,
     INI_QUALITY_MODEL,
     INI_REQUIRE_IDS,
     INI_SEEDS,
@@ -50,6 +51,7 @@ __all__ = [
     "INI_EVIDENCE",
     "INI_FEATURES",
     "INI_ID_PATTERN",
+    "INI_LOAD_WORKERS",
     "INI_QUALITY_MODEL",
     "INI_REQUIRE_IDS",
     "INI_SEEDS",
@@ -109,6 +111,12 @@ INI_KEYS: tuple[tuple[str, str, str], ...] = (
         "confidence of the bounds that decide a median or percentile budget (0.95: verified only when the "
         "upper bound is within it); 0 judges on point estimates",
         DEFAULT_CONFIDENCE,
+    ),
+    (
+        INI_LOAD_WORKERS,
+        "run every load on Locust: a master and this many workers, separate processes on this machine "
+        "(needs the extra 'load', locust>=2.20); empty or 0: the built-in client",
+        "",
     ),
 )
 
@@ -171,6 +179,13 @@ def parse_timeout(key: str, raw: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise _usage(key, raw, "expected a positive number of seconds, e.g. 60")
     return value
+
+
+def parse_workers(key: str, raw: str) -> int:
+    """A whole number of load workers, 0 (the built-in client) to 256."""
+    if not raw.strip().isdigit() or int(raw) > 256:
+        raise _usage(key, raw, "expected a whole number of Locust workers from 0 to 256, e.g. 2")
+    return int(raw)
 
 
 def parse_confidence(key: str, raw: str) -> float:
@@ -318,6 +333,7 @@ class Settings:
     services: tuple[NamedService, ...] = ()  # checklist_services, for @service-NAME
     systems: tuple[NamedSystem, ...] = ()  # checklist_systems, for @system-NAME
     confidence: float = float(DEFAULT_CONFIDENCE)  # 0: median and percentile budgets on point estimates
+    load_workers: int = 0  # checklist_load_workers: Locust workers a load runs on; 0: the built-in client
 
     @property
     def active(self) -> bool:
@@ -357,6 +373,7 @@ class Settings:
             services=parse_services(INI_SERVICES, ini_text(config, INI_SERVICES)),
             systems=parse_systems(INI_SYSTEMS, ini_text(config, INI_SYSTEMS), config.rootpath),
             confidence=parse_confidence(INI_CONFIDENCE, ini_text(config, INI_CONFIDENCE) or DEFAULT_CONFIDENCE),
+            load_workers=parse_workers(INI_LOAD_WORKERS, ini_text(config, INI_LOAD_WORKERS) or "0"),
         )
 
 

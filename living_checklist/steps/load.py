@@ -28,7 +28,8 @@ from pytest_bdd import parsers, step
 
 from living_checklist import InvalidValue, Pending, check, record
 from living_checklist.core.measure import Measurement
-from living_checklist.live import load
+from living_checklist.live import load, locust_load
+from living_checklist.run import settings
 from living_checklist.steps.budgets import check_quantile, lower_bound, quantile_figure
 from living_checklist.steps.common import (
     bounded_count,
@@ -64,15 +65,21 @@ def _run(
 ) -> None:
     target = path_of(path)
     url = base_url(request)
+    workers = settings.of(request.config).load_workers
     try:
-        result = load.run_load(
-            url,
-            exchanges.request("GET", target),
-            clients,
-            each=each,
-            seconds=seconds,
-            timeout=timeout_of(request.config),
-        )
+        if workers:  # checklist_load_workers: Locust's master and workers run it
+            why = locust_load.missing()
+            if why:
+                raise InvalidValue(why)
+            result = locust_load.run_locust(
+                url, exchanges.request("GET", target), clients, each=each, seconds=seconds,
+                timeout=timeout_of(request.config), workers=workers,
+            )  # fmt: skip
+        else:
+            result = load.run_load(
+                url, exchanges.request("GET", target), clients, each=each, seconds=seconds,
+                timeout=timeout_of(request.config),
+            )  # fmt: skip
     except load.LoadError as exc:
         raise InvalidValue(f"the load client could not run: {exc}") from None
     exchanges.load = result
