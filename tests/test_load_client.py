@@ -95,3 +95,40 @@ def test_connecting_is_never_part_of_a_response_time() -> None:
     assert result.answered == 18
     assert max(result.samples) < 0.5, sorted(result.samples)[-3:]
     assert result.window < 0.5
+
+
+def test_a_refused_connection_fails_every_request_it_would_have_carried() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once the probe is closed
+    result = load.run_load(f"http://127.0.0.1:{port}", load.Request("GET", "/"), 2, each=3, timeout=5)
+    assert result.requests == 6 and result.answered == 0 and result.rate == 0
+    assert result.errors == {"ConnectionRefusedError": 6}
+    assert "no response (ConnectionRefusedError" in result.first_failure
+
+
+def test_a_body_read_to_the_end_of_the_connection() -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    body = b"no length, ended by closing"
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        result = load.run_load(
+            f"http://127.0.0.1:{listener.getsockname()[1]}", load.Request("GET", "/"), 2, each=3, timeout=5
+        )
+    finally:
+        listener.close()
+    assert result.answered == 6 and result.received == 6 * len(body)
+    assert result.bodies == {hashlib.sha256(body).hexdigest(): 6}
