@@ -83,7 +83,8 @@ def _ambiguous(req: Requirement, resolutions: Sequence[Resolved]) -> CaseOutcome
         lines.append(f"  {req.feature}:{res.step.line}:{res.step.column}: {res.step.keyword}{res.step.text}")
         lines.extend(f"    matches {stepdef.describe()}" for stepdef in res.matches)
     lines.append("Make one pattern more specific, or move one definition to a closer conftest.py.")
-    codes = "".join("E" if r.ambiguous else "U" if r.undefined else "-" for r in resolutions)
+    # A TBD step is pending, as in a case that is not ambiguous, though its TBD matches no definition.
+    codes = "".join("E" if r.ambiguous else "P" if r.step.has_tbd else "U" if r.undefined else "-" for r in resolutions)
     return CaseOutcome("error", "ambiguous", "\n".join(lines), steps=codes)
 
 

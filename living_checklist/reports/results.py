@@ -6,8 +6,8 @@ HTML), so that they cannot disagree with each other or with the case's status:
 - Step codes (see ``status.CaseOutcome.steps``) map to Cucumber's statuses; ``E`` is ``ambiguous``
   in an ambiguous case and ``failed`` otherwise.
 - Cucumber's order: after the first step that did not pass, defined steps are ``skipped``; an
-  undefined or ambiguous step keeps its status unless a step skipped itself, after which every
-  step is ``skipped`` (the kit's ``failedish-combinations`` sample).
+  undefined or ambiguous step (and a ``TBD`` after a failed step) keeps its status unless a step
+  skipped itself, after which every step is ``skipped`` (the kit's ``failedish-combinations`` sample).
 - A ``F`` or ``-`` code is only ever on a step that started (the run writes no code for a step
   that a failure before it kept from starting). A status that no step explains came from outside
   the steps: before any step passed (a failed setup, pytest-bdd's before-scenario hook) it is a
@@ -98,11 +98,19 @@ def cucumber_order(statuses: Sequence[StepStatus], self_skip: int) -> tuple[list
             out.append(status)
             if status != "passed" and (status != "skipped" or index < self_skip):
                 stopped = index
-        elif out[stopped] != "skipped" and status in _KEPT_AFTER_FAILEDISH:
+        elif out[stopped] != "skipped" and (
+            status in _KEPT_AFTER_FAILEDISH or _tbd_after_failure(out[stopped], status)
+        ):
             out.append(status)
         else:
             out.append("skipped")
     return out, stopped
+
+
+def _tbd_after_failure(stop: StepStatus, status: StepStatus) -> bool:
+    """A ``P`` code after a step that failed is a ``TBD`` (nothing after that step ran): the case is
+    pending for it (README, "Gherkin and pytest-bdd"), so it shows, as an undefined step does."""
+    return stop == "failed" and status == "pending"
 
 
 def step_statuses(outcome: CaseOutcome, count: int) -> list[StepStatus]:
