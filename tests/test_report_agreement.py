@@ -53,6 +53,8 @@ STEPS: dict[str, tuple[list[str], str]] = {
     "ambiguous": (["Given a step passes", "Then a doubled step"], "error"),
     "skip": (["Given a step passes", "Then a step skips", "And a step passes"], "skipped"),
     "fail-undefined": (["Given a step fails", "Then nobody wrote this step"], "pending"),
+    "fail-tbd": (["Given a step fails", "Then the limit is TBD"], "pending"),
+    "ambiguous-tbd": (["Given a step passes", "When the limit is TBD", "Then a doubled step"], "error"),
     "tagged": (["Given a step passes", "Then a step fails"], "pending"),
 }
 # The outline's rows: the text of its second step.
@@ -601,7 +603,8 @@ def requirement_disagreements(reports: Reports) -> list[str]:
     shown = {rid: listed.get(rid, "verified") for rid in requirements}
     problems += [f"terminal: {rid} is {shown[rid]}, not {s}" for rid, s in requirements.items() if shown[rid] != s]
     counts = Counter(requirements.values())
-    for status in ("verified", "failing", "skipped", "error"):
+    counts["requirements"] = len(requirements)
+    for status in ("requirements", "verified", "failing", "skipped", "pending", "error"):
         if f" {status}: {counts[status]} " not in f" {totals_line} ":
             problems.append(f"terminal: the totals line {totals_line!r} does not say {status}: {counts[status]}")
     return problems
@@ -620,6 +623,7 @@ def test_every_report_gives_each_case_the_status_pytest_gives_it(
     reports = read_reports(pytester.path, result.outlines)
     problems = case_disagreements(reports, planned) + requirement_disagreements(reports)
     assert not problems, "\n".join(problems)
+    assert read_envelopes(pytester.path / "out" / "c.ndjson")[-1]["testRunFinished"]["success"] is (result.ret == 0)
 
 
 @st.composite
@@ -671,3 +675,4 @@ def test_drawn_projects_agree_in_every_report_too(
     reports = read_reports(pytester.path, result.outlines)
     problems = case_disagreements(reports, planned) + requirement_disagreements(reports)
     assert not problems, "\n".join(problems)
+    assert read_envelopes(pytester.path / "out" / "c.ndjson")[-1]["testRunFinished"]["success"] is (result.ret == 0)

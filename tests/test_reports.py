@@ -452,7 +452,6 @@ def test_cucumber_schema_is_a_valid_schema() -> None:
         ("pending", "tbd", "-P-P", 4, "", ["skipped", "pending", "skipped", "skipped"], ""),
         # A TBD after a step that failed: the case is pending for it, so it shows (it was skipped).
         ("pending", "tbd", ".FP", 3, "", ["passed", "failed", "pending"], ""),
-        ("error", "ambiguous", "PE", 2, "", ["pending", "ambiguous"], ""),
         # Outside the steps: a hook step carries the status, never a step that did not run.
         ("error", "setup", "", 3, "failed", ["skipped", "skipped", "skipped"], ""),
         ("skipped", "skipped", "", 2, "skipped", ["skipped", "skipped"], ""),
