@@ -312,3 +312,21 @@ def test_a_parse_format_translated_and_read_back_matches_what_parse_matches(part
     assert (ours is None) == (theirs is None)
     if ours is not None and theirs is not None:
         assert ours.groups() == theirs.groups()
+
+
+def test_a_definition_no_worker_described_is_read_from_its_key() -> None:
+    """When every worker died before sending its definitions, the key still gives the regex."""
+    from living_checklist.core.definitions import StepDefinitionInfo
+    from living_checklist.reports.patterns import cucumber_pattern, info_from_key, match_arguments
+
+    parsed = info_from_key("parse", "I have {n:d} cukes", "k")
+    assert parsed is not None
+    assert cucumber_pattern("parse", "I have {n:d} cukes", parsed)[1].startswith("^I have (?<n>")
+    assert match_arguments(parsed, "I have 42 cukes") == [{"group": {"start": 7, "value": "42"}}]
+    assert info_from_key("re", r"(?P<x>a)b", "k") == StepDefinitionInfo("k", r"(?P<x>a)b")
+    assert info_from_key("parse", "{x:Custom} here", "k") is None  # its type is unknown without the worker
+    assert cucumber_pattern("string", "a ^ b", info_from_key("string", "a ^ b", "k")) == (
+        "CUCUMBER_EXPRESSION",
+        "a ^ b",
+    )
+    assert cucumber_pattern("string", "^starts", None) == ("REGULAR_EXPRESSION", r"^\^starts$")

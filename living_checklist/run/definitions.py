@@ -12,7 +12,7 @@ from typing import Any
 from pytest_bdd import parsers
 
 from living_checklist.core.definitions import ParameterTypeInfo, StepDefinitionInfo
-from living_checklist.run._compat import parse_extra_types, parse_regex
+from living_checklist.run._compat import InternalChanged, parse_extra_types, parse_regex
 from living_checklist.run.registry import StepDef
 
 UNTYPED = r".+?"  # parse's regex for a converter without a ``pattern``
@@ -25,8 +25,11 @@ def describe(stepdef: StepDef, key: str, rootdir: Path) -> StepDefinitionInfo:
     if isinstance(parser, parsers.re):
         return StepDefinitionInfo(key, parser.regex.pattern, parser.regex.flags)
     if isinstance(parser, parsers.parse):  # also cfparse
-        regex, flags = parse_regex(parser)
-        extra = parse_extra_types(parser)
+        try:
+            regex, flags = parse_regex(parser)
+            extra = parse_extra_types(parser)
+        except InternalChanged:  # a subclass of its own with another parser inside: no regex known
+            return StepDefinitionInfo(key, "")
         kinds = tuple(_parameter_type(name, converter, rootdir) for name, converter in extra.items())
         return StepDefinitionInfo(key, regex, flags, field_types(parser.name, extra), kinds)
     return StepDefinitionInfo(key, "")  # a parser of its own: no regex known
