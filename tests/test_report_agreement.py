@@ -1,10 +1,11 @@
 """Every report gives every case the status pytest and the checklist give it, also under ``-n 2``.
 
 One project is generated from two tables: what the steps of a case do (pass, fail, ``TBD``,
-``pending()``, undefined, ambiguous, skip, a failure before an undefined step, ``@pending``), and
-what happens around them (nothing, a fixture's setup or teardown fails, pytest-bdd's
-before- or after-scenario hook fails or skips). Every pair is a scenario, and every step kind is
-also a row of an outline under each of them; half the files have a Background. One run writes
+``pending()``, undefined, ambiguous, skip, a failure before an undefined step or a ``TBD``, a
+``TBD`` beside an ambiguous step, ``@pending``), and what happens around them (nothing, a
+fixture's setup fails or skips, its teardown fails, pytest-bdd's before- or after-scenario hook
+fails or skips). Every pair is a scenario, and every step kind is also a row of an outline under
+each of them; half the files have a Background. One run writes
 every report; a conftest records pytest's own phase reports. Then each case's status is read
 back from each report on its own (JUnit testcases, Cucumber JSON elements, Cucumber Messages
 test steps, the HTML page, the Markdown tables, the terminal section) and must be what the JSON
@@ -67,7 +68,16 @@ ROWS = {
     "skip": "a step skips",
 }
 # What happens around the steps: the tag that asks for it.
-AROUND = ("none", "setup_error", "teardown_error", "before_error", "after_error", "after_skip")
+AROUND = (
+    "none",
+    "setup_error",
+    "teardown_error",
+    "before_error",
+    "after_error",
+    "after_skip",
+    "setup_skip",
+    "before_skip",
+)
 
 CONFTEST = """
 import json, os
@@ -118,6 +128,8 @@ def _limit(limit):
 def database(request):
     if request.node.get_closest_marker("setup_error"):
         raise RuntimeError("no database")
+    if request.node.get_closest_marker("setup_skip"):
+        pytest.skip("no database here")
     yield
     if request.node.get_closest_marker("teardown_error"):
         raise RuntimeError("cannot drop the database")
@@ -126,6 +138,8 @@ def database(request):
 def pytest_bdd_before_scenario(request, feature, scenario):
     if "before_error" in scenario.tags:
         raise AssertionError("before hook says no")
+    if "before_skip" in scenario.tags:
+        pytest.skip("before hook skips")
 
 
 def pytest_bdd_after_scenario(request, feature, scenario):
@@ -254,6 +268,8 @@ def around_agrees(around: str, status: str, shown: Shown) -> bool:
     """What happened outside the steps is on a hook step of that side, never on a step."""
     if status == "pending" or around in ("none",):
         return True
+    if around in ("setup_skip", "before_skip"):
+        return "skipped" in shown.before and set(shown.steps) <= {"skipped"}
     if around in ("setup_error", "before_error"):
         return "failed" in shown.before and set(shown.steps) <= {"skipped"}
     if around in ("after_error", "teardown_error"):  # after a step that failed, the step's failure is the case's
@@ -474,6 +490,8 @@ def expected(case: Planned) -> str | None:
     steps = STEPS[case.steps][1]
     if case.around == "setup_error":
         return "error"
+    if case.around in ("setup_skip", "before_skip"):
+        return "skipped"  # before any step: not applicable here, whatever the steps would do
     if case.around == "teardown_error":
         return "failing" if steps == "failing" else "error"
     if case.steps == "tagged" and case.around in ("before_error", "after_error"):
