@@ -245,7 +245,7 @@ def _matched_only(planned: Sequence[_Planned], known: Mapping[str, StepDefRef]) 
 def _parameter_type(id_: str, kind: ParameterTypeInfo) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": id_,
-        "name": kind.name,
+        "name": patterns.parameter_type_name(kind.name),
         "regularExpressions": [patterns.parameter_type_regex(kind.regex)],
         "preferForRegularExpressionMatch": False,
         "useForSnippets": False,  # the snippets written for undefined steps use parse's own types

@@ -20,6 +20,7 @@ conditional group, scoped verbose flags) is written as Python wrote it.
 
 ``stepMatchArguments`` come from the Python regex matched against the step text: one per
 outermost capture group, its nested groups as children, offsets in characters of the step text.
+A parameter type's name is its ``extra_types`` key, with what Cucumber refuses in a name replaced.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ _SCOPED_FLAGS = re.compile(r"\(\?([aiLmsux]*)(?:-([imsx]+))?:")
 _REPEAT = re.compile(r"\{(\d*)(?:(,)(\d*))?\}")
 _SPECIAL = set("\\^$.|?*+()[]{}/")
 _CLASS_SPECIAL = set("\\]^-[")
+# What cucumber-expressions refuses in a parameter type's name; cfparse's cardinality suffixes are named.
+_ILLEGAL_NAME = re.compile(r"[\[\]()$.|?*+{}\\/]")
+_CARDINALITY = {"+": "_many", "*": "_any", "?": "_optional"}
 
 
 class Untranslatable(ValueError):
@@ -259,6 +263,12 @@ def cucumber_pattern(kind: str, pattern: str, info: StepDefinitionInfo | None) -
         return REGULAR_EXPRESSION, info.regex
 
 
+def parameter_type_name(name: str) -> str:
+    """An ``extra_types`` name as Cucumber accepts it: cfparse's ``Number+`` is ``Number_many``
+    (``*`` ``_any``, ``?`` ``_optional``), another character Cucumber refuses is ``_``."""
+    return _ILLEGAL_NAME.sub(lambda m: _CARDINALITY.get(m.group(), "_"), name)
+
+
 def parameter_type_regex(regex: str) -> str:
     """A parameter type's regex as JavaScript reads it (as Python wrote it when it cannot)."""
     try:
@@ -303,7 +313,7 @@ def match_arguments(info: StepDefinitionInfo, text: str) -> list[dict[str, Any]]
         argument: dict[str, Any] = {"group": _group(match, number, children)}
         name = info.types[index] if index < len(info.types) else ""
         if name:
-            argument["parameterTypeName"] = name
+            argument["parameterTypeName"] = parameter_type_name(name)
         arguments.append(argument)
     return arguments
 
