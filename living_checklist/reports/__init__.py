@@ -11,7 +11,6 @@ import contextlib
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -23,8 +22,10 @@ import pytest
 from living_checklist.core import keys
 from living_checklist.core.escape import json_dumps, json_safe, terminal_safe, text_safe
 from living_checklist.core.status import Checklist
+from living_checklist.reports import registry
 from living_checklist.reports.files import check_output_path, final_path, write_report, writes_through
 from living_checklist.reports.inputs import Inputs, command_files, input_problem
+from living_checklist.reports.registry import Report
 from living_checklist.run import settings
 
 if TYPE_CHECKING:
@@ -33,22 +34,22 @@ if TYPE_CHECKING:
 # The writers, the baseline and the history are imported where a report is written or read: a
 # run without report options (and every xdist worker, every dry run) never loads them.
 
-JSON_OPTION = "--checklist-json"
-MD_OPTION = "--checklist-md"
-HTML_OPTION = "--checklist-html"
-CUCUMBER_OPTION = "--checklist-cucumber"
-MESSAGES_OPTION = "--checklist-messages"
-BADGE_OPTION = "--checklist-badge"
-HISTORY_OPTION = "--checklist-history"
-BASELINE_OPTION = "--checklist-baseline"
-INI_JSON = "checklist_json"
-INI_MD = "checklist_md"
-INI_HTML = "checklist_html"
-INI_CUCUMBER = "checklist_cucumber"
-INI_MESSAGES = "checklist_messages"
-INI_BADGE = "checklist_badge"
-INI_HISTORY = "checklist_history"
-INI_BASELINE = "checklist_baseline"
+JSON_OPTION = registry.JSON.option
+MD_OPTION = registry.MD.option
+HTML_OPTION = registry.HTML.option
+CUCUMBER_OPTION = registry.CUCUMBER.option
+MESSAGES_OPTION = registry.MESSAGES.option
+BADGE_OPTION = registry.BADGE.option
+HISTORY_OPTION = registry.HISTORY.option
+BASELINE_OPTION = registry.BASELINE.option
+INI_JSON = registry.JSON.ini
+INI_MD = registry.MD.ini
+INI_HTML = registry.HTML.ini
+INI_CUCUMBER = registry.CUCUMBER.ini
+INI_MESSAGES = registry.MESSAGES.ini
+INI_BADGE = registry.BADGE.ini
+INI_HISTORY = registry.HISTORY.ini
+INI_BASELINE = registry.BASELINE.ini
 GITHUB_SUMMARY_ENV = keys.ENV_GITHUB_SUMMARY
 
 __all__ = [
@@ -62,18 +63,6 @@ __all__ = [
     "write_all",
     "write_report",
 ]
-
-# option, ini key, dest, what it is (for help and messages)
-_OUTPUTS: tuple[tuple[str, str, str, str], ...] = (
-    (JSON_OPTION, INI_JSON, "checklist_json_path", "the checklist report as JSON (schema 2)"),
-    (MD_OPTION, INI_MD, "checklist_md_path", "the checklist as Markdown (also appended to $GITHUB_STEP_SUMMARY)"),
-    (HTML_OPTION, INI_HTML, "checklist_html_path", "the living documentation as one self-contained HTML page"),
-    (CUCUMBER_OPTION, INI_CUCUMBER, "checklist_cucumber_path", "every scenario as Cucumber JSON"),
-    (MESSAGES_OPTION, INI_MESSAGES, "checklist_messages_path", "the run as Cucumber Messages (NDJSON)"),
-    (BADGE_OPTION, INI_BADGE, "checklist_badge_path", 'a README badge (SVG): "requirements defined D/N"'),
-)
-_BASELINE_DEST = "checklist_baseline_path"
-_HISTORY_DEST = "checklist_history_path"
 
 
 @dataclass
@@ -98,39 +87,19 @@ OUTPUTS_KEY = pytest.StashKey[OutputsState]()
 def add_options(parser: pytest.Parser) -> None:
     """Register the report options on the ``living checklist`` option group (and their ini keys)."""
     group = parser.getgroup("checklist", "living checklist")
-    for option, ini, dest, what in _OUTPUTS:
-        group.addoption(option, dest=dest, metavar="PATH", default=None, help=f"write {what} to PATH (ini: {ini})")
-    group.addoption(
-        BASELINE_OPTION,
-        dest=_BASELINE_DEST,
-        metavar="PATH",
-        default=None,
-        help="an earlier --checklist-json report: fail if a defined requirement is now pending, missing or "
-        f"error, or a verified one is not (ini: {INI_BASELINE})",
-    )
-    group.addoption(
-        HISTORY_OPTION,
-        dest=_HISTORY_DEST,
-        metavar="PATH",
-        default=None,
-        help="append this run (time, commit, totals, status per requirement) to the JSON-lines file PATH when it "
-        f"is complete; the HTML draws the burn-up chart, the Markdown the trend (ini: {INI_HISTORY})",
-    )
-    for option, ini, _, what in _OUTPUTS:
-        parser.addini(ini, f"write {what} to this path (like {option})", default="")
-    parser.addini(INI_BASELINE, f"an earlier JSON report to ratchet against (like {BASELINE_OPTION})", default="")
-    parser.addini(
-        INI_HISTORY, f"a JSON-lines file each complete run is appended to (like {HISTORY_OPTION})", default=""
-    )
+    for report in registry.REPORTS:
+        group.addoption(report.option, dest=report.dest, metavar="PATH", default=None, help=report.help)
+    for report in registry.REPORTS:
+        parser.addini(report.ini, report.ini_help, default="")
 
 
-def _configured(config: pytest.Config, dest: str, ini: str) -> tuple[str, Path | None]:
+def _configured(config: pytest.Config, report: Report) -> tuple[str, Path | None]:
     """The value as written and its path: command line against the invocation folder, ini against its file."""
-    value = config.getoption(dest, None)
+    value = config.getoption(report.dest, None)
     if value:
         return str(value), Path(config.invocation_params.dir, str(value))
     try:
-        raw = config.getini(ini)
+        raw = config.getini(report.ini)
     except ValueError:  # not registered (the group had no parser)
         return "", None
     text = str(raw).strip() if raw else ""
@@ -160,21 +129,9 @@ def remove_stale(config: pytest.Config) -> list[str]:
     return removed
 
 
-def _suffix(option: str) -> str:
-    suffixes = {
-        MD_OPTION: ".md",
-        HTML_OPTION: ".html",
-        CUCUMBER_OPTION: ".cucumber.json",
-        MESSAGES_OPTION: ".ndjson",
-        BADGE_OPTION: ".svg",
-        HISTORY_OPTION: ".history.jsonl",
-    }
-    return suffixes.get(option, ".json")
-
-
 def wants_messages(config: pytest.Config) -> bool:
     """Whether Cucumber Messages are written (then cases carry the definitions their steps matched)."""
-    return _configured(config, "checklist_messages_path", INI_MESSAGES)[1] is not None
+    return _configured(config, registry.MESSAGES)[1] is not None
 
 
 def _inputs(config: pytest.Config) -> Inputs:
@@ -201,11 +158,12 @@ def validate(config: pytest.Config) -> None:
 
 def _validate_outputs(config: pytest.Config, state: OutputsState, inputs: Inputs) -> dict[Path, str]:
     taken: dict[Path, str] = {}
-    for option, ini, dest, _ in _OUTPUTS:
-        value, path = _configured(config, dest, ini)
+    for report in registry.OUTPUTS:
+        option = report.option
+        value, path = _configured(config, report)
         if path is None:
             continue
-        problem = check_output_path(option, value, path, _suffix(option)) or input_problem(option, value, path, inputs)
+        problem = check_output_path(option, value, path, report.suffix) or input_problem(option, value, path, inputs)
         if problem:
             raise pytest.UsageError(problem)
         key = final_path(path)
@@ -234,7 +192,7 @@ def _check_junit_path(config: pytest.Config, inputs: Inputs, taken: dict[Path, s
 
 
 def _load_baseline(config: pytest.Config, state: OutputsState) -> None:
-    _, path = _configured(config, _BASELINE_DEST, INI_BASELINE)
+    _, path = _configured(config, registry.BASELINE)
     if path is None:
         return
     from living_checklist.reports import baseline
@@ -247,12 +205,12 @@ def _load_baseline(config: pytest.Config, state: OutputsState) -> None:
 
 
 def _load_history(config: pytest.Config, state: OutputsState, inputs: Inputs, taken: dict[Path, str]) -> None:
-    value, path = _configured(config, _HISTORY_DEST, INI_HISTORY)
+    value, path = _configured(config, registry.HISTORY)
     if path is None:
         return
     from living_checklist.reports import history
 
-    problem = check_output_path(HISTORY_OPTION, value, path, _suffix(HISTORY_OPTION)) or input_problem(
+    problem = check_output_path(HISTORY_OPTION, value, path, registry.HISTORY.suffix) or input_problem(
         HISTORY_OPTION, value, path, inputs
     )
     if problem:
@@ -269,12 +227,13 @@ def _load_history(config: pytest.Config, state: OutputsState, inputs: Inputs, ta
     state.history_path = path
 
 
-def _write(state: OutputsState, option: str, render: Callable[[], str | Iterable[str]]) -> str | None:
+def _write(state: OutputsState, report: Report, rendering: registry.Rendering) -> str | None:
+    option = report.option
     path = state.paths.get(option)
-    if path is None:
+    if path is None or report.render is None:
         return None
     try:
-        text = render()
+        text = report.render(rendering)
     except Exception as exc:  # a defect in one renderer must not cost the other reports
         problem = f"{option} {path}: could not render the report ({type(exc).__name__}: {exc})"
         state.notes.append(problem)
@@ -290,7 +249,7 @@ def _write(state: OutputsState, option: str, render: Callable[[], str | Iterable
         state.notes.append(problem)
         return problem
     state.written.append(str(path))
-    if option == MD_OPTION and isinstance(text, str):
+    if report.github_summary and isinstance(text, str):
         _append_github_summary(state, text)
     return None
 
@@ -319,8 +278,8 @@ def write_all(
     now = datetime.now(UTC)
     problems = _compare_baseline(state, checklist, seeds)
     current = _history_entry(config, state, checklist, now)
-    renderers = _renderers(config, state, checklist, seeds, now, exitstatus)
-    problems += [p for option, render in renderers.items() if (p := _write(state, option, render)) is not None]
+    rendering = _rendering(config, state, checklist, seeds, now, exitstatus)
+    problems += [p for report in registry.OUTPUTS if (p := _write(state, report, rendering)) is not None]
     if state.history_path is not None and current is not None and checklist.complete:
         from living_checklist.reports import history
 
@@ -358,53 +317,35 @@ def _history_entry(
     return current
 
 
-def _renderers(
+def _rendering(
     config: pytest.Config,
     state: OutputsState,
     checklist: Checklist,
     seeds: list[dict[str, Any]],
     now: datetime,
     exitstatus: int,
-) -> dict[str, Callable[[], str | Iterable[str]]]:
-    """Each report option's renderer. The big reports stream: written piece by piece as they are
+) -> registry.Rendering:
+    """What every renderer reads. The big reports stream: written piece by piece as they are
     made, so that all of them together add little to a run's peak memory."""
-    from living_checklist.reports import badge as report_badge
     from living_checklist.reports import baseline
-    from living_checklist.reports import cucumber as report_cucumber
-    from living_checklist.reports import html as report_html
-    from living_checklist.reports import json as report_json
-    from living_checklist.reports import markdown as report_md
-    from living_checklist.reports import messages as report_messages
 
-    generated = now.strftime("%Y-%m-%d %H:%M UTC")
-    progress = state.progress
     baseline_lines = (
         baseline.render(state.delta, _shown(config, state.baseline_path))
         if state.delta is not None and state.baseline_path is not None
         else None
     )
-    success = checklist.ok and checklist.complete and exitstatus == 0
-    run_info = report_messages.RunInfo(state.started, time.time(), success, _version())
-    return {
-        JSON_OPTION: lambda: report_json.stream(checklist, seeds),
-        MD_OPTION: lambda: report_md.render(checklist, seeds, progress=progress, baseline_lines=baseline_lines),
-        HTML_OPTION: lambda: report_html.stream(
-            checklist, seeds, generated=generated, progress=progress, baseline_lines=baseline_lines
-        ),
-        CUCUMBER_OPTION: lambda: report_cucumber.stream(checklist),
-        MESSAGES_OPTION: lambda: report_messages.stream(checklist, _source_reader(config.rootpath), run_info),
-        BADGE_OPTION: lambda: report_badge.render(checklist.totals),
-    }
-
-
-def _source_reader(rootdir: Path) -> Callable[[str], str | None]:
-    def read(relpath: str) -> str | None:
-        try:
-            return (rootdir / relpath).read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
-        except OSError:
-            return None
-
-    return read
+    return registry.Rendering(
+        checklist=checklist,
+        seeds=seeds,
+        rootpath=config.rootpath,
+        generated=now.strftime("%Y-%m-%d %H:%M UTC"),
+        progress=state.progress,
+        baseline_lines=baseline_lines,
+        started=state.started,
+        finished=time.time(),
+        success=checklist.ok and checklist.complete and exitstatus == 0,
+        version=_version(),
+    )
 
 
 def _version() -> str:
@@ -445,12 +386,7 @@ def _shown(config: pytest.Config, path: Path) -> str:
 
 def requested(config: pytest.Config) -> list[str]:
     """The report options given on the command line or in the ini file."""
-    every = (
-        *_OUTPUTS,
-        (BASELINE_OPTION, INI_BASELINE, _BASELINE_DEST, ""),
-        (HISTORY_OPTION, INI_HISTORY, _HISTORY_DEST, ""),
-    )
-    return [option for option, ini, dest, _ in every if _configured(config, dest, ini)[1] is not None]
+    return [report.option for report in registry.REPORTS if _configured(config, report)[1] is not None]
 
 
 def check_two_word_paths(config: pytest.Config) -> None:
@@ -461,7 +397,7 @@ def check_two_word_paths(config: pytest.Config) -> None:
     rootdir to a common parent, and the run reads another configuration and tree.
     """
     args = list(config.invocation_params.args)
-    options = {option for option, _, _, _ in _OUTPUTS} | {BASELINE_OPTION, HISTORY_OPTION}
+    options = {report.option for report in registry.REPORTS}
     base = Path(config.invocation_params.dir)
     positional = [Path(base, arg.split("::", 1)[0]) for arg in config.args]
     anchor = Path(os.path.commonpath([str(p) for p in positional])) if positional else base
