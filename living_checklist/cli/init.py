@@ -248,30 +248,38 @@ def _present_keys(path: Path, config: ConfigFile) -> dict[str, object]:
 
 def _check_merge(config: ConfigFile, before: str, after: str, added: list[str]) -> None:
     """Read both versions back: everything that was there is unchanged, and the new keys are in place."""
-    if config.kind == "toml":
-        old = tomllib.loads(before) if before else {}
-        new = tomllib.loads(after)
-        table: Any = new
-        for part in config.section.split("."):
-            table = table[part]
-        for key in added:
-            del table[key]
-        _prune_empty(new)
-        _prune_empty(old)
-        ok = old == new
-    else:
-        old_ini, new_ini = configparser.RawConfigParser(), configparser.RawConfigParser()
-        old_ini.read_string(before)
-        new_ini.read_string(after)
-        ok = all(new_ini.has_option(config.section, key) for key in added)
-        for key in added:
-            new_ini.remove_option(config.section, key)
-        ok = ok and {s: dict(old_ini[s]) for s in old_ini} == {s: dict(new_ini[s]) for s in new_ini if s in old_ini}
-    if not ok:
+    kept = _toml_kept if config.kind == "toml" else _ini_kept
+    if not kept(config.section, before, after, added):
         lines = "\n".join(f"  {key} = ..." for key in added)
         raise InitError(
             f"{config.name}: the settings could not be merged safely; add these under [{config.section}]:\n{lines}"
         )
+
+
+def _toml_kept(section: str, before: str, after: str, added: list[str]) -> bool:
+    """Whether ``after`` is ``before`` with the ``added`` keys in the (dotted) ``section``, nothing else."""
+    old = tomllib.loads(before) if before else {}
+    new = tomllib.loads(after)
+    table: Any = new
+    for part in section.split("."):
+        table = table[part]
+    for key in added:
+        del table[key]
+    _prune_empty(new)
+    _prune_empty(old)
+    return bool(old == new)
+
+
+def _ini_kept(section: str, before: str, after: str, added: list[str]) -> bool:
+    """Whether ``after`` is ``before`` with the ``added`` options in ``section``, nothing else."""
+    old_ini, new_ini = configparser.RawConfigParser(), configparser.RawConfigParser()
+    old_ini.read_string(before)
+    new_ini.read_string(after)
+    if not all(new_ini.has_option(section, key) for key in added):
+        return False
+    for key in added:
+        new_ini.remove_option(section, key)
+    return {s: dict(old_ini[s]) for s in old_ini} == {s: dict(new_ini[s]) for s in new_ini if s in old_ini}
 
 
 def _prune_empty(data: dict[str, Any]) -> None:
@@ -314,19 +322,19 @@ def plan(target: Path, wanted: Sequence[str] | None = None, empty: bool = False)
     actions: list[Action] = []
     for rel, text in selected_files(wanted, empty):
         path = target / rel
-        if path.exists() or path.is_symlink():
-            note = "exists"
-            manual = False
-            existing = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
-            if rel == "conftest.py" and not all(name in existing for name in STEP_PLUGINS):
-                plugins = ", ".join(f'"{name}"' for name in STEP_PLUGINS)
-                note = f"exists; add to it: pytest_plugins = [{plugins}]"
-                manual = True
-            actions.append(Action(rel, "keep", note, manual=manual))
-        else:
-            actions.append(Action(rel, "write", text=text))
+        exists = path.exists() or path.is_symlink()
+        actions.append(_keep(path, rel) if exists else Action(rel, "write", text=text))
     actions.append(merge_settings(target))
     return actions
+
+
+def _keep(path: Path, rel: str) -> Action:
+    """A file that is there already is left alone; a conftest.py that loads no step library says so."""
+    existing = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    if rel == "conftest.py" and not all(name in existing for name in STEP_PLUGINS):
+        plugins = ", ".join(f'"{name}"' for name in STEP_PLUGINS)
+        return Action(rel, "keep", f"exists; add to it: pytest_plugins = [{plugins}]", manual=True)
+    return Action(rel, "keep", "exists")
 
 
 def apply(target: Path, actions: list[Action]) -> None:

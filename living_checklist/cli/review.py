@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, SCHEMA_VERSION, _emit_json
 from living_checklist.core import imports
@@ -20,21 +22,14 @@ def cmd_review(args: argparse.Namespace) -> int:
     except imports.StateError as exc:
         print(terminal_safe(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
-    known = {key for state in states for r in state.requirements for key in (r.id, r.external_id)}
-    unknown = [i for i in args.ids if i not in known]
+    unknown = _unknown(states, args.ids)
     if unknown:
         print(
             f"not an imported requirement: {', '.join(unknown)} (review takes the ids of imported slots)",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    reviewed: list[str] = []
-    for state in states:
-        new, done = imports.review(state, args.ids)
-        if done:
-            path = imports.state_path(seeds_dir, state.seed)
-            path.write_text(imports.dumps(new), encoding="utf-8")
-            reviewed += done
+    reviewed = _review(seeds_dir, states, args.ids)
     left = [i for i in args.ids if i not in reviewed]
     if args.json:
         _emit_json({"schema": SCHEMA_VERSION, "command": "review", "reviewed": reviewed, "not_suspect": left})
@@ -43,3 +38,20 @@ def cmd_review(args: argparse.Namespace) -> int:
         lines += [f"{i}: not suspect, nothing to review" for i in left]
         print(terminal_safe("\n".join(lines)))
     return EXIT_OK
+
+
+def _unknown(states: Sequence[imports.ImportState], ids: Sequence[str]) -> list[str]:
+    """The ids that name no imported requirement (by the slot's id or the source's id)."""
+    known = {key for state in states for r in state.requirements for key in (r.id, r.external_id)}
+    return [i for i in ids if i not in known]
+
+
+def _review(seeds_dir: Path, states: Sequence[imports.ImportState], ids: Sequence[str]) -> list[str]:
+    """Accept the current source text of the suspect ones among ``ids``; write each changed state."""
+    reviewed: list[str] = []
+    for state in states:
+        new, done = imports.review(state, ids)
+        if done:
+            imports.state_path(seeds_dir, state.seed).write_text(imports.dumps(new), encoding="utf-8")
+            reviewed += done
+    return reviewed

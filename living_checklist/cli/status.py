@@ -87,23 +87,32 @@ def _area_table(results: Sequence[StaticRequirement]) -> list[str]:
 
 
 def _status_details(results: Sequence[StaticRequirement]) -> list[str]:
-    lines: list[str] = []
-    problems = [r for r in results if r.status == "error"]
-    if problems:
-        lines += ["", "error:"]
-        for r in problems:
-            lines.append(f"  {r.reason:<11} {r.requirement.id} {r.requirement.name}")
-            lines += [f"      {line}" for line in r.message.splitlines()]
-    pending = [r for r in results if r.status == "pending"]
-    if pending:
-        lines += ["", "pending:"]
-        for r in pending:
-            detail = f" - {r.summary}" if r.summary else ""
-            lines.append(f"  {r.reason:<11} {r.requirement.id} {r.requirement.name}{detail}")
-    ready = [r for r in results if r.status == "ready"]
-    if ready:
-        lines += ["", "ready to run:", *(f"  {r.requirement.id} {r.requirement.name}" for r in ready)]
+    by_status: dict[str, list[StaticRequirement]] = {"error": [], "pending": [], "ready": []}
+    for r in results:
+        by_status.setdefault(r.status, []).append(r)
+    return _error_lines(by_status["error"]) + _pending_lines(by_status["pending"]) + _ready_lines(by_status["ready"])
+
+
+def _error_lines(problems: Sequence[StaticRequirement]) -> list[str]:
+    lines: list[str] = ["", "error:"] if problems else []
+    for r in problems:
+        lines.append(f"  {r.reason:<11} {r.requirement.id} {r.requirement.name}")
+        lines += [f"      {line}" for line in r.message.splitlines()]
     return lines
+
+
+def _pending_lines(pending: Sequence[StaticRequirement]) -> list[str]:
+    lines: list[str] = ["", "pending:"] if pending else []
+    for r in pending:
+        detail = f" - {r.summary}" if r.summary else ""
+        lines.append(f"  {r.reason:<11} {r.requirement.id} {r.requirement.name}{detail}")
+    return lines
+
+
+def _ready_lines(ready: Sequence[StaticRequirement]) -> list[str]:
+    if not ready:
+        return []
+    return ["", "ready to run:", *(f"  {r.requirement.id} {r.requirement.name}" for r in ready)]
 
 
 def status_data(
