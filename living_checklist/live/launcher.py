@@ -10,12 +10,15 @@ Requests: ``{"id", "argv", "env", "cwd", "timeout", "trace", "tell"}`` with stdi
 stderr (and a fourth descriptor holding a large request); ``{"end": id}`` once the output is
 closed. Replies: ``{"started": pid}`` (with ``tell``), ``{"exited": ns}`` (the first process
 ended, others run on), then ``{"done": {...}}`` or ``{"error": errno, "message": text}``.
+A series, ``{..., "series": count}`` without descriptors, is that many runs in a row from one
+request: each run's output pipes come first (``{"run": index}`` with their read ends), its reply
+says ``"run": index``, and the next starts on ``{"next": id}``; the launcher sees the output
+closed by itself (every writer of both pipes gone) instead of waiting for ``end``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import select
@@ -23,147 +26,19 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
-WALL = 0x40000000  # __WALL: threads and tracees too
-SEIZE, LISTEN, CONT, DETACH, GETEVENTMSG, SETOPTIONS, TRACEEXEC = 0x4206, 0x4208, 7, 17, 0x4201, 0x4200, 0x10
-OPTIONS = 0x02 | 0x04 | 0x08 | 0x10 | 0x40 | 0x100000  # TRACEFORK VFORK CLONE EXEC EXIT, EXITKILL
-EVENT_FORK, EVENT_VFORK, EVENT_CLONE, EVENT_EXEC, EVENT_EXIT, EVENT_STOP = 1, 2, 3, 4, 6, 128
-STOPS = (signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
-RESET = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGCHLD)
+if __package__:  # imported as part of the package (tests, type checks)
+    from living_checklist.live import launcher_os as host
+else:  # run as a file with -I -S: the one module beside it, nothing else of the package
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import launcher_os as host  # type: ignore[import-not-found, no-redef]
+
 DAEMON_CHECK = 0.05  # seconds between looks at what is left after the first process ended
 END_GRACE = 0.1  # seconds the tree may still take to end by itself once its output is closed
 KILL_GRACE = 5.0  # seconds to reap a killed tree before giving up on it
 MAX_MESSAGE = 1 << 16
-
-
-class Libc:
-    """``prctl`` and ``ptrace`` through ctypes; None where this platform has neither."""
-
-    def __init__(self) -> None:
-        self.prctl: Any = None
-        self.ptrace: Any = None
-        with contextlib.suppress(OSError):
-            libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-            self.prctl, self.ptrace = getattr(libc, "prctl", None), getattr(libc, "ptrace", None)
-        if self.ptrace is not None:
-            self.ptrace.restype = ctypes.c_long
-            self.ptrace.argtypes = (ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p)
-
-    def call(self, request: int, pid: int, data: int = 0) -> int:
-        return int(self.ptrace(request, pid, None, data))
-
-    def event_message(self, pid: int) -> int:
-        value = ctypes.c_ulong(0)
-        self.ptrace(GETEVENTMSG, pid, None, ctypes.byref(value))
-        return int(value.value)
-
-
-LIBC = Libc()
-
-
-def status_field(pid: int, name: bytes) -> int:
-    """A number of ``/proc/<pid>/status`` (``VmHWM:`` in KiB, ``Tgid:``); -1 when it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith(name))
-    except (OSError, ValueError, IndexError, StopIteration):
-        return -1
-
-
-def hwm_kib(pid: int) -> int:
-    return status_field(pid, b"VmHWM:")
-
-
-def command_line(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            words = handle.read(512).split(b"\0")
-    except OSError:
-        return f"process {pid}"
-    return " ".join(w.decode("utf-8", "replace") for w in words if w)[:200] or f"process {pid}"
-
-
-def session(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return int(stat.read().rsplit(b")", 1)[1].split()[3])
-    except (OSError, ValueError, IndexError):
-        return -1
-
-
-def children() -> list[int]:
-    """This process's children (for the fallback without ptrace, where tracees are not known)."""
-    me = os.getpid()
-    try:
-        with open(f"/proc/{me}/task/{me}/children") as handle:
-            return [int(p) for p in handle.read().split()]
-    except OSError:
-        return []
-
-
-def resolve(program: str, env: dict[str, str] | None) -> str:
-    """The file ``execvp`` would run (searched once here, not tried at every PATH entry in the child)."""
-    if "/" in program:
-        return program
-    path = (env if env is not None else os.environ).get("PATH", os.defpath)
-    denied = False
-    for folder in path.split(os.pathsep):
-        candidate = os.path.join(folder or ".", program)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-        denied = denied or os.path.exists(candidate)  # as execvp: a folder or a file without x is EACCES
-    if denied:
-        raise PermissionError(13, "permission denied")
-    raise FileNotFoundError(2, "not found on PATH")
-
-
-def start_child(request: dict[str, Any], fds: list[int], program: str) -> tuple[int, int, int]:
-    """Fork the first process; it waits for ``go`` before it execs. (pid, ready fd, go fd)."""
-    ready_r, ready_w = os.pipe()
-    go_r, go_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        child(request, fds, ready_w, go_r, program)
-    os.close(ready_w)
-    os.close(go_r)
-    return pid, ready_r, go_w
-
-
-def child(request: dict[str, Any], fds: list[int], ready: int, go: int, program: str) -> None:  # pragma: no cover
-    try:
-        for target, fd in enumerate(fds[:3]):
-            os.dup2(fd, target, inheritable=True)
-        close_others(keep=(0, 1, 2, ready, go))
-        signal.set_wakeup_fd(-1)
-        for number in RESET:
-            signal.signal(number, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, ())
-        if LIBC.prctl is not None:
-            LIBC.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: its parent may trace it; exec resets it anyway
-        if request.get("cwd"):
-            os.chdir(request["cwd"])
-        os.write(ready, b"r")  # dumpable now, so it can be seized (this process is not)
-        if os.read(go, 1) == b"g":
-            env = request.get("env")
-            os.execve(program, request["argv"], env if env is not None else os.environ)
-    except OSError as exc:
-        try:
-            os.write(ready, b"e %d %s" % (exc.errno or 0, (exc.strerror or str(exc)).encode("utf-8", "replace")))
-        finally:
-            os._exit(127)
-    os._exit(0)
-
-
-def close_others(keep: tuple[int, ...]) -> None:
-    """Close every descriptor but ``keep`` (the open ones, as /proc lists them; else the first 1024)."""
-    try:
-        open_fds = {int(name) for name in os.listdir("/proc/self/fd")}
-    except OSError:
-        open_fds = set(range(1024))
-    for fd in open_fds - set(keep):
-        with contextlib.suppress(OSError):
-            os.close(fd)
 
 
 class Run:
@@ -185,11 +60,14 @@ class Run:
         self.threads: set[int] = set()  # tasks that are threads of another (not processes)
         self.killed, self.timed_out = 0, False
         self.error: bytes = b""
+        # A series: the launcher's own copies of the output pipes' read ends (never read here). A
+        # hang-up on both says the tree closed its output, which the harness says otherwise ("end").
+        self.watch: list[int] | None = None
 
     def launch(self) -> bool:
         """Start the first process; False (with ``self.error``) when it could not be started."""
-        self.request["argv"][0] = program = resolve(self.request["argv"][0], self.request.get("env"))
-        if self.request.get("trace") and LIBC.ptrace is not None:
+        self.request["argv"][0] = program = host.resolve(self.request["argv"][0], self.request.get("env"))
+        if self.request.get("trace") and host.LIBC.ptrace is not None:
             return self._traced(program)
         return self._spawned(program)
 
@@ -201,14 +79,14 @@ class Run:
         try:
             if self.request.get("cwd"):
                 os.chdir(self.request["cwd"])
-            self.floor = hwm_kib(os.getpid())  # a vfork shares our memory: its exec starts from our peak
+            self.floor = host.hwm_kib(os.getpid())  # a vfork shares our memory: its exec starts from our peak
             self.start = time.perf_counter_ns()
             self.pid = os.posix_spawn(
                 program,
                 self.request["argv"],
-                env if env is not None else os.environ,
+                env if env is not None else self.server.environ,
                 file_actions=actions,
-                setsigdef=RESET,
+                setsigdef=host.RESET,
                 setsigmask=(),
             )
         except OSError as exc:
@@ -225,14 +103,14 @@ class Run:
 
     def _traced(self, program: str) -> bool:
         """fork, seize before its exec: every process of the tree stops at its exit for its peak."""
-        self.pid, self.ready, go = start_child(self.request, self.fds, program)
+        self.pid, self.ready, go = host.start_child(self.request, self.fds, program)
         first = os.read(self.ready, 1)
         if first != b"r":  # its set-up failed (a working directory that went away)
             self.error = first + self._read_error()
             os.close(go)
             return False
-        self.traced = LIBC.call(SEIZE, self.pid, OPTIONS) == 0  # it waits for "go": traced from the start
-        self.floor = hwm_kib(self.pid)  # what it will carry into its exec (a fork of us)
+        self.traced = host.LIBC.call(host.SEIZE, self.pid, host.OPTIONS) == 0  # it waits for go
+        self.floor = host.hwm_kib(self.pid)  # what it will carry into its exec (a fork of us)
         self._tell()
         self.start = time.perf_counter_ns()
         os.write(go, b"g")
@@ -255,9 +133,11 @@ class Run:
                 return
             if self.first_end and not self.end_by and self._only_daemons_left():
                 self.end_by = time.monotonic()  # what is left has left the session (setsid): daemons
-            readable = self.server.wait((self.server.sock.fileno(),), self._wait())
+            readable = self.server.wait((self.server.sock.fileno(),), self._wait(), self.watch or ())
             if self.server.sock.fileno() in readable:
                 self._message()
+            if self.watch is not None:
+                self._closed([fd for fd in readable if fd in self.watch])
             if not self._on_time():
                 return  # unkillable (uninterruptible sleep): say what we know
 
@@ -285,13 +165,19 @@ class Run:
             self.error = self._read_error()
         if self.error:
             self.kill()
-        elif not self.tree_empty():
+        elif self.watch is None and not self.tree_empty():
             self.server.send({"exited": self.first_end - self.start})
 
     def _only_daemons_left(self) -> bool:
         ours = os.getsid(0)
-        sessions = {session(pid) for pid in [*self.known, *children()]} - {-1}
+        sessions = {host.session(pid) for pid in [*self.known, *host.children()]} - {-1}
         return bool(sessions) and ours not in sessions
+
+    def _closed(self, hung: list[int]) -> None:
+        assert self.watch is not None
+        self.watch = [fd for fd in self.watch if fd not in hung]
+        if not self.watch and self.first_end and not self.end_by:
+            self.end_by = time.monotonic() + END_GRACE  # as on the harness's "end" (below)
 
     def _message(self) -> None:
         message = self.server.receive()
@@ -306,7 +192,7 @@ class Run:
         if self.status is None and self.pid:
             return False
         try:
-            os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT | WALL)
+            os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT | host.WALL)
         except ChildProcessError:
             return True
         return False
@@ -315,7 +201,7 @@ class Run:
         if not self.killing:
             self.killing = True
             self.killing_until = time.monotonic() + KILL_GRACE
-        for pid in [*self.known, *children()]:
+        for pid in [*self.known, *host.children()]:
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
@@ -325,7 +211,7 @@ class Run:
         """Every event waiting: stops are answered, ends recorded; never blocks."""
         while True:
             try:
-                pid, status, usage = os.wait4(-1, os.WNOHANG | WALL)
+                pid, status, usage = os.wait4(-1, os.WNOHANG | host.WALL)
             except ChildProcessError:
                 return
             if pid == 0:
@@ -352,24 +238,24 @@ class Run:
         self.known.add(pid)
         if self.killing:
             os.kill(pid, signal.SIGKILL)
-            LIBC.call(DETACH if event == EVENT_EXIT else CONT, pid)
+            host.LIBC.call(host.DETACH if event == host.EVENT_EXIT else host.CONT, pid)
             return
-        if event in (EVENT_FORK, EVENT_VFORK, EVENT_CLONE):
-            new = LIBC.event_message(pid)
+        if event in (host.EVENT_FORK, host.EVENT_VFORK, host.EVENT_CLONE):
+            new = host.LIBC.event_message(pid)
             self.known.add(new)
-            if event == EVENT_CLONE and status_field(new, b"Tgid:") not in (new, -1):
+            if event == host.EVENT_CLONE and host.status_field(new, b"Tgid:") not in (new, -1):
                 self.threads.add(new)
-        elif event == EVENT_EXIT:
+        elif event == host.EVENT_EXIT:
             self._exit_stop(pid)
-        elif event == EVENT_EXEC and pid == self.pid and self.ready >= 0:
+        elif event == host.EVENT_EXEC and pid == self.pid and self.ready >= 0:
             self._exec_stop()
-        elif event == EVENT_STOP and number in STOPS:  # a group stop: stays stopped until SIGCONT
-            LIBC.call(LISTEN, pid)
+        elif event == host.EVENT_STOP and number in host.STOPS:  # a group stop: stays stopped until SIGCONT
+            host.LIBC.call(host.LISTEN, pid)
             return
         elif event == 0:  # a signal for the process: deliver it
-            LIBC.call(CONT, pid, number)
+            host.LIBC.call(host.CONT, pid, number)
             return
-        LIBC.call(CONT, pid)
+        host.LIBC.call(host.CONT, pid)
 
     def _exec_stop(self) -> None:
         """The first exec succeeded (end of file on the close-on-exec pipe): close that pipe before
@@ -381,14 +267,14 @@ class Run:
             self.error = b""
         os.close(self.ready)
         self.ready = -1
-        LIBC.call(SETOPTIONS, self.pid, OPTIONS & ~TRACEEXEC)  # later execs, its children's too: no stop
+        host.LIBC.call(host.SETOPTIONS, self.pid, host.OPTIONS & ~host.TRACEEXEC)  # later execs: no stop
 
     def _exit_stop(self, pid: int) -> None:
         self.exiting.add(pid)
-        value = hwm_kib(pid)
+        value = host.hwm_kib(pid)
         if value > self.peak:
             self.peak, self.peak_pid = value, pid
-            self.peak_name = command_line(pid)
+            self.peak_name = host.command_line(pid)
 
     def outcome(self) -> dict[str, Any]:
         wall = (self.end or time.perf_counter_ns()) - self.start
@@ -408,18 +294,26 @@ class Server:
     def __init__(self, fd: int) -> None:
         self.sock = socket.socket(fileno=fd)
         self.sock.set_inheritable(False)
+        self.environ = dict(os.environ)  # converted at each spawn: a dict of str is converted fastest
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
 
-    def wait(self, fds: tuple[int, ...], timeout: float) -> list[int]:
-        readable, _, _ = select.select([*fds, self.wake_r], [], [], timeout)
-        if self.wake_r in readable:
+    def wait(self, fds: tuple[int, ...], timeout: float, hangups: Sequence[int] = ()) -> list[int]:
+        """Those of ``fds`` that are readable and those of ``hangups`` whose every writer is gone
+        (polled for nothing else: what is in the pipe stays for the harness to read)."""
+        poller = select.poll()
+        for fd in (*fds, self.wake_r):
+            poller.register(fd, select.POLLIN)
+        for fd in hangups:
+            poller.register(fd, 0)
+        ready = [fd for fd, _ in poller.poll(timeout * 1000)]
+        if self.wake_r in ready:
             with contextlib.suppress(BlockingIOError):
                 os.read(self.wake_r, 4096)
-        return [fd for fd in readable if fd != self.wake_r]
+        return [fd for fd in ready if fd != self.wake_r]
 
     def send(self, message: dict[str, Any]) -> None:
         self.sock.send(json.dumps(message).encode())
@@ -440,17 +334,64 @@ class Server:
             if not data:
                 return
             request = json.loads(data)
-            if request.get("body") and len(fds) > 3:
+            if request.get("body") and fds:  # the last descriptor
                 with os.fdopen(fds.pop(), "rb") as body:
                     request = json.loads(body.read())
-            if "argv" in request:
-                self.one(request, fds)
-            else:  # an "end" that crossed our "done" on the way
+            if "series" in request:
+                self.series(request, fds)
+            elif "argv" in request:
+                self.one(Run(self, request, fds), fds)
+            else:  # an "end" or "next" that crossed our "done" on the way
                 for fd in fds:
                     os.close(fd)
 
-    def one(self, request: dict[str, Any], fds: list[int]) -> None:
-        run = Run(self, request, fds)
+    def series(self, request: dict[str, Any], fds: list[int]) -> None:
+        """``series`` runs one after another from one request, each on pipes of its own that come
+        with the request (the first) or with ``{"next": id}`` (each later one, sent once the harness
+        has the one before whole): the harness's work is never beside a run's."""
+        stdin = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            for index in range(int(request["series"])):
+                if index:
+                    fds = self._next(request.get("id"))
+                if len(fds) != 4:
+                    for fd in fds:
+                        os.close(fd)
+                    return
+                if not self._one_of_series(request, index, stdin, fds):
+                    return
+        finally:
+            os.close(stdin)
+
+    def _one_of_series(self, request: dict[str, Any], index: int, stdin: int, fds: list[int]) -> bool:
+        """One run on ``fds``: the read ends (watched for the output's end, never read) and the write ends."""
+        out_r, err_r, out_w, err_w = fds
+        for fd in (out_r, err_r):
+            os.set_inheritable(fd, False)
+        try:
+            run = Run(self, request, [stdin, out_w, err_w])  # argv[0] is resolved by the first run
+            run.watch = [out_r, err_r]
+            return self.one(run, [out_w, err_w], {"run": index})
+        except OSError:  # the harness is gone
+            return False
+        finally:
+            os.close(out_r)
+            os.close(err_r)
+
+    def _next(self, ident: object) -> list[int]:
+        """The next run's pipes, on ``{"next": id}``; none on anything else (``stop``) or the harness's end."""
+        try:
+            data, fds, _, _ = socket.recv_fds(self.sock, MAX_MESSAGE, 4)
+        except OSError:
+            return []
+        if data and json.loads(data).get("next") == ident:
+            return fds
+        for fd in fds:
+            os.close(fd)
+        return []
+
+    def one(self, run: Run, fds: list[int], where: dict[str, Any] | None = None) -> bool:
+        """Start, serve and record ``run``; ``fds`` are closed once it started. False after an error."""
         try:
             launched = run.launch()
         except OSError as exc:
@@ -469,9 +410,10 @@ class Server:
             text = run.error.decode("utf-8", "replace")
             words = text.split(" ", 2)
             number = int(words[1]) if len(words) > 1 and words[1].isdigit() else 0
-            self.send({"error": number, "message": words[2] if len(words) > 2 else text})
-        else:
-            self.send({"done": run.outcome()})
+            self.send({"error": number, "message": words[2] if len(words) > 2 else text, **(where or {})})
+            return False
+        self.send({"done": run.outcome(), **(where or {})})
+        return True
 
     def finish(self, run: Run) -> None:
         """Nothing of this run may outlive it: kill and reap what is left, bounded in time."""
@@ -488,9 +430,9 @@ class Server:
 def main(argv: list[str]) -> int:
     """No parent-death signal (it follows the thread that started us): the socket's end tells us."""
     fd = int(argv[1])
-    if LIBC.prctl is not None:
-        LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no /proc/<pid>/fd, no attaching, for anyone of this user
-        LIBC.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    if host.LIBC.prctl is not None:
+        host.LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no /proc/<pid>/fd, no attaching, for anyone of this user
+        host.LIBC.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the system and pytest; pytest ends us
     Server(fd).serve()
     return 0

@@ -26,13 +26,14 @@ import shlex
 import signal as signals
 import statistics
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from living_checklist.core.escape import indented
 from living_checklist.live.capture import EMPTY, Captured
+from living_checklist.live.series import Series
 from living_checklist.live.supervise import POOL, Exchange, LauncherLost
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "percentile",
     "prepare",
     "run",
+    "series",
     "signal_name",
     "start",
     "throughput",
@@ -160,7 +162,7 @@ def _validate(argv: tuple[str, ...], timeout: float, cwd: str | Path | None) -> 
 
 def _request(
     argv: tuple[str, ...], timeout: float, cwd: str | Path | None, env: Mapping[str, str] | None, trace: bool = True
-) -> Any:
+) -> dict[str, Any]:
     return {
         "trace": trace,
         "argv": list(argv),
@@ -210,6 +212,55 @@ def run(
         else:
             launcher.close()
     return _result(argv, timeout, final, out, err)
+
+
+def series(
+    argv: Sequence[str],
+    count: int,
+    *,
+    timeout: float,
+    max_output: int = DEFAULT_MAX_OUTPUT,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    trace: bool = True,
+) -> Generator[RunResult, None, None]:
+    """Run ``argv`` ``count`` times in a row, standard input from /dev/null; each run as ``run``
+    records it (its whole tree, its whole output, its own timeout), yielded as it ends.
+
+    One request to one launcher for all the runs, and a run starts only when the one before was
+    taken: the harness's cost per run is a message each way. Stop iterating (or close the
+    iterator) to end the series early; ``CannotRun`` as for ``run`` (a run that could not start
+    ends the series).
+    """
+    argv = tuple(argv)
+    _validate(argv, timeout, cwd)
+    if count < 1:
+        raise ValueError(f"a series needs at least one run, got {count!r}")
+    return _series(argv, count, timeout, _request(argv, timeout, cwd, env, trace), max_output)
+
+
+def _series(
+    argv: tuple[str, ...], count: int, timeout: float, request: dict[str, Any], max_output: int
+) -> Generator[RunResult, None, None]:
+    launcher = POOL.acquire()
+    chain: Series | None = None
+    reusable = False
+    try:
+        chain = Series(launcher, request, count, max_output)
+        for _ in range(count):
+            final, out, err = chain.next()
+            yield _result(argv, timeout, final, out, err)
+        reusable = True
+    except LauncherLost as exc:
+        raise CannotRun(f"the harness lost the record of the runs of {argv[0]!r}: {exc}") from None
+    finally:
+        if chain is not None:
+            reusable = reusable or chain.stop()  # stopped between two runs: the launcher is free again
+            chain.close()
+        if reusable:
+            POOL.release(launcher)
+        else:
+            launcher.close()
 
 
 def _result(argv: tuple[str, ...], timeout: float, final: dict[str, Any], out: Captured, err: Captured) -> RunResult:

@@ -11,7 +11,7 @@ import math
 import os
 import re
 import shlex
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,13 +124,38 @@ def run_system(
             input_data=input_data,
             timeout=timeout if timeout is not None else system.timeout,
             cwd=system.cwd,
-            env={**os.environ, **env} if env else None,
+            env=_environment(env),
             trace=trace,
         )
     except runner.CannotRun as exc:
-        raise InvalidValue(
-            f"the system cannot be started: {exc} ({system.setting} = {shlex.join(system.argv)!r})"
-        ) from None
+        raise _cannot_start(system, exc) from None
+
+
+def run_system_series(
+    request: pytest.FixtureRequest,
+    extra: Sequence[str],
+    count: int,
+    env: Mapping[str, str] | None = None,
+    trace: bool = True,
+) -> Generator[runner.RunResult, None, None]:
+    """The scenario's system run ``count`` times in a row as ``run_system`` runs it once (nothing
+    on standard input), from one request to the harness's launcher (``runner.series``): each run
+    as it ends. Close the iterator to stop early; a system that cannot start is an ``error``."""
+    system = system_of(request)
+    argv = system.argv + tuple(extra)
+    try:
+        runs = runner.series(argv, count, timeout=system.timeout, cwd=system.cwd, env=_environment(env), trace=trace)
+        yield from runs
+    except runner.CannotRun as exc:
+        raise _cannot_start(system, exc) from None
+
+
+def _environment(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    return {**os.environ, **env} if env else None
+
+
+def _cannot_start(system: System, exc: runner.CannotRun) -> InvalidValue:
+    return InvalidValue(f"the system cannot be started: {exc} ({system.setting} = {shlex.join(system.argv)!r})")
 
 
 WHOLE_OUTPUT_LIMIT = 1 << 30  # bytes a check that needs the whole text at once (JSON, a diff) reads

@@ -13,6 +13,7 @@ PYTEST_DONT_REWRITE: the steps raise their own measured-vs-required messages.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import threading
@@ -40,6 +41,7 @@ from living_checklist.steps.common import (
     quoted,
     quoted_value,
     run_system,
+    run_system_series,
     split_arguments,
     stated_after_this_step,
     system_argv,
@@ -247,27 +249,32 @@ def run_series_after_warmup(n: str, w: str, args: str, request: pytest.FixtureRe
     count = bounded_count(n, "run count")
     warmups = bounded_count(w, "warm-up run count", minimum=0)
     extra = split_arguments(args)
-    progress = Progress(request.node, "warm-up run", warmups)
-    for index in range(warmups):
-        result = run_system(request, extra, env=system_runs.env)
-        progress.update(index + 1, brief(result))
-        if result.crashed or result.timed_out:
-            raise AssertionError(f"warm-up run {index + 1} of {warmups} {result.outcome()}\n{result.describe()}")
     _run_series(request, system_runs, count, extra, warmups)
+
+
+def _runs(
+    request: pytest.FixtureRequest, system_runs: SystemRuns, count: int, extra: list[str], what: str, trace: bool
+) -> list[runner.RunResult]:
+    """``count`` runs in a row (one request to the harness's launcher); one that crashes or times
+    out fails the step at once, naming it (``run 3 of 10``)."""
+    series: list[runner.RunResult] = []
+    progress = Progress(request.node, what, count)
+    with contextlib.closing(run_system_series(request, extra, count, env=system_runs.env, trace=trace)) as runs:
+        for index, result in enumerate(runs):
+            series.append(result)
+            progress.update(index + 1, brief(result))
+            if result.crashed or result.timed_out:
+                raise AssertionError(f"{what} {index + 1} of {count} {result.outcome()}\n{result.describe()}")
+    return series
 
 
 def _run_series(
     request: pytest.FixtureRequest, system_runs: SystemRuns, count: int, extra: list[str], warmups: int | None = None
 ) -> None:
-    series: list[runner.RunResult] = []
-    progress = Progress(request.node, "run", count)
     trace = _stated_for_this_step(request, PEAK_STEP)  # exact memory costs a stop per process: only when checked
-    for index in range(count):
-        result = run_system(request, extra, env=system_runs.env, trace=trace)
-        series.append(result)
-        progress.update(index + 1, brief(result))
-        if result.crashed or result.timed_out:
-            raise AssertionError(f"run {index + 1} of {count} {result.outcome()}\n{result.describe()}")
+    if warmups:  # run as the runs they warm up
+        _runs(request, system_runs, warmups, extra, "warm-up run", trace)
+    series = _runs(request, system_runs, count, extra, "run", trace)
     system_runs.record(series)
     if warmups is not None:  # the warm-up phrase: say how many, even 0
         system_runs.warmups = warmups
