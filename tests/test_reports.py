@@ -228,21 +228,30 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 
 
+def _source_lines(text: str) -> list[str]:
+    lines = text.replace("\r\n", "\n").split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
 @settings(max_examples=50)  # each example renders a whole checklist
 @given(checklists(), seeds_lists)
 @example(single("<script>alert(1)</script>"), [])
 @example(single("</pre></code><img src=x onerror=alert(1)>", text="  Scenario: </pre><b>TBD</b>"), [])
+@example(single("a\x1eb\rc", text="  Scenario: a\x1eb\rc\r\n    Given x\x85y\n"), [])
 def test_html_escapes_every_text_from_feature_files(checklist: Checklist, seeds: list[dict[str, Any]]) -> None:
     html = report_html.render(checklist, seeds)
     page = parse(html)
     assert page.tags <= ALLOWED_TAGS
     assert not [a for a in page.attributes if a[1].startswith("on")]
     assert page.scripts == ["\n" + report_html.SCRIPT + "\n"]
-    # Names and ids come back as the exact text (whitespace aside), so nothing was interpreted.
-    assert sorted(page.texts["h4"]) == sorted(r.requirement.name for r in checklist.results)
-    assert sorted(page.texts["rid"]) == sorted(r.requirement.id for r in checklist.results)
+    # Names and ids come back as the exact text (whitespace aside), so nothing was interpreted;
+    # control characters in them are shown as the terminal shows them (\r, \x1e), lines end at \n.
+    assert sorted(page.texts["h4"]) == sorted(terminal_safe(r.requirement.name) for r in checklist.results)
+    assert sorted(page.texts["rid"]) == sorted(terminal_safe(r.requirement.id) for r in checklist.results)
     expected_gherkin = sorted(
-        "\n".join(r.requirement.text.splitlines()) for r in checklist.results if r.requirement.text
+        "\n".join(terminal_safe(line) for line in _source_lines(r.requirement.text))
+        for r in checklist.results
+        if r.requirement.text
     )
     assert sorted(page.texts["gherkin"]) == expected_gherkin
     statuses = [v or "" for tag, name, v in page.attributes if tag == "article" and name == "data-status"]

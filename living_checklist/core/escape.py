@@ -9,6 +9,7 @@ acts on ANSI and OSC escape sequences instead of showing them. Each is shown, ne
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -34,6 +35,13 @@ def _escape_char(match: re.Match[str]) -> str:
 def terminal_safe(text: str) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``); tabs and newlines stay."""
     return _UNSHOWABLE.sub(_escape_char, text)
+
+
+def html_text(text: str, quote: bool = True) -> str:
+    """``text`` for HTML: control characters shown as in the terminal (``\\r``, ``\\x1e``), then
+    ``&<>`` (and, ``quote``, both quotes) escaped. Ids and values that links and filters match keep
+    ``html.escape`` alone, so they stay equal to the percent-encoded links that point at them."""
+    return html.escape(terminal_safe(text), quote)
 
 
 def indented(text: str, prefix: str = "    ") -> str:

@@ -16,12 +16,13 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from html import escape
+from html import escape as escape_markup
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
 from living_checklist.core.environment import describe
+from living_checklist.core.escape import html_text as escape
 from living_checklist.core.measure import Measurement
 from living_checklist.core.status import STATUSES, Checklist, RequirementResult, Totals, by_area
 from living_checklist.reports import history
@@ -65,7 +66,7 @@ def anchor(prefix: str, name: str) -> str:
 
 def link_to(element_id: str) -> str:
     """An in-page link, percent-encoded so no id can look like a filter (``=``) or break the URL."""
-    return escape("#" + quote(element_id, safe=""))
+    return escape_markup("#" + quote(element_id, safe=""))
 
 
 def bar(counts: Mapping[str, int], total: int, big: bool = False) -> str:
@@ -93,10 +94,17 @@ def _fmt(value: float | str | None) -> str:
     return str(value)
 
 
+def source_lines(text: str) -> list[str]:
+    """``text`` split at line ends (``\\n``, ``\\r\\n``) only: a lone ``\\r`` or ``\\x1e`` inside a line
+    is shown (``\\r``), not taken for a line break nobody sees."""
+    found = text.replace("\r\n", "\n").split("\n")
+    return found[:-1] if found[-1] == "" else found
+
+
 def gherkin(text: str) -> str:
     """The scenario's source, escaped, with keywords, tags, comments and TBD marked up."""
     out = []
-    for raw in text.splitlines():
+    for raw in source_lines(text):
         line = escape(raw, quote=False)
         stripped = raw.lstrip()
         if stripped.startswith("#"):
@@ -154,7 +162,7 @@ def _met(m: Measurement) -> str:
 
 def evidence(message: str, reason_html: str) -> str:
     """A message as evidence: one line inline, a few lines as a block, a long one collapsed."""
-    lines = message.splitlines()
+    lines = source_lines(message)
     if len(lines) <= 1:
         sep = ": " if reason_html and message else ""
         return f'<p class="reason">{reason_html}{sep}<span class="message">{escape(message)}</span></p>'
@@ -172,7 +180,7 @@ def _cases(result: RequirementResult) -> str:
         return ""
     rows = []
     for case in result.cases:
-        first = case.outcome.message.strip().splitlines()
+        first = source_lines(case.outcome.message.strip())
         rows.append(
             f"<tr><td>{escape(case.nodeid.rsplit('::', 1)[-1])}</td>"
             f'<td><span class="badge {case.outcome.status}">{case.outcome.status}</span></td>'
@@ -189,8 +197,8 @@ def requirement(result: RequirementResult, known_seeds: set[str]) -> str:
     req = result.requirement
     search = " ".join([req.id, req.name, req.description, req.feature, result.reason, *req.tags]).lower()
     parts = [
-        f'<article class="req {result.status}" id="{escape(anchor("req-", req.id))}" '
-        f'data-status="{result.status}" data-area="{escape(req.area)}" data-search="{escape(search)}">',
+        f'<article class="req {result.status}" id="{escape_markup(anchor("req-", req.id))}" '
+        f'data-status="{result.status}" data-area="{escape_markup(req.area)}" data-search="{escape(search)}">',
         f'<div><span class="badge {result.status}">{result.status}</span>'
         f'<span class="rid">{escape(req.id)}</span> <h4>{escape(req.name)}</h4></div>',
         f'<p class="where">{escape(req.feature)}:{req.line}'
@@ -228,7 +236,7 @@ def _cited(seeds: Sequence[str], known_seeds: set[str]) -> str:
 
 
 def _option(value: str, label: str) -> str:
-    return f'<option value="{escape(value)}">{escape(label)}</option>'
+    return f'<option value="{escape_markup(value)}">{escape(label)}</option>'
 
 
 def areas_table(results: Sequence[RequirementResult]) -> str:
@@ -289,7 +297,7 @@ def _seed_row(seed: Mapping[str, Any], citing: list[str]) -> str:
     sha = str(seed.get("sha256", ""))
     title = f"<br><span class=muted>{escape(str(seed['title']))}</span>" if seed.get("title") else ""
     return (
-        f'<tr id="{escape(anchor("seed-", seed_id))}"><th scope="row">{escape(seed_id)}</th>'
+        f'<tr id="{escape_markup(anchor("seed-", seed_id))}"><th scope="row">{escape(seed_id)}</th>'
         f"<td>{escape(str(seed.get('file', '')))}{title}</td>"
         f'<td><code title="{escape(sha)}">{escape(sha[:12])}</code></td>'
         f"<td>{links or 'none'}</td><td>{escape(str(seed.get('verdict', '')))}</td></tr>"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from living_checklist.core.attach import Attachment
+from living_checklist.core.escape import html_text as escape
 from living_checklist.core.status import RequirementResult
 from living_checklist.reports.results import case_steps
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 
+from living_checklist.core.escape import html_text as escape
 from living_checklist.core.quality import SUB_CHARACTERISTICS, Quality, rows
 
 
