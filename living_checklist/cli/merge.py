@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
 from living_checklist.core.escape import terminal_safe
@@ -29,7 +30,7 @@ from living_checklist.reports import baseline, write_report
 from living_checklist.reports import html as report_html
 from living_checklist.reports import json as report_json
 from living_checklist.reports import markdown as report_md
-from living_checklist.reports.merge import MergeError, describe, merge
+from living_checklist.reports.merge import Merged, MergeError, describe, merge
 from living_checklist.reports.terminal import totals_line
 
 FEATURE_LIMIT = 64 << 20  # bytes of one feature file read back for its Gherkin
@@ -112,7 +113,10 @@ def with_gherkin(checklist: Checklist, rootdir: Path) -> Checklist:
     return replace(checklist, results=tuple(results))
 
 
-def _read_shards(inputs: list[str]) -> list[tuple[str, Checklist]] | None:
+Shards = list[tuple[str, Checklist]]
+
+
+def _read_shards(inputs: list[str]) -> Shards | None:
     """Every shard read; each one that cannot be is one line on stderr, and then None."""
     shards, bad = [], 0
     for raw in inputs:
@@ -158,23 +162,30 @@ def cmd_merge(args: argparse.Namespace) -> int:
     failed = merged.missing or not checklist.ok or not checklist.complete
     code = EXIT_PROBLEMS if failed else EXIT_OK
     if args.format == "json":
-        data = {
-            "schema": 1,
-            "command": "merge",
-            "shards": [name for name, _ in shards],
-            "output": str(args.output),
-            "totals": report_json.to_data(checklist, [dict(seed) for seed in checklist.seeds])["totals"],
-            "complete": checklist.complete,
-            "missing": list(merged.missing),
-            "overlapping": [{"nodeid": n, "shards": list(s)} for n, s in merged.overlapping],
-            "pooled": list(merged.pooled),
-        }
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-        return code
+        print(json.dumps(_merge_data(args, shards, merged, checklist), indent=2, ensure_ascii=False))
+    else:
+        _print_merged(args, shards, merged, checklist)
+    return code
+
+
+def _merge_data(args: argparse.Namespace, shards: Shards, merged: Merged, checklist: Checklist) -> dict[str, Any]:
+    return {
+        "schema": 1,
+        "command": "merge",
+        "shards": [name for name, _ in shards],
+        "output": str(args.output),
+        "totals": report_json.to_data(checklist, [dict(seed) for seed in checklist.seeds])["totals"],
+        "complete": checklist.complete,
+        "missing": list(merged.missing),
+        "overlapping": [{"nodeid": n, "shards": list(s)} for n, s in merged.overlapping],
+        "pooled": list(merged.pooled),
+    }
+
+
+def _print_merged(args: argparse.Namespace, shards: Shards, merged: Merged, checklist: Checklist) -> None:
     print(f"merged {len(shards)} report(s) into {args.output}")
     print(totals_line(checklist.totals))
     if not checklist.complete:
         print("INCOMPLETE: a shard's run was interrupted or did not run every case it selected")
     for line in describe(merged):
         print(terminal_safe(line))
-    return code

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,17 +57,29 @@ def read(path: Path) -> list[SourceRequirement]:
     out: list[SourceRequirement] = []
     seen: set[str] = set()
     for bundle in _bundles(path):
-        content = bundle.core_content.req_if_content if bundle.core_content else None
-        for spec_object in content.spec_objects if content is not None and content.spec_objects else ():
-            type_name, values = _named_values(bundle, spec_object)
-            heading = "ReqIF.ChapterName" in values and not values.get("ReqIF.Text")
-            if _SECTION_TYPE.search(type_name) or heading:
+        for spec_object in _spec_objects(bundle):
+            found = _requirement(bundle, spec_object)
+            if found is None:
                 continue
-            external_id = values.get("ReqIF.ForeignID") or spec_object.identifier
-            if external_id in seen:
-                raise SourceError(f"{path}: two SPEC-OBJECTs have the id {external_id!r}")
-            seen.add(external_id)
-            text = values.get("ReqIF.Text") or values.get("ReqIF.Name", "")
-            title = values.get("ReqIF.Name") or values.get("ReqIF.ChapterName", "")
-            out.append(SourceRequirement(external_id, text, title if title != text else ""))
+            if found.external_id in seen:
+                raise SourceError(f"{path}: two SPEC-OBJECTs have the id {found.external_id!r}")
+            seen.add(found.external_id)
+            out.append(found)
     return out
+
+
+def _spec_objects(bundle: Any) -> Sequence[Any]:
+    content = bundle.core_content.req_if_content if bundle.core_content else None
+    return content.spec_objects if content is not None and content.spec_objects else ()
+
+
+def _requirement(bundle: Any, spec_object: Any) -> SourceRequirement | None:
+    """The requirement a SPEC-OBJECT states, or ``None`` for a section or a heading."""
+    type_name, values = _named_values(bundle, spec_object)
+    heading = "ReqIF.ChapterName" in values and not values.get("ReqIF.Text")
+    if _SECTION_TYPE.search(type_name) or heading:
+        return None
+    external_id = values.get("ReqIF.ForeignID") or spec_object.identifier
+    text = values.get("ReqIF.Text") or values.get("ReqIF.Name", "")
+    title = values.get("ReqIF.Name") or values.get("ReqIF.ChapterName", "")
+    return SourceRequirement(external_id, text, title if title != text else "")
