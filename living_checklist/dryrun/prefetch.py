@@ -196,39 +196,12 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _child(shared: mmap.mmap, results: IO[bytes], paths: list[str], overrides: list[str], parent: int) -> None:
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        with contextlib.suppress(Exception):
-            signal.signal(number, signal.SIG_DFL)
-    _die_with_parent(parent)
-    # Help, never compete: on a busy machine the parent (starting pytest) goes first.
-    with contextlib.suppress(OSError):
-        os.nice(NICE)
-    from living_checklist.dryrun import snapshot
-
-    snapshot.detach()  # the parent records what the dry run reads; the child's reads are its own
-    gc.disable()
-
+    _quiet_child(parent)
     from living_checklist.core.files import read_regular
-    from living_checklist.core.inventory import DEFAULT_ID_PATTERN, area_of, discover, parse_feature, relpath
+    from living_checklist.core.inventory import area_of, parse_feature, relpath
     from living_checklist.core.plain import encode_doc
-    from living_checklist.run._compat import ini_setup
-    from living_checklist.run.settings import INI_FEATURES, INI_ID_PATTERN
 
-    cwd = Path.cwd()
-    targets = [Path(os.path.abspath(cwd / p)) for p in paths]
-    rootdir, ini = ini_setup([str(t) for t in targets], overrides, cwd)
-    features_dir = ini.get(INI_FEATURES, "")
-    id_pattern = ini.get(INI_ID_PATTERN, "") or DEFAULT_ID_PATTERN
-    if not features_dir:
-        raise LookupError("not a checklist project")
-    if (rootdir / INVENTORY_CACHE).is_file():
-        raise LookupError("the full run's inventory cache has the documents")  # the parent reads it
-    if not targets:
-        targets = [rootdir / features_dir]
-    files = sorted({Path(os.path.abspath(p)) for target in targets for p in discover(target)})
+    rootdir, features_dir, id_pattern, files = _project(paths, overrides)
     shared[16:32] = list_digest(files)
     out = _Writer(results)
     for index, path in enumerate(files):
@@ -244,6 +217,45 @@ def _child(shared: mmap.mmap, results: IO[bytes], paths: list[str], overrides: l
             continue  # the parent reads and parses it itself, and says what is wrong
         out.write([str(path), file_digest(data), rel, features_dir, id_pattern, encode_doc(doc)])
     out.flush()
+
+
+def _quiet_child(parent: int) -> None:
+    """No terminal, default signals, dies with ``parent``, nicer than it, records nothing, no GC."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(Exception):
+            signal.signal(number, signal.SIG_DFL)
+    _die_with_parent(parent)
+    # Help, never compete: on a busy machine the parent (starting pytest) goes first.
+    with contextlib.suppress(OSError):
+        os.nice(NICE)
+    from living_checklist.dryrun import snapshot
+
+    snapshot.detach()  # the parent records what the dry run reads; the child's reads are its own
+    gc.disable()
+
+
+def _project(paths: list[str], overrides: list[str]) -> tuple[Path, str, str, list[Path]]:
+    """The rootdir, features folder, id pattern and feature files the dry run will read."""
+    from living_checklist.core.inventory import DEFAULT_ID_PATTERN, discover
+    from living_checklist.run._compat import ini_setup
+    from living_checklist.run.settings import INI_FEATURES, INI_ID_PATTERN
+
+    cwd = Path.cwd()
+    targets = [Path(os.path.abspath(cwd / p)) for p in paths]
+    rootdir, ini = ini_setup([str(t) for t in targets], overrides, cwd)
+    features_dir = ini.get(INI_FEATURES, "")
+    id_pattern = ini.get(INI_ID_PATTERN, "") or DEFAULT_ID_PATTERN
+    if not features_dir:
+        raise LookupError("not a checklist project")
+    if (rootdir / INVENTORY_CACHE).is_file():
+        raise LookupError("the full run's inventory cache has the documents")  # the parent reads it
+    if not targets:
+        targets = [rootdir / features_dir]
+    files = sorted({Path(os.path.abspath(p)) for target in targets for p in discover(target)})
+    return rootdir, features_dir, id_pattern, files
 
 
 class _Writer:
