@@ -111,6 +111,7 @@ def test_each_scenario_runs_the_system_its_tag_names(pytester: pytest.Pytester) 
     [
         ("    just a command\n", "expected NAME = command"),
         ("    a = x\n    a = y\n", "a is set twice"),
+        ("    a = x\n    a.cwd = .\n    a.cwd = .\n", "a.cwd is set twice"),
         ("    a.timeout = 5\n", "a.timeout is set but there is no line a = command"),
         ("    a = x\n    a.timeout = soon\n", "expected a positive number of seconds"),
         ("    a = x\n    a.cwd = nowhere\n", "no such folder inside the project"),

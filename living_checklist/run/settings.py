@@ -11,6 +11,7 @@ import math
 import re
 import shlex
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -310,24 +311,35 @@ def parse_systems(key: str, raw: str, rootdir: Path) -> tuple[NamedSystem, ...]:
     optional ``NAME.timeout = seconds`` and ``NAME.cwd = folder`` lines for a name defined there."""
     commands: dict[str, str] = {}
     options: dict[str, dict[str, str]] = {}
-    for line in raw.splitlines():
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
-        left, sep, value = text.partition("=")
-        name, dot, option = left.strip().partition(".")
-        if not sep or not SYSTEM_NAME.fullmatch(name) or (dot and option not in SYSTEM_OPTIONS):
-            raise _usage(key, text, "expected NAME = command, NAME.timeout = seconds or NAME.cwd = folder per line")
-        table = options.setdefault(name, {}) if dot else commands
-        if (option if dot else name) in table:
-            raise _usage(key, text, f"{left.strip()} is set twice")
-        table[option if dot else name] = value.strip()
+    for text in _setting_lines(raw):
+        name, option, value = _system_line(key, text)
+        table = options.setdefault(name, {}) if option else commands
+        if (option or name) in table:
+            raise _usage(key, text, f"{name}.{option} is set twice" if option else f"{name} is set twice")
+        table[option or name] = value
     for name in options:
         if name not in commands:
             raise _usage(key, raw, f"{name}.{next(iter(options[name]))} is set but there is no line {name} = command")
     return tuple(
         _named_system(key, name, command, options.get(name, {}), rootdir) for name, command in commands.items()
     )
+
+
+def _system_line(key: str, text: str) -> tuple[str, str, str]:
+    """``NAME = command`` as (NAME, "", command); ``NAME.option = value`` as (NAME, option, value)."""
+    left, sep, value = text.partition("=")
+    name, dot, option = left.strip().partition(".")
+    if not sep or not SYSTEM_NAME.fullmatch(name) or (dot and option not in SYSTEM_OPTIONS):
+        raise _usage(key, text, "expected NAME = command, NAME.timeout = seconds or NAME.cwd = folder per line")
+    return name, option, value.strip()
+
+
+def _setting_lines(raw: str) -> Iterator[str]:
+    """The lines of a multi-line ini value, stripped, without blank lines and ``#`` comments."""
+    for line in raw.splitlines():
+        text = line.strip()
+        if text and not text.startswith("#"):
+            yield text
 
 
 def _named_system(key: str, name: str, command: str, options: dict[str, str], rootdir: Path) -> NamedSystem:
