@@ -106,6 +106,15 @@ class Quality:
 def coverage(requirements: Iterable[Requirement], model: str, waivers: Mapping[str, str]) -> Quality:
     if model == "none":
         return Quality("none")
+    covered, unknown = _tagged(requirements)
+    ordered = {name: tuple(dict.fromkeys(covered[name])) for name in SUB_CHARACTERISTICS if name in covered}
+    waived = {name: waivers[name] for name in SUB_CHARACTERISTICS if name in waivers and name not in ordered}
+    missing = tuple(name for name in SUB_CHARACTERISTICS if name not in ordered and name not in waived)
+    return Quality(model, ordered, waived, missing, {k: tuple(v) for k, v in unknown.items()})
+
+
+def _tagged(requirements: Iterable[Requirement]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The ids under each ``@q-`` tag: the sub-characteristics known, and the names that are not one."""
     covered: dict[str, list[str]] = {}
     unknown: dict[str, list[str]] = {}
     for req in requirements:
@@ -114,10 +123,7 @@ def coverage(requirements: Iterable[Requirement], model: str, waivers: Mapping[s
                 continue
             name = tag.removeprefix(TAG_PREFIX)
             (covered if name in CHARACTERISTIC_OF else unknown).setdefault(name, []).append(req.id)
-    ordered = {name: tuple(dict.fromkeys(covered[name])) for name in SUB_CHARACTERISTICS if name in covered}
-    waived = {name: waivers[name] for name in SUB_CHARACTERISTICS if name in waivers and name not in ordered}
-    missing = tuple(name for name in SUB_CHARACTERISTICS if name not in ordered and name not in waived)
-    return Quality(model, ordered, waived, missing, {k: tuple(v) for k, v in unknown.items()})
+    return covered, unknown
 
 
 def findings(quality: Quality, where: str) -> list[Finding]:
