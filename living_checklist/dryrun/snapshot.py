@@ -233,18 +233,19 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         return
     if event == "open":
         path, mode, flags = args
-        if isinstance(path, int):
-            return
-        if mode is not None and any(c in mode for c in "wax+"):
-            return
-        if mode is None and isinstance(flags, int) and flags & _WRITE_FLAGS:
-            return
-        recorder.saw(path)
+        if not isinstance(path, int) and _reads(mode, flags):
+            recorder.saw(path)
     elif event in ("os.listdir", "os.scandir"):
         path = args[0]
-        if isinstance(path, int):
-            return
-        recorder.saw("." if path is None else path)
+        if not isinstance(path, int):
+            recorder.saw("." if path is None else path)
+
+
+def _reads(mode: str | None, flags: Any) -> bool:
+    """Whether an ``open`` audit event opens for reading only (by its mode, else by its flags)."""
+    if mode is not None:
+        return not any(c in mode for c in "wax+")
+    return not (isinstance(flags, int) and flags & _WRITE_FLAGS)
 
 
 class Recorder:
