@@ -226,6 +226,40 @@ def requirement_status(outcomes: Sequence[CaseOutcome]) -> tuple[Status, str, st
     raise AssertionError("unreachable: every outcome has a status")  # pragma: no cover
 
 
+def _case_outcome(
+    nodeid: str, outcomes: Mapping[str, CaseOutcome], static: Mapping[str, CaseOutcome], complete: bool
+) -> CaseOutcome:
+    """What a case came to; a case with no outcome is pending if that is known without running it,
+    else not selected (complete run) or not run."""
+    outcome = outcomes.get(nodeid) or static.get(nodeid)
+    if outcome is not None:
+        return outcome
+    if complete:
+        return CaseOutcome("skipped", NOT_SELECTED_REASON, NOT_SELECTED)
+    return CaseOutcome("error", "not-run", NOT_RUN)
+
+
+def _requirement_result(
+    req: Requirement,
+    case_results: tuple[CaseResult, ...],
+    outcomes: Mapping[str, CaseOutcome],
+    nodeids: Mapping[tuple[str, str], str],
+    decisions: Decisions,
+) -> RequirementResult:
+    """A requirement's status from its cases'; one without cases is pending unless its own item erred."""
+    if req.cases:
+        req_nodeid = case_results[0].nodeid
+        status, reason, message = requirement_status([c.outcome for c in case_results])
+    else:
+        req_nodeid = nodeids[(req.feature, requirement_item_name(req))]
+        arrived = outcomes.get(req_nodeid)
+        status, reason, message = requirement_status([])
+        if arrived is not None and arrived.status == "error":
+            status, reason, message = arrived.status, arrived.reason, arrived.message
+    decided, reason, message = decisions.decide(req.id, status, reason, message)
+    return RequirementResult(req, req_nodeid, cast(Status, decided), reason, message, case_results)
+
+
 def aggregate(
     inventory: Inventory,
     outcomes: Mapping[str, CaseOutcome],
@@ -250,25 +284,8 @@ def aggregate(
         case_results = []
         for case in req.cases:
             nodeid = nodeids[(req.feature, case.item_name)]
-            outcome = outcomes.get(nodeid) or static.get(nodeid)
-            if outcome is None:
-                outcome = (
-                    CaseOutcome("skipped", NOT_SELECTED_REASON, NOT_SELECTED)
-                    if complete
-                    else CaseOutcome("error", "not-run", NOT_RUN)
-                )
-            case_results.append(CaseResult(nodeid, outcome))
-        req_nodeid = nodeids[(req.feature, requirement_item_name(req))] if not req.cases else case_results[0].nodeid
-        if req.cases:
-            status, reason, message = requirement_status([c.outcome for c in case_results])
-        else:
-            arrived = outcomes.get(req_nodeid)
-            status, reason, message = requirement_status([])
-            if arrived is not None and arrived.status == "error":
-                status, reason, message = arrived.status, arrived.reason, arrived.message
-        decided, reason, message = decisions.decide(req.id, status, reason, message)
-        status = cast(Status, decided)
-        results.append(RequirementResult(req, req_nodeid, status, reason, message, tuple(case_results)))
+            case_results.append(CaseResult(nodeid, _case_outcome(nodeid, outcomes, static, complete)))
+        results.append(_requirement_result(req, tuple(case_results), outcomes, nodeids, decisions))
     errors = tuple(inventory.errors)
     return Checklist(tuple(results), errors, complete, totals(results), tuple(findings), tuple(seeds))
 
