@@ -350,13 +350,19 @@ def describe_exception(exc: BaseException, rootdir: Path) -> str:
     frame = _last_project_frame(cause)
     if frame is not None:
         return f"{_shown(Path(frame.filename), rootdir)}:{frame.lineno}: cannot import: {what}"
-    paths = [getattr(c, "path", None) for c in chain]  # ConftestImportFailure.path
-    conftest = next((p for p in paths if isinstance(p, Path)), None)
-    if conftest is None and (rootdir / "conftest.py").is_file():
-        conftest = rootdir / "conftest.py"  # it names the step modules in pytest_plugins
+    conftest = _failed_conftest(chain, rootdir)
     if conftest is not None:
         return f"{_shown(conftest, rootdir)}: cannot import: {' '.join(str(chain[0]).split()) or what}"
     return f"pytest cannot start: {what}"
+
+
+def _failed_conftest(chain: list[BaseException], rootdir: Path) -> Path | None:
+    """The conftest a ConftestImportFailure names, else the rootdir's (it names the step modules)."""
+    paths = [getattr(c, "path", None) for c in chain]  # ConftestImportFailure.path
+    conftest = next((p for p in paths if isinstance(p, Path)), None)
+    if conftest is None and (rootdir / "conftest.py").is_file():
+        return rootdir / "conftest.py"
+    return conftest
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:
