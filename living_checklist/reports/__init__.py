@@ -402,15 +402,17 @@ def check_two_word_paths(config: pytest.Config) -> None:
     positional = [Path(base, arg.split("::", 1)[0]) for arg in config.args]
     anchor = Path(os.path.commonpath([str(p) for p in positional])) if positional else base
     for option, value in zip(args, args[1:], strict=False):
-        if option not in options or value.startswith("-"):
-            continue
-        path = Path(base, value)
-        if not path.exists():
-            continue  # pytest leaves a path that does not exist out of its choice
-        folder = path if path.is_dir() else path.parent
-        if folder != anchor and anchor not in folder.parents:
+        if option in options and not value.startswith("-") and _moves_rootdir(Path(base, value), anchor):
             raise pytest.UsageError(
                 f"{option} {value}: write {option}={value} (one word). Given as two words, pytest takes "
                 f"{value} for a test path when it chooses its rootdir (here {config.rootpath}) before it "
                 "knows this option."
             )
+
+
+def _moves_rootdir(path: Path, anchor: Path) -> bool:
+    """Whether pytest, taking ``path`` for a test path, chose its rootdir above ``anchor``."""
+    if not path.exists():
+        return False  # pytest leaves a path that does not exist out of its choice
+    folder = path if path.is_dir() else path.parent
+    return folder != anchor and anchor not in folder.parents
