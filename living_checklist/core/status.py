@@ -16,6 +16,9 @@ from living_checklist.core.attach import decode as decode_attachments
 from living_checklist.core.attach import encode as encode_attachments
 from living_checklist.core.decisions import Decisions
 from living_checklist.core.definitions import StepDefinitionInfo
+from living_checklist.core.hooks import HookRun
+from living_checklist.core.hooks import decode as decode_hooks
+from living_checklist.core.hooks import encode as encode_hooks
 from living_checklist.core.inventory import GherkinError, Inventory, Requirement, requirement_item_name
 from living_checklist.core.lint import Finding
 from living_checklist.core.measure import Measurement
@@ -55,6 +58,10 @@ class CaseOutcome:
     matches: tuple[str, ...] = ()
     # What steps, hooks and fixtures attached (living_checklist.attach), in order.
     attachments: tuple[Attachment, ...] = ()
+    # The hooks that ran for the case (its fixtures and pytest-bdd's scenario hooks), in order, and
+    # the test-run hooks (session fixtures) that ran during it (``core.hooks``).
+    hooks: tuple[HookRun, ...] = ()
+    run_hooks: tuple[HookRun, ...] = ()
 
     def __post_init__(self) -> None:
         # Every message of every report is made here: a secret it quotes (a URL's password, a
@@ -82,6 +89,10 @@ class CaseOutcome:
             carried["matches"] = STEP_SEPARATOR.join(self.matches)
         if self.attachments:
             carried["attachments"] = encode_attachments(self.attachments)
+        if self.hooks:
+            carried["hooks"] = encode_hooks(self.hooks)
+        if self.run_hooks:
+            carried["run_hooks"] = encode_hooks(self.run_hooks)
         return carried
 
     @classmethod
@@ -115,6 +126,8 @@ class CaseOutcome:
             exception=values.get("exception", ""),
             matches=tuple(matches.split(STEP_SEPARATOR)) if matches else (),
             attachments=decode_attachments(values.get("attachments", "")),
+            hooks=decode_hooks(values.get("hooks", "")),
+            run_hooks=decode_hooks(values.get("run_hooks", "")),
         )
 
     @classmethod
@@ -127,7 +140,7 @@ class CaseOutcome:
 # The user_properties a case's outcome sets (documented: README, DESIGN), and the keys of the
 # report attribute that carries the rest.
 CARRIED_PROPERTIES = ("requirement", "verifies", "status", "reason")
-CARRIED_KEYS = frozenset({"message", "steps", "timing", "exception", "matches", "attachments"})
+CARRIED_KEYS = frozenset({"message", "steps", "timing", "exception", "matches", "attachments", "hooks", "run_hooks"})
 CARRIED_ATTRIBUTE = "checklist_case"
 STEP_SEPARATOR = "\x1d"  # between the steps of one case in the ``matches`` property
 MATCH_SEPARATOR = "\x1e"  # between the definitions one (ambiguous) step matched

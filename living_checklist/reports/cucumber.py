@@ -21,7 +21,7 @@ from living_checklist.core.escape import json_dumps
 from living_checklist.core.inventory import Case, GherkinError, Requirement, Step
 from living_checklist.core.status import CaseOutcome, CaseResult, Checklist, RequirementResult
 from living_checklist.reports.json import stream_json_list
-from living_checklist.reports.results import StepStatus, case_steps
+from living_checklist.reports.results import HookStep, StepStatus, case_steps
 
 
 class Result(TypedDict, total=False):
@@ -165,9 +165,20 @@ def _steps_and_hooks(
     for index, json_step in enumerate(json_steps):
         if shown.attachments.get(index):
             json_step["embeddings"] = _embeddings(shown.attachments[index])
-    before = [_hook(req.location, hook.status, hook.message, shown.attachments.get(-1)) for hook in shown.before]
-    after = [_hook(req.location, hook.status, hook.message, shown.attachments.get(len(steps))) for hook in shown.after]
+    before = [_hook_step(req, hook, shown.attachments.get(-1)) for hook in shown.before]
+    after = [_hook_step(req, hook, shown.attachments.get(len(steps))) for hook in shown.after]
     return json_steps, before, after
+
+
+def _hook_step(req: Requirement, hook: HookStep, generic: Sequence[Attachment] | None) -> HookJson:
+    """A recorded hook at its code (``file:line``), with its duration and attachments; the generic
+    setup or teardown hook at the scenario."""
+    run = hook.run
+    if run is None:
+        return _hook(req.location, hook.status, hook.message, generic)
+    json_hook = _hook(f"{run.uri}:{run.line}", hook.status, hook.message, run.attachments)
+    json_hook["result"]["duration"] = run.nanos
+    return json_hook
 
 
 def _element(

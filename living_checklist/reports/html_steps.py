@@ -5,7 +5,7 @@ from __future__ import annotations
 from living_checklist.core.attach import Attachment
 from living_checklist.core.escape import html_text as escape
 from living_checklist.core.status import RequirementResult
-from living_checklist.reports.results import case_steps
+from living_checklist.reports.results import HookStep, case_steps
 
 STEP_CASES_SHOWN = 20  # cases of an outline whose steps are listed
 
@@ -41,14 +41,12 @@ def steps(result: RequirementResult) -> str:
         outcome = case_result.outcome
         shown = case_steps(outcome, len(case.steps))
         count = len(case.steps)
-        items = [_step_item(hook.status, _HOOK_TEXT[hook.side], None) for hook in shown.before]
-        items += [_attached(a) for a in shown.attachments.get(-1, []) if shown.before]
+        items = [_hook_items(hook, shown.attachments.get(-1, [])) for hook in shown.before]
         for index, (step, status) in enumerate(zip(case.steps, shown.steps, strict=True)):
             nanos = outcome.durations[index] if index < len(outcome.durations) else None
             items.append(_step_item(status, f"{escape(step.keyword)}{escape(step.text)}", nanos))
             items += [_attached(a) for a in shown.attachments.get(index, [])]
-        items += [_step_item(hook.status, _HOOK_TEXT[hook.side], None) for hook in shown.after]
-        items += [_attached(a) for a in shown.attachments.get(count, []) if shown.after]
+        items += [_hook_items(hook, shown.attachments.get(count, [])) for hook in shown.after]
         label = f"Steps of {case_result.nodeid.rsplit('::', 1)[-1]}" if len(pairs) > 1 else "Steps"
         blocks.append(f'<details class="steps"><summary>{escape(label)}</summary><ol>{"".join(items)}</ol></details>')
     if len(pairs) > STEP_CASES_SHOWN:
@@ -58,6 +56,22 @@ def steps(result: RequirementResult) -> str:
 
 
 _HOOK_TEXT = {"before": "(setup)", "after": "(teardown)"}
+_HOOK_KIND = {"before": "Before", "after": "After"}
+
+
+def _hook_items(hook: HookStep, generic: list[Attachment]) -> str:
+    """A hook step (a recorded hook by its name and code, or the generic setup or teardown), its
+    message when it did not pass, and its attachments."""
+    run = hook.run
+    if run is None:
+        return _step_item(hook.status, _HOOK_TEXT[hook.side], None) + "".join(_attached(a) for a in generic)
+    text = f"{_HOOK_KIND[hook.side]} hook {escape(run.name)} ({escape(run.uri)}:{run.line})"
+    item = _step_item(hook.status, text, run.nanos)
+    if hook.status != "passed" and run.message:
+        item += f'<li class="attachment"><pre>{escape(run.message)}</pre></li>'
+    return item + "".join(_attached(a) for a in run.attachments)
+
+
 ATTACHMENT_CHARS = 4000  # of a text attachment shown in the page (the Messages hold all of it)
 
 

@@ -4,11 +4,12 @@ Pure: built from the checklist (each case's step codes, step durations, start ti
 definitions its steps matched, all carried to the controller in ``user_properties``) and the
 feature files' text, parsed again here with gherkin-official so that the gherkinDocument and
 pickle messages are exactly the official ones. The order is the kit's: meta; per file source,
-gherkinDocument, pickles; stepDefinitions; testRunStarted; every testCase; then per case
-testCaseStarted, per step testStepStarted (a suggestion for an undefined step) and
-testStepFinished, testCaseFinished; testRunFinished. Step statuses and hook steps come from
-``reports.results``, as for Cucumber JSON and the HTML: a status that no step explains (setup,
-teardown, pytest-bdd's scenario hooks) is on a Before or After hook step. Cases are written in file order whatever
+gherkinDocument, pickles; stepDefinitions and hooks in source order; testRunStarted; the
+BeforeAll hooks' runs; every testCase; then per case testCaseStarted, per step testStepStarted (a
+suggestion for an undefined step) and testStepFinished, testCaseFinished; the AfterAll hooks'
+runs; testRunFinished. Step statuses and hook steps come from ``reports.results``, as for
+Cucumber JSON and the HTML: each recorded hook (``core.hooks``) is a step of its own, and a status
+that nothing recorded explains is on a generic Before or After hook step. Cases are written in file order whatever
 order the workers ran them in, so ``-n 2`` writes the same sequence. Every step definition
 registered where the cases are has its stepDefinition, used or not, each with the pattern
 Cucumber's engines compile (``reports.patterns``), after a parameterType per ``extra_types``
@@ -36,10 +37,11 @@ from gherkin.stream.id_generator import IdGenerator
 from living_checklist.core.attach import Attachment
 from living_checklist.core.definitions import ParameterTypeInfo, StepDefinitionInfo
 from living_checklist.core.escape import json_dumps
+from living_checklist.core.hooks import HookRun
 from living_checklist.core.inventory import Step
 from living_checklist.core.status import MATCH_SEPARATOR, CaseResult, Checklist
-from living_checklist.reports import patterns
-from living_checklist.reports.results import MESSAGE_STATUS, CaseSteps, HookSide, StepStatus, case_steps
+from living_checklist.reports import messages_hooks, patterns
+from living_checklist.reports.results import MESSAGE_STATUS, CaseSteps, HookStep, StepStatus, case_steps
 from living_checklist.run.registry import snippet
 
 PROTOCOL_VERSION = "33.0.4"  # the version the kit's expected samples declare (tests/data/cck)
@@ -119,12 +121,6 @@ class _TestCase:
     planned: _Planned
 
 
-_HOOKS: dict[HookSide, tuple[str, str]] = {
-    "before": ("BEFORE_TEST_CASE", "setup: fixtures and pytest_bdd_before_scenario"),
-    "after": ("AFTER_TEST_CASE", "teardown: fixtures and pytest_bdd_after_scenario"),
-}
-
-
 def envelopes(
     checklist: Checklist, read_source: Callable[[str], str | None], info: RunInfo
 ) -> Iterator[dict[str, Any]]:
@@ -139,13 +135,17 @@ def envelopes(
     planned: list[_Planned] = []
     for path in sorted(set(by_feature) | {e.path for e in checklist.errors}):
         yield from _document(ids, path, read_source(path), by_feature.get(path, []), planned)
-    running = [item for item in planned if item.case.outcome.reason not in NOT_RUN_REASONS]
+    run_hooks = [run for item in planned for run in item.case.outcome.run_hooks]
+    before_all, after_all = messages_hooks.test_run_hooks(run_hooks)
+    running = [item for item in planned if _runs(item, before_all)]
     definitions: dict[str, _Definition] = {}
-    yield from _step_definitions(ids, checklist.definitions, planned, definitions)
-    hooks: dict[HookSide, str] = {}
-    yield from _hook_definitions(ids, running, hooks)
+    hooks: dict[Any, str] = {}
+    glue = messages_hooks.HookDefinitions([_shown(item) for item in running], run_hooks, hooks)
+    yield from _step_definitions(ids, checklist.definitions, planned, definitions, glue)
+    yield from glue.rest(ids)
     run_id = ids.get_next_id()
     yield {"testRunStarted": {"id": run_id, "timestamp": timestamp(info.started)}}
+    yield from _test_run_hook_envelopes(ids, before_all, hooks, run_id)
     test_cases = []
     for item in running:
         test_case, envelope = _test_case(ids, item, definitions, hooks, run_id)
@@ -153,6 +153,7 @@ def envelopes(
         yield envelope
     for test_case in test_cases:
         yield from _execution(ids, test_case, info)
+    yield from _test_run_hook_envelopes(ids, after_all, hooks, run_id)
     finished = {"testRunStartedId": run_id, "timestamp": timestamp(info.finished), "success": info.success}
     yield {"testRunFinished": finished}
 
@@ -202,6 +203,7 @@ def _step_definitions(
     registered: Sequence[StepDefinitionInfo],
     planned: Sequence[_Planned],
     definitions: dict[str, _Definition],
+    glue: messages_hooks.HookDefinitions,
 ) -> Iterator[dict[str, Any]]:
     """A parameterType per extra type, then a stepDefinition per definition: every registered one
     (in file and line order), then any other a step matched; ``definitions`` maps key to them."""
@@ -220,6 +222,7 @@ def _step_definitions(
         yield {"parameterType": _parameter_type(ids.get_next_id(), kind)}
     for key in keys:
         ref, info = refs[key], infos.get(key)
+        yield from glue.until(ids, ref.uri, ref.line)  # hooks are among the definitions in source order
         definitions[key] = _Definition(ids.get_next_id(), info)
         pattern_type, source = patterns.cucumber_pattern(ref.kind, ref.pattern, info)
         yield {
@@ -255,16 +258,15 @@ def _parameter_type(id_: str, kind: ParameterTypeInfo) -> dict[str, Any]:
     return body
 
 
-def _hook_definitions(
-    ids: IdGenerator, running: Sequence[_Planned], hooks: dict[HookSide, str]
-) -> Iterator[dict[str, Any]]:
-    """A hook for the setup and one for the teardown, when a case has a hook step there."""
-    sides = {hook.side for item in running for hook in _shown(item).before + _shown(item).after}
-    for side in ("before", "after"):
-        if side in sides:
-            kind, name = _HOOKS[side]
-            hooks[side] = ids.get_next_id()
-            yield {"hook": {"id": hooks[side], "name": name, "type": kind, "sourceReference": {}}}
+def _runs(item: _Planned, before_all: Sequence[HookRun]) -> bool:
+    """Whether a case has a testCase: it ran, and not only into a failed BeforeAll hook (Cucumber
+    runs no test case after one)."""
+    outcome = item.case.outcome
+    if outcome.reason in NOT_RUN_REASONS:
+        return False
+    stopped = any(run.status == "failed" for run in before_all)
+    own = any(run.status != "passed" for run in outcome.hooks)
+    return not (stopped and outcome.status == "error" and outcome.reason == "setup" and not own)
 
 
 def _shown(item: _Planned) -> CaseSteps:
@@ -279,7 +281,7 @@ def _test_case(
     ids: IdGenerator,
     item: _Planned,
     definitions: Mapping[str, _Definition],
-    hooks: Mapping[HookSide, str],
+    hooks: Mapping[Any, str],
     run_id: str,
 ) -> tuple[_TestCase, dict[str, Any]]:
     """The case's testCase envelope, and the ids its execution refers to."""
@@ -287,7 +289,7 @@ def _test_case(
     matches = item.case.outcome.matches
     envelope_steps: list[dict[str, Any]] = []
     before = tuple(ids.get_next_id() for _ in shown.before)
-    envelope_steps += [{"id": step_id, "hookId": hooks["before"]} for step_id in before]
+    envelope_steps += [{"id": i, "hookId": _hook_id(hooks, h)} for i, h in zip(before, shown.before, strict=True)]
     step_ids: list[tuple[str, str]] = []
     for index, pickle_step_id in enumerate(item.step_ids):
         refs = matches[index] if index < len(matches) else ""
@@ -304,7 +306,7 @@ def _test_case(
             }
         )
     after = tuple(ids.get_next_id() for _ in shown.after)
-    envelope_steps += [{"id": step_id, "hookId": hooks["after"]} for step_id in after]
+    envelope_steps += [{"id": i, "hookId": _hook_id(hooks, h)} for i, h in zip(after, shown.after, strict=True)]
     test_case = _TestCase(ids.get_next_id(), tuple(step_ids), before, after, item)
     body = {"id": test_case.id, "pickleId": item.pickle_id, "testSteps": envelope_steps, "testRunStartedId": run_id}
     return test_case, {"testCase": body}
@@ -312,6 +314,22 @@ def _test_case(
 
 def _arguments(definition: _Definition, text: str) -> list[dict[str, Any]]:
     return [] if definition.info is None else patterns.match_arguments(definition.info, text)
+
+
+def _hook_id(hooks: Mapping[Any, str], hook: HookStep) -> str:
+    return hooks[hook.run.key if hook.run is not None else hook.side]
+
+
+def _hook_run(
+    where: tuple[str, str], clock: float, hook: HookStep, generic: Sequence[Attachment], exception: str
+) -> Iterator[dict[str, Any]]:
+    """A hook step's envelopes: its own run's result and attachments, or the generic hook's."""
+    run = hook.run
+    if run is None:
+        yield from _step_run(where, clock, 0, result(hook.status, hook.message, exception), generic)
+        return
+    outcome = result(run.status, run.message, run.exception, run.nanos)
+    yield from _step_run(where, run.started or clock, run.nanos, outcome, run.attachments)
 
 
 def _execution(ids: IdGenerator, test_case: _TestCase, info: RunInfo) -> Iterator[dict[str, Any]]:
@@ -330,8 +348,7 @@ def _execution(ids: IdGenerator, test_case: _TestCase, info: RunInfo) -> Iterato
     shown = _shown(item)
     count = len(test_case.steps)
     for step_id, hook in zip(test_case.before, shown.before, strict=True):
-        attached = shown.attachments.get(-1, [])
-        yield from _step_run((started_id, step_id), clock, 0, _result(hook.status, hook.message, ""), attached)
+        yield from _hook_run((started_id, step_id), clock, hook, shown.attachments.get(-1, []), "")
     stopper = shown.message_step
     for index, ((step_id, pickle_step_id), status) in enumerate(zip(test_case.steps, shown.steps, strict=True)):
         nanos = outcome.durations[index] if index < len(outcome.durations) else 0
@@ -344,24 +361,23 @@ def _execution(ids: IdGenerator, test_case: _TestCase, info: RunInfo) -> Iterato
                 "snippets": [{"language": "python", "code": code}],
             }
         message = shown.message if index == stopper else ""
-        result = _result(status, message, outcome.exception, nanos)
+        step_result = result(status, message, outcome.exception, nanos)
         attached = shown.attachments.get(index, [])
-        yield from _step_run((started_id, step_id), clock, nanos, result, attached, suggestion)
+        yield from _step_run((started_id, step_id), clock, nanos, step_result, attached, suggestion)
         clock += nanos / 1e9
     for step_id, hook in zip(test_case.after, shown.after, strict=True):
-        result = _result(hook.status, hook.message, outcome.exception)
-        yield from _step_run((started_id, step_id), clock, 0, result, shown.attachments.get(count, []))
+        yield from _hook_run((started_id, step_id), clock, hook, shown.attachments.get(count, []), outcome.exception)
     yield {"testCaseFinished": {"testCaseStartedId": started_id, "timestamp": timestamp(clock), "willBeRetried": False}}
 
 
-def _result(status: StepStatus, message: str, exception: str, nanos: int = 0) -> dict[str, Any]:
+def result(status: StepStatus, message: str, exception: str, nanos: int = 0) -> dict[str, Any]:
     """A testStepResult: the status, how long, and the message (and exception) of the one that stopped."""
-    result: dict[str, Any] = {"status": MESSAGE_STATUS[status], "duration": duration(nanos)}
+    out: dict[str, Any] = {"status": MESSAGE_STATUS[status], "duration": duration(nanos)}
     if message:
-        result["message"] = message
+        out["message"] = message
         if status == "failed" and exception:
-            result["exception"] = {"type": exception, "message": message}
-    return result
+            out["exception"] = {"type": exception, "message": message}
+    return out
 
 
 def _step_run(
@@ -378,17 +394,9 @@ def _step_run(
     if suggestion is not None:
         yield {"suggestion": suggestion}
     for attachment in attachments:
-        body: dict[str, Any] = {
-            "testCaseStartedId": started_id,
-            "testStepId": step_id,
-            "body": attachment.body,
-            "contentEncoding": "BASE64" if attachment.base64 else "IDENTITY",
-            "mediaType": attachment.media_type,
-            "timestamp": timestamp(clock),
+        yield {
+            "attachment": {"testCaseStartedId": started_id, "testStepId": step_id, **attachment_body(attachment, clock)}
         }
-        if attachment.name:
-            body["fileName"] = attachment.name
-        yield {"attachment": body}
     yield {
         "testStepFinished": {
             "testCaseStartedId": started_id,
@@ -397,6 +405,40 @@ def _step_run(
             "timestamp": timestamp(clock + nanos / 1e9),
         }
     }
+
+
+def attachment_body(attachment: Attachment, clock: float) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "body": attachment.body,
+        "contentEncoding": "BASE64" if attachment.base64 else "IDENTITY",
+        "mediaType": attachment.media_type,
+        "timestamp": timestamp(clock),
+    }
+    if attachment.name:
+        body["fileName"] = attachment.name
+    return body
+
+
+def _test_run_hook_envelopes(
+    ids: IdGenerator, runs: Sequence[HookRun], hooks: dict[Any, str], run_id: str
+) -> Iterator[dict[str, Any]]:
+    """testRunHookStarted, its attachments, testRunHookFinished for each run."""
+    for run in runs:
+        started_id = ids.get_next_id()
+        clock = run.started
+        yield {
+            "testRunHookStarted": {
+                "id": started_id, "testRunStartedId": run_id, "hookId": hooks[run.key], "timestamp": timestamp(clock),
+            }
+        }  # fmt: skip
+        for attachment in run.attachments:
+            yield {"attachment": {"testRunHookStartedId": started_id, **attachment_body(attachment, clock)}}
+        finished = {
+            "testRunHookStartedId": started_id,
+            "timestamp": timestamp(clock + run.nanos / 1e9),
+            "result": result(run.status, run.message, run.exception, run.nanos),
+        }
+        yield {"testRunHookFinished": finished}
 
 
 def stream(checklist: Checklist, read_source: Callable[[str], str | None], info: RunInfo) -> Iterator[str]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from living_checklist.core.attach import MEASUREMENT_MEDIA_TYPE, Attachment
+from living_checklist.core.hooks import HookRun
 from living_checklist.core.status import AFTER_SCENARIO_REASON, CaseOutcome
 
 StepStatus = Literal["passed", "failed", "skipped", "pending", "undefined", "ambiguous"]
@@ -50,11 +51,14 @@ _AFTER_STEPS_REASONS = frozenset({"teardown", AFTER_SCENARIO_REASON})  # failed 
 
 @dataclass(frozen=True)
 class HookStep:
-    """A setup or teardown step Cucumber shows as a hook: its side, status and message."""
+    """A setup or teardown step Cucumber shows as a hook: its side, status and message, and the
+    hook's own run (``core.hooks``) where one was recorded; None for the generic setup or teardown
+    hook that stands for what no recorded hook explains."""
 
     side: HookSide
     status: StepStatus
     message: str
+    run: HookRun | None = None
 
 
 @dataclass(frozen=True)
@@ -137,10 +141,15 @@ def case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
     shown = _case_steps(outcome, count)
     attachments = attachments_at(outcome, count)
     before, after = shown.before, shown.after
+    if any(run.status != "passed" for run in outcome.hooks):
+        before, after = (), ()  # a recorded hook explains the status: no generic hook
     if -1 in attachments and not before:
         before = (HookStep("before", "passed", ""),)
     if count in attachments and not after:
         after = (HookStep("after", "passed", ""),)
+    ran = [HookStep("before" if r.before else "after", r.status, r.message, r) for r in outcome.hooks]
+    before = (*(h for h in ran if h.side == "before"), *before)
+    after = (*(h for h in ran if h.side == "after"), *after)
     return CaseSteps(before, shown.steps, after, shown.stopper, shown.message, attachments)
 
 

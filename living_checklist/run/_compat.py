@@ -464,3 +464,16 @@ def report_unrun(
             setattr(report, name, copy.copy(value))  # one per report, as pytest copies the item properties
         ihook.pytest_runtest_logreport(report=report)
     ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+
+
+def requesting_item(request: Any) -> pytest.Item | None:
+    """The test item a fixture is being set up for (``SubRequest._pyfuncitem``), whatever its scope."""
+    return getattr(request, "_pyfuncitem", None)
+
+
+def fixture_finalizers(fixturedef: Any) -> list[Callable[[], object]]:
+    """The list of a FixtureDef's finalizers (``FixtureDef._finalizers``), run last first at teardown."""
+    finalizers = getattr(fixturedef, "_finalizers", None)
+    if not isinstance(finalizers, list):
+        raise InternalChanged("FixtureDef._finalizers", "a list of the fixture's finalizers")
+    return finalizers

@@ -18,6 +18,7 @@ import pytest
 
 from living_checklist.core.attach import Attachment
 from living_checklist.core.escape import terminal_safe
+from living_checklist.core.hooks import HookRun, HookType
 from living_checklist.core.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
 from living_checklist.core.pending import InvalidValue, Pending
 from living_checklist.core.plan import is_tagged, known_outcome
@@ -26,6 +27,7 @@ from living_checklist.core.status import MATCH_SEPARATOR, CaseOutcome
 from living_checklist.run import _compat
 from living_checklist.run.bdd import BddFeature, BddHooks
 from living_checklist.run.execute import PendingPassed, StepError, execute_step, execute_step_with_hooks
+from living_checklist.run.hooks import call_scenario_hook
 from living_checklist.run.registry import Resolution, StepDef, StepRegistry
 
 
@@ -139,6 +141,9 @@ class CaseItem(pytest.Function):
         # The steps' codes when pytest-bdd's after-scenario hook failed after them (None: it did not).
         self.after_codes: str | None = None
         self.attachments: list[Attachment] = []  # what living_checklist.attach added while it ran
+        self.hook_runs: list[HookRun] = []  # its fixtures and scenario hooks, as Cucumber hooks (run.hooks)
+        self.run_hooks: list[HookRun] = []  # session fixtures that ran during it
+        self.run_hook_failed = False  # a session fixture's teardown failed in its teardown
         self._plan: tuple[CaseOutcome | None, tuple[Resolution, ...]] | None = None
         tags = case.tags if case is not None else requirement.tags
         for tag in tags:
@@ -222,8 +227,22 @@ class CaseItem(pytest.Function):
         if not hooks.active or self.case is None:
             return None, None
         feature, scenario = self.bdd()
-        hooks.call("pytest_bdd_before_scenario", request=request, feature=feature, scenario=scenario)
+        self.scenario_hook(hooks, "pytest_bdd_before_scenario", request, feature, scenario)
         return feature, scenario
+
+    def scenario_hook(
+        self, hooks: BddHooks, name: str, request: pytest.FixtureRequest, feature: Any, scenario: Any
+    ) -> None:
+        """pytest-bdd's before- or after-scenario hook, each of the project's implementations a hook step."""
+        __tracebackhide__ = True
+        caller = hooks.callers.get(name)
+        if caller is None:
+            return
+        before = name == "pytest_bdd_before_scenario"
+        kwargs = {"request": request, "feature": feature, "scenario": scenario}
+        kind: HookType = "BEFORE_TEST_CASE" if before else "AFTER_TEST_CASE"
+        position = -1 if before else self.steps_total
+        call_scenario_hook(caller, self.config.rootpath, kind, self.hook_runs.append, kwargs, position)
 
     def _run_known(
         self, request: pytest.FixtureRequest, known: CaseOutcome, resolutions: tuple[Resolution, ...]
@@ -325,7 +344,7 @@ class CaseItem(pytest.Function):
         codes = self.pending.steps if self.pending is not None else self.step_codes("-")
         step, self.current_step = self.current_step, None
         try:
-            hooks.call("pytest_bdd_after_scenario", request=request, feature=feature, scenario=scenario)
+            self.scenario_hook(hooks, "pytest_bdd_after_scenario", request, feature, scenario)
         except pytest.skip.Exception:
             if not stopped:
                 raise  # every step passed: the hook's skip is the case's

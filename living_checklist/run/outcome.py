@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from living_checklist.core.attach import encode as encode_attachments
+from living_checklist.core.hooks import encode as encode_hooks
 from living_checklist.core.status import AFTER_SCENARIO_REASON, CARRIED_ATTRIBUTE, CARRIED_PROPERTIES, CaseOutcome
 from living_checklist.run import _compat
 from living_checklist.run.collect import CaseItem, FeatureErrorItem
 from living_checklist.run.definitions import relative_uri
 from living_checklist.run.execute import PendingPassed, StepError
+from living_checklist.run.hooks import has_fixture_hooks
 from living_checklist.run.registry import StepDef
 
 STATUS_PROPERTIES = CARRIED_PROPERTIES
@@ -68,6 +70,8 @@ def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
         return False
     if item.state.bdd_hooks().scenario_observed:
         return False  # a listener of pytest-bdd's scenario hooks hears of pending cases too
+    if has_fixture_hooks(item):
+        return False  # its fixtures run as hooks, as Cucumber runs hooks around undefined steps
     known, _ = item.plan()
     if known is None or known.status != "pending" or item.runnable_prefix():
         return False
@@ -100,6 +104,11 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
     carried = item.stash.get(CARRIED_KEY, None)
     if carried is not None and isinstance(item, CaseItem) and item.attachments:
         carried["attachments"] = encode_attachments(tuple(item.attachments))  # a teardown's too
+    if carried is not None and isinstance(item, CaseItem):
+        if item.hook_runs:
+            carried["hooks"] = encode_hooks(tuple(item.hook_runs))
+        if item.run_hooks:
+            carried["run_hooks"] = encode_hooks(tuple(item.run_hooks))
     if carried is not None:
         setattr(report, CARRIED_ATTRIBUTE, dict(carried))
 
@@ -135,6 +144,9 @@ def _set_up(report: pytest.TestReport) -> CaseOutcome | None:
 def _torn_down(item: CaseItem, report: pytest.TestReport) -> CaseOutcome | None:
     if not report.failed:
         return None
+    own = any(r.status == "failed" and r.type == "AFTER_TEST_CASE" for r in item.hook_runs)
+    if item.run_hook_failed and not own:
+        return None  # a session fixture's teardown failed: the run's AfterAll hook, not this case's
     ran = CaseOutcome.from_properties(item.user_properties, item.stash.get(CARRIED_KEY, None))  # the call's steps
     message = f"teardown failed: {_short(report)}"
     if ran is not None and ran.status in ("failing", "error"):

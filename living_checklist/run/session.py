@@ -14,7 +14,7 @@ import fnmatch
 import gc
 import os
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import pytest
 from living_checklist import reports
 from living_checklist.core import attach, decisions, environment, quality, seeds
 from living_checklist.core.definitions import StepDefinitionInfo
+from living_checklist.core.hooks import HookRun
 from living_checklist.core.inventory import (
     FeatureDoc,
     Inventory,
@@ -35,12 +36,13 @@ from living_checklist.core.lint import lint
 from living_checklist.core.plan import static_outcome
 from living_checklist.core.status import CARRIED_ATTRIBUTE, CaseOutcome, Checklist, aggregate
 from living_checklist.reports import terminal as report_terminal
-from living_checklist.run import settings
+from living_checklist.run import _compat, settings
 from living_checklist.run._compat import fixture_count
 from living_checklist.run.bdd import BddHooks
 from living_checklist.run.cache import InventoryCache, cache_folder, make_cache_folder
 from living_checklist.run.collect import CaseItem, FeatureErrorItem, FeatureFile, is_marker_name
 from living_checklist.run.definitions import describe, own_of_pytest_bdd
+from living_checklist.run.hooks import Record, fixture_code, fixture_setup
 from living_checklist.run.lifecycle import TerminateHandler
 from living_checklist.run.outcome import finish_report, mark_pending, run_pending_fast, stepdef_key
 from living_checklist.run.redaction import safe_report
@@ -85,6 +87,8 @@ class ChecklistSession:
         self.definitions: dict[str, StepDefinitionInfo] = {}
         self._cache: InventoryCache | None = None
         self._bdd_hooks: BddHooks | None = None
+        # Test-run hook runs (session fixtures) not yet handed to a case's report.
+        self._run_hooks: list[HookRun] = []
 
     # -- inventory ---------------------------------------------------------------------------
 
@@ -265,12 +269,34 @@ class ChecklistSession:
             if isinstance(item, CaseItem):
                 item.forget_target_fixtures()
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: pytest.FixtureRequest) -> Generator[None, Any, Any]:
+        """The project's function- and session-scoped fixtures as hooks (``run.hooks``)."""
+        item = _compat.requesting_item(request)
+        code = fixture_code(fixturedef, self.config.rootpath) if isinstance(item, CaseItem) else None
+        if code is None or not isinstance(item, CaseItem):
+            return (yield)
+        with fixture_setup(fixturedef, code, self._recorder(item, fixturedef.scope), item.current_step is not None):
+            return (yield)
+
+    def _recorder(self, item: CaseItem, scope: str) -> Callable[[bool], Record]:
+        if scope == "function":
+            return lambda teardown: item.hook_runs.append
+        return lambda teardown: self._run_hooks.append  # the case that runs then carries it
+
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         # Outermost: the status is decided on the report every other plugin has finished with.
         report = yield
+        if isinstance(item, CaseItem) and self._run_hooks:
+            # A session fixture's teardown runs in the last case's: its failure is the run's, not the case's.
+            item.run_hook_failed = call.when == "teardown" and any(
+                r.status == "failed" and not r.before for r in self._run_hooks
+            )
+            item.run_hooks.extend(self._run_hooks)
+            self._run_hooks.clear()
         finish_report(item, call, report)
         safe_report(report)
         return report
