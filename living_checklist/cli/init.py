@@ -362,19 +362,21 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.format == "json":
-        _emit_json(
-            {
-                "schema": SCHEMA_VERSION,
-                "command": "init",
-                "dir": str(target),
-                "dry_run": args.dry_run,
-                "actions": [{k: v for k, v in asdict(a).items() if k != "text"} for a in actions],
-            }
-        )
+        _emit_json(_init_data(target, actions, args.dry_run))
     else:
         _print_actions(actions, args.dry_run, args.verbose)
         _print_summary(target, actions, args.dry_run)
     return EXIT_PROBLEMS if any(a.manual for a in actions) else EXIT_OK
+
+
+def _init_data(target: Path, actions: list[Action], dry_run: bool) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "command": "init",
+        "dir": str(target),
+        "dry_run": dry_run,
+        "actions": [{k: v for k, v in asdict(a).items() if k != "text"} for a in actions],
+    }
 
 
 def _print_actions(actions: list[Action], dry_run: bool, verbose: bool) -> None:
