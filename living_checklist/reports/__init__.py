@@ -363,8 +363,7 @@ def terminal_lines(config: pytest.Config, checklist: Checklist, *, quiet: bool =
     if state is None:
         return []
     if quiet:
-        regressions = state.delta.regressions if state.delta is not None else ()
-        return [f"baseline: {r.describe()}" for r in regressions] + state.notes
+        return _problem_lines(state)
     lines: list[str] = []
     if state.delta is not None and state.baseline_path is not None:
         lines += ["", *baseline.render(state.delta, _shown(config, state.baseline_path))]
@@ -375,6 +374,12 @@ def terminal_lines(config: pytest.Config, checklist: Checklist, *, quiet: bool =
     if state.written:
         lines += ["", "reports: " + ", ".join(_shown(config, Path(p)) for p in state.written)]
     return lines
+
+
+def _problem_lines(state: OutputsState) -> list[str]:
+    """The baseline's regressions and what could not be written: all ``-q`` shows."""
+    regressions = state.delta.regressions if state.delta is not None else ()
+    return [f"baseline: {r.describe()}" for r in regressions] + state.notes
 
 
 def _shown(config: pytest.Config, path: Path) -> str:
