@@ -143,6 +143,27 @@ def build_parser() -> argparse.ArgumentParser:
         + f"\n\nrun '{PROG} <command> --help' for the options of a command.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    common = _common_parser()
+    commands = parser.add_subparsers(dest="command", metavar="<command>", title="commands")
+    _add_init_parser(commands)
+    for command in COMMANDS:
+        sub = commands.add_parser(
+            command.name,
+            parents=[common],
+            help=command.help,
+            description=textwrap.fill(command.description, width=88),
+            epilog=exit_codes(command.ok, command.problems),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(run=command.run)
+        _add_command_options(sub, command.name)
+    _add_merge_parser(commands)
+    add_exchange_parsers(commands)
+    return parser
+
+
+def _common_parser() -> argparse.ArgumentParser:
+    """The arguments every dry-run command takes: PATH..., --format, -o."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "paths",
@@ -159,7 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="override an ini setting, as pytest's -o (e.g. -o checklist_features=reqs)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="<command>", title="commands")
+    return common
+
+
+def _add_init_parser(commands: Any) -> None:
     init = commands.add_parser(
         "init",
         help="write a working skeleton into DIR (features, steps, seeds, conftest.py, pytest settings, CI example)",
@@ -190,36 +214,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--empty", action="store_true", help="settings, conftest, steps, seeds and CI, but no requirement slots"
     )
     init.set_defaults(run="living_checklist.cli.init:cmd_init")
-    for command in COMMANDS:
-        sub = commands.add_parser(
-            command.name,
-            parents=[common],
-            help=command.help,
-            description=textwrap.fill(command.description, width=88),
-            epilog=exit_codes(command.ok, command.problems),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+
+
+def _add_command_options(sub: argparse.ArgumentParser, name: str) -> None:
+    """The options one dry-run command has beyond the common ones."""
+    if name == "status":
+        sub.add_argument("-q", "--quiet", action="store_true", help="only the totals and the per-area table")
+        sub.add_argument(
+            snapshot.NO_CACHE,
+            action="store_true",
+            help="run the dry run even if an identical one's output is saved, and save none (by default "
+            "the output is saved in pytest's cache folder and given again while no file it read changed)",
         )
-        sub.set_defaults(run=command.run)
-        if command.name == "status":
-            sub.add_argument("-q", "--quiet", action="store_true", help="only the totals and the per-area table")
-            sub.add_argument(
-                snapshot.NO_CACHE,
-                action="store_true",
-                help="run the dry run even if an identical one's output is saved, and save none (by default "
-                "the output is saved in pytest's cache folder and given again while no file it read changed)",
-            )
-        if command.name == "snippets":
-            sub.add_argument(
-                "--steps-dir",
-                default="steps",
-                metavar="DIR",
-                help="folder (a package, from the rootdir) the step modules go in (default: steps)",
-            )
-        if command.name == "usage":
-            sub.add_argument("-v", "--verbose", action="store_true", help="list the steps that use each definition")
-    _add_merge_parser(commands)
-    add_exchange_parsers(commands)
-    return parser
+    if name == "snippets":
+        sub.add_argument(
+            "--steps-dir",
+            default="steps",
+            metavar="DIR",
+            help="folder (a package, from the rootdir) the step modules go in (default: steps)",
+        )
+    if name == "usage":
+        sub.add_argument("-v", "--verbose", action="store_true", help="list the steps that use each definition")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
