@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+import time
 
 import pytest
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="th
 # Answers every GET with its own name (argv[2]) and says in started-<name>.log that it started.
 NAMED = r"""
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, name = int(sys.argv[1]), sys.argv[2]
@@ -120,3 +122,52 @@ def test_bad_services_are_usage_errors(pytester: pytest.Pytester, value: str, ex
     result = pytester.runpytest("-p", "no:cacheprovider", "-o", f"checklist_services={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "checklist_services" in result.stderr.str() and expected in result.stderr.str()
+
+
+def test_a_named_service_has_its_own_folder_and_timeout(pytester: pytest.Pytester) -> None:
+    web, slow = free_port(), free_port()
+    (pytester.path / "named.py").write_text(NAMED)
+    (pytester.path / "svc").mkdir()
+    pytester.makeconftest(CONFTEST_STEPS)
+    sleeper = shlex.join([PY, "-c", "import time; time.sleep(120)"])
+    lines = [
+        "[pytest]",
+        "checklist_features = features",
+        "checklist_services =",
+        f"    web = http://127.0.0.1:{web} | {shlex.quote(PY)} ../named.py {web} web",
+        "    web.cwd = svc",
+        f"    slow = http://127.0.0.1:{slow} | {sleeper}",
+        "    slow.timeout = 1.5",
+        "checklist_system_timeout = 60",
+    ]
+    pytester.makefile(".ini", pytest="\n".join(lines) + "\n")
+    (pytester.path / "features").mkdir(exist_ok=True)
+    (pytester.path / "features" / "f.feature").write_text(
+        "Feature: own settings\n"
+        '  @service-web @O-1\n  Scenario: in its folder\n    When I send a GET request to "/"\n'
+        '    Then the response body contains "I am web"\n'
+        '  @service-slow @O-2\n  Scenario: never answers\n    When I send a GET request to "/"\n'
+    )
+    started = time.monotonic()
+    _, reqs = run(pytester)
+    took = time.monotonic() - started
+    assert statuses(reqs) == {"O-1": "verified", "O-2": "error"}
+    assert (pytester.path / "svc" / "started-web.log").read_text() == "started\n"
+    assert not (pytester.path / "started-web.log").exists()
+    assert "did not answer within 1.5 s (checklist_services, slow.timeout)" in reqs["O-2"]["message"]
+    assert took < 30, f"the slow service was waited for {took:.1f} s, not its own 1.5 s"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("\n  web = http://127.0.0.1:1 | x\n  web.timeout = soon", "web.timeout"),
+        ("\n  web = http://127.0.0.1:1 | x\n  web.cwd = nosuch", "no such folder inside the project"),
+        ("\n  web = http://127.0.0.1:1 | x\n  web.cwd = ..", "no such folder inside the project"),
+        ("\n  web = http://127.0.0.1:1\n  web.timeout = 3", "there is no line web = URL | command"),
+        ("\n  web.cwd = .", "there is no line web = URL | command"),
+        ("\n  web = http://127.0.0.1:1 | x\n  web.timeout = 1\n  web.timeout = 2", "set twice"),
+    ],
+)
+def test_bad_service_options_are_usage_errors(pytester: pytest.Pytester, value: str, expected: str) -> None:
+    test_bad_services_are_usage_errors(pytester, value, expected)

@@ -54,6 +54,8 @@ EXAMPLES = (
     '# checklist_service = "python -m myservice --port 8000"',
     '# checklist_services = """',
     "#     web = http://127.0.0.1:8080 | nginx -p web -c nginx.conf",
+    "#     web.timeout = 30",
+    "#     web.cwd = web",
     "#     api = http://127.0.0.1:9000",
     '# """',
 )

@@ -193,6 +193,7 @@ class Service:
     exited: dict[int, tuple[int, int]] = field(default_factory=dict)  # pid -> (wait status, maxrss KiB)
     grace: float = _STOP_GRACE  # seconds between SIGTERM and SIGKILL when stopped
     spawn_error: str = ""  # why the command could not be started, as the launcher reported it
+    timeout_key: str = "checklist_system_timeout"  # the setting that says how long start() waits
     _reader: threading.Thread | None = None
     _report: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -227,7 +228,7 @@ class Service:
                 self.stop()
                 raise ServiceError(
                     f"checklist_service {self.command!r} started, but {redact_url(self.url)} did not answer "
-                    f"within {wait:g} s (checklist_system_timeout); it was stopped\n"
+                    f"within {wait:g} s ({self.timeout_key}); it was stopped\n"
                     f"its output:\n{indented(self.output.last(OUTPUT_TAIL) or '(empty)')}"
                 )
             time.sleep(_POLL)

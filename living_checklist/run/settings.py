@@ -103,8 +103,8 @@ INI_KEYS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         INI_SERVICES,
-        "named services, one a line: NAME = URL, or NAME = URL | command that starts it; "
-        "a feature or scenario tagged @service-NAME uses that one",
+        "named services, one a line: NAME = URL, or NAME = URL | command that starts it (then NAME.timeout = "
+        "seconds and NAME.cwd = folder are optional); a feature or scenario tagged @service-NAME uses that one",
         "",
     ),
     (
@@ -264,22 +264,34 @@ SERVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 @dataclass(frozen=True)
 class NamedService:
-    """One line of ``checklist_services``: a name, its URL, and the command that starts it (or none)."""
+    """A ``checklist_services`` line (name, URL, command or none) with its NAME.timeout and NAME.cwd."""
 
     name: str
     url: str
     argv: tuple[str, ...] = ()
+    timeout: float | None = None  # None: checklist_system_timeout
+    cwd: str = ""  # folder the service starts in, relative to the rootdir; empty: the rootdir
 
 
-def parse_services(key: str, raw: str) -> tuple[NamedService, ...]:
-    """``NAME = URL`` or ``NAME = URL | command`` lines; each name once, each URL and command valid."""
+SERVICE_OPTION = re.compile(r"(?P<name>.+)\.(?P<option>timeout|cwd)")
+
+
+def parse_services(key: str, raw: str, rootdir: Path | None = None) -> tuple[NamedService, ...]:
+    """``NAME = URL [| command]`` lines, each name once; ``NAME.timeout`` and ``NAME.cwd`` for a command."""
     found: dict[str, NamedService] = {}
+    options: dict[str, dict[str, str]] = {}
     for line in raw.splitlines():
         text = line.strip()
         if not text or text.startswith("#"):
             continue
         name, equals, rest = text.partition("=")
         name = name.strip()
+        option = SERVICE_OPTION.fullmatch(name)
+        if equals and option is not None:
+            if option["option"] in options.setdefault(option["name"], {}):
+                raise _usage(key, line, f"{name} is set twice")
+            options[option["name"]][option["option"]] = rest.strip()
+            continue
         if not equals or not SERVICE_NAME.fullmatch(name):
             raise _usage(key, line, "expected lines NAME = URL or NAME = URL | command, NAME of letters, digits, _ . -")
         if name in found:
@@ -289,7 +301,28 @@ def parse_services(key: str, raw: str) -> tuple[NamedService, ...]:
         if url == TBD and command.strip():
             raise _usage(key, line, "a service the checklist starts needs a URL to wait for")
         found[name] = NamedService(name, url, parse_command(key, command.strip()))
+    for name, table in options.items():
+        found[name] = _service_options(key, found.get(name), name, table, rootdir)
     return tuple(found.values())
+
+
+def _service_options(
+    key: str, named: NamedService | None, name: str, table: dict[str, str], rootdir: Path | None
+) -> NamedService:
+    option = next(iter(table))
+    if named is None or not named.argv:
+        raise _usage(key, f"{name}.{option} = {table[option]}", f"there is no line {name} = URL | command to start")
+    timeout = parse_timeout(f"{key} ({name}.timeout)", table["timeout"]) if "timeout" in table else None
+    return NamedService(name, named.url, named.argv, timeout, _project_folder(key, name, table.get("cwd", ""), rootdir))
+
+
+def _project_folder(key: str, name: str, cwd: str, rootdir: Path | None) -> str:
+    if not cwd or rootdir is None:
+        return cwd
+    folder = (rootdir / cwd).resolve()
+    if not folder.is_dir() or not folder.is_relative_to(rootdir.resolve()):
+        raise _usage(key, f"{name}.cwd = {cwd}", f"no such folder inside the project ({rootdir})")
+    return cwd
 
 
 SYSTEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -345,12 +378,7 @@ def _setting_lines(raw: str) -> Iterator[str]:
 def _named_system(key: str, name: str, command: str, options: dict[str, str], rootdir: Path) -> NamedSystem:
     parse_command(f"{key} ({name})", command)
     timeout = parse_timeout(f"{key} ({name}.timeout)", options["timeout"]) if "timeout" in options else None
-    cwd = options.get("cwd", "")
-    if cwd:
-        folder = (rootdir / cwd).resolve()
-        if not folder.is_dir() or not folder.is_relative_to(rootdir.resolve()):
-            raise _usage(key, f"{name}.cwd = {cwd}", f"no such folder inside the project ({rootdir})")
-    return NamedSystem(name, command or TBD, timeout, cwd)
+    return NamedSystem(name, command or TBD, timeout, _project_folder(key, name, options.get("cwd", ""), rootdir))
 
 
 @dataclass(frozen=True)
@@ -409,7 +437,7 @@ class Settings:
             system_timeout=parse_timeout(INI_SYSTEM_TIMEOUT, ini_text(config, INI_SYSTEM_TIMEOUT) or "60"),
             url=url,
             service=service,
-            services=parse_services(INI_SERVICES, ini_text(config, INI_SERVICES)),
+            services=parse_services(INI_SERVICES, ini_text(config, INI_SERVICES), config.rootpath),
             systems=parse_systems(INI_SYSTEMS, ini_text(config, INI_SYSTEMS), config.rootpath),
             confidence=parse_confidence(INI_CONFIDENCE, ini_text(config, INI_CONFIDENCE) or DEFAULT_CONFIDENCE),
             load_workers=parse_workers(INI_LOAD_WORKERS, ini_text(config, INI_LOAD_WORKERS) or "0"),

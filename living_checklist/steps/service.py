@@ -79,13 +79,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if settings.is_worker(config) or settings.nothing_runs(config):
         return
     state = config.stash[SERVICE_KEY]
+    named = {n.name: n for n in conf.services}
     for name, (url, argv) in endpoints(conf).items():
         if not argv:
             continue
-        started = service.Service(argv, url, conf.rootdir)
+        own = named.get(name)
+        cwd = conf.rootdir / own.cwd if own is not None and own.cwd else conf.rootdir
+        started = service.Service(argv, url, cwd)
+        wait = conf.system_timeout
+        if own is not None and own.timeout is not None:
+            wait, started.timeout_key = own.timeout, f"{INI_SERVICES}, {name}.timeout"
         atexit.register(started.stop)  # pytest_unconfigure stops it; this covers an interpreter exit
         try:
-            started.start(wait=conf.system_timeout)
+            started.start(wait=wait)
         except service.ServiceError as exc:
             state.errors[name] = str(exc)
             continue
