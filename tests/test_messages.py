@@ -358,11 +358,15 @@ def test_failures_outside_steps_are_on_hook_steps_in_every_cucumber_report(
     a Before hook, its step skipped; a skip in the after hook is kept. The same in Cucumber JSON."""
     (project.path / "features" / "hooks.feature").write_text(HOOKS_FEATURE, encoding="utf-8")
     (project.path / "conftest.py").write_text(HOOKS_CONFTEST, encoding="utf-8")
-    out, cucumber = project.path / "out.ndjson", project.path / "cucumber.json"
+    out, cucumber, html = project.path / "out.ndjson", project.path / "cucumber.json", project.path / "c.html"
     result = project.runpytest(
-        "-p", "no:cacheprovider", f"{MESSAGES_OPTION}={out}", f"--checklist-cucumber={cucumber}", *args
-    )
+        "-p", "no:cacheprovider", f"{MESSAGES_OPTION}={out}", f"--checklist-cucumber={cucumber}",
+        f"--checklist-html={html}", *args,
+    )  # fmt: skip
     assert result.ret == 1
+    page = html.read_text(encoding="utf-8")  # the failing After hook is failing on the page too, by name
+    assert '<span class="sbadge failed">failed</span> <code>After hook pytest_bdd_after_scenario (conftest.py:' in page
+    assert '<span class="sbadge failed">failed</span> <code>After hook database (conftest.py:' in page
     got = read_envelopes(out)
     # Each hook on its own: the database fixture's setup and teardown, the two scenario hooks.
     db, before, after = "hook:PASSED", "hook:PASSED", "hook:PASSED"
