@@ -149,8 +149,16 @@ def pytest_bdd_after_scenario(request, feature, scenario):
         pytest.skip("after hook skips")
 
 
+IS_WORKER = []
+
+
+def pytest_configure(config):
+    # This run's own xdist workers (not an outer run's: PYTEST_XDIST_WORKER is inherited from it)
+    IS_WORKER.append(hasattr(config, "workerinput"))
+
+
 def pytest_runtest_logreport(report):
-    if "PYTEST_XDIST_WORKER" in os.environ:
+    if IS_WORKER and IS_WORKER[-1]:
         return  # the controller hears every report once
     record = {"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome,
               "xfail": hasattr(report, "wasxfail")}
