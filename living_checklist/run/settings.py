@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from living_checklist.core import quality, redact
+from living_checklist.core import quality, redact, urls
 from living_checklist.core.keys import (
     DEFAULT_CONFIDENCE,
     DEFAULT_EVIDENCE,
@@ -216,29 +216,10 @@ def parse_url(key: str, raw: str) -> str:
         raise _usage(key, shown, f"the port is not valid ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _usage(key, shown, "expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:8000")
-    problem = _url_problem(parts)
+    problem = urls.url_problem(parts)
     if problem is not None:
         raise _usage(key, shown, problem)
     return raw
-
-
-def _url_problem(parts: urllib.parse.SplitResult) -> str | None:
-    """Why a request cannot go to this URL as written: a space or control character anywhere, a
-    non-ASCII character outside the host, a host no resolver can be asked for; or None."""
-    text = parts.geturl()
-    bad = next((c for c in text if ord(c) <= 0x20 or ord(c) == 0x7F), None)
-    if bad is not None:
-        kind = "a space" if bad == " " else "a control character"
-        return f"it contains {kind} ({bad!r}), which no request can carry as written: percent-encode it"
-    userinfo = parts.netloc.rpartition("@")[0]
-    wide = next((c for c in userinfo + text[len(parts.scheme) + 2 + len(parts.netloc) :] if ord(c) > 0x7F), None)
-    if wide is not None:
-        return f"it contains the non-ASCII {wide!r} outside the host: percent-encode it (UTF-8)"
-    try:
-        (parts.hostname or "").encode("idna")
-    except UnicodeError as exc:
-        return f"the host {parts.hostname!r} is not a valid host name ({exc})"
-    return None
 
 
 def parse_command(key: str, raw: str) -> tuple[str, ...]:
