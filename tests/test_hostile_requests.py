@@ -1,6 +1,7 @@
 """Request steps given values HTTP cannot carry as written, against a real service on 127.0.0.1: each is
 the requirement status ``error`` with one line before anything is sent, never ``failing`` with a
-traceback; and ``checklist_url`` values no request can go to are usage errors before anything runs."""
+traceback; ``checklist_url`` values no request can go to are usage errors before anything runs; and
+every count or duration beyond what the machine can do is an ``error`` before the system starts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from tests.helpers import run_by_id as run
 from tests.helpers import statuses
+from tests.test_phrases import library_project
 from tests.test_service import PY, free_port, service_project
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the service steps need POSIX process groups")
@@ -103,3 +105,33 @@ def test_a_named_service_url_no_request_can_go_to_is_a_usage_error(pytester: pyt
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
     assert "checklist_services" in result.stderr.str() and "Traceback" not in result.stderr.str()
+
+
+# Every count and duration a step takes, beyond what the machine can do: an error before the system
+# starts (it would write ran.txt), never a hang on threads that cannot start.
+LIMITS = {
+    "L-01": ('When 99999999 copies of the system run at the same time with arguments "x"', "more than this machine"),
+    "L-02": ('When the system runs 99999999 times with arguments "x"', "more than this machine"),
+    "L-03": ('When the system runs 3 times after 99999999 warm-up runs with arguments "x"', "more than this machine"),
+    "L-04": ("When the system is fed 99999999 arbitrary inputs", "more than this machine"),
+    "L-05": ('When the system is fed 99999999 arbitrary inputs with arguments "x"', "more than this machine"),
+    "L-06": ('When the system runs continuously for 1e306 hours with arguments "x"', "longer than the harness allows"),
+    "L-07": ('When the system runs continuously for inf seconds with arguments "x"', "expected a number"),
+    "L-08": (
+        "When the system is fed 2 arbitrary inputs\n    Then it never crashes or hangs longer than 1e306 s",
+        "longer",
+    ),
+}
+
+
+def test_every_count_beyond_the_machine_is_an_error_before_anything_runs(pytester: pytest.Pytester) -> None:
+    (pytester.path / "sut.py").write_text("open('ran.txt', 'a').write('ran\\n')\n")
+    scenarios = "".join(f"  @{key}\n  Scenario: {key}\n    {steps}\n" for key, (steps, _) in LIMITS.items())
+    library_project(pytester, shlex.join([PY, "sut.py"]), f"Feature: limits\n{scenarios}")
+    result, reqs = run(pytester)
+    assert statuses(reqs) == {key: "error" for key in LIMITS}
+    for key, (_, expected) in LIMITS.items():
+        message = reqs[key]["message"].strip()
+        assert expected in message and "\n" not in message, (key, message)
+    assert "Traceback" not in result.stdout.str()
+    assert not (pytester.path / "ran.txt").exists()
