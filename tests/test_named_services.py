@@ -112,9 +112,13 @@ def test_each_scenario_uses_its_tagged_service(pytester: pytest.Pytester, worker
         ("\n  web = http://127.0.0.1:1\n  web = http://127.0.0.1:2", "named twice"),
         ("web = localhost:1", "expected an http:// or https:// URL"),
         ("web = http://127.0.0.1:1 | serve 'open", "cannot be split"),
+        ("\n  web = http://u:hunter2@127.0.0.1:1\n  web = http://127.0.0.1:2", "named twice"),
+        ("web = http://u:hunter2@127.0.0.1:1 | serve --token hunter2 'open", "cannot be split"),
+        ("w@b = http://u:hunter2@127.0.0.1:1", "expected lines NAME = URL"),
     ],
 )
 def test_bad_services_are_usage_errors(pytester: pytest.Pytester, value: str, expected: str) -> None:
+    """Each refused line is named with what is wrong, and any secret in it masked."""
     pytester.makeconftest(CONFTEST_STEPS)
     (pytester.path / "features").mkdir(exist_ok=True)
     (pytester.path / "features" / "f.feature").write_text(UNTAGGED)
@@ -122,6 +126,7 @@ def test_bad_services_are_usage_errors(pytester: pytest.Pytester, value: str, ex
     result = pytester.runpytest("-p", "no:cacheprovider", "-o", f"checklist_services={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "checklist_services" in result.stderr.str() and expected in result.stderr.str()
+    assert "hunter2" not in result.stderr.str() + result.stdout.str()
 
 
 def test_a_named_service_has_its_own_folder_and_timeout(pytester: pytest.Pytester) -> None:

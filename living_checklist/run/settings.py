@@ -128,7 +128,9 @@ def add_ini(parser: pytest.Parser) -> None:
 
 
 def _usage(key: str, raw: object, expected: str) -> pytest.UsageError:
-    return pytest.UsageError(f"{key} = {raw!r}: {expected}; fix it in [tool.pytest.ini_options] or with -o {key}=...")
+    """A usage error quoting the value redacted: a refused line may carry a password or a token."""
+    shown = redact.redact_text(repr(raw))
+    return pytest.UsageError(f"{key} = {shown}: {expected}; fix it in [tool.pytest.ini_options] or with -o {key}=...")
 
 
 def ini_text(config: pytest.Config, key: str) -> str:
