@@ -21,7 +21,7 @@ import pytest
 
 from living_checklist.core import keys
 from living_checklist.core.escape import json_dumps, json_safe, terminal_safe, text_safe
-from living_checklist.core.status import Checklist
+from living_checklist.core.status import CaseOutcome, Checklist
 from living_checklist.reports import registry
 from living_checklist.reports.files import check_output_path, final_path, write_report, writes_through
 from living_checklist.reports.inputs import Inputs, command_files, input_problem
@@ -79,6 +79,9 @@ class OutputsState:
     history_path: Path | None = None
     history_entries: list[dict[str, Any]] = field(default_factory=list)
     progress: history.Progress | None = None
+    # For the Cucumber Messages: a rerun's earlier attempts per node id, what stopped the run.
+    retried: dict[str, list[CaseOutcome]] = field(default_factory=dict)
+    run_exception: tuple[str, str] | None = None
 
 
 OUTPUTS_KEY = pytest.StashKey[OutputsState]()
@@ -265,6 +268,16 @@ def _append_github_summary(state: OutputsState, text: str) -> None:
         state.notes.append(f"${GITHUB_SUMMARY_ENV} {summary}: could not append the checklist ({exc.strerror or exc})")
 
 
+def note_run(
+    config: pytest.Config, retried: dict[str, list[CaseOutcome]], run_exception: tuple[str, str] | None
+) -> None:
+    """What the run knows beyond the checklist: the earlier attempts of rerun cases (the last attempt
+    decides the checklist) and the exception that stopped the run, if one did."""
+    state = config.stash.get(OUTPUTS_KEY, None)
+    if state is not None:
+        state.retried, state.run_exception = retried, run_exception
+
+
 def write_all(
     config: pytest.Config, checklist: Checklist, seeds: list[dict[str, Any]], exitstatus: int = 0
 ) -> list[str]:
@@ -345,6 +358,8 @@ def _rendering(
         finished=time.time(),
         success=checklist.ok and checklist.complete and exitstatus == 0,
         version=_version(),
+        retried=state.retried,
+        run_exception=state.run_exception,
     )
 
 

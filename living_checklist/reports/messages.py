@@ -9,8 +9,11 @@ BeforeAll hooks' runs; every testCase; then per case testCaseStarted, per step t
 suggestion for an undefined step) and testStepFinished, testCaseFinished; the AfterAll hooks'
 runs; testRunFinished. Step statuses and hook steps come from ``reports.results``, as for
 Cucumber JSON and the HTML: each recorded hook (``core.hooks``) is a step of its own, and a status
-that nothing recorded explains is on a generic Before or After hook step. Cases are written in file order whatever
-order the workers ran them in, so ``-n 2`` writes the same sequence. Every step definition
+that nothing recorded explains is on a generic Before or After hook step. The testCases come in
+the order the cases ran, and every attempt of a case (pytest-rerunfailures' reruns,
+``RunInfo.retried``) has its testCaseStarted; attempts are merged by timestamp: one after another
+when they ran one after another, interleaved where xdist's workers ran them at once; no timestamp
+goes back. Every step definition
 registered where the cases are has its stepDefinition, used or not, each with the pattern
 Cucumber's engines compile (``reports.patterns``), after a parameterType per ``extra_types``
 converter; a test step's stepMatchArguments are the groups its text matched.
@@ -25,7 +28,7 @@ from __future__ import annotations
 import platform
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gherkin.ast_builder import AstBuilder
@@ -39,7 +42,8 @@ from living_checklist.core.definitions import ParameterTypeInfo, StepDefinitionI
 from living_checklist.core.escape import json_dumps
 from living_checklist.core.hooks import HookRun
 from living_checklist.core.inventory import Step
-from living_checklist.core.status import MATCH_SEPARATOR, CaseResult, Checklist
+from living_checklist.core.status import MATCH_SEPARATOR, CaseOutcome, CaseResult, Checklist
+from living_checklist.reports import messages_attempts as attempts
 from living_checklist.reports import messages_hooks, patterns
 from living_checklist.reports.results import MESSAGE_STATUS, CaseSteps, HookStep, StepStatus, case_steps
 from living_checklist.run.registry import snippet
@@ -78,6 +82,9 @@ class RunInfo:
     finished: float
     success: bool
     version: str = "0"
+    # The earlier attempts of a rerun case (pytest-rerunfailures), by node id, oldest first.
+    retried: Mapping[str, Sequence[CaseOutcome]] = field(default_factory=dict)
+    exception: tuple[str, str] | None = None  # what stopped the run outside any case: type, message
 
 
 def timestamp(seconds: float) -> dict[str, int]:
@@ -119,6 +126,9 @@ class _TestCase:
     before: tuple[str, ...]  # test step ids of its Before hook steps
     after: tuple[str, ...]
     planned: _Planned
+    # The hook steps of the attempt that had the most, with any another attempt had besides.
+    before_hooks: tuple[HookStep, ...] = ()
+    after_hooks: tuple[HookStep, ...] = ()
 
 
 def envelopes(
@@ -140,21 +150,33 @@ def envelopes(
     running = [item for item in planned if _runs(item, before_all)]
     definitions: dict[str, _Definition] = {}
     hooks: dict[Any, str] = {}
-    glue = messages_hooks.HookDefinitions([_shown(item) for item in running], run_hooks, hooks)
+    every = [_shown(item, o) for item in running for o in (*info.retried.get(item.case.nodeid, ()), item.case.outcome)]
+    glue = messages_hooks.HookDefinitions(every, run_hooks, hooks)
     yield from _step_definitions(ids, checklist.definitions, planned, definitions, glue)
     yield from glue.rest(ids)
     run_id = ids.get_next_id()
     yield {"testRunStarted": {"id": run_id, "timestamp": timestamp(info.started)}}
     yield from _test_run_hook_envelopes(ids, before_all, hooks, run_id)
-    test_cases = []
-    for item in running:
-        test_case, envelope = _test_case(ids, item, definitions, hooks, run_id)
-        test_cases.append(test_case)
+    ran = attempts.in_order(running, lambda item: item.case, info.retried, info.started)
+    first = {id(item): index for index, (_, item, _) in reversed(list(enumerate(ran)))}
+    test_cases: dict[int, _TestCase] = {}
+    for item in sorted(running, key=lambda item: first[id(item)]):  # in the order they ran
+        test_case, envelope = _test_case(ids, item, definitions, hooks, run_id, info.retried)
+        test_cases[id(item)] = test_case
         yield envelope
-    for test_case in test_cases:
-        yield from _execution(ids, test_case, info)
+    yield from attempts.in_time_order(
+        _execution(ids, test_cases[id(item)], info, outcome, attempt) for attempt, item, outcome in ran
+    )
     yield from _test_run_hook_envelopes(ids, after_all, hooks, run_id)
-    finished = {"testRunStartedId": run_id, "timestamp": timestamp(info.finished), "success": info.success}
+    finished: dict[str, Any] = {
+        "testRunStartedId": run_id,
+        "timestamp": timestamp(info.finished),
+        "success": info.success and info.exception is None,
+    }
+    if info.exception is not None:
+        kind, message = info.exception
+        finished["message"] = message
+        finished["exception"] = {"type": kind, "message": message}
     yield {"testRunFinished": finished}
 
 
@@ -269,9 +291,11 @@ def _runs(item: _Planned, before_all: Sequence[HookRun]) -> bool:
     return not (stopped and outcome.status == "error" and outcome.reason == "setup" and not own)
 
 
-def _shown(item: _Planned) -> CaseSteps:
-    shown = case_steps(item.case.outcome, len(item.step_ids))
-    if not item.step_ids and item.case.outcome.reason == "empty":
+def _shown(item: _Planned, outcome: CaseOutcome | None = None) -> CaseSteps:
+    """The hooks and steps of the case's (last, or the given) attempt."""
+    outcome = outcome or item.case.outcome
+    shown = case_steps(outcome, len(item.step_ids))
+    if not item.step_ids and outcome.reason == "empty":
         # A scenario without steps has no test steps, as in the kit's "empty" sample (pending here).
         return CaseSteps((), (), (), None, shown.message, {})
     return shown
@@ -283,13 +307,17 @@ def _test_case(
     definitions: Mapping[str, _Definition],
     hooks: Mapping[Any, str],
     run_id: str,
+    retried: Mapping[str, Sequence[CaseOutcome]],
 ) -> tuple[_TestCase, dict[str, Any]]:
-    """The case's testCase envelope, and the ids its execution refers to."""
-    shown = _shown(item)
+    """The case's testCase envelope (with the hook steps any of its attempts had), and the ids its
+    execution refers to."""
+    every = [_shown(item, outcome) for outcome in retried.get(item.case.nodeid, ())] + [_shown(item)]
+    before_hooks = attempts.union([shown.before for shown in every])
+    after_hooks = attempts.union([shown.after for shown in every])
     matches = item.case.outcome.matches
     envelope_steps: list[dict[str, Any]] = []
-    before = tuple(ids.get_next_id() for _ in shown.before)
-    envelope_steps += [{"id": i, "hookId": _hook_id(hooks, h)} for i, h in zip(before, shown.before, strict=True)]
+    before = tuple(ids.get_next_id() for _ in before_hooks)
+    envelope_steps += [{"id": i, "hookId": _hook_id(hooks, h)} for i, h in zip(before, before_hooks, strict=True)]
     step_ids: list[tuple[str, str]] = []
     for index, pickle_step_id in enumerate(item.step_ids):
         refs = matches[index] if index < len(matches) else ""
@@ -305,9 +333,9 @@ def _test_case(
                 "stepMatchArgumentsLists": [{"stepMatchArguments": _arguments(d, text)} for d in found],
             }
         )
-    after = tuple(ids.get_next_id() for _ in shown.after)
-    envelope_steps += [{"id": i, "hookId": _hook_id(hooks, h)} for i, h in zip(after, shown.after, strict=True)]
-    test_case = _TestCase(ids.get_next_id(), tuple(step_ids), before, after, item)
+    after = tuple(ids.get_next_id() for _ in after_hooks)
+    envelope_steps += [{"id": i, "hookId": _hook_id(hooks, h)} for i, h in zip(after, after_hooks, strict=True)]
+    test_case = _TestCase(ids.get_next_id(), tuple(step_ids), before, after, item, before_hooks, after_hooks)
     body = {"id": test_case.id, "pickleId": item.pickle_id, "testSteps": envelope_steps, "testRunStartedId": run_id}
     return test_case, {"testCase": body}
 
@@ -317,7 +345,7 @@ def _arguments(definition: _Definition, text: str) -> list[dict[str, Any]]:
 
 
 def _hook_id(hooks: Mapping[Any, str], hook: HookStep) -> str:
-    return hooks[hook.run.key if hook.run is not None else hook.side]
+    return hooks[attempts.hook_key(hook)]
 
 
 def _hook_run(
@@ -329,12 +357,23 @@ def _hook_run(
         yield from _step_run(where, clock, 0, result(hook.status, hook.message, exception), generic)
         return
     outcome = result(run.status, run.message, run.exception, run.nanos)
-    yield from _step_run(where, run.started or clock, run.nanos, outcome, run.attachments)
+    yield from _step_run(where, _hook_start(clock, hook), run.nanos, outcome, run.attachments)
 
 
-def _execution(ids: IdGenerator, test_case: _TestCase, info: RunInfo) -> Iterator[dict[str, Any]]:
+def _hook_start(clock: float, hook: HookStep) -> float:
+    """When a hook step began: when its run did, but not before the step before it ended."""
+    return max(clock, hook.run.started) if hook.run is not None else clock
+
+
+def _hook_end(clock: float, hook: HookStep) -> float:
+    return _hook_start(clock, hook) + (hook.run.nanos / 1e9 if hook.run is not None else 0.0)
+
+
+def _execution(
+    ids: IdGenerator, test_case: _TestCase, info: RunInfo, outcome: CaseOutcome, attempt: int
+) -> Iterator[dict[str, Any]]:
+    """One attempt of a case: testCaseStarted, its steps, testCaseFinished (retried unless the last)."""
     item = test_case.planned
-    outcome = item.case.outcome
     started_id = ids.get_next_id()
     clock = outcome.started or info.started
     yield {
@@ -342,13 +381,14 @@ def _execution(ids: IdGenerator, test_case: _TestCase, info: RunInfo) -> Iterato
             "id": started_id,
             "testCaseId": test_case.id,
             "timestamp": timestamp(clock),
-            "attempt": 0,
+            "attempt": attempt,
         }
     }
-    shown = _shown(item)
+    shown = _shown(item, outcome)
     count = len(test_case.steps)
-    for step_id, hook in zip(test_case.before, shown.before, strict=True):
+    for step_id, hook in zip(test_case.before, attempts.aligned(shown.before, test_case.before_hooks), strict=True):
         yield from _hook_run((started_id, step_id), clock, hook, shown.attachments.get(-1, []), "")
+        clock = _hook_end(clock, hook)
     stopper = shown.message_step
     for index, ((step_id, pickle_step_id), status) in enumerate(zip(test_case.steps, shown.steps, strict=True)):
         nanos = outcome.durations[index] if index < len(outcome.durations) else 0
@@ -365,9 +405,12 @@ def _execution(ids: IdGenerator, test_case: _TestCase, info: RunInfo) -> Iterato
         attached = shown.attachments.get(index, [])
         yield from _step_run((started_id, step_id), clock, nanos, step_result, attached, suggestion)
         clock += nanos / 1e9
-    for step_id, hook in zip(test_case.after, shown.after, strict=True):
+    for step_id, hook in zip(test_case.after, attempts.aligned(shown.after, test_case.after_hooks), strict=True):
         yield from _hook_run((started_id, step_id), clock, hook, shown.attachments.get(count, []), outcome.exception)
-    yield {"testCaseFinished": {"testCaseStartedId": started_id, "timestamp": timestamp(clock), "willBeRetried": False}}
+        clock = _hook_end(clock, hook)
+    retried = attempt < len(info.retried.get(item.case.nodeid, ()))
+    finished = {"testCaseStartedId": started_id, "timestamp": timestamp(clock), "willBeRetried": retried}
+    yield {"testCaseFinished": finished}
 
 
 def result(status: StepStatus, message: str, exception: str, nanos: int = 0) -> dict[str, Any]:

@@ -8,13 +8,13 @@ imports its writer when called, so that a run without report options never loads
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from living_checklist.core.status import Checklist
+    from living_checklist.core.status import CaseOutcome, Checklist
     from living_checklist.reports import history
 
 Text = str | Iterable[str]
@@ -34,6 +34,9 @@ class Rendering:
     finished: float
     success: bool
     version: str
+    # For the Cucumber Messages: a rerun's earlier attempts per node id, what stopped the run.
+    retried: Mapping[str, Sequence[CaseOutcome]] = field(default_factory=dict)
+    run_exception: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,9 @@ def _cucumber(r: Rendering) -> Text:
 def _messages(r: Rendering) -> Text:
     from living_checklist.reports import messages as report_messages
 
-    run_info = report_messages.RunInfo(r.started, r.finished, r.success, r.version)
+    run_info = report_messages.RunInfo(
+        r.started, r.finished, r.success, r.version, retried=r.retried, exception=r.run_exception
+    )
     return report_messages.stream(r.checklist, source_reader(r.rootpath), run_info)
 
 

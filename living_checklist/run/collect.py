@@ -20,10 +20,11 @@ from living_checklist.core.attach import Attachment
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.hooks import HookRun, HookType
 from living_checklist.core.inventory import Case, FeatureDoc, Requirement, Step, requirement_item_name
+from living_checklist.core.measure import MEASUREMENT_PROPERTY
 from living_checklist.core.pending import InvalidValue, Pending
 from living_checklist.core.plan import is_tagged, known_outcome
 from living_checklist.core.short_failure import raised_in_library, short_form
-from living_checklist.core.status import MATCH_SEPARATOR, CaseOutcome
+from living_checklist.core.status import CARRIED_PROPERTIES, MATCH_SEPARATOR, CaseOutcome
 from living_checklist.run import _compat
 from living_checklist.run.bdd import BddFeature, BddHooks
 from living_checklist.run.execute import PendingPassed, StepError, execute_step, execute_step_with_hooks
@@ -51,6 +52,8 @@ class CaseHost(Protocol):
 PARSE_ERROR_ITEM = "GHERKIN-ERROR"
 # The outcome's data for the reports that is no documented property (CaseOutcome.to_carried).
 CARRIED_KEY = pytest.StashKey[dict[str, str]]()
+# What an attempt's status leaves in ``user_properties``: gone when a rerun begins.
+ATTEMPT_PROPERTIES = frozenset({*CARRIED_PROPERTIES, MEASUREMENT_PROPERTY})
 
 
 def is_marker_name(tag: str) -> bool:
@@ -168,6 +171,21 @@ class CaseItem(pytest.Function):
             assert isinstance(self.parent, FeatureFile)
             self._plan = known_outcome(self.requirement, self.case, self.parent.registry().resolve_all)
         return self._plan
+
+    def begin_attempt(self) -> None:
+        """Before its setup: a rerun (pytest-rerunfailures runs the same item again) starts afresh,
+        its start time now, none of the attempt before's steps, attachments or status."""
+        self.pending = None
+        self.current_step = None
+        self.steps_done = 0
+        self.durations = []
+        self.started = time.time()
+        self.exception = ""
+        self.attachments = []
+        self.hook_runs = []  # (the session fixtures' runs stay: they ran once, for every attempt)
+        self.user_properties[:] = [p for p in self.user_properties if p[0] not in ATTEMPT_PROPERTIES]
+        if CARRIED_KEY in self.stash:
+            del self.stash[CARRIED_KEY]
 
     def forget_target_fixtures(self) -> None:
         """After teardown: drop the fixtures its ``target_fixture`` steps registered (see _compat)."""

@@ -13,7 +13,7 @@ from living_checklist.core.attach import encode as encode_attachments
 from living_checklist.core.hooks import encode as encode_hooks
 from living_checklist.core.status import AFTER_SCENARIO_REASON, CARRIED_ATTRIBUTE, CARRIED_PROPERTIES, CaseOutcome
 from living_checklist.run import _compat
-from living_checklist.run.collect import CaseItem, FeatureErrorItem
+from living_checklist.run.collect import CARRIED_KEY, CaseItem, FeatureErrorItem
 from living_checklist.run.definitions import relative_uri
 from living_checklist.run.execute import PendingPassed, StepError
 from living_checklist.run.hooks import has_fixture_hooks
@@ -21,8 +21,6 @@ from living_checklist.run.registry import StepDef
 
 STATUS_PROPERTIES = CARRIED_PROPERTIES
 REF_SEPARATOR = "\x1f"  # between the fields of a step definition's key (see reports.messages.StepDefRef)
-# The outcome's data for the reports that is no documented property (CaseOutcome.to_carried).
-CARRIED_KEY = pytest.StashKey[dict[str, str]]()
 
 
 def stepdef_key(stepdef: StepDef, rootdir: Path) -> str:

@@ -38,6 +38,7 @@ from living_checklist.core.status import CARRIED_ATTRIBUTE, CaseOutcome, Checkli
 from living_checklist.reports import terminal as report_terminal
 from living_checklist.run import _compat, settings
 from living_checklist.run._compat import fixture_count
+from living_checklist.run.attempts import Attempts
 from living_checklist.run.bdd import BddHooks
 from living_checklist.run.cache import InventoryCache, cache_folder, make_cache_folder
 from living_checklist.run.collect import CaseItem, FeatureErrorItem, FeatureFile, is_marker_name
@@ -65,7 +66,9 @@ class ChecklistSession:
         self.require_ids = settings.require_ids
         self.seeds_dir = settings.seeds_dir
         self.docs: dict[str, FeatureDoc] = {}
-        self.outcomes: dict[str, CaseOutcome] = {}
+        self.outcomes: dict[str, CaseOutcome] = {}  # the last attempt of each case: it decides
+        self.attempts = Attempts(config)  # a rerun's earlier attempts, what stopped the run
+        config.pluginmanager.register(self.attempts, "checklist-attempts")
         # Outcomes known without running, for cases deselected in this run (-k, -m, node ids).
         self.static: dict[str, CaseOutcome] = {}
         self.expected: set[str] = set()
@@ -189,6 +192,7 @@ class ChecklistSession:
     # -- outcomes ------------------------------------------------------------------------------
 
     def record(self, report: pytest.TestReport) -> None:
+        self.attempts.next(report, self.outcomes)
         last_nodeid, last_properties = self._last_recorded
         properties = [*report.user_properties, (CARRIED_ATTRIBUTE, getattr(report, CARRIED_ATTRIBUTE, None))]
         if report.nodeid == last_nodeid and properties == last_properties and not report.failed:
@@ -252,6 +256,8 @@ class ChecklistSession:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        if isinstance(item, CaseItem):
+            item.begin_attempt()
         with _attaching(item):
             return (yield)
 
@@ -336,6 +342,7 @@ class ChecklistSession:
             return
         self.terminate.finishing = True
         result = self.finish(session)
+        reports.note_run(self.config, self.attempts.retried, self.attempts.run_exception)
         seed_list = [dict(seed) for seed in result.seeds]
         self.regressions = reports.write_all(self.config, result, seed_list, int(session.exitstatus))
         # An incomplete checklist is never a green run, whatever the cases that did run said.
