@@ -79,9 +79,22 @@ def feature_text(generated: list[GenScenario]) -> str:
     return "\n".join(lines)
 
 
-def expected_run_status(dry: dict[str, object], tagged: bool) -> str:
+def passes_when_run(scenario: GenScenario) -> bool:
+    """Whether some case of the scenario runs and passes: the status of such a case is known only
+    by running it (every step written here passes, so a ``@pending`` one fails the run)."""
+    runnable = bool(scenario.steps) and not {"undefined", "ambiguous"} & set(scenario.steps)
+    if scenario.rows is None:
+        return runnable and "tbd" not in scenario.steps
+    return runnable and "1" in scenario.rows
+
+
+def expected_run_status(dry: dict[str, object], scenario: GenScenario) -> str:
     if dry["status"] == "ready":
-        return "failing" if tagged else "verified"  # a @pending case that passes fails the run
+        return "failing" if scenario.tagged else "verified"  # a @pending case that passes fails the run
+    if dry["status"] == "pending" and scenario.tagged and passes_when_run(scenario):
+        # One row pending before running, another runs and passes: the run fails it for its
+        # @pending tag, and failing outweighs pending. The dry run cannot know a step passes.
+        return "failing"
     return str(dry["status"])
 
 
@@ -94,6 +107,8 @@ def expected_run_status(dry: dict[str, object], tagged: bool) -> str:
 @example(generated=[GenScenario(steps=("ambiguous", "tbd"), tagged=False, rows=None)])
 @example(generated=[GenScenario(steps=("tbd", "ambiguous"), tagged=True, rows=("1", "TBD"))])
 @example(generated=[GenScenario(steps=("undefined", "tbd"), tagged=False, rows=())])
+@example(generated=[GenScenario(steps=("tbd",), tagged=True, rows=("1", "TBD"))])
+@example(generated=[GenScenario(steps=("pass",), tagged=True, rows=("TBD", "1"))])
 def test_status_and_the_run_agree_on_every_requirement(
     pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str], generated: list[GenScenario]
 ) -> None:
@@ -114,8 +129,9 @@ def test_status_and_the_run_agree_on_every_requirement(
     assert set(dry) == set(real)
     for number, scenario in enumerate(generated, start=1):
         rid = f"GEN-{number}"
-        assert real[rid]["status"] == expected_run_status(dry[rid], scenario.tagged), (rid, dry[rid], real[rid])
-        if dry[rid]["status"] != "ready":
+        expected = expected_run_status(dry[rid], scenario)
+        assert real[rid]["status"] == expected, (rid, dry[rid], real[rid])
+        if dry[rid]["status"] == expected:
             assert real[rid]["reason"] == dry[rid]["reason"], (rid, dry[rid], real[rid])
 
 
