@@ -6,6 +6,7 @@ in the checklist whether or not an outcome arrived for it.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from living_checklist.core.hooks import decode as decode_hooks
 from living_checklist.core.hooks import encode as encode_hooks
 from living_checklist.core.inventory import GherkinError, Inventory, Requirement, requirement_item_name
 from living_checklist.core.lint import Finding
-from living_checklist.core.measure import Measurement
+from living_checklist.core.measure import MEASUREMENT_PROPERTY, Measurement
 from living_checklist.core.pending import PENDING_REASONS
 from living_checklist.core.quality import Quality
 from living_checklist.core.redact import redact_text
@@ -101,15 +102,18 @@ class CaseOutcome:
     ) -> CaseOutcome | None:
         """The outcome from a report's ``user_properties`` and its ``CARRIED_ATTRIBUTE`` (None: no status)."""
         values: dict[str, str] = {}
-        measurements = []
+        recorded = []  # measurements still in the properties: a case's own, before its report
         for key, value in properties:
-            if key == "measurement":
-                measurements.append(Measurement.from_json(str(value)))
+            if key == MEASUREMENT_PROPERTY:
+                recorded.append(str(value))
             elif key in ("status", "reason"):
                 values[key] = str(value)
         for key, value in (carried or {}).items():
             if key in CARRIED_KEYS:
                 values[key] = str(value)
+        if MEASUREMENTS_KEY in values:  # a report's: moved off its properties (see ``carry_measurements``)
+            recorded = json.loads(values[MEASUREMENTS_KEY])
+        measurements = [Measurement.from_json(text) for text in recorded]
         status = values.get("status")
         if status not in STATUSES:
             return None
@@ -140,10 +144,24 @@ class CaseOutcome:
 # The user_properties a case's outcome sets (documented: README, DESIGN), and the keys of the
 # report attribute that carries the rest.
 CARRIED_PROPERTIES = ("requirement", "verifies", "status", "reason")
-CARRIED_KEYS = frozenset({"message", "steps", "timing", "exception", "matches", "attachments", "hooks", "run_hooks"})
+MEASUREMENTS_KEY = "measurements"
+CARRIED_KEYS = frozenset(
+    {"message", "steps", "timing", "exception", "matches", "attachments", "hooks", "run_hooks", MEASUREMENTS_KEY}
+)
 CARRIED_ATTRIBUTE = "checklist_case"
 STEP_SEPARATOR = "\x1d"  # between the steps of one case in the ``matches`` property
 MATCH_SEPARATOR = "\x1e"  # between the definitions one (ambiguous) step matched
+
+
+def carry_measurements(
+    properties: Sequence[tuple[str, object]], carried: dict[str, str]
+) -> list[tuple[str, object]]:
+    """Move the recorded measurements off a report's ``user_properties`` into ``carried``: pytest's
+    ``--junitxml`` writes every property, and only the documented ones belong there."""
+    recorded = [str(value) for key, value in properties if key == MEASUREMENT_PROPERTY]
+    if recorded:
+        carried[MEASUREMENTS_KEY] = json.dumps(recorded)
+    return [prop for prop in properties if prop[0] != MEASUREMENT_PROPERTY]
 
 
 def encode_timing(started: float, durations: Sequence[int]) -> str:

@@ -11,7 +11,13 @@ import pytest
 
 from living_checklist.core.attach import encode as encode_attachments
 from living_checklist.core.hooks import encode as encode_hooks
-from living_checklist.core.status import AFTER_SCENARIO_REASON, CARRIED_ATTRIBUTE, CARRIED_PROPERTIES, CaseOutcome
+from living_checklist.core.status import (
+    AFTER_SCENARIO_REASON,
+    CARRIED_ATTRIBUTE,
+    CARRIED_PROPERTIES,
+    CaseOutcome,
+    carry_measurements,
+)
 from living_checklist.run import _compat
 from living_checklist.run.collect import CARRIED_KEY, CaseItem, FeatureErrorItem
 from living_checklist.run.definitions import relative_uri
@@ -108,7 +114,9 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
         if item.run_hooks:
             carried["run_hooks"] = encode_hooks(tuple(item.run_hooks))
     if carried is not None:
-        setattr(report, CARRIED_ATTRIBUTE, dict(carried))
+        shown = dict(carried)
+        report.user_properties = carry_measurements(report.user_properties, shown)
+        setattr(report, CARRIED_ATTRIBUTE, shown)
 
 
 def _finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
