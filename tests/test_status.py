@@ -29,6 +29,7 @@ from living_checklist.core.status import (
 )
 from living_checklist.reports.json import to_data
 from living_checklist.reports.terminal import totals_line
+from living_checklist.run.attempts import Attempts
 from living_checklist.run.session import ChecklistSession
 from tests.strategies import GExamples, GFeature, GScenario, GStep, case_outcomes, gfeatures
 
@@ -194,7 +195,7 @@ def test_interleaved_worker_reports_record_the_same_outcomes(calls: list[tuple[C
 
     def record_all(reports: list[Any]) -> dict[str, CaseOutcome]:
         outcomes: dict[str, CaseOutcome] = {}
-        state = SimpleNamespace(outcomes=outcomes, _last_recorded=("", []))
+        state = SimpleNamespace(outcomes=outcomes, _last_recorded=("", []), attempts=Attempts(None))  # type: ignore[arg-type]
         for report in reports:
             ChecklistSession.record(state, report)  # type: ignore[arg-type]
         return outcomes
