@@ -8,7 +8,7 @@ job summary as Markdown with HTML).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from living_checklist.core.environment import describe
@@ -82,27 +82,42 @@ def problems(results: Sequence[RequirementResult]) -> list[str]:
     bad = [r for r in results if r.status in ("failing", "error")]
     if not bad:
         return []
-    lines = [f"## Failing and error ({len(bad)})"]
-    for r in bad:
-        reason = f" — {escape(r.reason)}" if r.reason else ""
-        lines += ["", f"- {r.status}{reason}: {_label(r)}"]
-        if r.message.strip():
-            lines += ["", *("  " + line if line else "" for line in fenced(r.message.strip()))]
+    return [f"## Failing and error ({len(bad)})", *(line for r in bad for line in _problem(r))]
+
+
+def _problem(r: RequirementResult) -> list[str]:
+    """One failing or error requirement: status, reason and label; its message fenced below."""
+    reason = f" — {escape(r.reason)}" if r.reason else ""
+    lines = ["", f"- {r.status}{reason}: {_label(r)}"]
+    if r.message.strip():
+        lines += ["", *("  " + line if line else "" for line in fenced(r.message.strip()))]
     return lines
+
+
+def _status_table(
+    results: Sequence[RequirementResult],
+    status: str,
+    title: str,
+    column: str,
+    cell: Callable[[RequirementResult], object],
+) -> list[str]:
+    """A section listing the requirements of one status: id, name and one more escaped cell."""
+    rows = [r for r in results if r.status == status]
+    if not rows:
+        return []
+    lines = [f"## {title} ({len(rows)})", "", f"| id | requirement | {column} |", "|---|---|---|"]
+    lines += [f"| {escape(r.requirement.id)} | {escape(r.requirement.name)} | {escape(cell(r))} |" for r in rows]
+    return lines
+
+
+def _figures(result: RequirementResult) -> str:
+    measurements = [m for case in result.cases for m in case.outcome.measurements]
+    return "; ".join(f"{m.name}: {m.describe()}" for m in measurements if m.required is not None)
 
 
 def verified(results: Sequence[RequirementResult]) -> list[str]:
     """The verified requirements with the figures that verified them (measured vs required)."""
-    rows = [r for r in results if r.status == "verified"]
-    if not rows:
-        return []
-    lines = [f"## Verified ({len(rows)})", "", "| id | requirement | figures |", "|---|---|---|"]
-    for r in rows:
-        figures = [
-            f"{m.name}: {m.describe()}" for case in r.cases for m in case.outcome.measurements if m.required is not None
-        ]
-        lines.append(f"| {escape(r.requirement.id)} | {escape(r.requirement.name)} | {escape('; '.join(figures))} |")
-    return lines
+    return _status_table(results, "verified", "Verified", "figures", _figures)
 
 
 def pending(results: Sequence[RequirementResult]) -> list[str]:
@@ -116,7 +131,7 @@ def pending(results: Sequence[RequirementResult]) -> list[str]:
         "|---|---|---|---|",
     ]
     for r in waiting:
-        first = r.message.strip().splitlines()[0] if r.message.strip() else ""
+        first = (r.message.strip().splitlines() or [""])[0]
         lines.append(
             f"| {escape(r.requirement.id)} | {escape(r.requirement.name)} | {escape(r.reason)} | {escape(first)} |"
         )
@@ -124,21 +139,31 @@ def pending(results: Sequence[RequirementResult]) -> list[str]:
 
 
 def skipped(results: Sequence[RequirementResult]) -> list[str]:
-    rows = [r for r in results if r.status == "skipped"]
-    if not rows:
-        return []
-    lines = [f"## Skipped ({len(rows)})", "", "| id | requirement | why |", "|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {escape(r.requirement.id)} | {escape(r.requirement.name)} | {escape(r.message or r.reason)} |")
-    return lines
+    return _status_table(results, "skipped", "Skipped", "why", lambda r: r.message or r.reason)
 
 
-def seeds_section(results: Sequence[RequirementResult], seeds: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Each seed with the requirements drawn from it, and which scenarios cite it with ``@seed-<id>``."""
+def _citations(results: Sequence[RequirementResult]) -> dict[str, list[str]]:
+    """The requirement ids citing each seed id, in result order."""
     cited: dict[str, list[str]] = {}
     for r in results:
         for seed_id in r.requirement.seeds:
             cited.setdefault(seed_id, []).append(r.requirement.id)
+    return cited
+
+
+def _seed_row(seed: Mapping[str, Any], citing: Sequence[str]) -> str:
+    seed_id = str(seed.get("id", ""))
+    drawn = [str(x) for x in seed.get("requirements") or ()]
+    return (
+        f"| {escape(seed_id)} | {escape(seed.get('file', ''))} | {escape(str(seed.get('sha256', ''))[:12])} | "
+        f"{escape(', '.join(drawn)) or 'none'} | {escape(', '.join(citing)) or 'none'} | "
+        f"{escape(seed.get('verdict', ''))} |"
+    )
+
+
+def seeds_section(results: Sequence[RequirementResult], seeds: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each seed with the requirements drawn from it, and which scenarios cite it with ``@seed-<id>``."""
+    cited = _citations(results)
     lines = ["## Seeds traceability", ""]
     if not seeds:
         lines.append("No seeds recorded.")
@@ -147,15 +172,7 @@ def seeds_section(results: Sequence[RequirementResult], seeds: Sequence[Mapping[
             "| seed | file | sha256 | requirements | cited by | verdict |",
             "|---|---|---|---|---|---|",
         ]
-    for seed in seeds:
-        seed_id = str(seed.get("id", ""))
-        drawn = [str(x) for x in seed.get("requirements") or ()]
-        citing = cited.get(seed_id, [])
-        lines.append(
-            f"| {escape(seed_id)} | {escape(seed.get('file', ''))} | {escape(str(seed.get('sha256', ''))[:12])} | "
-            f"{escape(', '.join(drawn)) or 'none'} | {escape(', '.join(citing)) or 'none'} | "
-            f"{escape(seed.get('verdict', ''))} |"
-        )
+    lines += [_seed_row(seed, cited.get(str(seed.get("id", "")), [])) for seed in seeds]
     known = {str(seed.get("id", "")) for seed in seeds}
     unknown = {seed: ids for seed, ids in cited.items() if seed not in known}
     if unknown:
@@ -173,6 +190,19 @@ def environment_section(environment: Mapping[str, Any] | None) -> list[str]:
     return lines
 
 
+def _changes(progress: history.Progress) -> list[str]:
+    """What changed since the previous run, the first ``CHANGES_SHOWN`` listed and the rest counted."""
+    if not progress.changes:
+        if len(progress.entries) > 1 or not progress.recorded:
+            return ["", "No requirement changed status since the previous run."]
+        return []
+    lines = ["", f"Since the previous run ({len(progress.changes)} changed):", ""]
+    lines += [f"- {escape(change.describe())}" for change in progress.changes[:CHANGES_SHOWN]]
+    if len(progress.changes) > CHANGES_SHOWN:
+        lines.append(f"- ... and {len(progress.changes) - CHANGES_SHOWN} more")
+    return lines
+
+
 def progress_section(progress: history.Progress | None, baseline_lines: Sequence[str] | None) -> list[str]:
     """The trend over the recorded runs and what changed since the previous one; the baseline delta."""
     lines: list[str] = []
@@ -180,41 +210,45 @@ def progress_section(progress: history.Progress | None, baseline_lines: Sequence
         lines += ["## Progress", "", escape(history.trend_line(progress.entries))]
         if not progress.recorded:
             lines += ["", "This run is incomplete: it is not recorded in the history."]
-        if progress.changes:
-            shown = progress.changes[:CHANGES_SHOWN]
-            lines += ["", f"Since the previous run ({len(progress.changes)} changed):", ""]
-            lines += [f"- {escape(change.describe())}" for change in shown]
-            if len(progress.changes) > CHANGES_SHOWN:
-                lines.append(f"- ... and {len(progress.changes) - CHANGES_SHOWN} more")
-        elif len(progress.entries) > 1 or not progress.recorded:
-            lines += ["", "No requirement changed status since the previous run."]
+        lines += _changes(progress)
     if baseline_lines:
         lines += ["", "## Baseline", ""] if lines else ["## Baseline", ""]
         lines += [f"- {escape(line.strip())}" for line in baseline_lines]
     return lines
 
 
+def _joined(sections: Iterable[Sequence[str]]) -> list[str]:
+    """The non-empty sections, each after a blank line."""
+    return [line for section in sections if section for line in ("", *section)]
+
+
 def _decided(checklist: Checklist, seeds: Sequence[Mapping[str, Any]]) -> list[str]:
     """Manual evidence, seeds traceability and quality model coverage: what decides and traces the slots."""
-    lines = []
-    for section in (
-        evidence_section(checklist.results, escape),
-        seeds_section(checklist.results, seeds),
-        markdown_section(checklist.quality, escape),
-    ):
-        if section:
-            lines += ["", *section]
-    return lines
+    return _joined(
+        (
+            evidence_section(checklist.results, escape),
+            seeds_section(checklist.results, seeds),
+            markdown_section(checklist.quality, escape),
+        )
+    )
 
 
-def render(
-    checklist: Checklist,
-    seeds: Sequence[Mapping[str, Any]] = (),
-    title: str = "Living checklist",
-    *,
-    progress: history.Progress | None = None,
-    baseline_lines: Sequence[str] | None = None,
-) -> str:
+def _file_errors(checklist: Checklist) -> list[str]:
+    if not checklist.errors:
+        return []
+    return [f"## Feature file errors ({len(checklist.errors)})", "", *(f"- {escape(e)}" for e in checklist.errors)]
+
+
+def _lint(checklist: Checklist) -> list[str]:
+    if not checklist.findings:
+        return []
+    failing = sum(1 for f in checklist.findings if f.fails)
+    lines = [f"## Lint ({failing} errors, {len(checklist.findings) - failing} warnings)", ""]
+    return lines + [f"- {escape(finding)}" for finding in checklist.findings]
+
+
+def _header(checklist: Checklist, title: str) -> list[str]:
+    """The title, the incomplete warning if any, the headline figures and the totals table."""
     t = checklist.totals
     lines = [f"# {escape(title)}", ""]
     if not checklist.complete:
@@ -226,27 +260,33 @@ def render(
         f"**{t.verified} of {t.requirements} requirements verified** ({percent(t.verified, t.requirements)}); "
         f"{t.defined} defined, {t.pending} pending, {t.failing} failing, {t.error} error."
     )
-    lines += ["", *totals_table(t)]
-    if checklist.errors:
-        # First: a file that is not Gherkin hides every requirement in it.
-        lines += ["", f"## Feature file errors ({len(checklist.errors)})", ""]
-        lines += [f"- {escape(error)}" for error in checklist.errors]
-    if checklist.findings:
-        failing = sum(1 for f in checklist.findings if f.fails)
-        lines += ["", f"## Lint ({failing} errors, {len(checklist.findings) - failing} warnings)", ""]
-        lines += [f"- {escape(finding)}" for finding in checklist.findings]
-    trend = progress_section(progress, baseline_lines)
-    if trend:
-        lines += ["", *trend]
+    return lines + ["", *totals_table(t)]
+
+
+def render(
+    checklist: Checklist,
+    seeds: Sequence[Mapping[str, Any]] = (),
+    title: str = "Living checklist",
+    *,
+    progress: history.Progress | None = None,
+    baseline_lines: Sequence[str] | None = None,
+) -> str:
     areas = area_table(checklist.results)
-    if areas:
-        lines += ["", "## By area", "", *areas]
     results = checklist.results
-    for section in (problems(results), verified(results), pending(results), skipped(results)):
-        if section:
-            lines += ["", *section]
+    lines = _header(checklist, title)
+    # First: a file that is not Gherkin hides every requirement in it.
+    lines += _joined(
+        (
+            _file_errors(checklist),
+            _lint(checklist),
+            progress_section(progress, baseline_lines),
+            ["## By area", "", *areas] if areas else [],
+            problems(results),
+            verified(results),
+            pending(results),
+            skipped(results),
+        )
+    )
     lines += _decided(checklist, seeds)
-    environment = environment_section(checklist.environment)
-    if environment:
-        lines += ["", *environment]
+    lines += _joined((environment_section(checklist.environment),))
     return "\n".join(lines) + "\n"
