@@ -177,6 +177,16 @@ def _reqif_types(content: ET.Element, now: str) -> None:
     _sub(spec_types, "SPECIFICATION-TYPE", IDENTIFIER="ST-CHECKLIST", LAST_CHANGE=now, LONG_NAME="Living checklist")
 
 
+def _spec_object(objects: ET.Element, row: Row, identifier: str, now: str) -> None:
+    """The SPEC-OBJECT of one requirement: a string value per attribute."""
+    spec_object = _sub(objects, "SPEC-OBJECT", IDENTIFIER=identifier, LAST_CHANGE=now)
+    values = _sub(spec_object, "VALUES")
+    for long_name, attribute in _ATTRIBUTES:
+        value = _sub(values, "ATTRIBUTE-VALUE-STRING", THE_VALUE=str(getattr(row, attribute)))
+        _sub(_sub(value, "DEFINITION"), "ATTRIBUTE-DEFINITION-STRING-REF", f"AD-{long_name}")
+    _sub(_sub(spec_object, "TYPE"), "SPEC-OBJECT-TYPE-REF", "ST-REQUIREMENT")
+
+
 def to_reqif(items: Sequence[Row], title: str = "Living checklist statuses") -> str:
     """A ReqIF 1.2 document: a SPEC-OBJECT per requirement with its external id and status attributes."""
     ET.register_namespace("", REQIF_NS)
@@ -195,12 +205,7 @@ def to_reqif(items: Sequence[Row], title: str = "Living checklist statuses") -> 
     for row in items:
         identifier = _ncname(row.external_id, used)
         identifiers.append(identifier)
-        spec_object = _sub(objects, "SPEC-OBJECT", IDENTIFIER=identifier, LAST_CHANGE=now)
-        values = _sub(spec_object, "VALUES")
-        for long_name, attribute in _ATTRIBUTES:
-            value = _sub(values, "ATTRIBUTE-VALUE-STRING", THE_VALUE=str(getattr(row, attribute)))
-            _sub(_sub(value, "DEFINITION"), "ATTRIBUTE-DEFINITION-STRING-REF", f"AD-{long_name}")
-        _sub(_sub(spec_object, "TYPE"), "SPEC-OBJECT-TYPE-REF", "ST-REQUIREMENT")
+        _spec_object(objects, row, identifier, now)
     specification = _sub(_sub(content, "SPECIFICATIONS"), "SPECIFICATION", IDENTIFIER="SPECIFICATION",
                          LAST_CHANGE=now, LONG_NAME=title)  # fmt: skip
     _sub(_sub(specification, "TYPE"), "SPECIFICATION-TYPE-REF", "ST-CHECKLIST")

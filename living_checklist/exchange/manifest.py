@@ -38,24 +38,23 @@ def entry(seed: str, file: str, sha256: str, kind: str, date: str, title: str, r
 def _blocks(lines: list[str]) -> list[tuple[int, int]]:
     """(start, end) line indexes of each ``[[seed]]`` table: up to the next table header or EOF."""
     starts = [i for i, line in enumerate(lines) if _HEADER.match(line)]
-    blocks = []
-    for start in starts:
-        end = next((j for j in range(start + 1, len(lines)) if _TABLE.match(lines[j])), len(lines))
-        blocks.append((start, end))
-    return blocks
+    return [(start, _table_end(lines, start)) for start in starts]
+
+
+def _table_end(lines: list[str], start: int) -> int:
+    return next((j for j in range(start + 1, len(lines)) if _TABLE.match(lines[j])), len(lines))
 
 
 def field(text: str, seed: str, key: str) -> str | None:
     """A string field of the entry of ``seed``, if the manifest has one (for the date of a re-import)."""
     lines = text.splitlines()
     pattern = re.compile(rf"^\s*{re.escape(key)}\s*=\s*(\".*\")\s*$")
-    for start, end in _blocks(lines):
-        if any((m := _ID.match(lines[i])) and m.group(1) == seed for i in range(start, end)):
-            for i in range(start, end):
-                found = pattern.match(lines[i])
-                if found:
-                    value = json.loads(found.group(1))
-                    return value if isinstance(value, str) else None
+    for start, end in _seed_blocks(lines, seed):
+        for line in lines[start:end]:
+            found = pattern.match(line)
+            if found:
+                value = json.loads(found.group(1))
+                return value if isinstance(value, str) else None
     return None
 
 
@@ -64,13 +63,23 @@ def upsert(text: str, seed: str, new_entry: str) -> str:
     if not text.strip():
         text = "# Source documents that requirements may be traced to. Format: seeds/README.md.\nschema = 1\n"
     lines = text.splitlines()
-    for start, end in _blocks(lines):
-        if any((m := _ID.match(lines[i])) and m.group(1) == seed for i in range(start, end)):
-            # Keep the blank lines and comments that separate it from the next table.
-            tail = end
-            while tail > start + 1 and (not lines[tail - 1].strip() or lines[tail - 1].lstrip().startswith("#")):
-                tail -= 1
-            return (
-                "\n".join([*lines[:start], *new_entry.rstrip("\n").split("\n"), *lines[tail:end], *lines[end:]]) + "\n"
-            )
+    for start, end in _seed_blocks(lines, seed)[:1]:
+        tail = _separator_start(lines, start, end)  # the blank lines and comments before the next table stay
+        return "\n".join([*lines[:start], *new_entry.rstrip("\n").split("\n"), *lines[tail:end], *lines[end:]]) + "\n"
     return text.rstrip("\n") + "\n\n" + new_entry
+
+
+def _seed_blocks(lines: list[str], seed: str) -> list[tuple[int, int]]:
+    """The ``[[seed]]`` tables whose id is ``seed``."""
+    return [(start, end) for start, end in _blocks(lines) if _holds_id(lines[start:end], seed)]
+
+
+def _holds_id(block: list[str], seed: str) -> bool:
+    return any((m := _ID.match(line)) and m.group(1) == seed for line in block)
+
+
+def _separator_start(lines: list[str], start: int, end: int) -> int:
+    """Where the blank and comment lines that end the table ``lines[start:end]`` begin."""
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return end

@@ -25,11 +25,12 @@ def read(path: Path) -> list[SourceRequirement]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SourceError(f"{path}: not JSON ({exc})") from None
-    out = []
-    for key, need in current_needs(data, str(path)).items():
-        if not isinstance(need, dict):
-            raise SourceError(f"{path}: need {key!r} is not an object")
-        text = need.get("content") or need.get("description") or ""
-        title = need.get("title") or ""
-        out.append(SourceRequirement(str(need.get("id") or key), str(text).strip(), str(title).strip()))
-    return out
+    return [_requirement(key, need, path) for key, need in current_needs(data, str(path)).items()]
+
+
+def _requirement(key: str, need: Any, path: Path) -> SourceRequirement:
+    if not isinstance(need, dict):
+        raise SourceError(f"{path}: need {key!r} is not an object")
+    text = need.get("content") or need.get("description") or ""
+    title = need.get("title") or ""
+    return SourceRequirement(str(need.get("id") or key), str(text).strip(), str(title).strip())

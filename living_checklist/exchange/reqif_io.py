@@ -26,8 +26,7 @@ def plain(value: object) -> str:
     text = value if isinstance(value, str) else "" if value is None else str(value)
     text = re.sub(r"<(br|/p|/div|/li)[^>]*>", "\n", text, flags=re.IGNORECASE)
     text = html.unescape(_TAG.sub(" ", text))
-    lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    return "\n".join(filter(None, (" ".join(line.split()) for line in text.splitlines())))
 
 
 def _bundles(path: Path) -> Iterator[Any]:
@@ -45,12 +44,17 @@ def _bundles(path: Path) -> Iterator[Any]:
 def _named_values(bundle: Any, spec_object: Any) -> tuple[str, dict[str, str]]:
     """The spec object's type name and its attribute values by attribute long name."""
     spec_type = bundle.lookup.get_spec_type_by_ref(spec_object.spec_object_type)
-    names = {d.identifier: d.long_name or d.identifier for d in spec_type.attribute_definitions or ()}
+    names = _attribute_names(spec_type)
     values = {}
     for attribute in spec_object.attributes:
         name = names.get(attribute.definition_ref, attribute.definition_ref)
         values[name] = plain(attribute.value)
     return spec_type.long_name or "", values
+
+
+def _attribute_names(spec_type: Any) -> dict[str, str]:
+    """The long name of each of the type's attribute definitions (its identifier when it has none)."""
+    return {d.identifier: d.long_name or d.identifier for d in spec_type.attribute_definitions or ()}
 
 
 def read(path: Path) -> list[SourceRequirement]:
@@ -73,11 +77,16 @@ def _spec_objects(bundle: Any) -> Sequence[Any]:
     return content.spec_objects if content is not None and content.spec_objects else ()
 
 
+def _is_section(type_name: str, values: dict[str, str]) -> bool:
+    """A heading or section: its type says so, or it has a chapter name and no text."""
+    heading = "ReqIF.ChapterName" in values and not values.get("ReqIF.Text")
+    return bool(_SECTION_TYPE.search(type_name)) or heading
+
+
 def _requirement(bundle: Any, spec_object: Any) -> SourceRequirement | None:
     """The requirement a SPEC-OBJECT states, or ``None`` for a section or a heading."""
     type_name, values = _named_values(bundle, spec_object)
-    heading = "ReqIF.ChapterName" in values and not values.get("ReqIF.Text")
-    if _SECTION_TYPE.search(type_name) or heading:
+    if _is_section(type_name, values):
         return None
     external_id = values.get("ReqIF.ForeignID") or spec_object.identifier
     text = values.get("ReqIF.Text") or values.get("ReqIF.Name", "")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,9 +25,12 @@ from living_checklist.exchange import manifest, xray_io
 from living_checklist.exchange.model import SourceRequirement
 
 PENDING_STEP = 'Then the requirement is checked by "TBD"'
-_STEP_KEYWORD = re.compile(r"^(Given|When|Then|And|But|\*)(\s|$)")
-_KEYWORD_LINE = re.compile(
-    r"^(Feature|Rule|Background|Scenario Outline|Scenario Template|Scenario|Example|Examples|Scenarios)\s*:"
+# A description line Gherkin would read as something else: a step, a keyword, a tag, a comment, a
+# table row, a docstring fence.
+_NOT_DESCRIPTION = re.compile(
+    r"^(?:(Given|When|Then|And|But|\*)(\s|$)"
+    r"|(Feature|Rule|Background|Scenario Outline|Scenario Template|Scenario|Example|Examples|Scenarios)\s*:"
+    r'|[@#|]|"""|```)'
 )
 _NAME_WIDTH = 90
 
@@ -65,23 +68,26 @@ def description_lines(text: str) -> list[str]:
         line = " ".join(raw.split())
         if not line:
             continue
-        if (
-            _STEP_KEYWORD.match(line)
-            or _KEYWORD_LINE.match(line)
-            or line[0] in "@#|"
-            or line.startswith(('"""', "```"))
-        ):
+        if _NOT_DESCRIPTION.match(line):
             line = f"» {line}"
         out.append(line)
     return out
 
 
 def scenario_name(req: SourceRequirement) -> str:
-    first = next((line for line in req.text.splitlines() if line.strip()), "")
-    name = " ".join((req.title or first).split())
-    if len(name) > _NAME_WIDTH:
-        name = name[:_NAME_WIDTH].rsplit(" ", 1)[0] + " …"
-    return name or req.external_id
+    """The title, else the text's first line, shortened at a word to about 90 characters; else the id."""
+    name = " ".join((req.title or _first_line(req.text)).split())
+    return _shortened(name) or req.external_id
+
+
+def _first_line(text: str) -> str:
+    return next((line for line in text.splitlines() if line.strip()), "")
+
+
+def _shortened(name: str) -> str:
+    if len(name) <= _NAME_WIDTH:
+        return name
+    return name[:_NAME_WIDTH].rsplit(" ", 1)[0] + " …"
 
 
 def render_slot(requirement_id: str, req: SourceRequirement, steps: Sequence[str]) -> list[str]:
@@ -93,23 +99,25 @@ def render_slot(requirement_id: str, req: SourceRequirement, steps: Sequence[str
 
 def map_id(external_id: str, pattern: re.Pattern[str], taken: set[str], prefix: str) -> str:
     """The external id when the id pattern accepts it as a tag, else a mapped id the pattern accepts."""
-
-    def usable(candidate: str) -> bool:
-        return bool(candidate) and re.fullmatch(r"[^\s@#]+", candidate) is not None and bool(pattern.search(candidate))
-
-    if usable(external_id) and external_id not in taken:
-        return external_id
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", external_id).strip("-").upper()
-    if usable(cleaned) and cleaned not in taken:
-        return cleaned
-    for number in range(1, len(taken) + 2):
-        candidate = f"{prefix}-{number}"
-        if candidate not in taken and usable(candidate):
+    for candidate in _candidate_ids(external_id, prefix, len(taken)):
+        if candidate not in taken and _usable(candidate, pattern):
             return candidate
     raise ImportError_(
         f"id {external_id!r} does not match checklist_id_pattern ({pattern.pattern}) and no id like "
         f"{prefix}-1 does either; widen the pattern"
     )
+
+
+def _candidate_ids(external_id: str, prefix: str, count: int) -> Iterator[str]:
+    """The ids to try, in order: the external id, it cleaned, then ``<prefix>-1`` up to one past ``count``."""
+    yield external_id
+    yield re.sub(r"[^A-Za-z0-9]+", "-", external_id).strip("-").upper()
+    for number in range(1, count + 2):
+        yield f"{prefix}-{number}"
+
+
+def _usable(candidate: str, pattern: re.Pattern[str]) -> bool:
+    return bool(candidate) and re.fullmatch(r"[^\s@#]+", candidate) is not None and bool(pattern.search(candidate))
 
 
 def id_prefix(seed: str) -> str:
@@ -129,19 +137,26 @@ def is_filled_in(req: Requirement, entry: Imported) -> bool:
 
 def _blocks(lines: list[str], reqs: Sequence[Requirement]) -> dict[str, tuple[int, int]]:
     """Requirement id → (start, end) line indexes of its scenario, tags included, trailing blanks not."""
-    starts = []
-    for req in reqs:
-        start = req.line - 1
-        while start > 0 and lines[start - 1].lstrip().startswith("@"):
-            start -= 1
-        starts.append(start)
-    blocks = {}
-    for index, req in enumerate(reqs):
-        end = starts[index + 1] if index + 1 < len(reqs) else len(lines)
-        while end > starts[index] + 1 and not lines[end - 1].strip():
-            end -= 1
-        blocks[req.id] = (starts[index], end)
-    return blocks
+    starts = [_tags_start(lines, req.line - 1) for req in reqs]
+    ends = [*starts[1:], len(lines)]  # one more than starts when there is no requirement
+    return {
+        req.id: (start, _blanks_start(lines, start, end)) for req, start, end in zip(reqs, starts, ends, strict=False)
+    }
+
+
+def _tags_start(lines: list[str], start: int) -> int:
+    """The index of the first of the tag lines right above line ``start`` (``start`` itself if none)."""
+    while start > 0 and lines[start - 1].lstrip().startswith("@"):
+        start -= 1
+    return start
+
+
+def _blanks_start(lines: list[str], start: int, end: int) -> int:
+    """``end`` moved back over the blank lines that end ``lines[start:end]``, its first line kept
+    (``start`` -1: every trailing blank line)."""
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
 
 
 @dataclass(frozen=True)
@@ -163,6 +178,14 @@ def _header(source: str, seed: str) -> list[str]:
     ]
 
 
+def _read_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def _file_text(lines: Sequence[str]) -> str:
+    return "\n".join(lines) + "\n" if lines else ""
+
+
 def _write(path: Path, text: str, outcome: Outcome, rootdir: Path) -> None:
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return
@@ -180,7 +203,7 @@ class _Merge:
         self.known = state.by_external_id() if state is not None else {}
         self.elsewhere = elsewhere
         path = target.rootdir / target.feature
-        self.lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        self.lines = _read_text(path).splitlines()
         doc = parse_feature("\n".join(self.lines), target.feature, id_pattern=target.id_pattern)
         if doc.errors:
             raise ImportError_(f"{doc.errors[0]}: fix the file or move it away, then import again")
@@ -194,15 +217,22 @@ class _Merge:
     def one(self, req: SourceRequirement, outcome: Outcome) -> Imported:
         entry = self.known.get(req.external_id)
         if entry is None:
-            new_id = map_id(req.external_id, self.pattern, self.taken, id_prefix(self.seed))
-            self.taken.add(new_id)
-            if new_id != req.external_id:
-                outcome.mapped[req.external_id] = new_id
-            entry = Imported(req.external_id, new_id, req.text, req.text, req.title, (PENDING_STEP,))
-            self.appended.append(render_slot(new_id, req, entry.steps))
-            outcome.added.append(new_id)
-            return entry
-        entry = replace(entry, text=req.text, title=req.title, removed=False)
+            return self._new(req, outcome)
+        return self._again(replace(entry, text=req.text, title=req.title, removed=False), req, outcome)
+
+    def _new(self, req: SourceRequirement, outcome: Outcome) -> Imported:
+        """A requirement no import has seen: a new id and a slot appended."""
+        new_id = map_id(req.external_id, self.pattern, self.taken, id_prefix(self.seed))
+        self.taken.add(new_id)
+        if new_id != req.external_id:
+            outcome.mapped[req.external_id] = new_id
+        entry = Imported(req.external_id, new_id, req.text, req.text, req.title, (PENDING_STEP,))
+        self.appended.append(render_slot(new_id, req, entry.steps))
+        outcome.added.append(new_id)
+        return entry
+
+    def _again(self, entry: Imported, req: SourceRequirement, outcome: Outcome) -> Imported:
+        """A requirement imported before: its slot rewritten unless filled in, written again if deleted."""
         if entry.id != req.external_id:
             outcome.mapped[req.external_id] = entry.id
         if entry.suspect:
@@ -225,16 +255,20 @@ class _Merge:
 
     def text(self, source: str) -> str:
         if not self.replaced and not self.appended:
-            return "\n".join(self.lines) + "\n" if self.lines else ""
-        lines = list(self.lines) or _header(source, self.seed)
-        for requirement_id, (start, end) in sorted(self.blocks.items(), key=lambda kv: -kv[1][0]):
-            if requirement_id in self.replaced:
-                lines[start:end] = self.replaced[requirement_id]
-        while lines and not lines[-1].strip():
-            lines.pop()
+            return _file_text(self.lines)
+        lines = self._replaced_lines() or _header(source, self.seed)
+        del lines[_blanks_start(lines, -1, len(lines)) :]
         for block in self.appended:
             lines += ["", *block]
-        return "\n".join(lines) + "\n"
+        return _file_text(lines)
+
+    def _replaced_lines(self) -> list[str]:
+        """The file's lines with the rewritten slots in place of the old ones."""
+        lines = list(self.lines)
+        replaced = [(self.blocks[rid], block) for rid, block in self.replaced.items()]
+        for (start, end), block in sorted(replaced, key=lambda item: -item[0][0]):  # last first: indexes hold
+            lines[start:end] = block
+        return lines
 
 
 def import_requirements(
@@ -255,22 +289,32 @@ def import_requirements(
     root = target.rootdir
     seeds_dir = root / target.seeds_dir
     state_file = imports.state_path(seeds_dir, seed)
-    state = (
-        imports.parse_state(state_file.read_text(encoding="utf-8"), str(state_file)) if state_file.exists() else None
-    )
+    state = _load_state(state_file)
     merge = _Merge(target, seed, state, elsewhere or {})
     outcome = Outcome(seed, target.feature, total=len(requirements))
     entries = [merge.one(req, outcome) for req in requirements]
-    listed = {req.external_id for req in requirements}
-    for old in state.requirements if state is not None else ():
-        if old.external_id not in listed:
-            entries.append(replace(old, removed=True))
-            outcome.removed.append(old.id)
+    if state is not None:
+        entries += _removed(state, requirements, outcome)
     _write(root / target.feature, merge.text(source.name), outcome, root)
     new_state = ImportState(seed, source.name, kind, target.feature, tuple(entries))
     _write(state_file, imports.dumps(new_state), outcome, root)
     _record_seed(source, kind, seed, [e.id for e in entries if not e.removed], seeds_dir, outcome, root, today)
     return outcome
+
+
+def _load_state(state_file: Path) -> ImportState | None:
+    """The state the last import of the document wrote, if any."""
+    if not state_file.exists():
+        return None
+    return imports.parse_state(state_file.read_text(encoding="utf-8"), str(state_file))
+
+
+def _removed(state: ImportState, requirements: Sequence[SourceRequirement], outcome: Outcome) -> list[Imported]:
+    """The state's entries the document no longer lists, marked removed (their slots are kept)."""
+    listed = {req.external_id for req in requirements}
+    gone = [replace(old, removed=True) for old in state.requirements if old.external_id not in listed]
+    outcome.removed += [old.id for old in gone]
+    return gone
 
 
 def _record_seed(
@@ -293,17 +337,23 @@ def _record_seed(
         outcome.written.append(copy.relative_to(root).as_posix())
     digest = hashlib.sha256(data).hexdigest()
     path = seeds_dir / MANIFEST
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    date = manifest.field(text, seed, "date")
-    if date is None or manifest.field(text, seed, "sha256") != digest:
-        date = (today or dt.date.today()).isoformat()  # the date this version of the document came in
+    text = _read_text(path)
     entry = manifest.entry(
         seed,
         copy.relative_to(seeds_dir).as_posix(),
         digest,
         f"{kind} requirements (imported)",
-        date,
+        _seed_date(text, seed, digest, today),
         f"Requirements imported from {source.name}",
         ids,
     )
     _write(path, manifest.upsert(text, seed, entry), outcome, root)
+
+
+def _seed_date(text: str, seed: str, digest: str, today: dt.date | None) -> str:
+    """The manifest's date of the seed while its sha256 is ``digest``, else today's: the date this
+    version of the document came in."""
+    date = manifest.field(text, seed, "date")
+    if date is None or manifest.field(text, seed, "sha256") != digest:
+        date = (today or dt.date.today()).isoformat()
+    return date

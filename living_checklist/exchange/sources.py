@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,21 +23,24 @@ class Columns:
     sheet: str = ""  # XLSX: the first sheet unless named
 
 
+_SUFFIXES = {
+    ".zip": "xray",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".reqif": "reqif",
+    ".reqifz": "reqif",
+    ".json": "needs",
+}
+
+
 def guess_format(path: Path) -> str:
     name = path.name.lower()
-    if path.is_dir() or name.endswith(".zip"):
+    if path.is_dir():
         return "xray"
-    for suffix, kind in (
-        (".csv", "csv"),
-        (".tsv", "csv"),
-        (".xlsx", "xlsx"),
-        (".reqif", "reqif"),
-        (".reqifz", "reqif"),
-    ):
+    for suffix, kind in _SUFFIXES.items():
         if name.endswith(suffix):
             return kind
-    if name.endswith(".json"):
-        return "needs"
     raise SourceError(f"{path}: cannot tell the format from the name; give --format {'|'.join(FORMATS)}")
 
 
@@ -56,14 +60,15 @@ def _header(header: Sequence[object], columns: Columns, where: str) -> tuple[int
     """Where the id, text and (optional) title columns are; names compare without case."""
     names = [_cell(h) for h in header]
     lowered = [n.lower() for n in names]
-    found = ", ".join(repr(n) for n in names if n) or "none"
-    at = []
-    for wanted, option in ((columns.id, "--id-column"), (columns.text, "--text-column")):
-        if wanted.lower() not in lowered:
-            raise SourceError(f"{where}: no column {wanted!r} in the header row (found {found}); name it with {option}")
-        at.append(lowered.index(wanted.lower()))
+
+    def required(wanted: str, option: str) -> int:
+        if wanted.lower() in lowered:
+            return lowered.index(wanted.lower())
+        found = ", ".join(repr(n) for n in names if n) or "none"
+        raise SourceError(f"{where}: no column {wanted!r} in the header row (found {found}); name it with {option}")
+
     title = lowered.index(columns.title.lower()) if columns.title.lower() in lowered else None
-    return at[0], at[1], title
+    return required(columns.id, "--id-column"), required(columns.text, "--text-column"), title
 
 
 def from_rows(rows: Iterable[Sequence[object]], columns: Columns, where: str) -> list[SourceRequirement]:
@@ -82,13 +87,25 @@ def from_rows(rows: Iterable[Sequence[object]], columns: Columns, where: str) ->
         if not any(cells):
             continue
         ext = _at(cells, id_at)
-        if not ext:
-            raise SourceError(f"{where}: row {number}: the {columns.id!r} column is empty")
-        if ext in seen:
-            raise SourceError(f"{where}: row {number}: id {ext!r} appears again (first on row {seen[ext]})")
+        _check_id(ext, seen, f"{where}: row {number}", columns.id)
         seen[ext] = number
         out.append(SourceRequirement(ext, _at(cells, text_at), _at(cells, title_at)))
     return out
+
+
+def _check_id(ext: str, seen: Mapping[str, int], where: str, column: str) -> None:
+    """A row's id is there and on no earlier row (``seen``: id → its row)."""
+    if not ext:
+        raise SourceError(f"{where}: the {column!r} column is empty")
+    if ext in seen:
+        raise SourceError(f"{where}: id {ext!r} appears again (first on row {seen[ext]})")
+
+
+def _delimiter(path: Path, text: str) -> str:
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","  # ";": locales whose decimal mark is a comma
 
 
 def read_csv(path: Path, columns: Columns) -> list[SourceRequirement]:
@@ -96,12 +113,8 @@ def read_csv(path: Path, columns: Columns) -> list[SourceRequirement]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: cannot be read as UTF-8 text ({exc})") from None
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    first = text.split("\n", 1)[0]
-    if delimiter == "," and first.count(";") > first.count(","):
-        delimiter = ";"  # spreadsheets in locales whose decimal mark is a comma
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text)))
     except csv.Error as exc:
         raise SourceError(f"{path}: not CSV ({exc})") from None
     return from_rows(rows, columns, str(path))
@@ -133,16 +146,9 @@ def read(path: Path, kind: str, columns: Columns) -> list[SourceRequirement]:
         return read_csv(path, columns)
     if kind == "xlsx":
         return read_xlsx(path, columns)
-    if kind == "reqif":
-        from living_checklist.exchange import reqif_io
-
-        return reqif_io.read(path)
-    if kind == "needs":
-        from living_checklist.exchange import needs_io
-
-        return needs_io.read(path)
-    if kind == "xray":
-        from living_checklist.exchange import xray_io
-
-        return xray_io.read(path)
+    if kind in ("reqif", "needs", "xray"):  # imported when used: reqif needs the optional package
+        reader: Callable[[Path], list[SourceRequirement]] = importlib.import_module(
+            f"living_checklist.exchange.{kind}_io"
+        ).read
+        return reader(path)
     raise SourceError(f"unknown format {kind!r}; one of {', '.join(FORMATS)}")

@@ -21,11 +21,15 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def _features(path: Path) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of each .feature file of the folder or zip, by name."""
     if path.is_dir():
-        for file in sorted(path.rglob("*.feature")):
-            if file.is_file():
-                yield file.relative_to(path).as_posix(), file.read_bytes()
-        return
+        files = (file for file in sorted(path.rglob("*.feature")) if file.is_file())
+        yield from ((file.relative_to(path).as_posix(), file.read_bytes()) for file in files)
+    else:
+        yield from _zipped_features(path)
+
+
+def _zipped_features(path: Path) -> Iterator[tuple[str, bytes]]:
     try:
         with zipfile.ZipFile(path) as archive:
             for name in sorted(archive.namelist()):
@@ -62,12 +66,18 @@ def read(path: Path) -> list[SourceRequirement]:
         doc = parse_feature(data, name, id_pattern=r"(?!)")
         if doc.errors:
             raise SourceError(f"{path}: {doc.errors[0]}")
+        where = f"{path}/{name}" if path.is_dir() else f"{path}!{name}"
         for req in doc.requirements:
-            key = _key(req, f"{path}/{name}" if path.is_dir() else f"{path}!{name}")
+            key = _key(req, where)
             if key in seen:
                 raise SourceError(f"{path}: two scenarios carry the test key {key}")
             seen.add(key)
-            steps = req.cases[0].steps if req.cases else req.outline_steps
-            lines = [*req.description.splitlines(), *(f"{s.keyword.strip()} {s.text}" for s in steps)]
-            out.append(SourceRequirement(key, "\n".join(line for line in lines if line.strip()), req.name))
+            out.append(SourceRequirement(key, _text(req), req.name))
     return out
+
+
+def _text(req: Requirement) -> str:
+    """The scenario's description and steps, blank lines dropped."""
+    steps = req.cases[0].steps if req.cases else req.outline_steps
+    lines = [*req.description.splitlines(), *(f"{s.keyword.strip()} {s.text}" for s in steps)]
+    return "\n".join(line for line in lines if line.strip())
