@@ -149,16 +149,9 @@ def run_locust(
         started = [subprocess.Popen(base + worker_args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                                     cwd=folder) for _ in range(workers)]  # fmt: skip
         try:
-            out, err = master.communicate(timeout=cap + 120)
-        except subprocess.TimeoutExpired:
-            master.kill()
-            out, err = master.communicate()
+            out, err = _summary(master, cap + 120)
         finally:
-            for worker in started:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    worker.wait(10)
-                worker.kill()
-                worker.communicate()
+            _end_workers(started)
     try:
         entries = json.loads(out)
     except json.JSONDecodeError:
@@ -166,11 +159,26 @@ def run_locust(
     return to_load(entries, clients, each, seconds, workers)
 
 
-def to_load(
-    entries: Sequence[Mapping[str, Any]], clients: int, each: int | None, seconds: float | None, processes: int
-) -> Load:
-    """Locust's merged statistics (one entry per status or kind of error) as a ``Load``: the
-    answered requests' histogram becomes their response times, exactly as counted."""
+def _summary(master: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """The master's output and errors once it ended; killed when it takes longer than ``timeout``."""
+    try:
+        return master.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        master.kill()
+        return master.communicate()
+
+
+def _end_workers(started: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Each worker gets ten seconds to end after the master, then is killed and reaped."""
+    for worker in started:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.wait(10)
+        worker.kill()
+        worker.communicate()
+
+
+def _tally(entries: Sequence[Mapping[str, Any]]) -> tuple[Counter[int], Counter[str], list[float], int]:
+    """Requests by status, no-responses by kind, the answered ones' response times and the bytes received."""
     statuses: Counter[int] = Counter()
     errors: Counter[str] = Counter()
     samples: list[float] = []
@@ -183,11 +191,32 @@ def to_load(
             continue
         statuses[int(name)] += count
         if 200 <= int(name) < 400:
-            for ms, n in sorted(entry.get("response_times", {}).items(), key=lambda kv: float(kv[0])):
-                samples += [float(ms) / 1000] * int(n)
+            samples += _response_times(entry)
+    return statuses, errors, samples, received
+
+
+def _response_times(entry: Mapping[str, Any]) -> list[float]:
+    """An entry's histogram (milliseconds: count) as that many samples in seconds, shortest first."""
+    samples: list[float] = []
+    for ms, n in sorted(entry.get("response_times", {}).items(), key=lambda kv: float(kv[0])):
+        samples += [float(ms) / 1000] * int(n)
+    return samples
+
+
+def _span(entries: Sequence[Mapping[str, Any]]) -> float:
+    """Seconds from the first request's start to the last request, over entries that counted any."""
     starts = [float(e["start_time"]) for e in entries if e.get("num_requests")]
     ends = [float(e["last_request_timestamp"]) for e in entries if e.get("num_requests")]
-    window = seconds if seconds is not None else (max(ends) - min(starts) if starts else 0.0)
+    return max(ends) - min(starts) if starts else 0.0
+
+
+def to_load(
+    entries: Sequence[Mapping[str, Any]], clients: int, each: int | None, seconds: float | None, processes: int
+) -> Load:
+    """Locust's merged statistics (one entry per status or kind of error) as a ``Load``: the
+    answered requests' histogram becomes their response times, exactly as counted."""
+    statuses, errors, samples, received = _tally(entries)
+    window = seconds if seconds is not None else _span(entries)
     first = next((f"{e['name']}" for e in entries if str(e["name"]).startswith("error: ")), "")
     return Load(
         clients=clients, each=each, seconds=seconds, samples=tuple(samples), floors=tuple(samples),
