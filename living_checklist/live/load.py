@@ -362,6 +362,9 @@ class Load:
         )
 
 
+_Pooled = tuple[tuple[float, ...], tuple[float, ...], str]
+
+
 def _processes(clients: int) -> int:
     try:
         cores = len(os.sched_getaffinity(0))
@@ -391,23 +394,32 @@ def run_load(
             workers.append(_start_worker(base_url, request, share, each, seconds, timeout))
         for worker in workers:
             _expect_ready(worker)
-        go = time.monotonic() + 0.05
-        for worker in workers:
-            assert worker.stdin is not None
-            worker.stdin.write(f"go {go!r}\n")
-            worker.stdin.flush()
+        _go(workers, time.monotonic() + 0.05)
         limit = _START_GRACE + (seconds if seconds is not None else (each or 1) * timeout) + timeout
         results = [_result(worker, limit) for worker in workers]
     finally:
         for worker in workers:
-            with contextlib.suppress(OSError):
-                worker.kill()
-            worker.wait()
-            for stream in (worker.stdin, worker.stdout, worker.stderr):
-                if stream is not None:
-                    with contextlib.suppress(OSError):
-                        stream.close()
+            _end_worker(worker)
     return _merge(clients, each, seconds, results)
+
+
+def _go(workers: Sequence[subprocess.Popen[str]], go: float) -> None:
+    """Tell every ready worker the moment (monotonic clock) its clients start together."""
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write(f"go {go!r}\n")
+        worker.stdin.flush()
+
+
+def _end_worker(worker: subprocess.Popen[str]) -> None:
+    """Kill and reap ``worker`` (done or not) and close its pipes."""
+    with contextlib.suppress(OSError):
+        worker.kill()
+    worker.wait()
+    for stream in (worker.stdin, worker.stdout, worker.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def _start_worker(
@@ -455,39 +467,34 @@ def _result(worker: subprocess.Popen[str], limit: float) -> WorkerResult:
     return WorkerResult(**{f.name: data[f.name] for f in dataclasses.fields(WorkerResult)})
 
 
-def _counted(results: Sequence[WorkerResult]) -> tuple[dict[int, int], dict[str, int], dict[str, int]]:
-    """Answers by status, no-responses by kind and bodies by digest, summed over the workers."""
+def _pooled(results: Sequence[WorkerResult]) -> tuple[dict[int, int], dict[str, int], dict[str, int], _Pooled]:
+    """Answers by status, no-responses by kind and bodies by digest, summed over the workers; their
+    samples and floors, in the workers' order, and the first worker's first failure."""
     statuses: Counter[int] = Counter()
     errors: Counter[str] = Counter()
     bodies: Counter[str] = Counter()
+    samples: list[float] = []
+    floors: list[float] = []
+    first_failure = ""
     for r in results:
         statuses.update({int(k): v for k, v in r.statuses.items()})
         errors.update(r.errors)
         bodies.update(r.bodies)
-    return dict(statuses), dict(errors), dict(bodies)
+        samples += r.samples
+        floors += r.floors
+        first_failure = first_failure or r.first_failure
+    return dict(statuses), dict(errors), dict(bodies), (tuple(samples), tuple(floors), first_failure)
 
 
 def _merge(clients: int, each: int | None, seconds: float | None, results: Sequence[WorkerResult]) -> Load:
-    statuses, errors, bodies = _counted(results)
+    statuses, errors, bodies, (samples, floors, first_failure) = _pooled(results)
     first = min(r.first for r in results)
     end = max(r.last if seconds is None else r.end for r in results)
     window = max(end - first, 1e-9)
     total = {name: sum(getattr(r, name) for r in results) for name in ("cut_off", "received", "cpu", "waited")}
     return Load(
-        clients=clients,
-        each=each,
-        seconds=seconds,
-        samples=tuple(x for r in results for x in r.samples),
-        floors=tuple(x for r in results for x in r.floors),
-        statuses=statuses,
-        errors=errors,
-        first_failure=next((r.first_failure for r in results if r.first_failure), ""),
-        cut_off=int(total["cut_off"]),
-        window=window,
-        received=int(total["received"]),
-        bodies=bodies,
-        processes=len(results),
-        cpu=float(total["cpu"]),
-        waited=float(total["waited"]),
-        busiest=max((r.cpu + r.waited) / window for r in results),
-    )
+        clients=clients, each=each, seconds=seconds, samples=samples, floors=floors, statuses=statuses,
+        errors=errors, first_failure=first_failure, cut_off=int(total["cut_off"]), window=window,
+        received=int(total["received"]), bodies=bodies, processes=len(results), cpu=float(total["cpu"]),
+        waited=float(total["waited"]), busiest=max((r.cpu + r.waited) / window for r in results),
+    )  # fmt: skip
