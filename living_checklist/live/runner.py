@@ -24,7 +24,6 @@ import math
 import os
 import shlex
 import signal as signals
-import statistics
 import sys
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,7 +33,8 @@ from typing import Any
 from living_checklist.core.escape import indented
 from living_checklist.live.capture import EMPTY, Captured
 from living_checklist.live.series import Series
-from living_checklist.live.supervise import POOL, Exchange, LauncherLost
+from living_checklist.live.stats import median, percentile, throughput
+from living_checklist.live.supervise import POOL, Exchange, Launcher, LauncherLost
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT",
@@ -207,10 +207,7 @@ def run(
     except LauncherLost as exc:
         raise CannotRun(f"the harness lost the record of the run of {argv[0]!r}: {exc}") from None
     finally:
-        if reusable:
-            POOL.release(launcher)
-        else:
-            launcher.close()
+        _give_back(launcher, reusable)
     return _result(argv, timeout, final, out, err)
 
 
@@ -257,10 +254,15 @@ def _series(
         if chain is not None:
             reusable = reusable or chain.stop()  # stopped between two runs: the launcher is free again
             chain.close()
-        if reusable:
-            POOL.release(launcher)
-        else:
-            launcher.close()
+        _give_back(launcher, reusable)
+
+
+def _give_back(launcher: Launcher, reusable: bool) -> None:
+    """A launcher free for the next run goes back to the pool; any other is closed."""
+    if reusable:
+        POOL.release(launcher)
+    else:
+        launcher.close()
 
 
 def _result(argv: tuple[str, ...], timeout: float, final: dict[str, Any], out: Captured, err: Captured) -> RunResult:
@@ -290,7 +292,10 @@ def _result(argv: tuple[str, ...], timeout: float, final: dict[str, Any], out: C
 FLOOR_MARGIN = 1 << 20  # what a fork of the launcher may still grow by before its exec
 
 
-def _peak(done: dict[str, Any]) -> tuple[int | None, PeakMethod, str | None]:
+_Peak = tuple[int | None, PeakMethod, str | None]  # the peak in bytes, how it was measured, whose it was
+
+
+def _peak(done: dict[str, Any]) -> _Peak:
     """The tree's peak, how exact it is, and the process that had it when not the first."""
     maxrss = int(done["maxrss"]) * _MAXRSS_UNIT  # the first process and the children it waited for
     floor = int(done["floor"]) * 1024
@@ -298,9 +303,19 @@ def _peak(done: dict[str, Any]) -> tuple[int | None, PeakMethod, str | None]:
     found = int(done["peak"]) * (1024 if done["traced"] else _MAXRSS_UNIT)
     name = None if done["peak_first"] else str(done["peak_name"]) or None
     if done["traced"] and found > 0:
-        if above is not None and above > found * 1.05:  # an image the first process exec'd away
-            return above, "tree", "the first process before an exec, or a process it waited for"
-        return found, "tree", name
+        return _tree_peak(found, above, name)
+    return _wait4_peak(maxrss, found, above, name)
+
+
+def _tree_peak(found: int, above: int | None, name: str | None) -> _Peak:
+    """Traced: the highest exit-stop peak, unless the first process's own was higher before an exec."""
+    if above is not None and above > found * 1.05:  # an image the first process exec'd away
+        return above, "tree", "the first process before an exec, or a process it waited for"
+    return found, "tree", name
+
+
+def _wait4_peak(maxrss: int, found: int, above: int | None, name: str | None) -> _Peak:
+    """Untraced: exact above the launcher's floor, else ``maxrss`` as an upper bound (or nothing)."""
     if above is not None:
         return (found, "wait4", name) if found > above else (above, "wait4", None)
     if maxrss > 0:
@@ -380,18 +395,21 @@ def start(argv: Sequence[str], *, cwd: str | Path | None = None, env: Mapping[st
 
 def _cannot_run(program: str, number: int, message: str) -> CannotRun:
     if number == errno.ENOENT:
-        interpreter = _missing_interpreter(program)
-        if interpreter is not None:
-            return CannotRun(f"cannot run {program!r}: its interpreter {interpreter!r} (the #! line) does not exist")
-        where = "no such file" if os.sep in program else "not found on PATH"
-        return CannotRun(f"cannot run {program!r}: {where}")
+        return CannotRun(f"cannot run {program!r}: {_not_found(program)}")
     if number in (errno.EACCES, errno.EPERM, errno.EISDIR):
-        if os.path.isdir(program):
-            return CannotRun(f"cannot run {program!r}: is a directory")
-        return CannotRun(f"cannot run {program!r}: not executable (permission denied)")
+        why = "is a directory" if os.path.isdir(program) else "not executable (permission denied)"
+        return CannotRun(f"cannot run {program!r}: {why}")
     if number == errno.ENOEXEC:
         return CannotRun(f"cannot run {program!r}: not an executable program (exec format error)")
     return CannotRun(f"cannot run {program!r}: {message or os.strerror(number)}")
+
+
+def _not_found(program: str) -> str:
+    """What is missing when the exec of ``program`` found no such file: it, or its interpreter."""
+    interpreter = _missing_interpreter(program)
+    if interpreter is not None:
+        return f"its interpreter {interpreter!r} (the #! line) does not exist"
+    return "no such file" if os.sep in program else "not found on PATH"
 
 
 def _missing_interpreter(program: str) -> str | None:
@@ -446,42 +464,3 @@ def _size(n: int) -> str:
         if n >= factor:
             return f"{n / factor:.3g} {unit}"
     return f"{n} bytes"
-
-
-def median(values: Sequence[float]) -> float:
-    """The median (``statistics.median``); raises ``ValueError`` on no data."""
-    if not values:
-        raise ValueError("median of no values")
-    return float(statistics.median(values))
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile, 0 <= q <= 100, interpolating between order statistics.
-
-    Same definition as ``statistics.quantiles(method="inclusive")`` (and numpy's default):
-    ``percentile(v, 50) == median(v)``, ``percentile(v, 0) == min(v)``, ``percentile(v, 100) == max(v)``.
-    """
-    if not values:
-        raise ValueError("percentile of no values")
-    if not 0 <= q <= 100:
-        raise ValueError(f"percentile must be between 0 and 100, got {q!r}")
-    ordered = sorted(float(v) for v in values)
-    if len(ordered) == 1 or q == 0:
-        return ordered[0]
-    if q == 100:
-        return ordered[-1]
-    position = (len(ordered) - 1) * q / 100
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    # Interpolate from the lower neighbour and clamp: the weighted mean statistics.quantiles uses
-    # can round just outside [low, high] (two equal values gave a result below both).
-    value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-    return min(max(value, ordered[low]), ordered[high])
-
-
-def throughput(wall_times: Sequence[float]) -> float:
-    """Runs per second over a series of sequential runs: count / total wall time."""
-    total = math.fsum(wall_times)
-    if not wall_times or total <= 0:
-        raise ValueError("throughput needs at least one run with a positive wall time")
-    return len(wall_times) / total
