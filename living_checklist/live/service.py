@@ -214,24 +214,31 @@ class Service:
             )
         self.launch()
         deadline = time.monotonic() + wait
-        while True:
-            status = self.ended()
-            if status is not None:
-                self.stop()
-                raise ServiceError(
-                    f"checklist_service {self.command!r} {status} before {redact_url(self.url)} answered\n"
-                    f"its output:\n{indented(self.output.last(OUTPUT_TAIL) or '(empty)')}"
-                )
-            if answers(self.url, timeout=min(1.0, max(deadline - time.monotonic(), 0.05))):
-                return
-            if time.monotonic() >= deadline:
-                self.stop()
-                raise ServiceError(
-                    f"checklist_service {self.command!r} started, but {redact_url(self.url)} did not answer "
-                    f"within {wait:g} s ({self.timeout_key}); it was stopped\n"
-                    f"its output:\n{indented(self.output.last(OUTPUT_TAIL) or '(empty)')}"
-                )
+        while not self._answered(deadline, wait):
             time.sleep(_POLL)
+
+    def _answered(self, deadline: float, wait: float) -> bool:
+        """Whether ``url`` answers now; ``ServiceError`` (the service stopped) once it ended or the wait is over."""
+        status = self.ended()
+        if status is not None:
+            self.stop()
+            raise ServiceError(
+                f"checklist_service {self.command!r} {status} before {redact_url(self.url)} answered\n"
+                f"its output:\n{self._output_tail()}"
+            )
+        if answers(self.url, timeout=min(1.0, max(deadline - time.monotonic(), 0.05))):
+            return True
+        if time.monotonic() >= deadline:
+            self.stop()
+            raise ServiceError(
+                f"checklist_service {self.command!r} started, but {redact_url(self.url)} did not answer "
+                f"within {wait:g} s ({self.timeout_key}); it was stopped\n"
+                f"its output:\n{self._output_tail()}"
+            )
+        return False
+
+    def _output_tail(self) -> str:
+        return indented(self.output.last(OUTPUT_TAIL) or "(empty)")
 
     def launch(self) -> None:
         """Start the command in a tree the harness owns, without waiting for anything."""
@@ -265,28 +272,36 @@ class Service:
             pending = b""
             while selector.get_map():
                 for key, _ in selector.select():
-                    data = os.read(key.fd, 1 << 16)
-                    if not data:
-                        selector.unregister(key.fd)
-                    elif key.data == "output":
-                        with self._lock:
-                            self.output.add(data)
-                    else:
-                        pending = self._reported(pending + data)
+                    pending = self._take(selector, key, pending)
+
+    def _take(self, selector: selectors.BaseSelector, key: selectors.SelectorKey, pending: bytes) -> bytes:
+        """Read what ``key`` has: output is kept, reports are applied; returns the unfinished report line."""
+        data = os.read(key.fd, 1 << 16)
+        if not data:
+            selector.unregister(key.fd)
+        elif key.data == "output":
+            with self._lock:
+                self.output.add(data)
+        else:
+            return self._reported(pending + data)
+        return pending
 
     def _reported(self, data: bytes) -> bytes:
         *lines, rest = data.split(b"\n")
         with self._lock:
             for line in lines:
-                words = line.decode("utf-8", "replace").split()
-                if words[:1] == ["pid"] and len(words) == 2 and self.leader is None:
-                    self.leader = int(words[1])
-                elif words[:1] == ["exit"] and len(words) == 4:
-                    self.exited[int(words[1])] = (int(words[2]), int(words[3]))
-                elif words[:1] == ["error"]:
-                    self.spawn_error = " ".join(words[1:])
-                    self.output.add(("cannot start: " + self.spawn_error + "\n").encode())
+                self._report_line(line.decode("utf-8", "replace").split())
         return rest
+
+    def _report_line(self, words: list[str]) -> None:
+        """One line of the launcher's report: ``pid P``, ``exit P STATUS MAXRSS`` or ``error TEXT``."""
+        if words[:1] == ["pid"] and len(words) == 2 and self.leader is None:
+            self.leader = int(words[1])
+        elif words[:1] == ["exit"] and len(words) == 4:
+            self.exited[int(words[1])] = (int(words[2]), int(words[3]))
+        elif words[:1] == ["error"]:
+            self.spawn_error = " ".join(words[1:])
+            self.output.add(("cannot start: " + self.spawn_error + "\n").encode())
 
     def wait_started(self, timeout: float) -> bool:
         """Wait until the launcher has started the command (or failed to); False if it took longer."""
@@ -311,12 +326,9 @@ class Service:
             with self._lock:
                 why = self.spawn_error or f"launcher exit status {process.returncode}"
             return f"could not be started ({why})"
-        if status is None or (leader is not None and self.tree()):
+        if status is None or self.tree():  # a status is the leader's: it is known by then
             return None  # still running, or it forked the real server into the background and left
-        wait_status = status[0]
-        if os.WIFSIGNALED(wait_status):
-            return f"was killed by signal {os.WTERMSIG(wait_status)}"
-        return f"exited with status {os.waitstatus_to_exitcode(wait_status)}"
+        return _how_ended(status[0])
 
     def tree(self) -> list[int]:
         """The pids of every process of the service's tree now (the launcher not counted)."""
@@ -352,17 +364,7 @@ class Service:
         if process is None:
             return
         if process.returncode is None:
-            left = _descendants(process.pid)
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signals.SIGTERM)
-            try:
-                process.wait(self.grace + 5.0)
-            except subprocess.TimeoutExpired:
-                for pid in [*left, *_descendants(process.pid)]:  # the launcher is stuck: end what it held
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, signals.SIGKILL)
-                process.kill()
-                process.wait()
+            _end_launcher(process, self.grace + 5.0)
         if self._reader is not None:
             self._reader.join(2.0)
         if process.stdout is not None:
@@ -371,6 +373,28 @@ class Service:
             with contextlib.suppress(OSError):
                 os.close(self._report)
             self._report = None
+
+
+def _how_ended(wait_status: int) -> str:
+    if os.WIFSIGNALED(wait_status):
+        return f"was killed by signal {os.WTERMSIG(wait_status)}"
+    return f"exited with status {os.waitstatus_to_exitcode(wait_status)}"
+
+
+def _end_launcher(process: subprocess.Popen[bytes], wait: float) -> None:
+    """SIGTERM to the launcher (it stops the tree in order); when it is stuck past ``wait``
+    seconds, SIGKILL to every process it held and to itself."""
+    left = _descendants(process.pid)
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signals.SIGTERM)
+    try:
+        process.wait(wait)
+    except subprocess.TimeoutExpired:
+        for pid in [*left, *_descendants(process.pid)]:  # the launcher is stuck: end what it held
+            with contextlib.suppress(OSError):
+                os.kill(pid, signals.SIGKILL)
+        process.kill()
+        process.wait()
 
 
 def _descendants(root: int) -> list[int]:
