@@ -73,8 +73,7 @@ class Run:
 
     def _spawned(self, program: str) -> bool:
         """posix_spawn: the fastest start; peak memory from wait4 alone (exact above the floor)."""
-        actions: list[tuple[int, ...]] = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(self.fds[:3])]
-        actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in set(self.fds) if fd > 2]
+        actions = self._file_actions()
         env = self.request.get("env")
         try:
             if self.request.get("cwd"):
@@ -96,6 +95,12 @@ class Run:
             os.chdir("/")
         self._tell()
         return True
+
+    def _file_actions(self) -> list[tuple[int, ...]]:
+        """The child's stdin, stdout and stderr from ``fds``, and no other of them left open."""
+        actions: list[tuple[int, ...]] = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(self.fds[:3])]
+        actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in set(self.fds) if fd > 2]
+        return actions
 
     def _tell(self) -> None:
         if self.request.get("tell"):
@@ -333,17 +338,13 @@ class Server:
                 continue
             if not data:
                 return
-            request = json.loads(data)
-            if request.get("body") and fds:  # the last descriptor
-                with os.fdopen(fds.pop(), "rb") as body:
-                    request = json.loads(body.read())
+            request = _request(data, fds)
             if "series" in request:
                 self.series(request, fds)
             elif "argv" in request:
                 self.one(Run(self, request, fds), fds)
             else:  # an "end" or "next" that crossed our "done" on the way
-                for fd in fds:
-                    os.close(fd)
+                _close_all(fds)
 
     def series(self, request: dict[str, Any], fds: list[int]) -> None:
         """``series`` runs one after another from one request, each on pipes of its own that come
@@ -355,8 +356,7 @@ class Server:
                 if index:
                     fds = self._next(request.get("id"))
                 if len(fds) != 4:
-                    for fd in fds:
-                        os.close(fd)
+                    _close_all(fds)
                     return
                 if not self._one_of_series(request, index, stdin, fds):
                     return
@@ -386,19 +386,12 @@ class Server:
             return []
         if data and json.loads(data).get("next") == ident:
             return fds
-        for fd in fds:
-            os.close(fd)
+        _close_all(fds)
         return []
 
     def one(self, run: Run, fds: list[int], where: dict[str, Any] | None = None) -> bool:
         """Start, serve and record ``run``; ``fds`` are closed once it started. False after an error."""
-        try:
-            launched = run.launch()
-        except OSError as exc:
-            launched, run.error = False, b"e %d %s" % (exc.errno or 0, (exc.strerror or str(exc)).encode())
-        finally:
-            for fd in fds:
-                os.close(fd)
+        launched = _launched(run, fds)
         try:
             if launched:
                 run.serve()
@@ -406,14 +399,9 @@ class Server:
             if run.ready >= 0:
                 os.close(run.ready)
             self.finish(run)
-        if run.error:
-            text = run.error.decode("utf-8", "replace")
-            words = text.split(" ", 2)
-            number = int(words[1]) if len(words) > 1 and words[1].isdigit() else 0
-            self.send({"error": number, "message": words[2] if len(words) > 2 else text, **(where or {})})
-            return False
-        self.send({"done": run.outcome(), **(where or {})})
-        return True
+        reply = _error_reply(run.error) if run.error else {"done": run.outcome()}
+        self.send({**reply, **(where or {})})
+        return not run.error
 
     def finish(self, run: Run) -> None:
         """Nothing of this run may outlive it: kill and reap what is left, bounded in time."""
@@ -425,6 +413,39 @@ class Server:
             run.reap()
             run.kill()
             self.wait((), 0.01)
+
+
+def _request(data: bytes, fds: list[int]) -> dict[str, Any]:
+    """The request ``data`` says, or the large one it came with in its last descriptor (taken off ``fds``)."""
+    request: dict[str, Any] = json.loads(data)
+    if request.get("body") and fds:  # the last descriptor
+        with os.fdopen(fds.pop(), "rb") as body:
+            request = json.loads(body.read())
+    return request
+
+
+def _launched(run: Run, fds: list[int]) -> bool:
+    """Start ``run``'s first process, then close ``fds`` (the child has its copies); False when it could not start."""
+    try:
+        return run.launch()
+    except OSError as exc:
+        run.error = b"e %d %s" % (exc.errno or 0, (exc.strerror or str(exc)).encode())
+        return False
+    finally:
+        _close_all(fds)
+
+
+def _error_reply(error: bytes) -> dict[str, Any]:
+    """``{"error": errno, "message": text}`` from ``e ERRNO TEXT`` (errno 0 and the whole text otherwise)."""
+    text = error.decode("utf-8", "replace")
+    words = text.split(" ", 2)
+    number = int(words[1]) if len(words) > 1 and words[1].isdigit() else 0
+    return {"error": number, "message": words[2] if len(words) > 2 else text}
+
+
+def _close_all(fds: Sequence[int]) -> None:
+    for fd in fds:
+        os.close(fd)
 
 
 def main(argv: list[str]) -> int:
