@@ -92,17 +92,21 @@ class Capture:
             self.head += data
             return
         if self.spool is None and self.complete:  # the first overflow: the head so far goes first
-            try:
-                self.spool = Spool()
-            except OSError:
-                self.complete = False
-            else:
-                self.complete = self.spool.write(bytes(self.head))
+            self._start_spool()
         room = self.keep - len(self.head)
         if room > 0:
             self.head += data[:room]
         if self.complete and self.spool is not None:
             self.complete = self.spool.write(data)
+
+    def _start_spool(self) -> None:
+        """Open the spool with the head so far in it; the capture is incomplete when that fails."""
+        try:
+            self.spool = Spool()
+        except OSError:
+            self.complete = False
+        else:
+            self.complete = self.spool.write(bytes(self.head))
 
     def finish(self) -> Captured:
         if self.spool is not None:

@@ -60,6 +60,14 @@ class Series:
         else:
             self._send(*self.first)
         captures = {"stdout": Capture(self.max_output), "stderr": Capture(self.max_output)}
+        final = self._collect(captures)
+        self._close_streams()
+        self.taken += 1
+        self.idle = True
+        return final, captures["stdout"].finish(), captures["stderr"].finish()
+
+    def _collect(self, captures: dict[str, Capture]) -> dict[str, Any]:
+        """Both streams into ``captures`` until the run's final word, then until they close (a grace)."""
         final: dict[str, Any] | None = None
         lost_at = time.monotonic() + self.timeout + LOST_GRACE
         drain_until = 0.0
@@ -74,10 +82,7 @@ class Series:
                     self._read(key.fd, captures[key.data])
                 elif (message := self._message()) is not None:
                     final, drain_until = message, time.monotonic() + DRAIN_GRACE
-        self._close_streams()
-        self.taken += 1
-        self.idle = True
-        return final, captures["stdout"].finish(), captures["stderr"].finish()
+        return final
 
     def _message(self) -> dict[str, Any] | None:
         """The run's final word (``done`` or ``error``); None for anything else."""

@@ -200,6 +200,19 @@ class Exchange:
         self.selector.register(launcher.sock, selectors.EVENT_READ, "launcher")
 
     def _pipes(self, input_data: bytes | None, quiet: bool, theirs: list[int], ours: list[int]) -> None:
+        """The run's stdin, stdout and stderr (``theirs``, in that order) and our ends of them (``ours``)."""
+        self._stdin_pipe(input_data, quiet, theirs, ours)
+        for name in ("stdout", "stderr"):
+            if quiet:
+                theirs.append(os.open(os.devnull, os.O_WRONLY))
+                continue
+            read, write = os.pipe()
+            theirs.append(write)
+            ours.append(read)
+            self.selector.register(read, selectors.EVENT_READ, name)
+
+    def _stdin_pipe(self, input_data: bytes | None, quiet: bool, theirs: list[int], ours: list[int]) -> None:
+        """/dev/null, or a pipe we write ``input_data`` to (closed at once when there is none to write)."""
         if input_data is None or quiet:
             theirs.append(os.open(os.devnull, os.O_RDONLY))
         else:
@@ -212,14 +225,6 @@ class Exchange:
             else:
                 os.close(write)
                 ours.remove(write)
-        for name in ("stdout", "stderr"):
-            if quiet:
-                theirs.append(os.open(os.devnull, os.O_WRONLY))
-                continue
-            read, write = os.pipe()
-            theirs.append(write)
-            ours.append(read)
-            self.selector.register(read, selectors.EVENT_READ, name)
 
     def started(self) -> int:
         """Wait for the launcher to say the first process exists; its pid."""
