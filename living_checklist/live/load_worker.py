@@ -74,6 +74,24 @@ class _Tally:
             self.floors.append(max(exchange.elapsed - own, 0.0))
         self.last = max(self.last, time.monotonic())
 
+    def result(self, go: float, end: float, cpu: float, waited: float) -> WorkerResult:
+        """What the worker reports; a load without a single request spans ``go`` to ``end``."""
+        return WorkerResult(
+            samples=self.samples,
+            floors=self.floors,
+            statuses={str(k): v for k, v in self.statuses.items()},
+            errors=dict(self.errors),
+            bodies=dict(self.bodies),
+            first_failure=self.first_failure,
+            cut_off=self.cut_off,
+            received=self.received,
+            first=self.first if self.first != math.inf else go,
+            last=self.last if self.last != -math.inf else end,
+            end=end,
+            cpu=cpu,
+            waited=waited,
+        )
+
 
 @dataclass(frozen=True)
 class _Target:
@@ -219,38 +237,29 @@ async def _run_clients(
     return time.monotonic() if deadline is None else min(time.monotonic(), deadline)
 
 
+def _ready() -> float:
+    """Say ``ready`` and wait for ``go`` with the start time; the worker ends quietly on anything else."""
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    line = sys.stdin.readline().split()
+    if not line or line[0] != "go":
+        raise SystemExit(0)
+    return float(line[1])
+
+
 async def _work(spec: Mapping[str, Any], raw: bytes, go: float | None = None) -> WorkerResult:
     """Open the connections, say ``ready``, wait for ``go`` (read from stdin unless given), run."""
     request = Request.from_json(spec["request"])
     target = _Target.of(url_for(str(spec["base_url"]), request.target), request, raw)
     opened = list(await asyncio.gather(*(_open(target, float(spec["timeout"])) for _ in range(int(spec["clients"])))))
     if go is None:
-        sys.stdout.write("ready\n")
-        sys.stdout.flush()
-        line = sys.stdin.readline().split()
-        if not line or line[0] != "go":
-            raise SystemExit(0)
-        go = float(line[1])
+        go = _ready()
     await asyncio.sleep(max(go - time.monotonic(), 0.0))
     tally = _Tally()
     ran0, waited0 = _schedstat()
     end = await _run_clients(target, spec, go, opened, tally)
     ran, waited = _schedstat()
-    return WorkerResult(
-        samples=tally.samples,
-        floors=tally.floors,
-        statuses={str(k): v for k, v in tally.statuses.items()},
-        errors=dict(tally.errors),
-        bodies=dict(tally.bodies),
-        first_failure=tally.first_failure,
-        cut_off=tally.cut_off,
-        received=tally.received,
-        first=tally.first if tally.first != math.inf else go,
-        last=tally.last if tally.last != -math.inf else end,
-        end=end,
-        cpu=ran - ran0,
-        waited=waited - waited0,
-    )
+    return tally.result(go, end, ran - ran0, waited - waited0)
 
 
 def _die_with_parent() -> None:

@@ -429,12 +429,15 @@ def _missing_interpreter(program: str) -> str | None:
 
 def parse_vmhwm(status_text: str) -> int | None:
     """Bytes from the ``VmHWM:`` line of ``/proc/<pid>/status`` (None for a zombie or kernel thread)."""
-    for line in status_text.splitlines():
-        if line.startswith("VmHWM:"):
-            parts = line.split()
-            if len(parts) >= 2 and parts[1].isdigit():
-                factor = 1024 if len(parts) < 3 or parts[2].lower() == "kb" else 1
-                return int(parts[1]) * factor
+    values = (_vmhwm_bytes(line.split()) for line in status_text.splitlines() if line.startswith("VmHWM:"))
+    return next((value for value in values if value is not None), None)
+
+
+def _vmhwm_bytes(parts: list[str]) -> int | None:
+    """``VmHWM: 13720 kB`` (split in words) in bytes; None when it holds no number."""
+    if len(parts) >= 2 and parts[1].isdigit():
+        factor = 1024 if len(parts) < 3 or parts[2].lower() == "kb" else 1
+        return int(parts[1]) * factor
     return None
 
 

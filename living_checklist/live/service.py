@@ -365,6 +365,10 @@ class Service:
             return
         if process.returncode is None:
             _end_launcher(process, self.grace + 5.0)
+        self._release(process)
+
+    def _release(self, process: subprocess.Popen[bytes]) -> None:
+        """Once the launcher ended: let the reader finish, close the output and (the reader done) the report pipe."""
         if self._reader is not None:
             self._reader.join(2.0)
         if process.stdout is not None:
