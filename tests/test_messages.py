@@ -46,6 +46,7 @@ SAMPLES = (
     "regular-expression",
     "cdata",
     "multiple-features-reversed",
+    "markdown",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {"hooks-attachment": ("cucumber.svg",)}
@@ -92,8 +93,10 @@ def assert_like_the_kit(got: list[dict[str, Any]], expected: list[dict[str, Any]
 
 
 def sample_files(name: str) -> list[Path]:
-    """The sample's feature file, or its numbered files (``multiple-features-reversed-1.feature``)."""
-    return sorted([*CCK.glob(f"{name}.feature"), *CCK.glob(f"{name}-[0-9].feature")])
+    """The sample's feature file (``.feature``, or Markdown's ``.feature.md``), or its numbered files
+    (``multiple-features-reversed-1.feature``)."""
+    found = [*CCK.glob(f"{name}.feature"), *CCK.glob(f"{name}.feature.md"), *CCK.glob(f"{name}-[0-9].feature")]
+    return sorted(found)
 
 
 def run_sample(pytester: pytest.Pytester, name: str, *args: str) -> list[dict[str, Any]]:
@@ -158,7 +161,7 @@ def by_attempt(envelopes: list[dict[str, Any]]) -> tuple[list[str], list[list[st
     return outside, [attempts[key] for key in sorted(attempts, key=lambda key: order[key])]
 
 
-@pytest.mark.parametrize("name", ["undefined", "examples-tables", "rules", "multiple-features-reversed"])
+@pytest.mark.parametrize("name", ["undefined", "examples-tables", "rules", "multiple-features-reversed", "markdown"])
 def test_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) -> None:
     """The same envelopes and statuses, attempt by attempt; attempts that ran at the same time on
     two workers interleave in time order (as a parallel Cucumber run writes them)."""

@@ -23,6 +23,7 @@ from typing import Any
 from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.files import NotRegularFile, read_regular
+from living_checklist.core.gherkin_files import is_feature_file
 from living_checklist.core.inventory import Requirement, parse_feature
 from living_checklist.core.status import Checklist, RequirementResult
 from living_checklist.reports import badge as report_badge
@@ -83,7 +84,7 @@ def _feature_source(rootdir: Path, feature: str) -> bytes | None:
     ``rootdir`` (a shard naming ``/dev/zero``, a FIFO or ``../../etc/passwd`` gets no Gherkin)."""
     root = Path(os.path.realpath(rootdir))
     path = Path(os.path.realpath(root / feature))
-    if path.suffix != ".feature" or not path.is_relative_to(root):
+    if not is_feature_file(path) or not path.is_relative_to(root):
         return None
     try:
         return read_regular(path, FEATURE_LIMIT)

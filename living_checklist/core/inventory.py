@@ -23,6 +23,7 @@ from gherkin.pickles.compiler import Compiler
 
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.files import read_regular
+from living_checklist.core.gherkin_files import feature_stem, is_feature_file, token_matcher
 from living_checklist.core.keys import DEFAULT_ID_PATTERN as DEFAULT_ID_PATTERN
 from living_checklist.core.model import PENDING_TAG as PENDING_TAG
 from living_checklist.core.model import SEED_TAG_PREFIX as SEED_TAG_PREFIX
@@ -61,7 +62,7 @@ def area_of(relpath: str, features_dir: str) -> str:
     parts = rel.split("/")
     if len(parts) > 1:
         return parts[0]
-    return parts[0].removesuffix(".feature")
+    return feature_stem(parts[0])
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, GherkinError | None]:
@@ -112,7 +113,7 @@ def parse_feature(
         # one line and hold no scenario. Editors show CR, CRLF and LF alike; so do we.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
-        parsed = Parser().parse(text)
+        parsed = Parser().parse(text, token_matcher(path))
     except ParserError as exc:
         return FeatureDoc(path=path, name="", language="", errors=tuple(_parser_errors(exc, path)))
     document: dict[str, Any] = {**parsed, "uri": path}
@@ -421,14 +422,15 @@ def skipped_dir(directory: Path) -> bool:
 
 
 def discover(directory: Path) -> list[Path]:
-    """Every ``*.feature`` under ``directory``, sorted: symlinked files and folders are followed (as
-    pytest does), loops are not, and a dangling ``.feature`` link is listed (reading it says why)."""
+    """Every ``*.feature`` and ``*.feature.md`` under ``directory``, sorted: symlinked files and
+    folders are followed (as pytest does), loops are not, and a dangling feature file link is listed
+    (reading it says why)."""
     if not directory.is_dir():
-        return [directory] if directory.suffix == ".feature" else []
+        return [directory] if is_feature_file(directory) else []
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(directory, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if not skipped_dir(Path(dirpath, d)))
-        found.extend(Path(dirpath, name) for name in filenames if name.endswith(".feature"))
+        found.extend(Path(dirpath, name) for name in filenames if is_feature_file(name))
     return sorted(found)
 
 

@@ -24,6 +24,7 @@ from typing import Literal
 
 import pytest
 
+from living_checklist.core.gherkin_files import is_feature_file
 from living_checklist.core.inventory import (
     FeatureDoc,
     Inventory,
@@ -93,8 +94,8 @@ def _targets(paths: Sequence[str], base: Path) -> list[Path]:
         snapshot.depends_on(target)
         if not target.exists():
             raise LoadError(f"{given}: no such file or folder")
-        if target.is_file() and target.suffix != ".feature":
-            raise LoadError(f"{given}: not a Gherkin feature file (expected a .feature file or a folder)")
+        if target.is_file() and not is_feature_file(target):
+            raise LoadError(f"{given}: not a Gherkin feature file (expected a .feature, a .feature.md or a folder)")
     return targets
 
 
@@ -177,7 +178,7 @@ class _DryRun:
                 recorder.note_cache(cache_folder(config), lambda: make_cache_folder(config))
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-        if file_path.suffix == ".feature":
+        if is_feature_file(file_path):
             return _FeatureNode.from_parent(parent, path=file_path)
         return None
 

@@ -51,6 +51,7 @@ from typing import Any, TextIO
 
 from living_checklist.core import keys
 from living_checklist.core.files import read_regular
+from living_checklist.core.gherkin_files import is_feature_file
 
 FORMAT = 2  # 1 was a pickle (never read: loading one runs whatever it names)
 CACHE_DIR = keys.PYTEST_CACHE_DIR  # pytest's default cache_dir; a custom one never hits the fast path
@@ -356,7 +357,7 @@ class Recorder:
             racy = found is not None and _racy(found[2], self.started_ns) and path not in self.settled
             if racy and not path.endswith(".pyc"):
                 return None
-            digest = _digest(path) if found is not None and path.endswith(".feature") else None
+            digest = _digest(path) if found is not None and is_feature_file(path) else None
             entries.append((path, found, digest))
         return entries
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from living_checklist.core.gherkin_files import is_feature_file
+
 __all__ = ["INPUT_SUFFIXES", "Inputs", "command_files", "input_problem"]
 
 INPUT_SUFFIXES = (".feature", ".py", ".pyi", ".pyc")  # requirements, step modules, conftest
@@ -47,7 +49,7 @@ def input_problem(option: str, value: str, path: Path, inputs: Inputs) -> str | 
     """Why ``path`` (followed through symbolic links) names an input of the run, or None."""
     target = _resolved(path)
     where = f"{option} {value}"
-    if target.suffix in INPUT_SUFFIXES or target.name in CONFIG_NAMES:
+    if target.suffix in INPUT_SUFFIXES or is_feature_file(target) or target.name in CONFIG_NAMES:
         return f"{where}: names {_kind(target)} ({target.name}), which the run reads and a report would replace"
     for folder in inputs.folders:
         if target.is_relative_to(folder):
@@ -78,6 +80,6 @@ def _is_file(path: Path) -> bool:
 
 
 def _kind(target: Path) -> str:
-    if target.suffix == ".feature":
+    if is_feature_file(target):
         return "a feature file"
     return "a configuration file" if target.name in CONFIG_NAMES else "Python code"

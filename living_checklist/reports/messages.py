@@ -40,6 +40,7 @@ from gherkin.stream.id_generator import IdGenerator
 from living_checklist.core.attach import Attachment
 from living_checklist.core.definitions import ParameterTypeInfo, StepDefinitionInfo
 from living_checklist.core.escape import json_dumps
+from living_checklist.core.gherkin_files import media_type, token_matcher
 from living_checklist.core.hooks import HookRun
 from living_checklist.core.inventory import Step
 from living_checklist.core.status import MATCH_SEPARATOR, CaseOutcome, CaseResult, Checklist
@@ -49,7 +50,6 @@ from living_checklist.reports.results import MESSAGE_STATUS, CaseSteps, HookStep
 from living_checklist.run.registry import snippet
 
 PROTOCOL_VERSION = "33.0.4"  # the version the kit's expected samples declare (tests/data/cck)
-MEDIA_TYPE = "text/x.cucumber.gherkin+plain"
 NOT_RUN_REASONS = frozenset({"not-selected", "not-run"})
 KEY_SEPARATOR = "\x1f"
 
@@ -190,9 +190,9 @@ def _document(
     """A feature file's source, gherkinDocument and pickles (or parse errors); its cases join ``planned``."""
     if text is None:
         return
-    yield {"source": {"data": text, "uri": path, "mediaType": MEDIA_TYPE}}
+    yield {"source": {"data": text, "uri": path, "mediaType": media_type(path)}}
     try:
-        parsed = Parser(AstBuilder(ids)).parse(text)
+        parsed = Parser(AstBuilder(ids)).parse(text, token_matcher(path))
     except (CompositeParserException, ParserError) as exc:
         inner = exc.errors if isinstance(exc, CompositeParserException) else [exc]
         for err in inner:

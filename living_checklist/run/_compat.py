@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+from gherkin.parser import Parser as _GherkinParser
 from pytest_bdd import exceptions as _bdd_exceptions
 from pytest_bdd import gherkin_parser as _bdd_gherkin
 from pytest_bdd import parser as _bdd_parser
@@ -28,6 +29,8 @@ from pytest_bdd import parsers
 from pytest_bdd import types as _bdd_types
 from pytest_bdd.compat import inject_fixture as _bdd_inject_fixture
 from pytest_bdd.steps import StepFunctionContext, StepNamePrefix, step_function_context_registry
+
+from living_checklist.core.gherkin_files import is_markdown, token_matcher
 
 __all__ = [
     "EXTRA_CASES",
@@ -302,6 +305,16 @@ def bdd_reporting_enabled(config: pytest.Config) -> bool:
         raise InternalChanged("pytest-bdd's options --cucumberjson / --gherkin-terminal-reporter", str(exc)) from None
 
 
+def _gherkin_document(abs_filename: str, encoding: str) -> Any:
+    """pytest-bdd's ``get_gherkin_document``, reading ``*.feature.md`` with gherkin-official's Markdown
+    matcher (pytest-bdd reads plain Gherkin only). The inventory parsed the file before: no error here."""
+    if not is_markdown(abs_filename):
+        return _bdd_gherkin.get_gherkin_document(abs_filename, encoding)
+    with open(abs_filename, encoding=encoding) as f:
+        data = _GherkinParser().parse(f.read(), token_matcher(abs_filename))
+    return _bdd_gherkin.GherkinDocument.from_dict(data)
+
+
 class _FeatureParser(_bdd_parser.FeatureParser):
     """pytest-bdd's parser, keeping what Cucumber allows and pytest-bdd does not: a first step
     ``And``/``But``/``*`` (typed "" until a Given/When/Then) and scenarios that share a name."""
@@ -326,7 +339,7 @@ class _FeatureParser(_bdd_parser.FeatureParser):
 
     def parse_templates(self) -> tuple[Any, list[Any]]:
         """Like ``FeatureParser.parse``, returning every scenario template in file order."""
-        document = _bdd_gherkin.get_gherkin_document(self.abs_filename, self.encoding)
+        document = _gherkin_document(self.abs_filename, self.encoding)
         data = document.feature
         feature = _bdd_parser.Feature(
             scenarios=OrderedDict(),

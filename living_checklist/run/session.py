@@ -23,6 +23,7 @@ import pytest
 from living_checklist import reports
 from living_checklist.core import attach, decisions, environment, quality, seeds
 from living_checklist.core.definitions import StepDefinitionInfo
+from living_checklist.core.gherkin_files import is_feature_file
 from living_checklist.core.hooks import HookRun
 from living_checklist.core.inventory import (
     FeatureDoc,
@@ -233,7 +234,7 @@ class ChecklistSession:
         return False
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-        if file_path.suffix != ".feature" or not self.owns(file_path):
+        if not is_feature_file(file_path) or not self.owns(file_path):
             return None
         return FeatureFile.from_parent(parent, path=file_path, state=self)
 

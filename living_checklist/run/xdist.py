@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from living_checklist.core.gherkin_files import is_feature_file
 from living_checklist.run.session import CHECKLIST_KEY, ChecklistSession
 
 
@@ -18,7 +19,7 @@ class XdistHooks:
         return self.config.stash[CHECKLIST_KEY]
 
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self._state().expected.update(i for i in ids if ".feature::" in i)
+        self._state().expected.update(i for i in ids if "::" in i and is_feature_file(i.partition("::")[0]))
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         output = getattr(node, "workeroutput", {})
