@@ -49,12 +49,22 @@ def call_outcome(item: CaseItem, call: pytest.CallInfo[None]) -> CaseOutcome:
         if item.pending is not None and item.pending.status == "error":
             return item.pending
         return CaseOutcome("error", "step", str(exc), steps=item.step_codes("E"))
-    if isinstance(exc, pytest.skip.Exception):
-        return CaseOutcome("skipped", "skipped", str(exc.msg or "skipped"), steps=item.step_codes("-"))
-    if isinstance(exc, pytest.xfail.Exception):
-        return CaseOutcome("pending", "placeholder", str(exc.msg or "xfail"), steps=item.step_codes("P"))
+    if isinstance(exc, pytest.skip.Exception | pytest.xfail.Exception):
+        return _skipped_or_xfailed(item, exc, exc.msg)
     if isinstance(exc, PendingPassed):
         return CaseOutcome("failing", "", str(exc), steps=item.step_codes("."))
+    return _failed(item, exc)
+
+
+def _skipped_or_xfailed(item: CaseItem, exc: BaseException, msg: str | None) -> CaseOutcome:
+    """A step (or a hook) called ``pytest.skip`` (skipped) or ``pytest.xfail`` (a placeholder)."""
+    if isinstance(exc, pytest.skip.Exception):
+        return CaseOutcome("skipped", "skipped", str(msg or "skipped"), steps=item.step_codes("-"))
+    return CaseOutcome("pending", "placeholder", str(msg or "xfail"), steps=item.step_codes("P"))
+
+
+def _failed(item: CaseItem, exc: BaseException) -> CaseOutcome:
+    """Any other exception: failing, or pending when the case is tagged so."""
     if item.tagged:
         # Like xfail: only a pass is strict; a failure is what @pending announced.
         message = f"tagged @pending and fails: {item.failure_message(exc)}"
@@ -70,12 +80,8 @@ def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
     Used only when the next item is in the same file, so pytest's stack of set-up collectors
     stays exactly as the next item expects. Returns False when the normal protocol must run.
     """
-    if nextitem is None or nextitem.parent is not item.parent or item.tagged:
+    if not _may_skip_protocol(item, nextitem):
         return False
-    if item.state.bdd_hooks().scenario_observed:
-        return False  # a listener of pytest-bdd's scenario hooks hears of pending cases too
-    if has_fixture_hooks(item):
-        return False  # its fixtures run as hooks, as Cucumber runs hooks around undefined steps
     known, _ = item.plan()
     if known is None or known.status != "pending" or item.runnable_prefix():
         return False
@@ -93,6 +99,16 @@ def run_pending_fast(item: CaseItem, nextitem: pytest.Item | None) -> bool:
     return True
 
 
+def _may_skip_protocol(item: CaseItem, nextitem: pytest.Item | None) -> bool:
+    """Whether nothing would notice the case's protocol left out: the next item shares its file, and
+    no tag, scenario-hook listener or fixture hook would see its run."""
+    if nextitem is None or nextitem.parent is not item.parent or item.tagged:
+        return False
+    if item.state.bdd_hooks().scenario_observed:
+        return False  # a listener of pytest-bdd's scenario hooks hears of pending cases too
+    return not has_fixture_hooks(item)  # its fixtures run as hooks, as Cucumber runs hooks around undefined steps
+
+
 def mark_pending(item: CaseItem, report: pytest.TestReport) -> None:
     """A call that ended pending (no exception raised) is an xfail, as early as any plugin looks."""
     pending = item.pending
@@ -106,25 +122,29 @@ def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
     report of a case carries the outcome's data for the reports (``CARRIED_ATTRIBUTE``)."""
     _finish_report(item, call, report)
     carried = item.stash.get(CARRIED_KEY, None)
-    if carried is not None and isinstance(item, CaseItem) and item.attachments:
-        carried["attachments"] = encode_attachments(tuple(item.attachments))  # a teardown's too
-    if carried is not None and isinstance(item, CaseItem):
-        if item.hook_runs:
-            carried["hooks"] = encode_hooks(tuple(item.hook_runs))
-        if item.run_hooks:
-            carried["run_hooks"] = encode_hooks(tuple(item.run_hooks))
-    if carried is not None:
-        shown = dict(carried)
-        report.user_properties = carry_measurements(report.user_properties, shown)
-        setattr(report, CARRIED_ATTRIBUTE, shown)
+    if carried is None:
+        return
+    if isinstance(item, CaseItem):
+        _carry_runs(item, carried)
+    shown = dict(carried)
+    report.user_properties = carry_measurements(report.user_properties, shown)
+    setattr(report, CARRIED_ATTRIBUTE, shown)
+
+
+def _carry_runs(item: CaseItem, carried: dict[str, str]) -> None:
+    """The case's attachments (a teardown's too) and hook runs, into what its reports carry."""
+    if item.attachments:
+        carried["attachments"] = encode_attachments(tuple(item.attachments))
+    if item.hook_runs:
+        carried["hooks"] = encode_hooks(tuple(item.hook_runs))
+    if item.run_hooks:
+        carried["run_hooks"] = encode_hooks(tuple(item.run_hooks))
 
 
 def _finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
-    if isinstance(item, FeatureErrorItem):
-        if report.when == "call":
-            message = "\n".join(str(error) for error in item.doc.errors)
-            _attach(item, report, CaseOutcome("error", "gherkin", message), item.doc.path)
-        return
+    if isinstance(item, FeatureErrorItem) and report.when == "call":
+        message = "\n".join(str(error) for error in item.doc.errors)
+        _attach(item, report, CaseOutcome("error", "gherkin", message), item.doc.path)
     if not isinstance(item, CaseItem):
         return
     if report.when == "call":
@@ -168,19 +188,24 @@ def _called(item: CaseItem, call: pytest.CallInfo[None], report: pytest.TestRepo
     outcome = call_outcome(item, call)
     marked = getattr(report, "wasxfail", None)
     if marked is not None and item.pending is None:
-        # pytest's own xfail marker (an @xfail tag) already decided the outcome: follow it.
-        if report.skipped:
-            return CaseOutcome("pending", "tagged", f"xfail: {marked or outcome.message}", steps=outcome.steps)
-        if report.failed:
-            message = f"passes although marked xfail (strict): {marked}"
-            return CaseOutcome("failing", "", message, steps=outcome.steps)
-    elif report.failed and outcome.status == "verified":
+        return _xfail_marked(report, marked, outcome)
+    if report.failed and outcome.status == "verified":
         # Another plugin failed a case whose steps all passed (e.g. pytest's XPASS(strict)).
         return CaseOutcome("failing", "", str(report.longrepr), steps=outcome.steps)
-    elif outcome.status == "pending":
+    if outcome.status == "pending":
         report.outcome = "skipped"
         report.wasxfail = f"pending ({outcome.reason}): {outcome.message.splitlines()[0]}"
         report.longrepr = None
+    return outcome
+
+
+def _xfail_marked(report: pytest.TestReport, marked: str, outcome: CaseOutcome) -> CaseOutcome:
+    """pytest's own xfail marker (an @xfail tag) already decided the outcome: follow it."""
+    if report.skipped:
+        return CaseOutcome("pending", "tagged", f"xfail: {marked or outcome.message}", steps=outcome.steps)
+    if report.failed:
+        message = f"passes although marked xfail (strict): {marked}"
+        return CaseOutcome("failing", "", message, steps=outcome.steps)
     return outcome
 
 
