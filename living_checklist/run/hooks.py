@@ -102,28 +102,41 @@ def _fixture_parts(func: Callable[..., Any]) -> tuple[bool, bool, int]:
     and a setup when something comes before the ``yield`` (or it is inside a ``with`` or ``try``).
     Unreadable source counts as both.
     """
-    if not inspect.isgeneratorfunction(func):
+    body = _generator_body(func) if inspect.isgeneratorfunction(func) else None
+    if body is None:
         return True, True, 0
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-    except (OSError, TypeError, SyntaxError):
-        return True, True, 0
-    node = tree.body[0]
-    if not isinstance(node, ast.FunctionDef):
-        return True, True, 0
-    body = list(node.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]  # the docstring
     offset = func.__code__.co_firstlineno - 1  # the source starts at the first decorator
     for index, statement in enumerate(body):
         if any(isinstance(sub, ast.Yield | ast.YieldFrom) for sub in ast.walk(statement)):
-            bare = isinstance(statement, ast.Expr | ast.Assign) and isinstance(
-                getattr(statement, "value", None), ast.Yield | ast.YieldFrom
-            )
-            after = body[index + 1 :]
-            line = (after[0].lineno if after else statement.lineno) + offset
-            return (index > 0 or not bare), True, line
+            return _split_at_yield(body, index, offset)
     return True, True, 0
+
+
+def _generator_body(func: Callable[..., Any]) -> list[ast.stmt] | None:
+    """The statements of a generator function's source, its docstring left out; None when unreadable."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    node = tree.body[0]
+    if not isinstance(node, ast.FunctionDef):
+        return None
+    body = list(node.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    return body
+
+
+def _split_at_yield(body: list[ast.stmt], index: int, offset: int) -> tuple[bool, bool, int]:
+    """The parts of a body whose statement ``index`` holds the first ``yield``: setup when something
+    comes before it (or it is nested in that statement), teardown from the statement after it."""
+    statement = body[index]
+    bare = isinstance(statement, ast.Expr | ast.Assign) and isinstance(
+        getattr(statement, "value", None), ast.Yield | ast.YieldFrom
+    )
+    after = body[index + 1 :]
+    line = (after[0].lineno if after else statement.lineno) + offset
+    return (index > 0 or not bare), True, line
 
 
 def status_of(exc: BaseException) -> HookStatus:
@@ -139,6 +152,11 @@ def message_of(exc: BaseException) -> str:
         return str(exc.msg or type(exc).__name__)
     if isinstance(exc, Pending):
         return exc.message or "pending"
+    return _error_text(exc)
+
+
+def _error_text(exc: BaseException) -> str:
+    """An assertion's own message (``assertion failed`` when it has none); ``Type: text`` for any other error."""
     text = str(exc) if isinstance(exc, AssertionError) else f"{type(exc).__name__}: {exc}"
     return text or "assertion failed"
 
@@ -218,7 +236,7 @@ def call_scenario_hook(
     stops it), each of the project's implementations timed as a hook of its own."""
     __tracebackhide__ = True
     impls = caller.get_hookimpls()
-    if any(getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False) for impl in impls):
+    if _has_wrapper(impls):
         caller(**kwargs)  # a wrapper wraps them all: call them together
         return
     for impl in reversed(impls):
@@ -229,6 +247,10 @@ def call_scenario_hook(
             continue
         with timed(code, kind, record, position):
             impl.function(*args)
+
+
+def _has_wrapper(impls: list[Any]) -> bool:
+    return any(getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False) for impl in impls)
 
 
 def has_fixture_hooks(item: pytest.Item) -> bool:
