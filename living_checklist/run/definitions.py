@@ -50,9 +50,10 @@ def field_types(fmt: str, extra: dict[str, Any]) -> tuple[str, ...]:
     seen: set[str] = set()
     try:
         for part in parse.PARSE_RE.split(fmt):
-            if len(part) < 2 or part in ("{{", "}}") or part[0] != "{" or part[-1] != "}":
+            field = _field(part)
+            if field is None:
                 continue
-            name, _, spec = part[1:-1].partition(":")
+            name, spec = field
             if name and name[0].isalpha():
                 if name in seen:
                     continue
@@ -62,6 +63,14 @@ def field_types(fmt: str, extra: dict[str, Any]) -> tuple[str, ...]:
     except (AttributeError, ValueError, KeyError):  # parse changed: the names are only a help
         return ()
     return tuple(types)
+
+
+def _field(part: str) -> tuple[str, str] | None:
+    """A piece of a parse format that is a field, ``{name:spec}``, as (name, spec); None for text and ``{{``."""
+    if len(part) < 2 or part in ("{{", "}}") or part[0] != "{" or part[-1] != "}":
+        return None
+    name, _, spec = part[1:-1].partition(":")
+    return name, spec
 
 
 def _parameter_type(name: str, converter: Any, rootdir: Path) -> ParameterTypeInfo:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -26,21 +27,31 @@ def step_arguments(step: Step, stepdef: StepDef) -> dict[str, object]:
     """The step's arguments as pytest-bdd passes them: parsed, converted, datatable and docstring."""
     context = stepdef.context
     parsed = stepdef.arguments(step.text) or {}
+    _refuse_reserved(step, parsed)
+    params = stepdef.signature.parameters
+    kwargs: dict[str, object] = {
+        key: context.converters.get(key, _identity)(value) for key, value in parsed.items() if key in params
+    }
+    _add_step_data(step, params, kwargs)
+    return kwargs
+
+
+def _refuse_reserved(step: Step, parsed: Mapping[str, object]) -> None:
+    """pytest-bdd's error for a step whose parsed names include a reserved one (``datatable``, ``docstring``)."""
     reserved = _compat.RESERVED_ARGS.intersection(parsed)
     if reserved:
         names = ", ".join(repr(arg) for arg in sorted(reserved))
         raise _compat.StepImplementationError(
             f"Step {step.text!r} defines argument names that are reserved: {names}. Please use different names."
         )
-    params = stepdef.signature.parameters
-    kwargs: dict[str, object] = {
-        key: context.converters.get(key, _identity)(value) for key, value in parsed.items() if key in params
-    }
+
+
+def _add_step_data(step: Step, params: Mapping[str, object], kwargs: dict[str, object]) -> None:
+    """The step's data table and doc string, for a step function that asks for them."""
     if "datatable" in params and step.datatable is not None:
         kwargs["datatable"] = [list(row) for row in step.datatable]
     if "docstring" in params and step.docstring is not None:
         kwargs["docstring"] = step.docstring
-    return kwargs
 
 
 def execute_step(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -> None:
