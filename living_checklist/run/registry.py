@@ -220,10 +220,10 @@ def literal_prefix(parser: Any) -> tuple[str, bool]:
 
 
 def _regex_prefix(pattern: str) -> str:
+    if "|" in pattern:
+        return ""  # a top-level alternation could start anywhere
     out: list[str] = []
-    i = 0
-    if pattern.startswith("^"):
-        i = 1
+    i = 1 if pattern.startswith("^") else 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
@@ -238,10 +238,6 @@ def _regex_prefix(pattern: str) -> str:
             break
         out.append(ch)
         i += 1
-    if i < len(pattern) and pattern[i] == "|":
-        return ""
-    if "|" in pattern:
-        return ""  # a top-level alternation could start anywhere
     return "".join(out)
 
 
@@ -331,14 +327,7 @@ class StepRegistry:
             return cached
         found: tuple[StepDef, ...] = ()
         for level in self.levels:
-            seen: dict[Callable[..., Any], StepDef] = {}
-            for stepdef in level.candidates(text):
-                if step_type is not None and stepdef.type is not None and stepdef.type != step_type:
-                    continue
-                if stepdef.func in seen:
-                    continue  # the same function registered twice (e.g. @given and @step) is not ambiguous
-                if stepdef.arguments(text) is not None:
-                    seen[stepdef.func] = stepdef
+            seen = _level_matches(level, step_type, text)
             if seen:
                 found = tuple(seen.values())
                 break
@@ -350,6 +339,19 @@ class StepRegistry:
 
     def resolve_all(self, steps: Sequence[Step]) -> tuple[Resolution, ...]:
         return tuple(self.resolve(step) for step in steps)
+
+
+def _level_matches(level: _Level, step_type: str | None, text: str) -> dict[Callable[..., Any], StepDef]:
+    """The definitions of one level that match a step of ``step_type``, one per function."""
+    seen: dict[Callable[..., Any], StepDef] = {}
+    for stepdef in level.candidates(text):
+        if step_type is not None and stepdef.type is not None and stepdef.type != step_type:
+            continue
+        if stepdef.func in seen:
+            continue  # the same function registered twice (e.g. @given and @step) is not ambiguous
+        if stepdef.arguments(text) is not None:
+            seen[stepdef.func] = stepdef
+    return seen
 
 
 def _depth(scope: str) -> int:
@@ -392,17 +394,21 @@ _FIELD = {
 def _snippet_tokens(text: str) -> list[tuple[int, int, str]]:
     """Quoted strings, numbers and bare TBDs (a parameter too, so that the pasted definition still
     matches once it is filled in), in order, without overlaps or ``""`` (parse cannot match it)."""
-    found = sorted(
-        [(m.start(), m.end(), "quoted") for m in _QUOTED.finditer(text)]
-        + [(m.start(), m.end(), "float" if "." in m.group() else "number") for m in _NUMBER.finditer(text)]
-        + [(m.start(), m.end(), "tbd") for m in _TBD_TOKEN.finditer(text)],
-    )
     tokens: list[tuple[int, int, str]] = []
-    for start, end, kind in found:
+    for start, end, kind in _token_candidates(text):
         if (tokens and start < tokens[-1][1]) or (kind == "quoted" and end - start == 2):
             continue
         tokens.append((start, end, kind))
     return tokens
+
+
+def _token_candidates(text: str) -> list[tuple[int, int, str]]:
+    """Every quoted string, number and bare TBD of ``text`` (overlaps too), by position."""
+    return sorted(
+        [(m.start(), m.end(), "quoted") for m in _QUOTED.finditer(text)]
+        + [(m.start(), m.end(), "float" if "." in m.group() else "number") for m in _NUMBER.finditer(text)]
+        + [(m.start(), m.end(), "tbd") for m in _TBD_TOKEN.finditer(text)],
+    )
 
 
 def _snippet_pattern(text: str) -> tuple[str, list[str]]:
