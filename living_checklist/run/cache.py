@@ -121,12 +121,7 @@ class InventoryCache:
             raise Malformed("not as many entries as the header says")
         entries: dict[str, tuple[str, FeatureDoc]] = {}
         for line in lines[1:-1]:
-            rel, digest, raw = json.loads(line)
-            if type(rel) is not str or not _is_digest(digest) or rel in entries:
-                raise Malformed("not an entry")
-            doc = decode_doc(raw)
-            if doc.path != rel:
-                raise Malformed("a document of another file")
+            rel, digest, doc = _entry(line, entries)
             entries[rel] = (digest, doc)
         return entries
 
@@ -152,15 +147,20 @@ class InventoryCache:
             self.hits += 1
             return entry[1]
         self.misses += 1
-        if prefetched is not None and prefetched[:4] == (digest, rel, self.features_dir, self.id_pattern):
-            doc = prefetched[4]
-        else:
-            doc = self._parse(data, rel)
+        doc = self._parsed(data, rel, digest, prefetched)
         if self.folder is None:
             return doc
         self.entries[rel] = (digest, doc)
         self.dirty = True
         return doc
+
+    def _parsed(
+        self, data: bytes, rel: str, digest: str, prefetched: tuple[str, str, str, str, FeatureDoc] | None
+    ) -> FeatureDoc:
+        """The prefetched document when it was parsed from these inputs, else a parse of ``data``."""
+        if prefetched is not None and prefetched[:4] == (digest, rel, self.features_dir, self.id_pattern):
+            return prefetched[4]
+        return self._parse(data, rel)
 
     def _parse(self, data: bytes, rel: str) -> FeatureDoc:
         with _no_gc():
@@ -180,28 +180,42 @@ class InventoryCache:
         if not self.dirty and not gone:
             return
         try:
-            folder = make_folder()
-            fd, tmp = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", dir=folder)
-            try:
-                # Without the collector: encoding allocates millions of short-lived lists and no
-                # cycles, and every full collection would rescan the whole collected session (W100k:
-                # 27 s -> 6 s to save on a loaded machine, most of the first run's cost of the cache).
-                with os.fdopen(fd, "wb") as handle, _no_gc():
-                    handle.write(_line([FORMAT, self.key, len(self.entries)]))
-                    for rel, (digest, doc) in self.entries.items():
-                        handle.write(_line([rel, digest, encode_doc(doc)]))
-                os.replace(tmp, folder / CACHE_FILE)
-                (folder / OLD_FILE).unlink(missing_ok=True)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            self._write(make_folder())
         except OSError:
             return
         self.dirty = False
 
+    def _write(self, folder: Path) -> None:
+        """The whole cache into ``folder``, atomically (a temporary file renamed over the old one)."""
+        fd, tmp = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", dir=folder)
+        try:
+            # Without the collector: encoding allocates millions of short-lived lists and no
+            # cycles, and every full collection would rescan the whole collected session (W100k:
+            # 27 s -> 6 s to save on a loaded machine, most of the first run's cost of the cache).
+            with os.fdopen(fd, "wb") as handle, _no_gc():
+                handle.write(_line([FORMAT, self.key, len(self.entries)]))
+                for rel, (digest, doc) in self.entries.items():
+                    handle.write(_line([rel, digest, encode_doc(doc)]))
+            os.replace(tmp, folder / CACHE_FILE)
+            (folder / OLD_FILE).unlink(missing_ok=True)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
 
 def _line(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode("ascii") + b"\n"  # ASCII: \u escapes
+
+
+def _entry(line: bytes, entries: dict[str, tuple[str, FeatureDoc]]) -> tuple[str, str, FeatureDoc]:
+    """One entry line (relative path, digest, document) of a file not yet in ``entries``; ``Malformed`` otherwise."""
+    rel, digest, raw = json.loads(line)
+    if type(rel) is not str or not _is_digest(digest) or rel in entries:
+        raise Malformed("not an entry")
+    doc = decode_doc(raw)
+    if doc.path != rel:
+        raise Malformed("a document of another file")
+    return rel, digest, doc
 
 
 def _header(value: object) -> tuple[int, str, int]:
