@@ -385,8 +385,12 @@ def test_setsid_grandchild_does_not_outlive_a_run(tmp_path: Path, then: str, tim
     assert _gone(marker, timeout=5) == []
 
 
+# The caller takes Ctrl-C as a terminal's Python does, whatever this test process inherited: a
+# pytest started in the background by a non-interactive shell (``pytest &``) has SIGINT ignored,
+# a disposition exec keeps, and Python installs its KeyboardInterrupt handler only over SIG_DFL.
 CALLER = """
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from living_checklist.live import runner
 runner.run({argv!r}, timeout=600)
 """
