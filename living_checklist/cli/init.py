@@ -16,6 +16,7 @@ import configparser
 import re
 import sys
 import tomllib
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -61,6 +62,12 @@ EXAMPLES = (
 )
 
 Verb = Literal["write", "merge", "keep"]
+# What each verb says it did (index 0) or would do (index 1, a dry run).
+_DONE: dict[str, tuple[str, str]] = {
+    "write": ("wrote", "would write"),
+    "merge": ("merged", "would merge"),
+    "keep": ("left alone", "left alone"),
+}
 
 
 class InitError(Exception):
@@ -76,8 +83,7 @@ class Action:
     manual: bool = False  # the checklist needs a step the user must take by hand
 
     def line(self, dry_run: bool) -> str:
-        verb = {"write": "would write" if dry_run else "wrote", "merge": "would merge" if dry_run else "merged"}
-        shown = f"{verb.get(self.verb, 'left alone')}: {self.path}"
+        shown = f"{_DONE[self.verb][dry_run]}: {self.path}"
         return f"{shown} ({self.note})" if self.note else shown
 
 
@@ -112,17 +118,26 @@ class ConfigFile:
 
 def pytest_config(target: Path) -> ConfigFile | None:
     """The file pytest would take its settings from in ``target``, the way pytest looks for it."""
-    for name in ("pytest.ini", ".pytest.ini"):
-        if (target / name).is_file():
-            return ConfigFile(name, "ini", "pytest")
-    pyproject = target / "pyproject.toml"
-    if pyproject.is_file():
-        tool = _toml(pyproject).get("tool", {})
-        pytest_table = tool.get("pytest") if isinstance(tool, dict) else None
-        if isinstance(pytest_table, dict):
-            if "ini_options" in pytest_table:
-                return ConfigFile("pyproject.toml", "toml", "tool.pytest.ini_options")
-            return ConfigFile("pyproject.toml", "toml", "tool.pytest")
+    named = next((name for name in ("pytest.ini", ".pytest.ini") if (target / name).is_file()), None)
+    if named is not None:
+        return ConfigFile(named, "ini", "pytest")  # pytest's own files count even without a [pytest] section
+    return _pyproject_config(target / "pyproject.toml") or _cfg_config(target)
+
+
+def _pyproject_config(pyproject: Path) -> ConfigFile | None:
+    """``pyproject.toml`` when it has a ``[tool.pytest]`` table (``ini_options`` in it or not)."""
+    if not pyproject.is_file():
+        return None
+    tool = _toml(pyproject).get("tool", {})
+    pytest_table = tool.get("pytest") if isinstance(tool, dict) else None
+    if not isinstance(pytest_table, dict):
+        return None
+    section = "tool.pytest.ini_options" if "ini_options" in pytest_table else "tool.pytest"
+    return ConfigFile("pyproject.toml", "toml", section)
+
+
+def _cfg_config(target: Path) -> ConfigFile | None:
+    """``tox.ini`` or ``setup.cfg``, the first with pytest's section."""
     for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
         path = target / name
         if path.is_file() and section in _ini(path):
@@ -154,10 +169,15 @@ def _table_lines(lines: list[str], header: re.Pattern[str]) -> tuple[int, int] |
     start = next((i for i, line in enumerate(lines) if header.match(line)), None)
     if start is None:
         return None
+    return start, _table_end(lines, start)
+
+
+def _table_end(lines: list[str], start: int) -> int:
+    """The index after the last non-blank line of the table whose header is at ``start``."""
     end = next((i for i in range(start + 1, len(lines)) if _HEADER.match(lines[i])), len(lines))
     while end > start + 1 and not lines[end - 1].strip():
         end -= 1
-    return start, end
+    return end
 
 
 def _insert(text: str, header: re.Pattern[str], header_line: str, new_lines: list[str]) -> str:
@@ -168,9 +188,15 @@ def _insert(text: str, header: re.Pattern[str], header_line: str, new_lines: lis
     where = _table_lines(lines, header)
     block = [line + "\n" for line in new_lines]
     if where is None:
-        return "".join(lines) + ("\n" if lines and lines[-1].strip() else "") + header_line + "\n" + "".join(block)
+        return _with_table(lines, header_line, block)
     _, end = where
     return "".join(lines[:end] + block + lines[end:])
+
+
+def _with_table(lines: list[str], header_line: str, block: list[str]) -> str:
+    """``lines`` and, after a blank line, a new table of ``block`` under ``header_line``."""
+    blank = "\n" if lines and lines[-1].strip() else ""
+    return "".join(lines) + blank + header_line + "\n" + "".join(block)
 
 
 def _ini_comment(toml_comment: str) -> str:
@@ -195,11 +221,7 @@ def _ini_value(toml_value: str) -> str:
 
 def merge_settings(target: Path) -> Action:
     """The settings merged into the file pytest reads, or a new ``pyproject.toml``."""
-    config = pytest_config(target)
-    wanted = list(SETTINGS)
-    if config is None:
-        wanted.insert(0, TESTPATHS)
-        config = ConfigFile("pyproject.toml", "toml", "tool.pytest.ini_options")
+    config, wanted = _settings_file(target)
     path = target / config.name
     before = path.read_text(encoding="utf-8") if path.exists() else ""
     present = _present_keys(path, config) if before else {}
@@ -207,6 +229,22 @@ def merge_settings(target: Path) -> Action:
     notes, manual = _merge_notes(wanted, present, bool(missing))
     if not missing:
         return Action(config.name, "keep", "; ".join(["every setting is there", *notes]), manual=manual)
+    return _merge_action(config, before, missing, notes, manual)
+
+
+def _settings_file(target: Path) -> tuple[ConfigFile, list[tuple[str, str]]]:
+    """The file to merge into and the settings it should have: a new ``pyproject.toml`` with
+    ``testpaths`` too when no file configures pytest."""
+    config = pytest_config(target)
+    if config is None:
+        return ConfigFile("pyproject.toml", "toml", "tool.pytest.ini_options"), [TESTPATHS, *SETTINGS]
+    return config, list(SETTINGS)
+
+
+def _merge_action(
+    config: ConfigFile, before: str, missing: list[tuple[str, str]], notes: list[str], manual: bool
+) -> Action:
+    """The ``missing`` settings merged into ``before`` (checked), or written as a new file."""
     text = _merged_text(config, before, missing)
     _check_merge(config, before, text, [key for key, _ in missing])
     verb: Verb = "merge" if before else "write"
@@ -216,13 +254,18 @@ def merge_settings(target: Path) -> Action:
 
 def _merge_notes(wanted: list[tuple[str, str]], present: dict[str, object], adding: bool) -> tuple[list[str], bool]:
     """What the merge keeps as it was, and whether ``testpaths`` needs a change by hand."""
-    kept = [key for key, _ in wanted if key in present]
-    notes = ["kept " + ", ".join(f"{key} = {present[key]!r}" for key in kept)] if kept and adding else []
+    notes = _kept_notes(wanted, present) if adding else []
     testpaths = present.get("testpaths")
     if testpaths is not None and "features" not in str(testpaths):
         notes.append("testpaths does not include features: add it, or run `pytest features`")
         return notes, True
     return notes, False
+
+
+def _kept_notes(wanted: list[tuple[str, str]], present: dict[str, object]) -> list[str]:
+    """The settings init would add that are there already, with the values they keep."""
+    kept = [key for key, _ in wanted if key in present]
+    return ["kept " + ", ".join(f"{key} = {present[key]!r}" for key in kept)] if kept else []
 
 
 def _merged_text(config: ConfigFile, before: str, missing: list[tuple[str, str]]) -> str:
@@ -306,15 +349,26 @@ def areas() -> list[str]:
 
 def selected_files(wanted: Sequence[str] | None, empty: bool) -> Iterator[tuple[str, str]]:
     """The skeleton's files, with only the ``wanted`` areas' slots, or (``empty``) none at all."""
+    _check_areas(wanted)
+    for rel, text in skeleton_files():
+        if not _left_out(rel.split("/"), wanted, empty):
+            yield rel, text
+
+
+def _check_areas(wanted: Sequence[str] | None) -> None:
     known = areas()
     unknown = [area for area in wanted or () if area not in known]
     if unknown:
         raise InitError(f"--areas: no area {', '.join(unknown)} in the skeleton (areas: {', '.join(known)})")
-    for rel, text in skeleton_files():
-        parts = rel.split("/")
-        if parts[0] == "features" and len(parts) > 2 and (empty or (wanted and parts[1] not in wanted)):
-            continue
-        yield rel, text
+
+
+def _left_out(parts: list[str], wanted: Sequence[str] | None, empty: bool) -> bool:
+    """Whether the skeleton file (its path's parts) is a slot of an area not asked for."""
+    if parts[0] != "features" or len(parts) <= 2:
+        return False
+    if empty or not wanted:
+        return empty
+    return parts[1] not in wanted
 
 
 def plan(target: Path, wanted: Sequence[str] | None = None, empty: bool = False) -> list[Action]:
@@ -355,7 +409,7 @@ def apply(target: Path, actions: list[Action]) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     target = Path(args.dir)
-    wanted = [area.strip() for area in args.areas.split(",") if area.strip()] if args.areas else None
+    wanted = _areas_option(args.areas)
     try:
         actions = plan(target, wanted, args.empty)
         if not args.dry_run:
@@ -369,6 +423,13 @@ def cmd_init(args: argparse.Namespace) -> int:
         _print_actions(actions, args.dry_run, args.verbose)
         _print_summary(target, actions, args.dry_run)
     return EXIT_PROBLEMS if any(a.manual for a in actions) else EXIT_OK
+
+
+def _areas_option(value: str | None) -> list[str] | None:
+    """The areas ``--areas`` names (comma-separated), or None when it is not given."""
+    if not value:
+        return None
+    return [area.strip() for area in value.split(",") if area.strip()]
 
 
 def _init_data(target: Path, actions: list[Action], dry_run: bool) -> dict[str, Any]:
@@ -385,16 +446,28 @@ def _print_actions(actions: list[Action], dry_run: bool, verbose: bool) -> None:
     """One line per action, the feature files folded into a count per verb unless ``verbose``."""
     features = [a for a in actions if _is_slot(a.path)]
     for verb in ("write", "keep"):
-        folded = [a for a in features if a.verb == verb]
-        if verbose or (verb == "keep" and len(folded) < len(features)):
-            folded = []  # some feature files were there already: name each one left alone
-        for action in actions:
-            if action.verb == verb and action not in folded:
-                print(action.line(dry_run))
-        if folded:
-            word = {"write": "would write" if dry_run else "wrote", "keep": "left alone"}[verb]
-            count = len({a.path.split("/")[1] for a in folded})
-            print(f"{word}: {len(folded)} feature files in {count} areas under features/ (-v lists them)")
+        for line in _verb_lines(actions, verb, _folded(features, verb, verbose), dry_run):
+            print(line)
+
+
+def _verb_lines(actions: list[Action], verb: str, folded: list[Action], dry_run: bool) -> list[str]:
+    """A line per action with ``verb``, the ``folded`` ones as one count."""
+    lines = [a.line(dry_run) for a in actions if a.verb == verb and a not in folded]
+    if folded:
+        count = len({a.path.split("/")[1] for a in folded})
+        lines.append(
+            f"{_DONE[verb][dry_run]}: {len(folded)} feature files in {count} areas under features/ (-v lists them)"
+        )
+    return lines
+
+
+def _folded(features: list[Action], verb: str, verbose: bool) -> list[Action]:
+    """The feature files told as one count for ``verb``: none when ``verbose``, nor for ``keep`` when
+    only some feature files were there already (each one left alone is named)."""
+    folded = [a for a in features if a.verb == verb]
+    if verbose or (verb == "keep" and len(folded) < len(features)):
+        return []
+    return folded
 
 
 def _is_slot(rel: str) -> bool:
@@ -402,12 +475,19 @@ def _is_slot(rel: str) -> bool:
 
 
 def _print_summary(target: Path, actions: list[Action], dry_run: bool) -> None:
-    written = sum(1 for a in actions if a.verb == "write")
-    kept = sum(1 for a in actions if a.verb == "keep")
-    print(f"init: {written} {'to write' if dry_run else 'written'}, {kept} left alone")
+    verbs = Counter(a.verb for a in actions)
+    print(f"init: {verbs['write']} {'to write' if dry_run else 'written'}, {verbs['keep']} left alone")
+    closing = _closing_line(target, actions, dry_run)
+    if closing:
+        print(closing)
+
+
+def _closing_line(target: Path, actions: list[Action], dry_run: bool) -> str:
+    """The steps to take by hand, else (not a dry run) what to run next."""
     manual = [a for a in actions if a.manual]
     if manual:
-        print("to do by hand: " + "; ".join(f"{a.path}: {a.note}" for a in manual))
-    elif not dry_run:
-        where = "" if str(target) in ("", ".") else f"cd {target} && "
-        print(f"next: {where}pytest   (every requirement is pending until its TBD is filled in)")
+        return "to do by hand: " + "; ".join(f"{a.path}: {a.note}" for a in manual)
+    if dry_run:
+        return ""
+    where = "" if str(target) in ("", ".") else f"cd {target} && "
+    return f"next: {where}pytest   (every requirement is pending until its TBD is filled in)"
