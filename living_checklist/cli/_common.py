@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from living_checklist.core.escape import json_dumps, terminal_safe
 
 if TYPE_CHECKING:  # the command modules import these; a served dry run imports none of them
-    from living_checklist.core.inventory import GherkinError, Step
+    from collections.abc import Iterator
+
+    from living_checklist.core.inventory import FeatureDoc, GherkinError, Requirement, Step
     from living_checklist.dryrun.run import Project
     from living_checklist.run.registry import StepDef
 
@@ -114,14 +116,18 @@ def step_report(project: Project) -> StepReport:
     counted: set[tuple[int, str, int]] = set()
     for doc in project.inventory.features:
         registry = project.registry(doc)
-        steps = ((req, step) for req in doc.requirements for case in req.cases for step in case.steps)
-        for req, step in steps:
+        for req, step in _doc_steps(doc):
             key = (doc.path, step.line, step.type, step.text)
             if key not in seen:
                 seen.add(key)
                 _count_use(report, usages, counted, StepUse(doc.path, req.area, step), registry.resolve(step))
     report.usages = list(usages.values())
     return report
+
+
+def _doc_steps(doc: FeatureDoc) -> Iterator[tuple[Requirement, Step]]:
+    """(requirement, step) for every step of every case of the feature file, in order."""
+    return ((req, step) for req in doc.requirements for case in req.cases for step in case.steps)
 
 
 def _count_use(

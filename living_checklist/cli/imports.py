@@ -10,7 +10,7 @@ from typing import Any
 from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, SCHEMA_VERSION, _emit_json
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.imports import StateError
-from living_checklist.dryrun.run import load
+from living_checklist.dryrun.run import Project, load
 from living_checklist.exchange import sources
 from living_checklist.exchange.slots import ImportError_, Outcome, Target, import_requirements, slug
 
@@ -39,17 +39,18 @@ def outcome_lines(outcome: Outcome, source: str, kind: str) -> list[str]:
         f"suspect: {len(outcome.suspect)}  filled in (left alone): {len(outcome.filled_in)}  "
         f"removed from the source (kept): {len(outcome.removed)}",
     ]
-    if outcome.mapped:
-        lines.append("ids the id pattern refuses, mapped (kept in the import state):")
-        lines += [f"  {ext!r} -> {new}" for ext, new in outcome.mapped.items()]
-    if outcome.suspect:
-        lines.append(f"suspect (source text changed; check the slot, then `{PROG} review ID`):")
-        lines += [f"  {i}" for i in outcome.suspect]
-    if outcome.removed:
-        lines.append(f"no longer in {source} (slots kept; delete them by hand if they are gone for good):")
-        lines += [f"  {i}" for i in outcome.removed]
+    mapped = [f"{ext!r} -> {new}" for ext, new in outcome.mapped.items()]
+    lines += _listed("ids the id pattern refuses, mapped (kept in the import state):", mapped)
+    lines += _listed(f"suspect (source text changed; check the slot, then `{PROG} review ID`):", outcome.suspect)
+    removed = f"no longer in {source} (slots kept; delete them by hand if they are gone for good):"
+    lines += _listed(removed, outcome.removed)
     lines += [f"wrote {path}" for path in outcome.written] or ["nothing changed"]
     return lines
+
+
+def _listed(heading: str, items: list[str]) -> list[str]:
+    """The heading and the items indented, or nothing when there are none."""
+    return [heading, *(f"  {item}" for item in items)] if items else []
 
 
 def outcome_data(outcome: Outcome, source: str, kind: str) -> dict[str, Any]:
@@ -71,6 +72,15 @@ def outcome_data(outcome: Outcome, source: str, kind: str) -> dict[str, Any]:
     }
 
 
+def _columns(args: argparse.Namespace) -> sources.Columns:
+    return sources.Columns(id=args.id_column, text=args.text_column, title=args.title_column, sheet=args.sheet or "")
+
+
+def _elsewhere(project: Project, target: Target) -> dict[str, str]:
+    """The ids of the requirements in other feature files than the target's, to their file."""
+    return {r.id: r.feature for r in project.inventory.requirements if r.feature != target.feature}
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     source = Path(args.file)
     if not source.exists():
@@ -78,13 +88,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     project = load((), overrides=args.override_ini, steps=False)
     settings = project.settings
-    columns = sources.Columns(id=args.id_column, text=args.text_column, title=args.title_column, sheet=args.sheet or "")
     try:
         kind = args.format or sources.guess_format(source)
-        requirements = sources.read(source, kind, columns)
+        requirements = sources.read(source, kind, _columns(args))
         target = _target(args, source, settings.rootdir, settings.features_dir, settings.id_pattern, settings.seeds_dir)
-        elsewhere = {r.id: r.feature for r in project.inventory.requirements if r.feature != target.feature}
-        outcome = import_requirements(source, kind, requirements, target, elsewhere=elsewhere)
+        outcome = import_requirements(source, kind, requirements, target, elsewhere=_elsewhere(project, target))
     except (sources.SourceError, ImportError_, StateError) as exc:
         print(terminal_safe(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT

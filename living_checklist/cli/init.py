@@ -16,15 +16,15 @@ import configparser
 import re
 import sys
 import tomllib
-from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
-from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, SCHEMA_VERSION, _emit_json
+from living_checklist.cli._common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, _emit_json
+from living_checklist.cli.init_output import DONE, init_data, print_actions, print_summary
 from living_checklist.run.settings import INI_FEATURES, INI_REQUIRE_IDS, INI_SEEDS, INI_SYSTEM, INI_URL
 
 # Skeleton resource → where it goes in the project (anything not listed keeps its path).
@@ -62,12 +62,6 @@ EXAMPLES = (
 )
 
 Verb = Literal["write", "merge", "keep"]
-# What each verb says it did (index 0) or would do (index 1, a dry run).
-_DONE: dict[str, tuple[str, str]] = {
-    "write": ("wrote", "would write"),
-    "merge": ("merged", "would merge"),
-    "keep": ("left alone", "left alone"),
-}
 
 
 class InitError(Exception):
@@ -83,7 +77,7 @@ class Action:
     manual: bool = False  # the checklist needs a step the user must take by hand
 
     def line(self, dry_run: bool) -> str:
-        shown = f"{_DONE[self.verb][dry_run]}: {self.path}"
+        shown = f"{DONE[self.verb][dry_run]}: {self.path}"
         return f"{shown} ({self.note})" if self.note else shown
 
 
@@ -375,13 +369,17 @@ def plan(target: Path, wanted: Sequence[str] | None = None, empty: bool = False)
     """What init would do in ``target``; reads the folder, writes nothing."""
     if target.exists() and not target.is_dir():
         raise InitError(f"{target}: is a file; give the folder to write the skeleton into")
-    actions: list[Action] = []
-    for rel, text in selected_files(wanted, empty):
-        path = target / rel
-        exists = path.exists() or path.is_symlink()
-        actions.append(_keep(path, rel) if exists else Action(rel, "write", text=text))
+    actions = [_file_action(target, rel, text) for rel, text in selected_files(wanted, empty)]
     actions.append(merge_settings(target))
     return actions
+
+
+def _file_action(target: Path, rel: str, text: str) -> Action:
+    """A skeleton file written, unless something (a broken link too) is at its path already."""
+    path = target / rel
+    if path.exists() or path.is_symlink():
+        return _keep(path, rel)
+    return Action(rel, "write", text=text)
 
 
 def _keep(path: Path, rel: str) -> Action:
@@ -418,10 +416,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.format == "json":
-        _emit_json(_init_data(target, actions, args.dry_run))
+        _emit_json(init_data(target, actions, args.dry_run))
     else:
-        _print_actions(actions, args.dry_run, args.verbose)
-        _print_summary(target, actions, args.dry_run)
+        print_actions(actions, args.dry_run, args.verbose)
+        print_summary(target, actions, args.dry_run)
     return EXIT_PROBLEMS if any(a.manual for a in actions) else EXIT_OK
 
 
@@ -430,64 +428,3 @@ def _areas_option(value: str | None) -> list[str] | None:
     if not value:
         return None
     return [area.strip() for area in value.split(",") if area.strip()]
-
-
-def _init_data(target: Path, actions: list[Action], dry_run: bool) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA_VERSION,
-        "command": "init",
-        "dir": str(target),
-        "dry_run": dry_run,
-        "actions": [{k: v for k, v in asdict(a).items() if k != "text"} for a in actions],
-    }
-
-
-def _print_actions(actions: list[Action], dry_run: bool, verbose: bool) -> None:
-    """One line per action, the feature files folded into a count per verb unless ``verbose``."""
-    features = [a for a in actions if _is_slot(a.path)]
-    for verb in ("write", "keep"):
-        for line in _verb_lines(actions, verb, _folded(features, verb, verbose), dry_run):
-            print(line)
-
-
-def _verb_lines(actions: list[Action], verb: str, folded: list[Action], dry_run: bool) -> list[str]:
-    """A line per action with ``verb``, the ``folded`` ones as one count."""
-    lines = [a.line(dry_run) for a in actions if a.verb == verb and a not in folded]
-    if folded:
-        count = len({a.path.split("/")[1] for a in folded})
-        lines.append(
-            f"{_DONE[verb][dry_run]}: {len(folded)} feature files in {count} areas under features/ (-v lists them)"
-        )
-    return lines
-
-
-def _folded(features: list[Action], verb: str, verbose: bool) -> list[Action]:
-    """The feature files told as one count for ``verb``: none when ``verbose``, nor for ``keep`` when
-    only some feature files were there already (each one left alone is named)."""
-    folded = [a for a in features if a.verb == verb]
-    if verbose or (verb == "keep" and len(folded) < len(features)):
-        return []
-    return folded
-
-
-def _is_slot(rel: str) -> bool:
-    return rel.startswith("features/") and rel.endswith(".feature")
-
-
-def _print_summary(target: Path, actions: list[Action], dry_run: bool) -> None:
-    verbs = Counter(a.verb for a in actions)
-    print(f"init: {verbs['write']} {'to write' if dry_run else 'written'}, {verbs['keep']} left alone")
-    closing = _closing_line(target, actions, dry_run)
-    if closing:
-        print(closing)
-
-
-def _closing_line(target: Path, actions: list[Action], dry_run: bool) -> str:
-    """The steps to take by hand, else (not a dry run) what to run next."""
-    manual = [a for a in actions if a.manual]
-    if manual:
-        return "to do by hand: " + "; ".join(f"{a.path}: {a.note}" for a in manual)
-    if dry_run:
-        return ""
-    where = "" if str(target) in ("", ".") else f"cd {target} && "
-    return f"next: {where}pytest   (every requirement is pending until its TBD is filled in)"

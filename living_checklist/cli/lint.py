@@ -59,23 +59,26 @@ def cmd_lint(args: argparse.Namespace) -> int:
     findings = lint_findings(project)
     failing = sum(1 for f in findings if f.fails)
     if args.format == "json":
-        _emit_json(
-            {
-                "schema": SCHEMA_VERSION,
-                "command": "lint",
-                "failing": failing,
-                "warnings": len(findings) - failing,
-                "findings": [finding_data(f) for f in findings],
-                "errors": [_error_data(e) for e in project.inventory.errors],
-            }
-        )
+        _emit_json(_lint_data(project, findings, failing))
     else:
         lines = [str(f) for f in findings]
-        files = len(project.inventory.features)
-        if findings:
-            warned = _plural(len(findings) - failing, "warning")
-            lines.append(f"lint: {failing} failing, {warned} in {_plural(files, 'feature file')}")
-        else:
-            lines.append(f"lint: no problems in {_plural(files, 'feature file')}")
+        lines.append(_lint_summary(len(findings), failing, len(project.inventory.features)))
         print(terminal_safe("\n".join(lines)))
     return _finish(project, EXIT_PROBLEMS if failing else EXIT_OK)
+
+
+def _lint_data(project: Project, findings: list[Finding], failing: int) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "command": "lint",
+        "failing": failing,
+        "warnings": len(findings) - failing,
+        "findings": [finding_data(f) for f in findings],
+        "errors": [_error_data(e) for e in project.inventory.errors],
+    }
+
+
+def _lint_summary(findings: int, failing: int, files: int) -> str:
+    if not findings:
+        return f"lint: no problems in {_plural(files, 'feature file')}"
+    return f"lint: {failing} failing, {_plural(findings - failing, 'warning')} in {_plural(files, 'feature file')}"

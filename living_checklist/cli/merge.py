@@ -47,25 +47,31 @@ def read_report(path: Path) -> Checklist:
     """A shard's report as a checklist; ``ValueError`` naming the file, in one line, when it is not one:
     not a regular file, not JSON (also too deep, or an integer of thousands of digits), not a
     report's shape (wrong types, missing keys, another schema)."""
-    try:
-        raw = read_regular(path)
-    except OSError as exc:
-        raise ValueError(
-            f"{path}: cannot be read ({exc.what if isinstance(exc, NotRegularFile) else exc.strerror or exc})"
-        ) from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, too many digits
-        raise ValueError(f"{path}: not a checklist report: not JSON ({_short(exc)})") from None
-    checklist: Checklist | None = None
-    try:
-        problems = baseline.check(data) or _schema_problems(data)
-        checklist = None if problems else report_json.from_data(data)
-    except _MALFORMED as exc:
-        problems = [f"{type(exc).__name__}: {_short(exc)}"]
+    checklist, problems = _checklist(_read_json(path))
     if checklist is None:
         raise ValueError(f"{path}: not a usable checklist report: {'; '.join(problems)}")
     return checklist
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        raw = read_regular(path)
+    except OSError as exc:
+        why = exc.what if isinstance(exc, NotRegularFile) else exc.strerror or exc
+        raise ValueError(f"{path}: cannot be read ({why})") from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, too many digits
+        raise ValueError(f"{path}: not a checklist report: not JSON ({_short(exc)})") from None
+
+
+def _checklist(data: Any) -> tuple[Checklist | None, list[str]]:
+    """The checklist the report's data holds, or None and what is wrong with it."""
+    try:
+        problems = baseline.check(data) or _schema_problems(data)
+        return (None if problems else report_json.from_data(data)), problems
+    except _MALFORMED as exc:
+        return None, [f"{type(exc).__name__}: {_short(exc)}"]
 
 
 def _schema_problems(data: dict[str, object]) -> list[str]:
@@ -99,19 +105,27 @@ def with_gherkin(checklist: Checklist, rootdir: Path) -> Checklist:
     for result in checklist.results:
         req = result.requirement
         if req.feature not in parsed:
-            data = _feature_source(rootdir, req.feature)
-            doc = parse_feature(data, req.feature, area=req.area) if data is not None else None
-            parsed[req.feature] = {r.line: r for r in doc.requirements} if doc is not None else {}
-        found = parsed[req.feature].get(req.line)
-        names = [c.nodeid.split("::", 1)[-1] for c in result.cases]
-        if found is None or [c.item_name for c in found.cases] != names:
-            results.append(result)
-            continue
-        full = replace(found, id=req.id, has_id=req.has_id, area=req.area, tags=req.tags, seeds=req.seeds)
-        results.append(
-            RequirementResult(full, result.nodeid, result.status, result.reason, result.message, result.cases)
-        )
+            parsed[req.feature] = _scenarios(rootdir, req)
+        results.append(_with_scenario(result, parsed[req.feature].get(req.line)))
     return replace(checklist, results=tuple(results))
+
+
+def _scenarios(rootdir: Path, req: Requirement) -> dict[int, Requirement]:
+    """The scenarios of the requirement's feature file by line (none when it cannot be read)."""
+    data = _feature_source(rootdir, req.feature)
+    if data is None:
+        return {}
+    return {r.line: r for r in parse_feature(data, req.feature, area=req.area).requirements}
+
+
+def _with_scenario(result: RequirementResult, found: Requirement | None) -> RequirementResult:
+    """The result with the scenario as its file has it, when the file has it with the same cases."""
+    names = [c.nodeid.split("::", 1)[-1] for c in result.cases]
+    if found is None or [c.item_name for c in found.cases] != names:
+        return result
+    req = result.requirement
+    full = replace(found, id=req.id, has_id=req.has_id, area=req.area, tags=req.tags, seeds=req.seeds)
+    return RequirementResult(full, result.nodeid, result.status, result.reason, result.message, result.cases)
 
 
 Shards = list[tuple[str, Checklist]]
@@ -132,12 +146,12 @@ def _read_shards(inputs: list[str]) -> Shards | None:
 def _write_outputs(args: argparse.Namespace, checklist: Checklist) -> bool:
     seeds = [dict(seed) for seed in checklist.seeds]
     outputs: list[tuple[Path, Callable[[], str]]] = [(Path(args.output), lambda: report_json.render(checklist, seeds))]
-    if args.md:
-        outputs.append((Path(args.md), lambda: report_md.render(checklist, seeds)))
-    if args.html:
-        outputs.append((Path(args.html), lambda: report_html.render(checklist, seeds, generated="merged")))
-    if args.badge:
-        outputs.append((Path(args.badge), lambda: report_badge.render(checklist.totals)))
+    optional: list[tuple[str | None, Callable[[], str]]] = [
+        (args.md, lambda: report_md.render(checklist, seeds)),
+        (args.html, lambda: report_html.render(checklist, seeds, generated="merged")),
+        (args.badge, lambda: report_badge.render(checklist.totals)),
+    ]
+    outputs += [(Path(name), render) for name, render in optional if name]
     for path, render in outputs:
         try:
             write_report(path, render())
@@ -159,14 +173,17 @@ def cmd_merge(args: argparse.Namespace) -> int:
     checklist = with_gherkin(merged.checklist, Path(args.rootdir))
     if not _write_outputs(args, checklist):
         return EXIT_BAD_INPUT
-    # A checklist the merge marks incomplete (a shard interrupted, cases no shard ran) never passes.
-    failed = merged.missing or not checklist.ok or not checklist.complete
-    code = EXIT_PROBLEMS if failed else EXIT_OK
     if args.format == "json":
         print(json.dumps(_merge_data(args, shards, merged, checklist), indent=2, ensure_ascii=False))
     else:
         _print_merged(args, shards, merged, checklist)
-    return code
+    return _exit_code(merged, checklist)
+
+
+def _exit_code(merged: Merged, checklist: Checklist) -> int:
+    # A checklist the merge marks incomplete (a shard interrupted, cases no shard ran) never passes.
+    failed = merged.missing or not checklist.ok or not checklist.complete
+    return EXIT_PROBLEMS if failed else EXIT_OK
 
 
 def _merge_data(args: argparse.Namespace, shards: Shards, merged: Merged, checklist: Checklist) -> dict[str, Any]:

@@ -34,10 +34,13 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.json:
         _emit_json({"schema": SCHEMA_VERSION, "command": "review", "reviewed": reviewed, "not_suspect": left})
     else:
-        lines = [f"reviewed {i}: its current source text is now the reviewed one" for i in reviewed]
-        lines += [f"{i}: not suspect, nothing to review" for i in left]
-        print(terminal_safe("\n".join(lines)))
+        print(terminal_safe("\n".join(_review_lines(reviewed, left))))
     return EXIT_OK
+
+
+def _review_lines(reviewed: Sequence[str], left: Sequence[str]) -> list[str]:
+    lines = [f"reviewed {i}: its current source text is now the reviewed one" for i in reviewed]
+    return lines + [f"{i}: not suspect, nothing to review" for i in left]
 
 
 def _unknown(states: Sequence[imports.ImportState], ids: Sequence[str]) -> list[str]:

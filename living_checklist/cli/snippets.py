@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from living_checklist.core.escape import terminal_safe
 from living_checklist.core.inventory import Step
@@ -68,6 +68,16 @@ def module_for(area: str) -> str:
 
 def group_snippets(undefined: Iterable[StepUse], rootdir: Path, steps_dir: str = "steps") -> list[SnippetFile]:
     """One snippet per (step type, pattern), in the file of the area that uses it (``common`` if several)."""
+    files: dict[str, list[Snippet]] = {}
+    for key, (code, uses) in _by_key(undefined).items():
+        areas = {use.area for use in uses}
+        module = module_for(areas.pop()) if len(areas) == 1 else _SHARED_MODULE
+        files.setdefault(module, []).append(Snippet(key, code, tuple(uses)))
+    return [_snippet_file(module, snippets, rootdir, steps_dir) for module, snippets in sorted(files.items())]
+
+
+def _by_key(undefined: Iterable[StepUse]) -> dict[tuple[str | None, str], tuple[str, list[StepUse]]]:
+    """(step type, decorator line) → the snippet's code and the steps it defines, each place once."""
     by_key: dict[tuple[str | None, str], tuple[str, list[StepUse]]] = {}
     for use in undefined:
         code = snippet_code(use.step)
@@ -76,18 +86,12 @@ def group_snippets(undefined: Iterable[StepUse], rootdir: Path, steps_dir: str =
         # The rows of an outline give one step several texts; where it is written is one place.
         if not any(u.feature == use.feature and u.step.line == use.step.line for u in uses):
             uses.append(use)
-    files: dict[str, list[Snippet]] = {}
-    for key, (code, uses) in by_key.items():
-        areas = {use.area for use in uses}
-        module = module_for(areas.pop()) if len(areas) == 1 else _SHARED_MODULE
-        files.setdefault(module, []).append(Snippet(key, code, tuple(uses)))
-    out = []
-    for module, snippets in sorted(files.items()):
-        path = f"{steps_dir}/{module}.py"
-        out.append(
-            SnippetFile(path, f"{steps_dir}.{module}".replace("/", "."), (rootdir / path).exists(), tuple(snippets))
-        )
-    return out
+    return by_key
+
+
+def _snippet_file(module: str, snippets: list[Snippet], rootdir: Path, steps_dir: str) -> SnippetFile:
+    path = f"{steps_dir}/{module}.py"
+    return SnippetFile(path, f"{steps_dir}.{module}".replace("/", "."), (rootdir / path).exists(), tuple(snippets))
 
 
 def undefined_count(files: Sequence[SnippetFile]) -> int:
@@ -111,22 +115,43 @@ def render_snippets(files: Sequence[SnippetFile]) -> list[str]:
         f"in {_plural(len(files), 'file')}."
     ]
     for f in files:
-        lines += ["", "", f"# ---- {_comment(f.path)}"]
-        if f.exists:
-            needed = "; ".join(line for line in f.imports if line)
-            lines.append(f"# (append to the existing file; add the imports it lacks: {needed})")
-        else:
-            lines += [
-                f'# (a new file: add "{f.module}" to pytest_plugins in the rootdir conftest.py)',
-                "from __future__ import annotations",
-                "",
-                *f.imports,
-            ]
+        lines += ["", "", f"# ---- {_comment(f.path)}", *_file_head(f)]
         for s in f.snippets:
-            first = s.uses[0]
-            more = f" (+{len(s.uses) - 1} more)" if len(s.uses) > 1 else ""
-            lines += ["", "", f"# {_comment(f'{first.location}: {first.text}')}{more}", s.code.rstrip("\n")]
+            lines += ["", "", _snippet_comment(s), s.code.rstrip("\n")]
     return lines
+
+
+def _file_head(f: SnippetFile) -> list[str]:
+    """What to do with the file: the imports an existing one lacks, or how to load a new one."""
+    if f.exists:
+        needed = "; ".join(line for line in f.imports if line)
+        return [f"# (append to the existing file; add the imports it lacks: {needed})"]
+    return [
+        f'# (a new file: add "{f.module}" to pytest_plugins in the rootdir conftest.py)',
+        "from __future__ import annotations",
+        "",
+        *f.imports,
+    ]
+
+
+def _snippet_comment(s: Snippet) -> str:
+    """The first step the snippet defines, and how many more."""
+    first = s.uses[0]
+    more = f" (+{len(s.uses) - 1} more)" if len(s.uses) > 1 else ""
+    return f"# {_comment(f'{first.location}: {first.text}')}{more}"
+
+
+def _file_data(f: SnippetFile) -> dict[str, Any]:
+    return {
+        "path": f.path,
+        "module": f.module,
+        "exists": f.exists,
+        "imports": f.imports,
+        "snippets": [
+            {"type": s.key[0], "decorator": s.key[1], "code": s.code, "steps": [u.data() for u in s.uses]}
+            for s in f.snippets
+        ],
+    }
 
 
 def cmd_snippets(args: argparse.Namespace) -> int:
@@ -139,24 +164,7 @@ def cmd_snippets(args: argparse.Namespace) -> int:
                 "schema": SCHEMA_VERSION,
                 "command": "snippets",
                 "undefined_steps": undefined_count(files),
-                "files": [
-                    {
-                        "path": f.path,
-                        "module": f.module,
-                        "exists": f.exists,
-                        "imports": f.imports,
-                        "snippets": [
-                            {
-                                "type": s.key[0],
-                                "decorator": s.key[1],
-                                "code": s.code,
-                                "steps": [u.data() for u in s.uses],
-                            }
-                            for s in f.snippets
-                        ],
-                    }
-                    for f in files
-                ],
+                "files": [_file_data(f) for f in files],
                 "errors": [_error_data(e) for e in project.inventory.errors],
             }
         )

@@ -50,9 +50,11 @@ def render_status(
     lines = _status_head(results, errors, findings, failing) + _area_table(results)
     if quiet:
         return lines
-    if failing:
-        lines += ["", "lint:", *(f"  {f}" for f in failing)]
-    return lines + _status_details(results)
+    return lines + _failing_lines(failing) + _status_details(results)
+
+
+def _failing_lines(failing: Sequence[Finding]) -> list[str]:
+    return ["", "lint:", *(f"  {f}" for f in failing)] if failing else []
 
 
 def _status_head(
@@ -121,38 +123,40 @@ def status_data(
     findings: Sequence[Finding] = (),
     covered: Quality | None = None,
 ) -> dict[str, Any]:
-    def totals(t: StaticTotals) -> dict[str, Any]:
-        data = asdict(t)
-        data["pending_by_reason"] = dict(t.pending_by_reason)
-        return data
-
     return {
         "schema": SCHEMA_VERSION,
         "command": "status",
         "dry_run": True,
-        "totals": totals(static_totals(results)),
-        "areas": {area: totals(t) for area, t in static_by_area(results).items()},
-        "requirements": [
-            {
-                "id": r.requirement.id,
-                "name": r.requirement.name,
-                "feature": r.requirement.feature,
-                "line": r.requirement.line,
-                "area": r.requirement.area,
-                "tags": list(r.requirement.tags),
-                "status": r.status,
-                "reason": r.reason,
-                "message": r.message,
-                "cases": [
-                    {"nodeid": c.nodeid, "status": c.status, "reason": c.reason, "message": c.message, "steps": c.steps}
-                    for c in r.cases
-                ],
-            }
-            for r in results
-        ],
+        "totals": _totals_data(static_totals(results)),
+        "areas": {area: _totals_data(t) for area, t in static_by_area(results).items()},
+        "requirements": [_requirement_data(r) for r in results],
         "findings": [finding_data(f) for f in findings],
         "errors": [_error_data(e) for e in errors],
         "quality": covered.data() if covered is not None else None,
+    }
+
+
+def _totals_data(t: StaticTotals) -> dict[str, Any]:
+    data = asdict(t)
+    data["pending_by_reason"] = dict(t.pending_by_reason)
+    return data
+
+
+def _requirement_data(r: StaticRequirement) -> dict[str, Any]:
+    return {
+        "id": r.requirement.id,
+        "name": r.requirement.name,
+        "feature": r.requirement.feature,
+        "line": r.requirement.line,
+        "area": r.requirement.area,
+        "tags": list(r.requirement.tags),
+        "status": r.status,
+        "reason": r.reason,
+        "message": r.message,
+        "cases": [
+            {"nodeid": c.nodeid, "status": c.status, "reason": c.reason, "message": c.message, "steps": c.steps}
+            for c in r.cases
+        ],
     }
 
 
@@ -168,6 +172,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         lines = render_status(results, errors, findings, quiet=args.quiet)
         shown = summary_lines(covered, verbose=not args.quiet)
         print(terminal_safe("\n".join([*lines, "", *shown] if shown else lines)))
-    # What makes a run fail whatever its steps do: an error requirement, a failing lint rule.
-    fails = any(r.status == "error" for r in results) or any(f.fails for f in findings)
-    return _finish(project, EXIT_PROBLEMS if fails else EXIT_OK)
+    return _finish(project, EXIT_PROBLEMS if _run_fails(results, findings) else EXIT_OK)
+
+
+def _run_fails(results: Sequence[StaticRequirement], findings: Sequence[Finding]) -> bool:
+    """What makes a run fail whatever its steps do: an error requirement, a failing lint rule."""
+    return any(r.status == "error" for r in results) or any(f.fails for f in findings)

@@ -51,16 +51,8 @@ def _named_groups(pattern: str) -> str:
     while i < len(pattern):
         if pattern.startswith("(?P<", i):
             end = pattern.find(">", i)
-            name = pattern[i + 4 : end]
-            depth, j = 1, end + 1
-            while j < len(pattern) and depth:
-                if pattern[j] == "\\":
-                    j += 2
-                    continue
-                depth += {"(": 1, ")": -1}.get(pattern[j], 0)
-                j += 1
-            out.append(f"<{name}>")
-            i = j
+            out.append(f"<{pattern[i + 4 : end]}>")
+            i = _group_end(pattern, end + 1)
         elif pattern[i] == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
             out.append(pattern[i + 1])
             i += 2
@@ -68,6 +60,18 @@ def _named_groups(pattern: str) -> str:
             out.append(pattern[i])
             i += 1
     return "".join(out)
+
+
+def _group_end(pattern: str, j: int) -> int:
+    """The index after the ``)`` that closes the group whose body starts at ``j`` (escapes skipped)."""
+    depth = 1
+    while j < len(pattern) and depth:
+        if pattern[j] == "\\":
+            j += 2
+            continue
+        depth += {"(": 1, ")": -1}.get(pattern[j], 0)
+        j += 1
+    return j
 
 
 def stepdef_data(stepdef: StepDef, rootdir: Path) -> dict[str, Any]:
@@ -104,11 +108,18 @@ def render_steps(stepdefs: Sequence[StepDef], rootdir: Path) -> list[str]:
         installed = " (installed package)" if is_installed(defs[0]) else ""
         lines += ["", f"{path}{installed}"]
         for stepdef in defs:
-            line = stepdef_where(stepdef, rootdir)[1]
-            lines.append(f"  {line:>5}  {_keyword(stepdef.type):<5} {phrase(stepdef)}{_visibility(stepdef)}")
-            doc = (inspect.getdoc(stepdef.func) or "").split("\n\n", 1)[0]
-            lines += [f"         {text}" for text in doc.splitlines()]
+            lines += _stepdef_lines(stepdef, rootdir)
     return lines
+
+
+def _stepdef_lines(stepdef: StepDef, rootdir: Path) -> list[str]:
+    """Its line, keyword and phrase, then the first paragraph of its docstring."""
+    line = stepdef_where(stepdef, rootdir)[1]
+    doc = (inspect.getdoc(stepdef.func) or "").split("\n\n", 1)[0]
+    return [
+        f"  {line:>5}  {_keyword(stepdef.type):<5} {phrase(stepdef)}{_visibility(stepdef)}",
+        *(f"         {text}" for text in doc.splitlines()),
+    ]
 
 
 def cmd_steps(args: argparse.Namespace) -> int:

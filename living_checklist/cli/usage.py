@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from living_checklist.core.escape import terminal_safe
 from living_checklist.dryrun.run import is_installed, load, stepdef_where
 from living_checklist.run.registry import StepDef
 
 if TYPE_CHECKING:
-    pass
+    from living_checklist.core.inventory import GherkinError
 
 from living_checklist.cli._common import (
     EXIT_OK,
@@ -58,15 +58,32 @@ def render_usage(report: StepReport, rootdir: Path, *, verbose: bool) -> list[st
         f"{places} undefined, {len(report.ambiguous)} ambiguous"
     ]
     lines += _used_lines(used, rootdir, verbose)
-    if unused:
-        lines += ["", "unused:", *(f"  {_definition_line(u.stepdef, rootdir)}" for u in unused)]
-    if report.undefined:
-        lines += ["", f"undefined: {_plural(places, 'step')} (paste definitions from `{PROG} snippets`)"]
-        if verbose:
-            lines += [f"  {use.location}: {use.text}" for use in report.undefined]
-    if report.ambiguous:
-        lines += ["", "ambiguous (errors):", *(f"  {ambiguity_line(item, rootdir)}" for item in report.ambiguous)]
+    lines += _unused_lines(unused, rootdir)
+    lines += _undefined_lines(report, places, verbose)
+    lines += _ambiguous_lines(report, rootdir)
     return lines
+
+
+def _unused_lines(unused: Sequence[Usage], rootdir: Path) -> list[str]:
+    if not unused:
+        return []
+    return ["", "unused:", *(f"  {_definition_line(u.stepdef, rootdir)}" for u in unused)]
+
+
+def _undefined_lines(report: StepReport, places: int, verbose: bool) -> list[str]:
+    """How many steps no definition matches (in ``places`` distinct lines); each one when ``verbose``."""
+    if not report.undefined:
+        return []
+    lines = ["", f"undefined: {_plural(places, 'step')} (paste definitions from `{PROG} snippets`)"]
+    if verbose:
+        lines += [f"  {use.location}: {use.text}" for use in report.undefined]
+    return lines
+
+
+def _ambiguous_lines(report: StepReport, rootdir: Path) -> list[str]:
+    if not report.ambiguous:
+        return []
+    return ["", "ambiguous (errors):", *(f"  {ambiguity_line(item, rootdir)}" for item in report.ambiguous)]
 
 
 def _used_and_unused(report: StepReport, rootdir: Path) -> tuple[list[Usage], list[Usage]]:
@@ -86,10 +103,16 @@ def _used_lines(used: Sequence[Usage], rootdir: Path, verbose: bool) -> list[str
         return []
     lines = ["", "used:"]
     for u in used:
-        also = f"  (and {len(u.ambiguous)} ambiguous)" if u.ambiguous else ""
-        lines.append(f"  {len(u.uses):>4}  {_definition_line(u.stepdef, rootdir)}{also}")
-        if verbose:
-            lines += [f"          {use.location}: {use.text}" for use in u.uses]
+        lines += _usage_lines(u, rootdir, verbose)
+    return lines
+
+
+def _usage_lines(u: Usage, rootdir: Path, verbose: bool) -> list[str]:
+    """The definition with its count of uses; each use too when ``verbose``."""
+    also = f"  (and {len(u.ambiguous)} ambiguous)" if u.ambiguous else ""
+    lines = [f"  {len(u.uses):>4}  {_definition_line(u.stepdef, rootdir)}{also}"]
+    if verbose:
+        lines += [f"          {use.location}: {use.text}" for use in u.uses]
     return lines
 
 
@@ -98,32 +121,36 @@ def cmd_usage(args: argparse.Namespace) -> int:
     rootdir = project.settings.rootdir
     report = step_report(project)
     if args.format == "json":
-        _emit_json(
-            {
-                "schema": SCHEMA_VERSION,
-                "command": "usage",
-                "definitions": [
-                    {
-                        **stepdef_data(u.stepdef, rootdir),
-                        "count": len(u.uses),
-                        "steps": [use.data() for use in u.uses],
-                        "ambiguous": [use.data() for use in u.ambiguous],
-                    }
-                    for u in _sorted_usages(report.usages, rootdir)
-                ],
-                "undefined": [use.data() for use in report.undefined],
-                "ambiguous": [
-                    {
-                        **item.use.data(),
-                        "text": item.use.step.text,
-                        "message": ambiguity_line(item, rootdir),
-                        "matches": [stepdef_data(s, rootdir) for s in item.matches],
-                    }
-                    for item in report.ambiguous
-                ],
-                "errors": [_error_data(e) for e in project.inventory.errors],
-            }
-        )
+        _emit_json(_usage_data(report, rootdir, project.inventory.errors))
     else:
         print(terminal_safe("\n".join(render_usage(report, rootdir, verbose=args.verbose))))
     return _finish(project, EXIT_PROBLEMS if report.ambiguous else EXIT_OK)
+
+
+def _usage_data(report: StepReport, rootdir: Path, errors: Sequence[GherkinError]) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "command": "usage",
+        "definitions": [_definition_data(u, rootdir) for u in _sorted_usages(report.usages, rootdir)],
+        "undefined": [use.data() for use in report.undefined],
+        "ambiguous": [_ambiguity_data(item, rootdir) for item in report.ambiguous],
+        "errors": [_error_data(e) for e in errors],
+    }
+
+
+def _definition_data(usage: Usage, rootdir: Path) -> dict[str, Any]:
+    return {
+        **stepdef_data(usage.stepdef, rootdir),
+        "count": len(usage.uses),
+        "steps": [use.data() for use in usage.uses],
+        "ambiguous": [use.data() for use in usage.ambiguous],
+    }
+
+
+def _ambiguity_data(item: Ambiguity, rootdir: Path) -> dict[str, Any]:
+    return {
+        **item.use.data(),
+        "text": item.use.step.text,
+        "message": ambiguity_line(item, rootdir),
+        "matches": [stepdef_data(s, rootdir) for s in item.matches],
+    }
