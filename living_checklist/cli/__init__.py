@@ -239,22 +239,24 @@ def _add_command_options(sub: argparse.ArgumentParser, name: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    recorder = None
-    if snapshot.wanted(argv):
-        # Before any command module (or pytest) is imported: an identical earlier dry run whose
-        # inputs did not change is answered from its snapshot (see living_checklist.dryrun.snapshot).
-        served = snapshot.serve(argv)
-        if served is not None:
-            return served
-        recorder = snapshot.Recorder.start(argv)
+    if not snapshot.wanted(argv):
+        return _run(argv)
+    # Before any command module (or pytest) is imported: an identical earlier dry run whose
+    # inputs did not change is answered from its snapshot (see living_checklist.dryrun.snapshot).
+    served = snapshot.serve(argv)
+    if served is not None:
+        return served
+    return _recorded(argv, snapshot.Recorder.start(argv))
+
+
+def _recorded(argv: list[str], recorder: snapshot.Recorder) -> int:
+    """The command run while ``recorder`` records it: its snapshot written, or none if it raises."""
     try:
         code = _run(argv)
     except BaseException:
-        if recorder is not None:
-            recorder.stop()
+        recorder.stop()
         raise
-    if recorder is not None:
-        recorder.finish(code)
+    recorder.finish(code)
     return code
 
 

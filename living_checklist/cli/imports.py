@@ -20,9 +20,9 @@ def _target(
 ) -> Target:
     seed = slug(source.name)
     into = Path(args.into) if args.into else Path(features_dir) / seed
-    folder = (Path.cwd() / into).resolve() if not into.is_absolute() else into.resolve()
+    folder = (Path.cwd() / into).resolve()  # an absolute --into stays as it is
     features_root = (rootdir / features_dir).resolve()
-    if folder != features_root and features_root not in folder.parents:
+    if features_root not in (folder, *folder.parents):
         raise ImportError_(
             f"--into {args.into}: not inside the features folder {features_dir}; its slots would not run"
         )

@@ -277,12 +277,17 @@ def _merged_text(config: ConfigFile, before: str, missing: list[tuple[str, str]]
 
 def _present_keys(path: Path, config: ConfigFile) -> dict[str, object]:
     if config.kind == "toml":
-        table: Any = _toml(path)
-        for part in config.section.split("."):
-            table = table.get(part, {}) if isinstance(table, dict) else {}
-        return dict(table) if isinstance(table, dict) else {}
+        return _toml_table(_toml(path), config.section)
     parser = _ini(path)
     return dict(parser[config.section]) if parser.has_section(config.section) else {}
+
+
+def _toml_table(data: dict[str, Any], section: str) -> dict[str, object]:
+    """The (dotted) ``section`` of a TOML document, empty when it has none."""
+    table: Any = data
+    for part in section.split("."):
+        table = table.get(part, {}) if isinstance(table, dict) else {}
+    return dict(table) if isinstance(table, dict) else {}
 
 
 def _check_merge(config: ConfigFile, before: str, after: str, added: list[str]) -> None:
@@ -393,16 +398,18 @@ def _keep(path: Path, rel: str) -> Action:
 
 def apply(target: Path, actions: list[Action]) -> None:
     for action in actions:
-        if action.text is None:
-            continue
-        path = target / action.path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            mode = "w" if action.verb == "merge" else "x"  # a new file is never written over another
-            with open(path, mode, encoding="utf-8", newline="") as handle:
-                handle.write(action.text)
-        except OSError as exc:
-            raise InitError(f"{action.path}: cannot be written ({exc.strerror or exc})") from None
+        if action.text is not None:
+            _write(target / action.path, action, action.text)
+
+
+def _write(path: Path, action: Action, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = "w" if action.verb == "merge" else "x"  # a new file is never written over another
+        with open(path, mode, encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise InitError(f"{action.path}: cannot be written ({exc.strerror or exc})") from None
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -143,7 +143,8 @@ def _read_shards(inputs: list[str]) -> Shards | None:
     return None if bad else shards
 
 
-def _write_outputs(args: argparse.Namespace, checklist: Checklist) -> bool:
+def _outputs(args: argparse.Namespace, checklist: Checklist) -> list[tuple[Path, Callable[[], str]]]:
+    """The JSON report and each other one asked for, with the function that renders it."""
     seeds = [dict(seed) for seed in checklist.seeds]
     outputs: list[tuple[Path, Callable[[], str]]] = [(Path(args.output), lambda: report_json.render(checklist, seeds))]
     optional: list[tuple[str | None, Callable[[], str]]] = [
@@ -151,8 +152,11 @@ def _write_outputs(args: argparse.Namespace, checklist: Checklist) -> bool:
         (args.html, lambda: report_html.render(checklist, seeds, generated="merged")),
         (args.badge, lambda: report_badge.render(checklist.totals)),
     ]
-    outputs += [(Path(name), render) for name, render in optional if name]
-    for path, render in outputs:
+    return outputs + [(Path(name), render) for name, render in optional if name]
+
+
+def _write_outputs(args: argparse.Namespace, checklist: Checklist) -> bool:
+    for path, render in _outputs(args, checklist):
         try:
             write_report(path, render())
         except OSError as exc:

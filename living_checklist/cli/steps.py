@@ -39,10 +39,17 @@ def phrase(stepdef: StepDef) -> str:
     pattern = stepdef.pattern
     kind = _parser_kind(stepdef)
     if kind in ("parse", "cfparse"):
-        return _PARSE_FIELD.sub(lambda m: m.group(0)[0] if m.group(1) is None else f"<{m.group(1) or '_'}>", pattern)
+        return _PARSE_FIELD.sub(_parse_field, pattern)
     if kind == "re":
         return _named_groups(pattern.removeprefix("^").removesuffix("$"))
     return pattern
+
+
+def _parse_field(match: re.Match[str]) -> str:
+    """A ``parse`` field as ``<name>`` (``<_>`` unnamed); an escaped brace as the brace."""
+    if match.group(1) is None:
+        return match.group(0)[0]
+    return f"<{match.group(1) or '_'}>"
 
 
 def _named_groups(pattern: str) -> str:
