@@ -95,7 +95,11 @@ def resolve(program: str, env: dict[str, str] | None) -> str:
     """The file ``execvp`` would run (searched once here, not tried at every PATH entry in the child)."""
     if "/" in program:
         return program
-    path = (env if env is not None else os.environ).get("PATH", os.defpath)
+    return _search(program, (env if env is not None else os.environ).get("PATH", os.defpath))
+
+
+def _search(program: str, path: str) -> str:
+    """The first executable ``program`` in the folders of ``path``; EACCES or ENOENT as execvp says."""
     denied = False
     for folder in path.split(os.pathsep):
         candidate = os.path.join(folder or ".", program)

@@ -140,9 +140,7 @@ def run_locust(
         env["CHECKLIST_LOCUST_SPEC"] = json.dumps(spec)
         port = _free_port()
         base = [sys.executable, "-m", "locust", "-f", str(path), "--skip-log-setup"]
-        master_args = ["--master", "--headless", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port)]
-        master_args += ["--expect-workers", str(workers), "-u", str(clients), "-r", str(max(clients * 20, 100))]
-        master_args += ["-t", f"{cap:g}s", "--json", "--stop-timeout", "0"]
+        master_args = _master_args(port, workers, clients, cap)
         master = subprocess.Popen(base + master_args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   env=env, cwd=folder)  # fmt: skip
         worker_args = ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
@@ -157,6 +155,13 @@ def run_locust(
     except json.JSONDecodeError:
         raise LoadError(f"Locust's master gave no summary: {err.strip()[-500:] or 'no output'}") from None
     return to_load(entries, clients, each, seconds, workers)
+
+
+def _master_args(port: int, workers: int, clients: int, cap: float) -> list[str]:
+    """The master's options: headless on 127.0.0.1:``port``, ``clients`` users all at once, ``cap`` seconds."""
+    args = ["--master", "--headless", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port)]
+    args += ["--expect-workers", str(workers), "-u", str(clients), "-r", str(max(clients * 20, 100))]
+    return args + ["-t", f"{cap:g}s", "--json", "--stop-timeout", "0"]
 
 
 def _summary(master: subprocess.Popen[str], timeout: float) -> tuple[str, str]:

@@ -152,12 +152,16 @@ class RunResult:
 def _validate(argv: tuple[str, ...], timeout: float, cwd: str | Path | None) -> None:
     if not argv or not argv[0]:
         raise CannotRun("empty command line")
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    _check_timeout(timeout)
     if os.name != "posix":
         raise CannotRun(f"running the system needs a POSIX platform; this is {sys.platform}")
     if cwd is not None and not Path(cwd).is_dir():
         raise CannotRun(f"cannot run {argv[0]!r}: working directory {str(cwd)!r} does not exist")
+
+
+def _check_timeout(timeout: float) -> None:
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
 
 
 def _request(

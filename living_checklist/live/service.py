@@ -307,13 +307,17 @@ class Service:
         """Wait until the launcher has started the command (or failed to); False if it took longer."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with self._lock:
-                if self.leader is not None or self.spawn_error:
-                    return True
-            if self.process is not None and self.process.poll() is not None:
+            if self._start_known():
                 return True
             time.sleep(0.005)
         return False
+
+    def _start_known(self) -> bool:
+        """Whether the launcher reported the leader's pid or a failure, or itself ended."""
+        with self._lock:
+            if self.leader is not None or self.spawn_error:
+                return True
+        return self.process is not None and self.process.poll() is not None
 
     def ended(self) -> str | None:
         """How the service's first process ended, or None while it runs (or forked and left a daemon)."""

@@ -151,6 +151,14 @@ def _request_fds(launcher: Launcher, request: dict[str, Any]) -> tuple[dict[str,
     return {"body": True}, [fd]
 
 
+def _send_request(launcher: Launcher, request: dict[str, Any], fds: list[int]) -> None:
+    """``request`` with the run's ``fds`` (and a descriptor holding a request too large for a message)."""
+    message, extra = _request_fds(launcher, request)
+    launcher.send(message, [*fds, *extra])
+    for fd in extra:
+        os.close(fd)
+
+
 def _temp_fd() -> int:
     import tempfile
 
@@ -186,10 +194,7 @@ class Exchange:
         try:
             self._pipes(input_data, quiet, theirs, ours)
             self.id = next(_IDS)
-            message, extra = _request_fds(launcher, {**request, "tell": quiet, "id": self.id})
-            launcher.send(message, [*theirs, *extra])
-            for fd in extra:
-                os.close(fd)
+            _send_request(launcher, {**request, "tell": quiet, "id": self.id}, theirs)
         except BaseException:
             for fd in ours:
                 os.close(fd)
