@@ -30,7 +30,6 @@ from living_checklist.core.inventory import (
     Inventory,
     discover,
     relpath,
-    requirement_item_name,
     skipped_dir,
 )
 from living_checklist.core.lint import lint
@@ -50,6 +49,7 @@ from living_checklist.run.outcome import finish_report, mark_pending, run_pendin
 from living_checklist.run.redaction import safe_report
 from living_checklist.run.registry import StepDef, StepRegistry, stepdefs_visible_from
 from living_checklist.run.settings import Settings
+from living_checklist.run.verdict import EMPTY_HINT, exit_status, no_requirements, node_ids
 
 FREEZE_AT = 1000  # collected cases from which the collected heap is moved out of the GC's way
 
@@ -146,9 +146,12 @@ class ChecklistSession:
         """Tags become markers; register them so --strict-markers accepts them."""
         for req in doc.requirements:
             for tag in {*req.tags, *(t for case in req.cases for t in case.tags)}:
-                if tag not in self._tags and is_marker_name(tag):
-                    self._tags.add(tag)
-                    self.config.addinivalue_line("markers", f"{tag}: Gherkin tag @{tag}")
+                self._register_tag(tag)
+
+    def _register_tag(self, tag: str) -> None:
+        if tag not in self._tags and is_marker_name(tag):
+            self._tags.add(tag)
+            self.config.addinivalue_line("markers", f"{tag}: Gherkin tag @{tag}")
 
     def bdd_hooks(self) -> BddHooks:
         """pytest-bdd's hooks that have listeners, decided at the first case run (conftests loaded)."""
@@ -178,11 +181,13 @@ class ChecklistSession:
                 self.registry_for(parent)
         for registry in list(self._registries.values()):
             for stepdef in registry.stepdefs:
-                if own_of_pytest_bdd(stepdef):
-                    continue
-                key = self.stepdef_key(stepdef)
-                if key not in self.definitions:
-                    self.definitions[key] = describe(stepdef, key, self.rootdir)
+                if not own_of_pytest_bdd(stepdef):
+                    self._describe(stepdef)
+
+    def _describe(self, stepdef: StepDef) -> None:
+        key = self.stepdef_key(stepdef)
+        if key not in self.definitions:
+            self.definitions[key] = describe(stepdef, key, self.rootdir)
 
     def merge_definitions(self, rows: list[Any]) -> None:
         for row in rows:
@@ -201,13 +206,10 @@ class ChecklistSession:
         self._last_recorded = (report.nodeid, properties)
         outcome = CaseOutcome.from_report(report)
         if outcome is not None:
-            previous = self.outcomes.get(report.nodeid)
-            if previous is None or previous.status != "error" or outcome.status == "error":
-                self.outcomes[report.nodeid] = outcome
+            _keep(self.outcomes, report.nodeid, outcome)
         elif report.failed and report.nodeid not in self.outcomes:
             # No status travelled with it: the worker died, or a hook outside ours failed.
-            text = str(report.longrepr).strip().splitlines()
-            self.outcomes[report.nodeid] = CaseOutcome("error", "crashed", text[-1] if text else "the run died")
+            self.outcomes[report.nodeid] = _crashed(report)
 
     # -- hooks of this session (registered as a plugin object, like junitxml's LogXML) ---------
 
@@ -298,15 +300,19 @@ class ChecklistSession:
         # Outermost: the status is decided on the report every other plugin has finished with.
         report = yield
         if isinstance(item, CaseItem) and self._run_hooks:
-            # A session fixture's teardown runs in the last case's: its failure is the run's, not the case's.
-            item.run_hook_failed = call.when == "teardown" and any(
-                r.status == "failed" and not r.before for r in self._run_hooks
-            )
-            item.run_hooks.extend(self._run_hooks)
-            self._run_hooks.clear()
+            self._hand_run_hooks(item, call)
         finish_report(item, call, report)
         safe_report(report)
         return report
+
+    def _hand_run_hooks(self, item: CaseItem, call: pytest.CallInfo[None]) -> None:
+        """The test run's hook runs so far go with the case that runs now."""
+        # A session fixture's teardown runs in the last case's: its failure is the run's, not the case's.
+        item.run_hook_failed = call.when == "teardown" and any(
+            r.status == "failed" and not r.before for r in self._run_hooks
+        )
+        item.run_hooks.extend(self._run_hooks)
+        self._run_hooks.clear()
 
     @pytest.hookimpl(specname="pytest_runtest_makereport", wrapper=True, trylast=True)
     def pytest_runtest_makereport_innermost(
@@ -331,13 +337,7 @@ class ChecklistSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:  # an xdist worker: hand what it deselected to the controller
-            workeroutput["checklist_static"] = [
-                [nodeid, outcome.status, outcome.reason, outcome.message, outcome.steps]
-                for nodeid, outcome in self.static.items()
-            ]
-            if self.carry_matches:
-                self.describe_definitions(session)
-                workeroutput["checklist_definitions"] = [info.to_row() for info in self.definitions.values()]
+            self._hand_over(workeroutput, session)
             return
         if settings.nothing_runs(self.config):
             return
@@ -346,27 +346,37 @@ class ChecklistSession:
         reports.note_run(self.config, self.attempts.retried, self.attempts.run_exception)
         seed_list = [dict(seed) for seed in result.seeds]
         self.regressions = reports.write_all(self.config, result, seed_list, int(session.exitstatus))
-        # An incomplete checklist is never a green run, whatever the cases that did run said.
-        if (not result.ok or not result.complete or self.regressions) and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        # A checklist with no requirement yet (init --empty) is a finished run that found nothing wrong.
-        if session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and _no_requirements(result) and result.complete:
-            session.exitstatus = pytest.ExitCode.OK
+        session.exitstatus = exit_status(result, self.regressions, session.exitstatus)
+
+    def _hand_over(self, workeroutput: dict[str, Any], session: pytest.Session) -> None:
+        """An xdist worker's outcomes of the cases it deselected (and its definitions) for the controller."""
+        workeroutput["checklist_static"] = [
+            [nodeid, outcome.status, outcome.reason, outcome.message, outcome.steps]
+            for nodeid, outcome in self.static.items()
+        ]
+        if self.carry_matches:
+            self.describe_definitions(session)
+            workeroutput["checklist_definitions"] = [info.to_row() for info in self.definitions.values()]
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         if self.result is None or settings.is_worker(config) or not self.reaches_features():
             return
         quiet = config.get_verbosity() < 0
-        lines = reports.terminal_lines(config, self.result, quiet=quiet)
-        if self.crashed and not quiet:
-            fate = "every case still ran on the others" if self.result.complete else "the checklist is incomplete"
-            lines += ["", f"xdist worker(s) died: {', '.join(self.crashed)}; {fate}"]
-        if _no_requirements(self.result) and not lines:
-            lines = ["", EMPTY_HINT]
+        lines = self._summary_notes(config, self.result, quiet)
         terminalreporter.write_sep("=", "living checklist")
         verbose = config.get_verbosity() > 0
         for line in report_terminal.render(self.result, verbose=verbose, quiet=quiet) + lines:
             terminalreporter.write_line(reports.terminal_safe(line))
+
+    def _summary_notes(self, config: pytest.Config, result: Checklist, quiet: bool) -> list[str]:
+        """The lines after the checklist: the reports written, dead workers, the hint of an empty checklist."""
+        lines = reports.terminal_lines(config, result, quiet=quiet)
+        if self.crashed and not quiet:
+            fate = "every case still ran on the others" if result.complete else "the checklist is incomplete"
+            lines += ["", f"xdist worker(s) died: {', '.join(self.crashed)}; {fate}"]
+        if no_requirements(result) and not lines:
+            lines = ["", EMPTY_HINT]
+        return lines
 
     def merge_static(self, rows: list[list[str]]) -> None:
         for nodeid, status, reason, message, steps in rows:
@@ -452,30 +462,27 @@ class ChecklistSession:
         return static
 
 
-def node_ids(inventory: Inventory) -> dict[tuple[str, str], str]:
-    """(feature, item name) -> node id, for every case and every requirement without cases."""
-    nodeids = {}
-    for req in inventory.requirements:
-        for case in req.cases:
-            nodeids[(req.feature, case.item_name)] = f"{req.feature}::{case.item_name}"
-        if not req.cases:
-            name = requirement_item_name(req)
-            nodeids[(req.feature, name)] = f"{req.feature}::{name}"
-    return nodeids
-
-
 CHECKLIST_KEY = pytest.StashKey[ChecklistSession]()
 
 
-EMPTY_HINT = (
-    "no requirement yet: add a scenario tagged with its id (e.g. @PERF-001) to a .feature file under the "
-    "features folder (features/README.md shows one), or write the stock slots of an area with "
-    "`living-checklist init --areas performance`"
-)
+def _ignore_options(config: pytest.Config) -> tuple[set[Path], list[str]]:
+    """The paths of ``--ignore`` (absolute) and the patterns of ``--ignore-glob``."""
+    base = config.invocation_params.dir
+    ignored = {Path(os.path.abspath(base / str(p))) for p in config.getoption("ignore", None) or ()}
+    return ignored, [str(g) for g in config.getoption("ignore_glob", None) or ()]
 
 
-def _no_requirements(result: Checklist) -> bool:
-    return not result.results and not result.errors and not result.findings
+def _keep(outcomes: dict[str, CaseOutcome], nodeid: str, outcome: CaseOutcome) -> None:
+    """The outcome a report brings, unless it would hide an error recorded before it."""
+    previous = outcomes.get(nodeid)
+    if previous is None or previous.status != "error" or outcome.status == "error":
+        outcomes[nodeid] = outcome
+
+
+def _crashed(report: pytest.TestReport) -> CaseOutcome:
+    """The outcome of a case whose report brought no status: the last line of what failed."""
+    text = str(report.longrepr).strip().splitlines()
+    return CaseOutcome("error", "crashed", text[-1] if text else "the run died")
 
 
 def _attaching(item: pytest.Item) -> contextlib.AbstractContextManager[None]:
@@ -486,7 +493,5 @@ def _attaching(item: pytest.Item) -> contextlib.AbstractContextManager[None]:
 
 
 def _ignored_by_option(path: Path, config: pytest.Config) -> bool:
-    base = config.invocation_params.dir
-    ignored = {Path(os.path.abspath(base / str(p))) for p in config.getoption("ignore", None) or ()}
-    globs = [str(g) for g in config.getoption("ignore_glob", None) or ()]
+    ignored, globs = _ignore_options(config)
     return Path(os.path.abspath(path)) in ignored or any(fnmatch.fnmatch(str(path), g) for g in globs)
