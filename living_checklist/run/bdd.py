@@ -68,13 +68,10 @@ class BddHooks:
         for name in HOOK_NAMES:
             caller = getattr(config.hook, name)
             impls = caller.get_hookimpls()
-            if not impls:
-                continue
-            if reporting or bdd_plugin is None or any(impl.plugin is not bdd_plugin for impl in impls):
-                if reporting or bdd_plugin is None:
-                    self.callers[name] = caller
-                else:
-                    self.callers[name] = pm.subset_hook_caller(name, remove_plugins=[bdd_plugin])
+            if impls and (reporting or bdd_plugin is None):
+                self.callers[name] = caller
+            elif any(impl.plugin is not bdd_plugin for impl in impls):  # listeners besides pytest-bdd's own
+                self.callers[name] = pm.subset_hook_caller(name, remove_plugins=[bdd_plugin])
 
     @property
     def active(self) -> bool:

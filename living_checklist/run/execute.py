@@ -57,11 +57,22 @@ def _add_step_data(step: Step, params: Mapping[str, object], kwargs: dict[str, o
 def execute_step(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -> None:
     """Run one step the way pytest-bdd does: parsed args, converters, fixtures, yield, target_fixture."""
     __tracebackhide__ = True
+    kwargs = _call_arguments(request, step, stepdef)
+    value = call_step(stepdef, request, kwargs)
+    _inject_target(request, stepdef, value)
+
+
+def _call_arguments(request: pytest.FixtureRequest, step: Step, stepdef: StepDef) -> dict[str, object]:
+    """The step's arguments, and a fixture's value for every other argument it requires."""
     kwargs = step_arguments(step, stepdef)
     for arg in stepdef.required_args:
         if arg not in kwargs:
             kwargs[arg] = request.getfixturevalue(arg)
-    value = call_step(stepdef, request, kwargs)
+    return kwargs
+
+
+def _inject_target(request: pytest.FixtureRequest, stepdef: StepDef, value: object) -> None:
+    """The step's return value as its ``target_fixture``, when it names one."""
     if stepdef.context.target_fixture is not None:
         _compat.inject_fixture(request, stepdef.context.target_fixture, value)
 
@@ -90,10 +101,7 @@ def execute_step_with_hooks(
     }
     hooks.call("pytest_bdd_before_step", **kw)
     try:
-        kwargs = step_arguments(step, stepdef)
-        for arg in stepdef.required_args:
-            if arg not in kwargs:
-                kwargs[arg] = request.getfixturevalue(arg)
+        kwargs = _call_arguments(request, step, stepdef)
         kw["step_func_args"] = kwargs
         hooks.call("pytest_bdd_before_step_call", **kw)
         value = call_step(stepdef, request, kwargs)
@@ -102,8 +110,7 @@ def execute_step_with_hooks(
     except (Exception, pytest.fail.Exception) as exception:
         hooks.call("pytest_bdd_step_error", exception=exception, **kw)
         raise
-    if stepdef.context.target_fixture is not None:
-        _compat.inject_fixture(request, stepdef.context.target_fixture, value)
+    _inject_target(request, stepdef, value)
     hooks.call("pytest_bdd_after_step", **kw)
 
 

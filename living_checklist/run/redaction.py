@@ -9,6 +9,8 @@ so a system's ANSI or OSC sequences never act on the terminal or a CI log.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from living_checklist.core.escape import terminal_safe
@@ -21,16 +23,22 @@ def _safe(text: str) -> str:
     return terminal_safe(redact_text(text))
 
 
-def safe_report(report: pytest.TestReport | pytest.CollectReport) -> None:
-    """Replace the report's failure text and captured sections by safe copies where they differ."""
-    longrepr = report.longrepr
+def _safe_longrepr(longrepr: object) -> tuple[Any, Any, str] | str | None:
+    """A safe copy of a report's failure text (a skip's (path, line, message) or any other), or None
+    when it is safe already (or there is none)."""
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         path, line, message = longrepr
-        if _safe(str(message)) != message:
-            report.longrepr = (path, line, _safe(str(message)))
-    elif longrepr is not None:
-        text = str(longrepr)
-        safe = _safe(text)
-        if safe != text:
-            report.longrepr = safe
+        return (path, line, _safe(str(message))) if _safe(str(message)) != message else None
+    if longrepr is None:
+        return None
+    text = str(longrepr)
+    safe = _safe(text)
+    return safe if safe != text else None
+
+
+def safe_report(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Replace the report's failure text and captured sections by safe copies where they differ."""
+    safe = _safe_longrepr(report.longrepr)
+    if safe is not None:
+        report.longrepr = safe
     report.sections = [(title, _safe(content)) for title, content in report.sections]
