@@ -142,10 +142,9 @@ class InventoryCache:
         if self.folder is None and prefetched is None:
             return self._parse(data, rel)
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        entry = self.entries.get(rel)
-        if entry is not None and entry[0] == digest:
-            self.hits += 1
-            return entry[1]
+        cached = self._hit(rel, digest)
+        if cached is not None:
+            return cached
         self.misses += 1
         doc = self._parsed(data, rel, digest, prefetched)
         if self.folder is None:
@@ -153,6 +152,14 @@ class InventoryCache:
         self.entries[rel] = (digest, doc)
         self.dirty = True
         return doc
+
+    def _hit(self, rel: str, digest: str) -> FeatureDoc | None:
+        """The cached document of ``rel`` when its bytes are the ones cached (counted as a hit)."""
+        entry = self.entries.get(rel)
+        if entry is None or entry[0] != digest:
+            return None
+        self.hits += 1
+        return entry[1]
 
     def _parsed(
         self, data: bytes, rel: str, digest: str, prefetched: tuple[str, str, str, str, FeatureDoc] | None
@@ -174,16 +181,20 @@ class InventoryCache:
         """
         if self.folder is None:
             return
-        gone = [rel for rel in self.entries if not (rootdir / rel).is_file()]
-        for rel in gone:
-            del self.entries[rel]
-        if not self.dirty and not gone:
+        if not self._drop_gone(rootdir) and not self.dirty:
             return
         try:
             self._write(make_folder())
         except OSError:
             return
         self.dirty = False
+
+    def _drop_gone(self, rootdir: Path) -> bool:
+        """Forget the files that no longer exist; whether there was any."""
+        gone = [rel for rel in self.entries if not (rootdir / rel).is_file()]
+        for rel in gone:
+            del self.entries[rel]
+        return bool(gone)
 
     def _write(self, folder: Path) -> None:
         """The whole cache into ``folder``, atomically (a temporary file renamed over the old one)."""

@@ -408,11 +408,7 @@ class CaseItem(pytest.Function):
 
     def carried(self, outcome: CaseOutcome) -> CaseOutcome:
         """The outcome with what this item measured: step durations, start time, exception, matches."""
-        matches: tuple[str, ...] = ()
-        if self.case is not None and isinstance(self.parent, FeatureFile) and self.parent.state.carry_matches:
-            _, resolutions = self.plan()
-            state = self.parent.state
-            matches = tuple(MATCH_SEPARATOR.join(state.stepdef_key(d) for d in r.matches) for r in resolutions)
+        matches = self._matches()
         return dataclasses.replace(
             outcome,
             durations=tuple(self.durations),
@@ -421,6 +417,14 @@ class CaseItem(pytest.Function):
             matches=matches or outcome.matches,
             attachments=tuple(self.attachments) or outcome.attachments,
         )
+
+    def _matches(self) -> tuple[str, ...]:
+        """Per step, the keys of the definitions it matched, when the run carries them (else none)."""
+        if self.case is None or not isinstance(self.parent, FeatureFile) or not self.parent.state.carry_matches:
+            return ()
+        _, resolutions = self.plan()
+        state = self.parent.state
+        return tuple(MATCH_SEPARATOR.join(state.stepdef_key(d) for d in r.matches) for r in resolutions)
 
     def attach_position(self) -> int:
         """Where an attachment made now goes: the running step, or before (-1) or after the steps."""

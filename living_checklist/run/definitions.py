@@ -25,14 +25,19 @@ def describe(stepdef: StepDef, key: str, rootdir: Path) -> StepDefinitionInfo:
     if isinstance(parser, parsers.re):
         return StepDefinitionInfo(key, parser.regex.pattern, parser.regex.flags)
     if isinstance(parser, parsers.parse):  # also cfparse
-        try:
-            regex, flags = parse_regex(parser)
-            extra = parse_extra_types(parser)
-        except InternalChanged:  # a subclass of its own with another parser inside: no regex known
-            return StepDefinitionInfo(key, "")
-        kinds = tuple(_parameter_type(name, converter, rootdir) for name, converter in extra.items())
-        return StepDefinitionInfo(key, regex, flags, field_types(parser.name, extra), kinds)
+        return _parse_info(parser, key, rootdir)
     return StepDefinitionInfo(key, "")  # a parser of its own: no regex known
+
+
+def _parse_info(parser: parsers.parse, key: str, rootdir: Path) -> StepDefinitionInfo:
+    """A parse (or cfparse) definition: its regex, its fields' types and the parameter types it uses."""
+    try:
+        regex, flags = parse_regex(parser)
+        extra = parse_extra_types(parser)
+    except InternalChanged:  # a subclass of its own with another parser inside: no regex known
+        return StepDefinitionInfo(key, "")
+    kinds = tuple(_parameter_type(name, converter, rootdir) for name, converter in extra.items())
+    return StepDefinitionInfo(key, regex, flags, field_types(parser.name, extra), kinds)
 
 
 def own_of_pytest_bdd(stepdef: StepDef) -> bool:

@@ -193,11 +193,18 @@ def fixture_setup(fixturedef: Any, code: HookCode, record: Callable[[bool], Reco
         else:
             yield
     finally:
-        added = finalizers[known:]
-        if added and code.teardown:
-            # Finalizers run last first: the first to run opens the After hook's run, the last closes it.
-            holder = _Teardown(code, after, record, len(added))
-            finalizers[known:] = [holder.wrap(fin) for fin in added]
+        _teardown_hook(finalizers, known, code, after, record)
+
+
+def _teardown_hook(
+    finalizers: list[Any], known: int, code: HookCode, after: HookType, record: Callable[[bool], Record]
+) -> None:
+    """The finalizers added past the first ``known`` become one run of the fixture's After hook."""
+    added = finalizers[known:]
+    if added and code.teardown:
+        # Finalizers run last first: the first to run opens the After hook's run, the last closes it.
+        holder = _Teardown(code, after, record, len(added))
+        finalizers[known:] = [holder.wrap(fin) for fin in added]
 
 
 class _Teardown:

@@ -147,14 +147,18 @@ def _finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytes
         _attach(item, report, CaseOutcome("error", "gherkin", message), item.doc.path)
     if not isinstance(item, CaseItem):
         return
-    if report.when == "call":
-        outcome: CaseOutcome | None = _called(item, call, report)
-    elif report.when == "setup":
-        outcome = _set_up(report)
-    else:
-        outcome = _torn_down(item, report)
+    outcome = _phase_outcome(item, call, report)
     if outcome is not None:
         _attach(item, report, item.carried(outcome), item.requirement.id)
+
+
+def _phase_outcome(item: CaseItem, call: pytest.CallInfo[None], report: pytest.TestReport) -> CaseOutcome | None:
+    """The outcome a phase's report decides (None: it decides nothing)."""
+    if report.when == "call":
+        return _called(item, call, report)
+    if report.when == "setup":
+        return _set_up(report)
+    return _torn_down(item, report)
 
 
 def _set_up(report: pytest.TestReport) -> CaseOutcome | None:
@@ -174,7 +178,11 @@ def _torn_down(item: CaseItem, report: pytest.TestReport) -> CaseOutcome | None:
     if item.run_hook_failed and not own:
         return None  # a session fixture's teardown failed: the run's AfterAll hook, not this case's
     ran = CaseOutcome.from_properties(item.user_properties, item.stash.get(CARRIED_KEY, None))  # the call's steps
-    message = f"teardown failed: {_short(report)}"
+    return _after_call(ran, f"teardown failed: {_short(report)}")
+
+
+def _after_call(ran: CaseOutcome | None, message: str) -> CaseOutcome:
+    """A failed teardown after the call's outcome ``ran``: an error, unless the call already failed."""
     if ran is not None and ran.status in ("failing", "error"):
         # The call's verdict stands, the teardown's failure after it: pytest's JUnit XML writes a
         # failed call as a testcase of its own, which says what the call said.

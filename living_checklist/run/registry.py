@@ -132,15 +132,17 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    out = []
-    for ch in text:
-        low = ch.lower()
-        if len(low) != 1:
-            low = "i" if ch == "\u0130" else ch  # İ: re uses the simple lowercase mapping
-        code = ord(low)
-        extra = EXTRA_CASES.get(code)
-        out.append(chr(min(code, *extra)) if extra else low)
-    return "".join(out)
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def _fold_char(ch: str) -> str:
+    """One character as ``re.IGNORECASE`` compares it: its lowest case variant."""
+    low = ch.lower()
+    if len(low) != 1:
+        low = "i" if ch == "\u0130" else ch  # İ: re uses the simple lowercase mapping
+    code = ord(low)
+    extra = EXTRA_CASES.get(code)
+    return chr(min(code, *extra)) if extra else low
 
 
 def split_format(fmt: str) -> tuple[str, str]:
@@ -227,11 +229,12 @@ def _regex_prefix(pattern: str) -> str:
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
-            if i + 1 < len(pattern) and not pattern[i + 1].isalnum():
-                out.append(pattern[i + 1])
-                i += 2
-                continue
-            break
+            literal = _escaped_literal(pattern, i)
+            if literal is None:
+                break
+            out.append(literal)
+            i += 2
+            continue
         if ch in _REGEX_META:
             if ch in _QUANTIFIERS and out:
                 out.pop()  # the previous literal is optional or repeated
@@ -239,6 +242,13 @@ def _regex_prefix(pattern: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
+
+
+def _escaped_literal(pattern: str, i: int) -> str | None:
+    """The character the backslash at ``i`` escapes, when that is a literal (``\\d``, ``\\1``: None)."""
+    if i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+        return pattern[i + 1]
+    return None
 
 
 @dataclass
