@@ -37,7 +37,6 @@ from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 from gherkin.stream.id_generator import IdGenerator
 
-from living_checklist.core.attach import Attachment
 from living_checklist.core.definitions import ParameterTypeInfo, StepDefinitionInfo
 from living_checklist.core.escape import json_dumps
 from living_checklist.core.gherkin_files import media_type, token_matcher
@@ -46,7 +45,15 @@ from living_checklist.core.inventory import Step
 from living_checklist.core.status import MATCH_SEPARATOR, CaseOutcome, CaseResult, Checklist
 from living_checklist.reports import messages_attempts as attempts
 from living_checklist.reports import messages_hooks, patterns
-from living_checklist.reports.results import MESSAGE_STATUS, CaseSteps, HookStep, StepStatus, case_steps
+from living_checklist.reports.messages_steps import (
+    hook_end,
+    hook_run,
+    result,
+    step_run,
+    test_run_hook_envelopes,
+    timestamp,
+)
+from living_checklist.reports.results import CaseSteps, HookStep, case_steps
 from living_checklist.run.registry import snippet
 
 PROTOCOL_VERSION = "33.0.4"  # the version the kit's expected samples declare (tests/data/cck)
@@ -87,15 +94,6 @@ class RunInfo:
     exception: tuple[str, str] | None = None  # what stopped the run outside any case: type, message
 
 
-def timestamp(seconds: float) -> dict[str, int]:
-    nanos = int(round(seconds * 1e9))
-    return {"seconds": nanos // 1_000_000_000, "nanos": nanos % 1_000_000_000}
-
-
-def duration(nanos: int) -> dict[str, int]:
-    return {"seconds": nanos // 1_000_000_000, "nanos": nanos % 1_000_000_000}
-
-
 def meta(info: RunInfo) -> dict[str, Any]:
     return {
         "protocolVersion": PROTOCOL_VERSION,
@@ -131,17 +129,40 @@ class _TestCase:
     after_hooks: tuple[HookStep, ...] = ()
 
 
+_Ours = Sequence[tuple[tuple[Step, ...], int, CaseResult]]  # a feature file's cases: steps, line, result
+
+
+def _by_feature(checklist: Checklist) -> dict[str, list[tuple[tuple[Step, ...], int, CaseResult]]]:
+    """Each feature file's cases (their steps, line and result) in checklist order."""
+    by_feature: dict[str, list[tuple[tuple[Step, ...], int, CaseResult]]] = {}
+    for req_result in checklist.results:
+        cases = by_feature.setdefault(req_result.requirement.feature, [])
+        for case, case_result in zip(req_result.requirement.cases, req_result.cases, strict=False):
+            cases.append((case.steps, case.line, case_result))
+    return by_feature
+
+
+def _finished(info: RunInfo, run_id: str) -> dict[str, Any]:
+    """The testRunFinished envelope: success, and what stopped the run outside any case."""
+    finished: dict[str, Any] = {
+        "testRunStartedId": run_id,
+        "timestamp": timestamp(info.finished),
+        "success": info.success and info.exception is None,
+    }
+    if info.exception is not None:
+        kind, message = info.exception
+        finished["message"] = message
+        finished["exception"] = {"type": kind, "message": message}
+    return {"testRunFinished": finished}
+
+
 def envelopes(
     checklist: Checklist, read_source: Callable[[str], str | None], info: RunInfo
 ) -> Iterator[dict[str, Any]]:
     """Every envelope of the run, in the kit's order."""
     ids = IdGenerator()
     yield {"meta": meta(info)}
-    by_feature: dict[str, list[tuple[tuple[Step, ...], int, CaseResult]]] = {}
-    for result in checklist.results:
-        cases = by_feature.setdefault(result.requirement.feature, [])
-        for case, case_result in zip(result.requirement.cases, result.cases, strict=False):
-            cases.append((case.steps, case.line, case_result))
+    by_feature = _by_feature(checklist)
     planned: list[_Planned] = []
     for path in sorted(set(by_feature) | {e.path for e in checklist.errors}):
         yield from _document(ids, path, read_source(path), by_feature.get(path, []), planned)
@@ -156,35 +177,25 @@ def envelopes(
     yield from glue.rest(ids)
     run_id = ids.get_next_id()
     yield {"testRunStarted": {"id": run_id, "timestamp": timestamp(info.started)}}
-    yield from _test_run_hook_envelopes(ids, before_all, hooks, run_id)
+    yield from test_run_hook_envelopes(ids, before_all, hooks, run_id)
     ran = attempts.in_order(running, lambda item: item.case, info.retried, info.started)
     first = {id(item): index for index, (_, item, _) in reversed(list(enumerate(ran)))}
     test_cases: dict[int, _TestCase] = {}
     for item in sorted(running, key=lambda item: first[id(item)]):  # in the order they ran
-        test_case, envelope = _test_case(ids, item, definitions, hooks, run_id, info.retried)
-        test_cases[id(item)] = test_case
+        test_cases[id(item)], envelope = _test_case(ids, item, definitions, hooks, run_id, info.retried)
         yield envelope
     yield from attempts.in_time_order(
         _execution(ids, test_cases[id(item)], info, outcome, attempt) for attempt, item, outcome in ran
     )
-    yield from _test_run_hook_envelopes(ids, after_all, hooks, run_id)
-    finished: dict[str, Any] = {
-        "testRunStartedId": run_id,
-        "timestamp": timestamp(info.finished),
-        "success": info.success and info.exception is None,
-    }
-    if info.exception is not None:
-        kind, message = info.exception
-        finished["message"] = message
-        finished["exception"] = {"type": kind, "message": message}
-    yield {"testRunFinished": finished}
+    yield from test_run_hook_envelopes(ids, after_all, hooks, run_id)
+    yield _finished(info, run_id)
 
 
 def _document(
     ids: IdGenerator,
     path: str,
     text: str | None,
-    ours: Sequence[tuple[tuple[Step, ...], int, CaseResult]],
+    ours: _Ours,
     planned: list[_Planned],
 ) -> Iterator[dict[str, Any]]:
     """A feature file's source, gherkinDocument and pickles (or parse errors); its cases join ``planned``."""
@@ -194,24 +205,34 @@ def _document(
     try:
         parsed = Parser(AstBuilder(ids)).parse(text, token_matcher(path))
     except (CompositeParserException, ParserError) as exc:
-        inner = exc.errors if isinstance(exc, CompositeParserException) else [exc]
-        for err in inner:
-            location = dict(getattr(err, "location", None) or {"line": 1})
-            yield {"parseError": {"source": {"uri": path, "location": location}, "message": str(err)}}
+        yield from _parse_errors(path, exc)
         return
     document: dict[str, Any] = {**parsed, "uri": path}
     yield {"gherkinDocument": document}
     pickles: list[dict[str, Any]] = list(Compiler(ids).compile(document))  # type: ignore[arg-type]
     for pickle in pickles:
         yield {"pickle": pickle}
-    # Our cases are gherkin-official's pickles of the same text, in the same order.
-    if len(ours) == len(pickles) and all(
-        int(p["location"]["line"]) == line for p, (_, line, _) in zip(pickles, ours, strict=True)
-    ):
-        planned.extend(
-            _Planned(p["id"], tuple(s["id"] for s in p["steps"]), tuple(s["text"] for s in p["steps"]), steps, c)
-            for p, (steps, _, c) in zip(pickles, ours, strict=True)
-        )
+    planned.extend(_planned(pickles, ours))
+
+
+def _parse_errors(path: str, exc: CompositeParserException | ParserError) -> Iterator[dict[str, Any]]:
+    inner = exc.errors if isinstance(exc, CompositeParserException) else [exc]
+    for err in inner:
+        location = dict(getattr(err, "location", None) or {"line": 1})
+        yield {"parseError": {"source": {"uri": path, "location": location}, "message": str(err)}}
+
+
+def _planned(pickles: Sequence[dict[str, Any]], ours: _Ours) -> list[_Planned]:
+    """Our cases with their pickles' ids; none when they are not gherkin-official's pickles of the
+    same text, in the same order."""
+    if len(ours) != len(pickles):
+        return []
+    if any(int(p["location"]["line"]) != line for p, (_, line, _) in zip(pickles, ours, strict=True)):
+        return []
+    return [
+        _Planned(p["id"], tuple(s["id"] for s in p["steps"]), tuple(s["text"] for s in p["steps"]), steps, c)
+        for p, (steps, _, c) in zip(pickles, ours, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -314,30 +335,38 @@ def _test_case(
     every = [_shown(item, outcome) for outcome in retried.get(item.case.nodeid, ())] + [_shown(item)]
     before_hooks = attempts.union([shown.before for shown in every])
     after_hooks = attempts.union([shown.after for shown in every])
-    matches = item.case.outcome.matches
-    envelope_steps: list[dict[str, Any]] = []
-    before = tuple(ids.get_next_id() for _ in before_hooks)
-    envelope_steps += [{"id": i, "hookId": _hook_id(hooks, h)} for i, h in zip(before, before_hooks, strict=True)]
+    before, envelope_steps = _hook_test_steps(ids, hooks, before_hooks)
     step_ids: list[tuple[str, str]] = []
     for index, pickle_step_id in enumerate(item.step_ids):
-        refs = matches[index] if index < len(matches) else ""
-        found = [definitions[k] for k in refs.split(MATCH_SEPARATOR) if k in definitions] if refs else []
-        step_id = ids.get_next_id()
-        step_ids.append((step_id, pickle_step_id))
-        text = item.texts[index]
+        found = _found(definitions, item.case.outcome.matches, index)
+        step_ids.append((ids.get_next_id(), pickle_step_id))
         envelope_steps.append(
             {
-                "id": step_id,
+                "id": step_ids[-1][0],
                 "pickleStepId": pickle_step_id,
                 "stepDefinitionIds": [d.id for d in found],
-                "stepMatchArgumentsLists": [{"stepMatchArguments": _arguments(d, text)} for d in found],
+                "stepMatchArgumentsLists": [{"stepMatchArguments": _arguments(d, item.texts[index])} for d in found],
             }
         )
-    after = tuple(ids.get_next_id() for _ in after_hooks)
-    envelope_steps += [{"id": i, "hookId": _hook_id(hooks, h)} for i, h in zip(after, after_hooks, strict=True)]
+    after, after_steps = _hook_test_steps(ids, hooks, after_hooks)
+    envelope_steps += after_steps
     test_case = _TestCase(ids.get_next_id(), tuple(step_ids), before, after, item, before_hooks, after_hooks)
     body = {"id": test_case.id, "pickleId": item.pickle_id, "testSteps": envelope_steps, "testRunStartedId": run_id}
     return test_case, {"testCase": body}
+
+
+def _hook_test_steps(
+    ids: IdGenerator, hooks: Mapping[Any, str], hook_steps: Sequence[HookStep]
+) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    """The test step ids of hook steps, and their testSteps (each naming its hook)."""
+    step_ids = tuple(ids.get_next_id() for _ in hook_steps)
+    return step_ids, [{"id": i, "hookId": _hook_id(hooks, h)} for i, h in zip(step_ids, hook_steps, strict=True)]
+
+
+def _found(definitions: Mapping[str, _Definition], matches: Sequence[str], index: int) -> list[_Definition]:
+    """The described definitions the step at ``index`` matched."""
+    refs = matches[index] if index < len(matches) else ""
+    return [definitions[k] for k in refs.split(MATCH_SEPARATOR) if k in definitions] if refs else []
 
 
 def _arguments(definition: _Definition, text: str) -> list[dict[str, Any]]:
@@ -346,27 +375,6 @@ def _arguments(definition: _Definition, text: str) -> list[dict[str, Any]]:
 
 def _hook_id(hooks: Mapping[Any, str], hook: HookStep) -> str:
     return hooks[attempts.hook_key(hook)]
-
-
-def _hook_run(
-    where: tuple[str, str], clock: float, hook: HookStep, generic: Sequence[Attachment], exception: str
-) -> Iterator[dict[str, Any]]:
-    """A hook step's envelopes: its own run's result and attachments, or the generic hook's."""
-    run = hook.run
-    if run is None:
-        yield from _step_run(where, clock, 0, result(hook.status, hook.message, exception), generic)
-        return
-    outcome = result(run.status, run.message, run.exception, run.nanos)
-    yield from _step_run(where, _hook_start(clock, hook), run.nanos, outcome, run.attachments)
-
-
-def _hook_start(clock: float, hook: HookStep) -> float:
-    """When a hook step began: when its run did, but not before the step before it ended."""
-    return max(clock, hook.run.started) if hook.run is not None else clock
-
-
-def _hook_end(clock: float, hook: HookStep) -> float:
-    return _hook_start(clock, hook) + (hook.run.nanos / 1e9 if hook.run is not None else 0.0)
 
 
 def _execution(
@@ -387,101 +395,31 @@ def _execution(
     shown = _shown(item, outcome)
     count = len(test_case.steps)
     for step_id, hook in zip(test_case.before, attempts.aligned(shown.before, test_case.before_hooks), strict=True):
-        yield from _hook_run((started_id, step_id), clock, hook, shown.attachments.get(-1, []), "")
-        clock = _hook_end(clock, hook)
+        yield from hook_run((started_id, step_id), clock, hook, shown.attachments.get(-1, []), "")
+        clock = hook_end(clock, hook)
     stopper = shown.message_step
     for index, ((step_id, pickle_step_id), status) in enumerate(zip(test_case.steps, shown.steps, strict=True)):
         nanos = outcome.durations[index] if index < len(outcome.durations) else 0
-        suggestion = None
-        if status == "undefined" and index < len(item.steps):
-            code = snippet(item.steps[index])
-            suggestion = {
-                "id": ids.get_next_id(),
-                "pickleStepId": pickle_step_id,
-                "snippets": [{"language": "python", "code": code}],
-            }
+        suggestion = _suggestion(ids, item, index, pickle_step_id) if status == "undefined" else None
         message = shown.message if index == stopper else ""
         step_result = result(status, message, outcome.exception, nanos)
         attached = shown.attachments.get(index, [])
-        yield from _step_run((started_id, step_id), clock, nanos, step_result, attached, suggestion)
+        yield from step_run((started_id, step_id), clock, nanos, step_result, attached, suggestion)
         clock += nanos / 1e9
     for step_id, hook in zip(test_case.after, attempts.aligned(shown.after, test_case.after_hooks), strict=True):
-        yield from _hook_run((started_id, step_id), clock, hook, shown.attachments.get(count, []), outcome.exception)
-        clock = _hook_end(clock, hook)
+        yield from hook_run((started_id, step_id), clock, hook, shown.attachments.get(count, []), outcome.exception)
+        clock = hook_end(clock, hook)
     retried = attempt < len(info.retried.get(item.case.nodeid, ()))
     finished = {"testCaseStartedId": started_id, "timestamp": timestamp(clock), "willBeRetried": retried}
     yield {"testCaseFinished": finished}
 
 
-def result(status: StepStatus, message: str, exception: str, nanos: int = 0) -> dict[str, Any]:
-    """A testStepResult: the status, how long, and the message (and exception) of the one that stopped."""
-    out: dict[str, Any] = {"status": MESSAGE_STATUS[status], "duration": duration(nanos)}
-    if message:
-        out["message"] = message
-        if status == "failed" and exception:
-            out["exception"] = {"type": exception, "message": message}
-    return out
-
-
-def _step_run(
-    where: tuple[str, str],
-    clock: float,
-    nanos: int,
-    result: dict[str, Any],
-    attachments: Sequence[Attachment] = (),
-    suggestion: dict[str, Any] | None = None,
-) -> Iterator[dict[str, Any]]:
-    """testStepStarted, the suggestion for an undefined step, its attachments, testStepFinished."""
-    started_id, step_id = where
-    yield {"testStepStarted": {"testCaseStartedId": started_id, "testStepId": step_id, "timestamp": timestamp(clock)}}
-    if suggestion is not None:
-        yield {"suggestion": suggestion}
-    for attachment in attachments:
-        yield {
-            "attachment": {"testCaseStartedId": started_id, "testStepId": step_id, **attachment_body(attachment, clock)}
-        }
-    yield {
-        "testStepFinished": {
-            "testCaseStartedId": started_id,
-            "testStepId": step_id,
-            "testStepResult": result,
-            "timestamp": timestamp(clock + nanos / 1e9),
-        }
-    }
-
-
-def attachment_body(attachment: Attachment, clock: float) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "body": attachment.body,
-        "contentEncoding": "BASE64" if attachment.base64 else "IDENTITY",
-        "mediaType": attachment.media_type,
-        "timestamp": timestamp(clock),
-    }
-    if attachment.name:
-        body["fileName"] = attachment.name
-    return body
-
-
-def _test_run_hook_envelopes(
-    ids: IdGenerator, runs: Sequence[HookRun], hooks: dict[Any, str], run_id: str
-) -> Iterator[dict[str, Any]]:
-    """testRunHookStarted, its attachments, testRunHookFinished for each run."""
-    for run in runs:
-        started_id = ids.get_next_id()
-        clock = run.started
-        yield {
-            "testRunHookStarted": {
-                "id": started_id, "testRunStartedId": run_id, "hookId": hooks[run.key], "timestamp": timestamp(clock),
-            }
-        }  # fmt: skip
-        for attachment in run.attachments:
-            yield {"attachment": {"testRunHookStartedId": started_id, **attachment_body(attachment, clock)}}
-        finished = {
-            "testRunHookStartedId": started_id,
-            "timestamp": timestamp(clock + run.nanos / 1e9),
-            "result": result(run.status, run.message, run.exception, run.nanos),
-        }
-        yield {"testRunHookFinished": finished}
+def _suggestion(ids: IdGenerator, item: _Planned, index: int, pickle_step_id: str) -> dict[str, Any] | None:
+    """The snippet suggested for the undefined step at ``index`` (none when its step is not known)."""
+    if index >= len(item.steps):
+        return None
+    code = snippet(item.steps[index])
+    return {"id": ids.get_next_id(), "pickleStepId": pickle_step_id, "snippets": [{"language": "python", "code": code}]}
 
 
 def stream(checklist: Checklist, read_source: Callable[[str], str | None], info: RunInfo) -> Iterator[str]:
