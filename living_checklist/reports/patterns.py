@@ -42,6 +42,9 @@ _SCOPED_FLAGS = re.compile(r"\(\?([aiLmsux]*)(?:-([imsx]+))?:")
 _REPEAT = re.compile(r"\{(\d*)(?:(,)(\d*))?\}")
 _SPECIAL = set("\\^$.|?*+()[]{}/")
 _CLASS_SPECIAL = set("\\]^-[")
+# Escapes written another way in JavaScript: \A and \Z anchor outside a class only.
+_ESCAPES = {"A": "^", "Z": "$", "a": "\\x07"}
+_CLASS_ESCAPES = {"a": "\\x07"}
 # What cucumber-expressions refuses in a parameter type's name; cfparse's cardinality suffixes are named.
 _ILLEGAL_NAME = re.compile(r"[\[\]()$.|?*+{}\\/]")
 _CARDINALITY = {"+": "_many", "*": "_any", "?": "_optional"}
@@ -109,25 +112,29 @@ class _Scanner:
         ch = self.pattern[self.pos]
         if self._skipped(ch):
             return
-        if ch == "\\":
-            self._emit(self._escape(in_class=False))
-        elif ch == "[":
-            self._class()
-        elif ch == "(":
-            self._open()
-        elif ch == ")":
-            self.stack.pop()
-            self.pos += 1
-            self._emit(")")
+        special = {"\\": self._backslash, "[": self._class, "(": self._open, ")": self._close}.get(ch)
+        if special is not None:
+            special()
         elif ch in "*+?":
             self._quantifier(ch)
         elif ch == "{" and (repeat := _REPEAT.match(self.pattern, self.pos)) and repeat.group(0) != "{}":
             self._repeat(repeat)
         else:
-            if ch == "|" and not self.stack:
-                self.result.alternation = True
-            self.pos += 1
-            self._emit(ch)
+            self._plain(ch)
+
+    def _backslash(self) -> None:
+        self._emit(self._escape(in_class=False))
+
+    def _close(self) -> None:
+        self.stack.pop()
+        self.pos += 1
+        self._emit(")")
+
+    def _plain(self, ch: str) -> None:
+        if ch == "|" and not self.stack:
+            self.result.alternation = True
+        self.pos += 1
+        self._emit(ch)
 
     def _quantifier(self, ch: str) -> None:
         self.pos += 1
@@ -147,22 +154,27 @@ class _Scanner:
         """One escape sequence at ``pos``, in JavaScript's spelling."""
         nxt = self.pattern[self.pos + 1 : self.pos + 2]
         self.pos += 2
-        if nxt == "A" and not in_class:
-            return "^"
-        if nxt == "Z" and not in_class:
-            return "$"
-        if nxt == "a":
-            return "\\x07"
+        simple = (_CLASS_ESCAPES if in_class else _ESCAPES).get(nxt)
+        if simple is not None:
+            return simple
         if nxt == "N":
-            end = self.pattern.index("}", self.pos)
-            char = unicodedata.lookup(self.pattern[self.pos + 1 : end])
-            self.pos = end + 1
-            return _literal(char, in_class=in_class)
+            return _literal(self._named_char(), in_class=in_class)
         if nxt == "U":
-            char = chr(int(self.pattern[self.pos : self.pos + 8], 16))
-            self.pos += 8
-            return _literal(char, in_class=in_class)
+            return _literal(self._long_char(), in_class=in_class)
         return "\\" + nxt
+
+    def _named_char(self) -> str:
+        """The character a ``\\N{NAME}`` escape names (``pos`` just after the ``N``)."""
+        end = self.pattern.index("}", self.pos)
+        char = unicodedata.lookup(self.pattern[self.pos + 1 : end])
+        self.pos = end + 1
+        return char
+
+    def _long_char(self) -> str:
+        """The character a ``\\UXXXXXXXX`` escape writes (``pos`` just after the ``U``)."""
+        char = chr(int(self.pattern[self.pos : self.pos + 8], 16))
+        self.pos += 8
+        return char
 
     def _class(self) -> None:
         parts = ["["]
