@@ -8,7 +8,7 @@ table, and cases point at it by id; an undefined case's ``message`` is one line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -71,16 +71,21 @@ def to_data(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> 
         "complete": checklist.complete,
         "totals": totals,
         "requirements": [requirement_data(result, snippets) for result in checklist.results],
-        "errors": [{**problem_data(e), "kind": "gherkin", "severity": "error"} for e in checklist.errors]
-        + [
-            {**problem_data(f), "kind": f.rule or "lint", "severity": "error" if f.fails else "warning"}
-            for f in checklist.findings
-        ],
+        "errors": _errors_data(checklist),
         "seeds": seeds or [],
         "environment": dict(checklist.environment) if checklist.environment is not None else None,
         "quality": checklist.quality.data() if checklist.quality is not None else None,
         "snippets": [{"id": sid, "code": code, "first": snippets.first_use[sid]} for sid, code in snippets.items()],
     }
+
+
+def _errors_data(checklist: Checklist) -> list[dict[str, Any]]:
+    """The Gherkin errors, then the lint findings, each with its kind and severity."""
+    errors = [{**problem_data(e), "kind": "gherkin", "severity": "error"} for e in checklist.errors]
+    return errors + [
+        {**problem_data(f), "kind": f.rule or "lint", "severity": "error" if f.fails else "warning"}
+        for f in checklist.findings
+    ]
 
 
 def quality_from_data(data: Any) -> Quality | None:
@@ -96,57 +101,8 @@ def from_data(data: Mapping[str, Any]) -> Checklist:
 
     What the report does not hold is left empty: the Gherkin text and steps of each scenario.
     """
-    results = []
-    for req in data["requirements"]:
-        cases = []
-        case_results = []
-        for case in req["cases"]:
-            nodeid = str(case["nodeid"])
-            cases.append(Case(name=req["name"], item_name=nodeid.split("::", 1)[-1], line=0, tags=(), steps=()))
-            outcome = CaseOutcome(
-                status=case["status"],
-                reason=case.get("reason", ""),
-                message=case.get("message", ""),
-                measurements=tuple(Measurement(**m) for m in case.get("measurements", ())),
-                steps=case.get("steps", ""),
-                durations=tuple(int(round(float(ms) * 1e6)) for ms in case.get("durations", ())),
-            )
-            case_results.append(CaseResult(nodeid, outcome))
-        tags = tuple(str(t) for t in req.get("tags", ()))
-        requirement = Requirement(
-            id=str(req["id"]),
-            has_id=":" not in str(req["id"]),
-            id_tags=(),
-            name=str(req["name"]),
-            description=str(req.get("description") or ""),
-            keyword="Scenario",
-            feature=str(req["feature"]),
-            feature_name="",
-            rule=req.get("rule"),
-            line=int(req["line"]),
-            column=1,
-            area=str(req.get("area", "")),
-            tags=tags,
-            seeds=tuple(str(s) for s in req.get("seeds", ())),
-            cases=tuple(cases),
-            text="",
-        )
-        status: Status = req["status"]
-        nodeid = case_results[0].nodeid if case_results else f"{requirement.feature}::{requirement.id}"
-        results.append(
-            RequirementResult(
-                requirement, nodeid, status, req.get("reason", ""), req.get("message", ""), tuple(case_results)
-            )
-        )
-    errors: list[GherkinError] = []
-    findings: list[Finding] = []
-    for error in data.get("errors", ()):
-        if error.get("kind", "gherkin") == "gherkin":
-            errors.append(GherkinError(error["path"], int(error["line"]), int(error["column"]), error["message"]))
-        else:
-            fails = error.get("severity", "error") == "error"
-            where = (error["path"], int(error["line"]), int(error["column"]), error["message"])
-            findings.append(Finding(*where, fails=fails, rule=error.get("kind", "")))
+    results = [_result_from_data(req) for req in data["requirements"]]
+    errors, findings = _problems_from_data(data.get("errors", ()))
     environment = data.get("environment")
     return Checklist(
         quality=quality_from_data(data.get("quality")),
@@ -158,6 +114,65 @@ def from_data(data: Mapping[str, Any]) -> Checklist:
         seeds=tuple(data.get("seeds", ())),
         environment=environment if isinstance(environment, dict) else None,
     )
+
+
+def _case_from_data(req: Mapping[str, Any], case: Mapping[str, Any]) -> tuple[Case, CaseResult]:
+    nodeid = str(case["nodeid"])
+    scenario = Case(name=req["name"], item_name=nodeid.split("::", 1)[-1], line=0, tags=(), steps=())
+    outcome = CaseOutcome(
+        status=case["status"],
+        reason=case.get("reason", ""),
+        message=case.get("message", ""),
+        measurements=tuple(Measurement(**m) for m in case.get("measurements", ())),
+        steps=case.get("steps", ""),
+        durations=tuple(int(round(float(ms) * 1e6)) for ms in case.get("durations", ())),
+    )
+    return scenario, CaseResult(nodeid, outcome)
+
+
+def _requirement_from_data(req: Mapping[str, Any], cases: Sequence[Case]) -> Requirement:
+    return Requirement(
+        id=str(req["id"]),
+        has_id=":" not in str(req["id"]),
+        id_tags=(),
+        name=str(req["name"]),
+        description=str(req.get("description") or ""),
+        keyword="Scenario",
+        feature=str(req["feature"]),
+        feature_name="",
+        rule=req.get("rule"),
+        line=int(req["line"]),
+        column=1,
+        area=str(req.get("area", "")),
+        tags=tuple(str(t) for t in req.get("tags", ())),
+        seeds=tuple(str(s) for s in req.get("seeds", ())),
+        cases=tuple(cases),
+        text="",
+    )
+
+
+def _result_from_data(req: Mapping[str, Any]) -> RequirementResult:
+    pairs = [_case_from_data(req, case) for case in req["cases"]]
+    requirement = _requirement_from_data(req, [scenario for scenario, _ in pairs])
+    case_results = tuple(case_result for _, case_result in pairs)
+    status: Status = req["status"]
+    nodeid = case_results[0].nodeid if case_results else f"{requirement.feature}::{requirement.id}"
+    return RequirementResult(requirement, nodeid, status, req.get("reason", ""), req.get("message", ""), case_results)
+
+
+def _problems_from_data(entries: Iterable[Mapping[str, Any]]) -> tuple[list[GherkinError], list[Finding]]:
+    """The report's "errors": Gherkin errors (kind "gherkin") and lint findings (any other kind)."""
+    errors: list[GherkinError] = []
+    findings: list[Finding] = []
+    for error in entries:
+        where = (error["path"], int(error["line"]), int(error["column"]), error["message"])
+        if error.get("kind", "gherkin") == "gherkin":
+            errors.append(GherkinError(*where))
+        else:
+            findings.append(
+                Finding(*where, fails=error.get("severity", "error") == "error", rule=error.get("kind", ""))
+            )
+    return errors, findings
 
 
 def stream_json(data: Any, *, depth: int = 2) -> Iterator[str]:
@@ -187,17 +202,10 @@ def stream_json_list(items: Iterable[Any]) -> Iterator[str]:
 def _pieces(value: Any, level: int, depth: int) -> Iterator[str]:
     """``value`` as ``json.dumps(indent=2)`` writes it ``level`` levels deep (without the indent of
     its first line); lists and objects taken apart down to ``depth`` more levels."""
-    inner = "\n" + "  " * (level + 1)
     if depth > 0 and isinstance(value, dict) and value and all(isinstance(key, str) for key in value):
-        for index, (key, item) in enumerate(value.items()):
-            yield ("{" if index == 0 else ",") + inner + json_dumps(key, compact=True)[:-1] + ": "
-            yield from _pieces(item, level + 1, depth - 1)
-        yield "\n" + "  " * level + "}"
+        yield from _object_pieces(value, level, depth)
     elif depth > 0 and isinstance(value, list | tuple) and value:
-        for index, item in enumerate(value):
-            yield ("[" if index == 0 else ",") + inner
-            yield from _pieces(item, level + 1, depth - 1)
-        yield "\n" + "  " * level + "]"
+        yield from _list_pieces(value, level, depth)
     else:
         # JSON strings hold no raw newline: every newline in the text is indentation.
         yield json_dumps(value)[:-1].replace("\n", "\n" + "  " * level)
@@ -211,3 +219,21 @@ def stream(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> I
 def render(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> str:
     """Strict JSON (no NaN or Infinity, no lone surrogates); ``reports.write_report`` writes it."""
     return json_dumps(to_data(checklist, seeds))
+
+
+def _object_pieces(value: Mapping[str, Any], level: int, depth: int) -> Iterator[str]:
+    """A non-empty object with string keys, taken apart (see ``_pieces``)."""
+    inner = "\n" + "  " * (level + 1)
+    for index, (key, item) in enumerate(value.items()):
+        yield ("{" if index == 0 else ",") + inner + json_dumps(key, compact=True)[:-1] + ": "
+        yield from _pieces(item, level + 1, depth - 1)
+    yield "\n" + "  " * level + "}"
+
+
+def _list_pieces(value: Sequence[Any], level: int, depth: int) -> Iterator[str]:
+    """A non-empty list, taken apart (see ``_pieces``)."""
+    inner = "\n" + "  " * (level + 1)
+    for index, item in enumerate(value):
+        yield ("[" if index == 0 else ",") + inner
+        yield from _pieces(item, level + 1, depth - 1)
+    yield "\n" + "  " * level + "]"
