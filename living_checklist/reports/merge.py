@@ -105,19 +105,10 @@ def _merged_result(
     base: RequirementResult, per_shard: list[tuple[str, RequirementResult]], merged: _Found
 ) -> RequirementResult:
     """One requirement from the shards that report it (``merged`` collects missing and overlapping)."""
-    cases = []
-    for position, case in enumerate(base.cases):
-        outcomes = [(name, r.cases[position].outcome) for name, r in per_shard]
-        chosen, ran, lost = _case_outcome(outcomes)
-        together = pool([o for _, o in outcomes if _is_real(o)])
-        if together is not None:  # several shards ran its budgets: decided on all their runs
-            chosen = together
-            merged.pooled.append(case.nodeid)
-        if len(ran) > 1:
-            merged.overlapping.append((case.nodeid, ran))
-        if lost:
-            merged.missing.append(case.nodeid)
-        cases.append(CaseResult(case.nodeid, chosen))
+    cases = [
+        _merged_case(case.nodeid, [(name, r.cases[position].outcome) for name, r in per_shard], merged)
+        for position, case in enumerate(base.cases)
+    ]
     if cases:
         status, reason, message = requirement_status([c.outcome for c in cases])
         status, reason, message = _decided([r for _, r in per_shard], status, reason, message)
@@ -125,6 +116,20 @@ def _merged_result(
         worst = min((r for _, r in per_shard), key=lambda r: _RANK[r.status])
         status, reason, message = worst.status, worst.reason, worst.message
     return replace(base, status=status, reason=reason, message=message, cases=tuple(cases))
+
+
+def _merged_case(nodeid: str, outcomes: list[tuple[str, CaseOutcome]], merged: _Found) -> CaseResult:
+    """One case from each shard's outcome of it (``merged`` collects pooled, overlapping and missing)."""
+    chosen, ran, lost = _case_outcome(outcomes)
+    together = pool([o for _, o in outcomes if _is_real(o)])
+    if together is not None:  # several shards ran its budgets: decided on all their runs
+        chosen = together
+        merged.pooled.append(nodeid)
+    if len(ran) > 1:
+        merged.overlapping.append((nodeid, ran))
+    if lost:
+        merged.missing.append(nodeid)
+    return CaseResult(nodeid, chosen)
 
 
 @dataclass
@@ -138,17 +143,22 @@ def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
     if not shards:
         raise MergeError("no report to merge")
     first_name, first = shards[0]
-    for name, checklist in shards[1:]:
-        problem = _difference(name, first_name, first, checklist)
-        if problem:
-            raise MergeError(problem)
+    problem = next(filter(None, (_difference(name, first_name, first, c) for name, c in shards[1:])), None)
+    if problem:
+        raise MergeError(problem)
     found = _Found()
     indexes = [(name, {(r.requirement.feature, r.requirement.line): r for r in c.results}) for name, c in shards]
     results = []
     for base in first.results:
         key = (base.requirement.feature, base.requirement.line)
         results.append(_merged_result(base, [(name, index[key]) for name, index in indexes], found))
-    checklist = Checklist(
+    return Merged(_checklist(shards, results), tuple(found.missing), tuple(found.overlapping), tuple(found.pooled))
+
+
+def _checklist(shards: Sequence[tuple[str, Checklist]], results: list[RequirementResult]) -> Checklist:
+    """The merged results with every shard's errors and findings (once each); the rest is the first's."""
+    first = shards[0][1]
+    return Checklist(
         results=tuple(results),
         errors=tuple(dict.fromkeys(e for _, c in shards for e in c.errors)),
         complete=all(c.complete for _, c in shards),
@@ -158,7 +168,6 @@ def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
         environment=first.environment,
         quality=first.quality,
     )
-    return Merged(checklist, tuple(found.missing), tuple(found.overlapping), tuple(found.pooled))
 
 
 def describe(merged: Merged, limit: int = 10) -> list[str]:
@@ -166,18 +175,22 @@ def describe(merged: Merged, limit: int = 10) -> list[str]:
     lines = []
     if merged.missing:
         lines.append(f"missing: {len(merged.missing)} case(s) no shard ran (did a shard not report?)")
-        lines += [f"  {nodeid}" for nodeid in merged.missing[:limit]]
-        if len(merged.missing) > limit:
-            lines.append(f"  ... and {len(merged.missing) - limit} more")
+        lines += _listed(merged.missing, limit)
     if merged.overlapping:
         count = len(merged.overlapping)
         lines.append(
             f"overlapping: {count} case(s) ran in more than one shard (the worse outcome is kept, unless pooled)"
         )
-        lines += [f"  {nodeid}: {', '.join(names)}" for nodeid, names in merged.overlapping[:limit]]
-        if len(merged.overlapping) > limit:
-            lines.append(f"  ... and {len(merged.overlapping) - limit} more")
+        lines += _listed([f"{nodeid}: {', '.join(names)}" for nodeid, names in merged.overlapping], limit)
     if merged.pooled:
         lines.append(f"pooled: {len(merged.pooled)} case(s) decided on the merged histograms of every shard's runs")
         lines += [f"  {nodeid}" for nodeid in merged.pooled[:limit]]
+    return lines
+
+
+def _listed(items: Sequence[str], limit: int) -> list[str]:
+    """The first ``limit`` items indented, then how many more there are."""
+    lines = [f"  {item}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"  ... and {len(items) - limit} more")
     return lines
