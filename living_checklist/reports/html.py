@@ -23,9 +23,12 @@ from urllib.parse import quote
 
 from living_checklist.core.environment import describe
 from living_checklist.core.escape import html_text as escape
-from living_checklist.core.measure import Measurement
+from living_checklist.core.inventory import Requirement
 from living_checklist.core.status import STATUSES, Checklist, RequirementResult, Totals, by_area
 from living_checklist.reports import history
+from living_checklist.reports.html_cases import cases_table as _cases
+from living_checklist.reports.html_cases import measurements_table as _measurements
+from living_checklist.reports.html_cases import source_lines
 from living_checklist.reports.html_steps import steps as _steps
 from living_checklist.reports.quality import html_section
 
@@ -84,23 +87,6 @@ def _counts(t: Totals) -> dict[str, int]:
     return {key: getattr(t, key) for key in STATUSES}
 
 
-def _fmt(value: float | str | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def source_lines(text: str) -> list[str]:
-    """``text`` split at line ends (``\\n``, ``\\r\\n``) only: a lone ``\\r`` or ``\\x1e`` inside a line
-    is shown (``\\r``), not taken for a line break nobody sees."""
-    found = text.replace("\r\n", "\n").split("\n")
-    return found[:-1] if found[-1] == "" else found
-
-
 def gherkin(text: str) -> str:
     """The scenario's source, escaped, with keywords, tags, comments and TBD marked up."""
     out = []
@@ -123,43 +109,6 @@ def gherkin(text: str) -> str:
     return "\n".join(out)
 
 
-def _measurements(result: RequirementResult) -> str:
-    rows = []
-    many = len(result.cases) > 1
-    for case in result.cases:
-        for m in case.outcome.measurements:
-            rows.append((case.nodeid.rsplit("::", 1)[-1], m))
-    if not rows:
-        return ""
-    head = "<th>case</th>" if many else ""
-    body = []
-    for case_name, m in rows:
-        unit = f" {m.unit}" if m.unit else ""
-        required = f"{m.comparison} {_fmt(m.required)}{unit}" if m.required is not None else "—"
-        met = _met(m)
-        body.append(
-            "<tr>"
-            + (f"<td>{escape(case_name)}</td>" if many else "")
-            + f"<td>{escape(m.name)}</td><td class=num>{escape(_fmt(m.value) + unit)}</td>"
-            f"<td class=num>{escape(required)}</td>{met}</tr>"
-        )
-    return (
-        f'<table class="small measurements"><caption>Measurements</caption>'
-        f"<thead><tr>{head}<th>quantity</th><th class=num>measured</th><th class=num>required</th><th>met</th></tr>"
-        f"</thead><tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def _met(m: Measurement) -> str:
-    if m.required is None:
-        return '<td class="met-none">—</td>'  # a figure recorded without a requirement: nothing to meet
-    try:
-        holds = m.holds()
-    except (TypeError, KeyError):
-        return "<td>?</td>"
-    return '<td class="met-yes">yes</td>' if holds else '<td class="met-no">no</td>'
-
-
 def evidence(message: str, reason_html: str) -> str:
     """A message as evidence: one line inline, a few lines as a block, a long one collapsed."""
     lines = source_lines(message)
@@ -175,24 +124,6 @@ def evidence(message: str, reason_html: str) -> str:
     )
 
 
-def _cases(result: RequirementResult) -> str:
-    if len(result.cases) < 2:
-        return ""
-    rows = []
-    for case in result.cases:
-        first = source_lines(case.outcome.message.strip())
-        rows.append(
-            f"<tr><td>{escape(case.nodeid.rsplit('::', 1)[-1])}</td>"
-            f'<td><span class="badge {case.outcome.status}">{case.outcome.status}</span></td>'
-            f"<td>{escape(case.outcome.reason)}</td><td>{escape(first[0] if first else '')}</td></tr>"
-        )
-    return (
-        f'<table class="small cases"><caption>Cases ({len(result.cases)})'
-        f"</caption><thead><tr><th>case</th><th>status</th><th>reason</th><th>message</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
 def requirement(result: RequirementResult, known_seeds: set[str]) -> str:
     req = result.requirement
     search = " ".join([req.id, req.name, req.description, req.feature, result.reason, *req.tags]).lower()
@@ -201,16 +132,11 @@ def requirement(result: RequirementResult, known_seeds: set[str]) -> str:
         f'data-status="{result.status}" data-area="{escape_markup(req.area)}" data-search="{escape(search)}">',
         f'<div><span class="badge {result.status}">{result.status}</span>'
         f'<span class="rid">{escape(req.id)}</span> <h4>{escape(req.name)}</h4></div>',
-        f'<p class="where">{escape(req.feature)}:{req.line}'
-        + (f" · rule: {escape(req.rule)}" if req.rule else "")
-        + (" · " + " ".join(f'<span class="tag">@{escape(t)}</span>' for t in req.tags) if req.tags else "")
-        + f" · {_cited(req.seeds, known_seeds)}</p>",
+        _where(req, known_seeds),
     ]
     if req.description:
         parts.append(f'<div class="desc">{escape(req.description)}</div>')
-    if result.reason or result.message:
-        reason = f"<strong>{escape(result.reason)}</strong>" if result.reason else ""
-        parts.append(evidence(result.message.strip(), reason))
+    parts.append(_evidence(result))
     parts.append(_measurements(result))
     parts.append(_cases(result))
     parts.append(_steps(result))
@@ -220,6 +146,20 @@ def requirement(result: RequirementResult, known_seeds: set[str]) -> str:
         )
     parts.append("</article>")
     return "\n".join(p for p in parts if p)
+
+
+def _where(req: Requirement, known_seeds: set[str]) -> str:
+    """Where the requirement is: file and line, its rule and tags, and the seeds it cites."""
+    rule = f" · rule: {escape(req.rule)}" if req.rule else ""
+    tags = " · " + " ".join(f'<span class="tag">@{escape(t)}</span>' for t in req.tags) if req.tags else ""
+    return f'<p class="where">{escape(req.feature)}:{req.line}{rule}{tags} · {_cited(req.seeds, known_seeds)}</p>'
+
+
+def _evidence(result: RequirementResult) -> str:
+    if not (result.reason or result.message):
+        return ""
+    reason = f"<strong>{escape(result.reason)}</strong>" if result.reason else ""
+    return evidence(result.message.strip(), reason)
 
 
 def _cited(seeds: Sequence[str], known_seeds: set[str]) -> str:
@@ -340,22 +280,26 @@ def progress_section(progress: history.Progress | None, baseline_lines: Sequence
             parts.append(f'<figure class="chart">{history.chart_svg(progress.entries)}</figure>')
         if not progress.recorded:
             parts.append('<p class="muted">This run is incomplete: it is not recorded in the history.</p>')
-        if progress.changes:
-            items = "".join(f"<li>{escape(c.describe())}</li>" for c in progress.changes[:CHANGES_SHOWN])
-            more = len(progress.changes) - CHANGES_SHOWN
-            if more > 0:
-                items += f"<li>... and {more} more</li>"
-            parts.append(
-                f'<details open class="changes"><summary>Since the previous run: {len(progress.changes)} changed'
-                f"</summary><ul>{items}</ul></details>"
-            )
-        elif len(progress.entries) > 1:
-            parts.append('<p class="muted">No requirement changed status since the previous run.</p>')
-        parts.append("</section>")
+        parts += [*_changes(progress), "</section>"]
     if baseline_lines:
         items = "".join(f"<li>{escape(line.strip())}</li>" for line in baseline_lines)
         parts.append(f'<section id="baseline"><h2>Baseline</h2><ul>{items}</ul></section>')
     return "\n".join(parts)
+
+
+def _changes(progress: history.Progress) -> list[str]:
+    """What changed since the previous run, the first ``CHANGES_SHOWN`` listed and the rest counted."""
+    if not progress.changes:
+        more_runs = len(progress.entries) > 1
+        return ['<p class="muted">No requirement changed status since the previous run.</p>'] if more_runs else []
+    items = "".join(f"<li>{escape(c.describe())}</li>" for c in progress.changes[:CHANGES_SHOWN])
+    more = len(progress.changes) - CHANGES_SHOWN
+    if more > 0:
+        items += f"<li>... and {more} more</li>"
+    return [
+        f'<details open class="changes"><summary>Since the previous run: {len(progress.changes)} changed'
+        f"</summary><ul>{items}</ul></details>"
+    ]
 
 
 def render(
@@ -407,6 +351,36 @@ def _problems(checklist: Checklist) -> list[str]:
     return html
 
 
+def _lead(checklist: Checklist, generated: str) -> list[str]:
+    """The headline figures, when the page was generated, and the incomplete run's banner."""
+    t = checklist.totals
+    percent = f"{t.verified * 100 // t.requirements}%" if t.requirements else "–"
+    lead = f"{t.verified} of {t.requirements} requirements verified ({percent}) · {t.defined} defined · {t.cases} cases"
+    html = [f'<p class="lead">{escape(lead)}</p>']
+    if generated:
+        html.append(f'<p class="muted">Generated {escape(generated)}</p>')
+    if not checklist.complete:
+        html.append(
+            '<p class="banner" role="alert"><strong>Incomplete run:</strong> it was interrupted or a worker died; '
+            "these numbers are not the whole checklist.</p>"
+        )
+    return html
+
+
+def _filters(count: int, areas: Iterable[str]) -> list[str]:
+    """The filter controls: status, area, search text, and how many requirements are shown."""
+    status_options = _option("", "all statuses") + "".join(_option(s, s) for s in SEGMENTS)
+    area_options = _option("", "all areas") + "".join(_option(a, a) for a in areas)
+    return [
+        '<div class="filters" role="search">',
+        f'<label>Status <select id="filter-status">{status_options}</select></label>',
+        f'<label>Area <select id="filter-area">{area_options}</select></label>',
+        '<label>Search <input type="search" id="filter-text" placeholder="id, name, tag…"></label>',
+        f'<output id="shown">Showing {count} of {count}</output>',
+        "</div>",
+    ]
+
+
 def stream(
     checklist: Checklist,
     seeds: Sequence[Mapping[str, Any]] = (),
@@ -422,22 +396,9 @@ def stream(
     results = checklist.results
     known_seeds = {str(seed.get("id", "")) for seed in seeds}
     groups = _grouped(results)
-    percent = f"{t.verified * 100 // t.requirements}%" if t.requirements else "–"
-    lead = f"{t.verified} of {t.requirements} requirements verified ({percent}) · {t.defined} defined · {t.cases} cases"
-    status_options = _option("", "all statuses") + "".join(_option(s, s) for s in SEGMENTS)
-    area_options = _option("", "all areas") + "".join(_option(a, a) for a in groups)
     html = [
         *_head(title, t),
-        f'<p class="lead">{escape(lead)}</p>',
-    ]
-    if generated:
-        html.append(f'<p class="muted">Generated {escape(generated)}</p>')
-    if not checklist.complete:
-        html.append(
-            '<p class="banner" role="alert"><strong>Incomplete run:</strong> it was interrupted or a worker died; '
-            "these numbers are not the whole checklist.</p>"
-        )
-    html += [
+        *_lead(checklist, generated),
         _cards(t),
         bar(_counts(t), t.requirements, big=True),
         '<ul class="legend">' + "".join(f'<li class="{key}">{key}</li>' for key in SEGMENTS) + "</ul>",
@@ -449,12 +410,7 @@ def stream(
         areas_table(results),
         "</section>",
         '<section id="requirements"><h2>Requirements</h2>',
-        '<div class="filters" role="search">',
-        f'<label>Status <select id="filter-status">{status_options}</select></label>',
-        f'<label>Area <select id="filter-area">{area_options}</select></label>',
-        '<label>Search <input type="search" id="filter-text" placeholder="id, name, tag…"></label>',
-        f'<output id="shown">Showing {len(results)} of {len(results)}</output>',
-        "</div>",
+        *_filters(len(results), groups),
     ]
     yield from (line + "\n" for line in html)
     for area, members in groups.items():
