@@ -21,9 +21,7 @@ def check_output_path(option: str, value: str, path: Path, suffix: str = ".json"
     """
     where = f"{option} {value}"
     try:
-        info: os.stat_result | None = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        info = None
+        info = _stat(path)
     except OSError as exc:  # a symlink loop, a folder we may not enter
         return f"{where}: cannot be used ({exc.strerror or exc})"
     if info is not None:
@@ -31,6 +29,20 @@ def check_output_path(option: str, value: str, path: Path, suffix: str = ".json"
             return f"{where}: is a directory; give a file name, e.g. {Path(value, 'checklist' + suffix)}"
         if writes_through(path, info):
             return None if os.access(path, os.W_OK) else f"{where}: cannot be written (permission denied)"
+    return _folder_problem(where, path)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    """The path's status, None when nothing is there (or a parent is a file); raises other ``OSError``."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _folder_problem(where: str, path: Path) -> str | None:
+    """Why no report can be created at ``path`` (a new file), or None: a file is made and removed
+    in the nearest folder that exists."""
     target = final_path(path)
     folder = next((parent for parent in target.parents if os.path.lexists(parent)), Path(target.anchor))
     if not folder.is_dir():
@@ -102,26 +114,28 @@ def write_report(path: Path, text: str | Iterable[str]) -> None:
     Text UTF-8 cannot encode (a lone surrogate from a file name) is written as an escape.
     """
     chunks = _encoded(text)
-    try:
-        info: os.stat_result | None = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        info = None
-    if info is not None and writes_through(path, info):
-        fd = _own_descriptor(path)
-        if fd is not None:  # /dev/stdout: write to our descriptor, so that its offset moves with it
-            for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(Exception):
-                    stream.flush()
-            for data in chunks:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-            return
-        with open(path, "ab") as handle:
-            for data in chunks:
-                handle.write(data)
+    info = _stat(path)
+    if info is None or not writes_through(path, info):
+        _write_atomic(final_path(path), chunks, info)
         return
-    _write_atomic(final_path(path), chunks, info)
+    fd = _own_descriptor(path)
+    if fd is not None:  # /dev/stdout: write to our descriptor, so that its offset moves with it
+        _write_descriptor(fd, chunks)
+        return
+    with open(path, "ab") as handle:
+        for data in chunks:
+            handle.write(data)
+
+
+def _write_descriptor(fd: int, chunks: Iterable[bytes]) -> None:
+    """Write to one of our own descriptors, after what Python buffered for stdout and stderr."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    for data in chunks:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 def _write_atomic(path: Path, chunks: Iterable[bytes], info: os.stat_result | None) -> None:
