@@ -17,7 +17,7 @@ HTML), so that they cannot disagree with each other or with the case's status:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -140,6 +140,18 @@ def case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
     setup or teardown that attached something is a (passed) hook step holding it."""
     shown = _case_steps(outcome, count)
     attachments = attachments_at(outcome, count)
+    before, after = _generic_hooks(outcome, shown, attachments, count)
+    ran = [HookStep("before" if r.before else "after", r.status, r.message, r) for r in outcome.hooks]
+    before = (*(h for h in ran if h.side == "before"), *before)
+    after = (*(h for h in ran if h.side == "after"), *after)
+    return CaseSteps(before, shown.steps, after, shown.stopper, shown.message, attachments)
+
+
+def _generic_hooks(
+    outcome: CaseOutcome, shown: CaseSteps, attachments: Mapping[int, list[Attachment]], count: int
+) -> tuple[tuple[HookStep, ...], tuple[HookStep, ...]]:
+    """The generic Before and After hook steps: one that explains the status (unless a recorded
+    hook does), or a passed one holding what the setup or teardown attached."""
     before, after = shown.before, shown.after
     if any(run.status != "passed" for run in outcome.hooks):
         before, after = (), ()  # a recorded hook explains the status: no generic hook
@@ -147,10 +159,7 @@ def case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
         before = (HookStep("before", "passed", ""),)
     if count in attachments and not after:
         after = (HookStep("after", "passed", ""),)
-    ran = [HookStep("before" if r.before else "after", r.status, r.message, r) for r in outcome.hooks]
-    before = (*(h for h in ran if h.side == "before"), *before)
-    after = (*(h for h in ran if h.side == "after"), *after)
-    return CaseSteps(before, shown.steps, after, shown.stopper, shown.message, attachments)
+    return before, after
 
 
 def _case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
