@@ -74,22 +74,22 @@ def pool(outcomes: Sequence[CaseOutcome]) -> CaseOutcome | None:
     per_shard = [_bounded(o) for o in decided]
     if not _poolable(decided, per_shard):
         return None
-    pooled: list[Measurement] = []
-    judgements: list[tuple[Measurement, stats.Judgement]] = []
-    for position, first in enumerate(per_shard[0]):
-        histogram = stats.merge(h for b in per_shard if (h := b[position].histogram) is not None)
-        judgement = _judge(first, histogram)
-        bounds = judgement.bounds
-        value = round(histogram.percentile(bounds.quantile * 100), 3)
-        merged = replace(first, value=value, bounds=bounds, histogram=histogram)
-        pooled.append(merged)
-        judgements.append((merged, judgement))
-    return _outcome(decided, pooled, judgements)
+    # Every shard has the same budgets in the same order (``_poolable``): one per position.
+    return _outcome(decided, [_pooled(shards) for shards in zip(*per_shard, strict=True)])
 
 
-def _outcome(
-    decided: Sequence[CaseOutcome], pooled: list[Measurement], judgements: list[tuple[Measurement, stats.Judgement]]
-) -> CaseOutcome:
+def _pooled(shards: Sequence[Measurement]) -> tuple[Measurement, stats.Judgement]:
+    """One budget judged on the merged histograms of every shard's runs, and its figure from them."""
+    first = shards[0]
+    histogram = stats.merge(h for m in shards if (h := m.histogram) is not None)
+    judgement = _judge(first, histogram)
+    bounds = judgement.bounds
+    value = round(histogram.percentile(bounds.quantile * 100), 3)
+    return replace(first, value=value, bounds=bounds, histogram=histogram), judgement
+
+
+def _outcome(decided: Sequence[CaseOutcome], judgements: list[tuple[Measurement, stats.Judgement]]) -> CaseOutcome:
+    pooled = [m for m, _ in judgements]
     shards = f"pooled over {len(decided)} shards"
     steps = decided[0].steps
     for m, judgement in judgements:
