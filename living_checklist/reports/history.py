@@ -77,23 +77,24 @@ def load(path: Path) -> list[dict[str, Any]]:
         return []
     except (OSError, UnicodeDecodeError) as exc:
         raise HistoryError(f"{path}: cannot be read ({exc})") from None
-    entries = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise HistoryError(f"{path}:{number}:{exc.colno}: not a JSON line ({exc.msg})") from None
-        except RecursionError:  # json.loads recurses once per level: hostile input must not crash pytest
-            raise HistoryError(f"{path}:{number}:1: not a JSON line (nested too deeply to read)") from None
-        except ValueError as exc:  # an integer of more than 4,300 digits
-            raise HistoryError(f"{path}:{number}:1: not a JSON line ({exc})") from None
-        problem = _shape_problem(data)
-        if problem:
-            raise HistoryError(f"{path}:{number}:1: {problem}")
-        entries.append(data)
-    return entries
+    lines = enumerate(text.splitlines(), start=1)
+    return [_entry(f"{path}:{number}", line) for number, line in lines if line.strip()]
+
+
+def _entry(where: str, line: str) -> dict[str, Any]:
+    """One line's entry; ``HistoryError`` names the line (``where``: path and line number) and why."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise HistoryError(f"{where}:{exc.colno}: not a JSON line ({exc.msg})") from None
+    except RecursionError:  # json.loads recurses once per level: hostile input must not crash pytest
+        raise HistoryError(f"{where}:1: not a JSON line (nested too deeply to read)") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise HistoryError(f"{where}:1: not a JSON line ({exc})") from None
+    problem = _shape_problem(data)
+    if problem:
+        raise HistoryError(f"{where}:1: {problem}")
+    return data  # type: ignore[no-any-return]
 
 
 def _shape_problem(data: object) -> str | None:
@@ -194,14 +195,7 @@ def chart_svg(entries: Sequence[Mapping[str, Any]], *, width: int = 640, height:
         parts.append(
             f'<polyline class="series-{key}" fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>'
         )
-        for i, e in enumerate(entries):
-            value = int(e["totals"][key])
-            commit = str(e.get("commit") or "")[:10]
-            tip = f"{key} {value} · {e.get('time', '')}" + (f" · {commit}" if commit else "")
-            parts.append(
-                f'<circle class="point point-{key}" cx="{x(i):.1f}" cy="{y(value):.1f}" r="3" fill="{colour}">'
-                f"<title>{escape(tip)}</title></circle>"
-            )
+        parts += [_point(key, colour, e, x(i), y(int(e["totals"][key]))) for i, e in enumerate(entries)]
         ly = top + 14 + 18 * n
         parts.append(
             f'<rect x="{left + plot_w + 14}" y="{ly - 9}" width="10" height="10" fill="{colour}"/>'
@@ -209,3 +203,14 @@ def chart_svg(entries: Sequence[Mapping[str, Any]], *, width: int = 640, height:
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _point(key: str, colour: str, entry: Mapping[str, Any], cx: float, cy: float) -> str:
+    """One run's circle on a series, its tooltip the value, time and commit."""
+    value = int(entry["totals"][key])
+    commit = str(entry.get("commit") or "")[:10]
+    tip = f"{key} {value} · {entry.get('time', '')}" + (f" · {commit}" if commit else "")
+    return (
+        f'<circle class="point point-{key}" cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="{colour}">'
+        f"<title>{escape(tip)}</title></circle>"
+    )
