@@ -166,9 +166,7 @@ def _validate_outputs(config: pytest.Config, state: OutputsState, inputs: Inputs
         value, path = _configured(config, report)
         if path is None:
             continue
-        problem = check_output_path(option, value, path, report.suffix) or input_problem(option, value, path, inputs)
-        if problem:
-            raise pytest.UsageError(problem)
+        _check_output(option, value, path, report.suffix, inputs)
         key = final_path(path)
         other = taken.get(key)
         if other is not None and not (os.path.exists(path) and writes_through(path, os.stat(path))):
@@ -176,6 +174,13 @@ def _validate_outputs(config: pytest.Config, state: OutputsState, inputs: Inputs
         taken[key] = option
         state.paths[option] = path
     return taken
+
+
+def _check_output(option: str, value: str, path: Path, suffix: str, inputs: Inputs) -> None:
+    """Refuse a path no report can be written to, or one that would replace an input."""
+    problem = check_output_path(option, value, path, suffix) or input_problem(option, value, path, inputs)
+    if problem:
+        raise pytest.UsageError(problem)
 
 
 def _check_junit_path(config: pytest.Config, inputs: Inputs, taken: dict[Path, str]) -> None:
@@ -213,11 +218,7 @@ def _load_history(config: pytest.Config, state: OutputsState, inputs: Inputs, ta
         return
     from living_checklist.reports import history
 
-    problem = check_output_path(HISTORY_OPTION, value, path, registry.HISTORY.suffix) or input_problem(
-        HISTORY_OPTION, value, path, inputs
-    )
-    if problem:
-        raise pytest.UsageError(problem)
+    _check_output(HISTORY_OPTION, value, path, registry.HISTORY.suffix, inputs)
     other = taken.get(path.resolve())
     if other is not None:
         message = f"{HISTORY_OPTION} {value}: {other} writes the same file; give the history its own path"
@@ -294,16 +295,22 @@ def write_all(
     rendering = _rendering(config, state, checklist, seeds, now, exitstatus)
     problems += [p for report in registry.OUTPUTS if (p := _write(state, report, rendering)) is not None]
     if state.history_path is not None and current is not None and checklist.complete:
-        from living_checklist.reports import history
-
-        try:
-            history.append(state.history_path, current)
-            state.written.append(str(state.history_path))
-        except OSError as exc:
-            problem = f"{HISTORY_OPTION} {state.history_path}: could not append this run ({exc.strerror or exc})"
-            state.notes.append(problem)
-            problems.append(problem)
+        problems += _append_history(state, state.history_path, current)
     return problems
+
+
+def _append_history(state: OutputsState, path: Path, current: dict[str, Any]) -> list[str]:
+    """Record this run in the history; the problem when it cannot be appended."""
+    from living_checklist.reports import history
+
+    try:
+        history.append(path, current)
+    except OSError as exc:
+        problem = f"{HISTORY_OPTION} {path}: could not append this run ({exc.strerror or exc})"
+        state.notes.append(problem)
+        return [problem]
+    state.written.append(str(path))
+    return []
 
 
 def _compare_baseline(state: OutputsState, checklist: Checklist, seeds: list[dict[str, Any]]) -> list[str]:
