@@ -67,8 +67,20 @@ class Delta:
 
 def load(path: Path) -> dict[str, Any]:
     """Read and check a baseline report; ``BaselineError`` says why it cannot be used."""
+    data = _parsed(path, _read(path))
     try:
-        text = read_regular(path).decode("utf-8")
+        problems = check(data)
+    except RecursionError:
+        raise BaselineError(f"{path}: not a checklist report: its JSON is nested too deeply to read") from None
+    if problems:
+        raise BaselineError(f"{path}: not a usable checklist report: {'; '.join(problems)}")
+    return data  # type: ignore[no-any-return]
+
+
+def _read(path: Path) -> str:
+    """The baseline file's text; ``BaselineError`` when it is missing, not a file, or unreadable."""
+    try:
+        return read_regular(path).decode("utf-8")
     except FileNotFoundError:
         raise BaselineError(f"{path}: no such file; write one first with --checklist-json {path}") from None
     except IsADirectoryError:
@@ -77,8 +89,12 @@ def load(path: Path) -> dict[str, Any]:
         raise BaselineError(f"{path}: {exc.what}, expected a JSON report written by --checklist-json") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: cannot be read ({exc})") from None
+
+
+def _parsed(path: Path, text: str) -> Any:
+    """The JSON value of the text; ``BaselineError`` when it is no JSON this can read."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(
             f"{path}: not a checklist report: not JSON (line {exc.lineno} column {exc.colno}: {exc.msg})"
@@ -87,13 +103,6 @@ def load(path: Path) -> dict[str, Any]:
         raise BaselineError(f"{path}: not a checklist report: its JSON is nested too deeply to read") from None
     except ValueError as exc:  # an integer of more than 4,300 digits (sys.set_int_max_str_digits)
         raise BaselineError(f"{path}: not a checklist report: {exc}") from None
-    try:
-        problems = check(data)
-    except RecursionError:
-        raise BaselineError(f"{path}: not a checklist report: its JSON is nested too deeply to read") from None
-    if problems:
-        raise BaselineError(f"{path}: not a usable checklist report: {'; '.join(problems)}")
-    return data  # type: ignore[no-any-return]
 
 
 def check(data: object) -> list[str]:
@@ -129,18 +138,23 @@ def _requirement_problems(requirements: list[object], limit: int) -> list[str]:
     """The first problems (at least one, at most ``limit``: enough to see the pattern) of the list."""
     problems = []
     for index, req in enumerate(requirements):
-        where = f'"requirements[{index}]'
-        if not isinstance(req, dict):
-            problems.append(f'{where}": expected an object, found {_kind(req)}')
-        elif not isinstance(req.get("id"), str) or not req["id"]:
-            problems.append(f'{where}.id": expected a non-empty string, found {_kind(req.get("id"))}')
-        elif req.get("status") not in STATUSES:
-            problems.append(
-                f'{where}.status": expected one of {", ".join(STATUSES)}, found {json.dumps(req.get("status"))}'
-            )
+        problem = _requirement_problem(f'"requirements[{index}]', req)
+        if problem is not None:
+            problems.append(problem)
         if len(problems) >= max(limit, 1):
             break
     return problems
+
+
+def _requirement_problem(where: str, req: object) -> str | None:
+    """What is wrong with one requirement (``where``: its place in the report), or None."""
+    if not isinstance(req, dict):
+        return f'{where}": expected an object, found {_kind(req)}'
+    if not isinstance(req.get("id"), str) or not req["id"]:
+        return f'{where}.id": expected a non-empty string, found {_kind(req.get("id"))}'
+    if req.get("status") not in STATUSES:
+        return f'{where}.status": expected one of {", ".join(STATUSES)}, found {json.dumps(req.get("status"))}'
+    return None
 
 
 def _kind(value: object) -> str:
