@@ -185,18 +185,22 @@ def _element(
     req: Requirement, result: RequirementResult, case: Case | None, case_result: CaseResult | None, feature_id: str
 ) -> ElementJson:
     lines = tag_lines(req)
-    tag_names = case.tags if case is not None else req.tags
-    steps = case.steps if case is not None else req.outline_steps
+    # An outline's example is a case of its own; a requirement without cases stands for itself.
+    name, line, tag_names, steps = (
+        (case.name, case.line, case.tags, case.steps)
+        if case is not None
+        else (req.name, req.line, req.tags, req.outline_steps)
+    )
     json_steps, before, after = _steps_and_hooks(req, steps, case_result, result)
     element_id = f"{feature_id};{slug(req.name)}"
     if case is not None and case.example:
         element_id += f";{case.line}"
     element: ElementJson = {
         "id": element_id,
-        "name": case.name if case is not None else req.name,
+        "name": name,
         "description": req.description,
         "keyword": req.keyword,
-        "line": case.line if case is not None else req.line,
+        "line": line,
         "type": "scenario",
         "tags": [{"name": f"@{tag}", "line": lines.get(tag, 1)} for tag in tag_names],
         "steps": json_steps,
@@ -243,34 +247,42 @@ def features(checklist: Checklist) -> Iterator[FeatureJson]:
         grouped.setdefault(result.requirement.feature, []).append(result)
     used_ids: set[str] = set()
     for results in grouped.values():
-        first = results[0].requirement
-        feature: FeatureJson = {
-            "uri": first.feature,
-            "id": slug(first.feature_name or first.feature),
-            "name": first.feature_name,
-            "description": "",
-            "keyword": "Feature",
-            "line": 1,
-            "tags": [],
-            "elements": [],
-        }
-        for result in results:
-            req = result.requirement
-            pairs: list[tuple[Case | None, CaseResult | None]] = list(zip(req.cases, result.cases, strict=False))
-            if not req.cases:
-                pairs = [(None, result.cases[0] if result.cases else None)]
-            for case, case_result in pairs:
-                element = _element(req, result, case, case_result, feature["id"])
-                if element["id"] in used_ids:  # report tools key scenarios on id
-                    element["id"] += f";{element['line']}"
-                used_ids.add(element["id"])
-                feature["elements"].append(element)
-        yield feature
+        yield _feature(results, used_ids)
     by_path: dict[str, list[GherkinError]] = {}
     for error in checklist.errors:
         by_path.setdefault(error.path, []).append(error)
     for path, errors in sorted(by_path.items()):
         yield _error_feature(path, errors)
+
+
+def _feature(results: Sequence[RequirementResult], used_ids: set[str]) -> FeatureJson:
+    """One feature file's requirements, an element per case; ``used_ids`` keeps element ids unique."""
+    first = results[0].requirement
+    feature: FeatureJson = {
+        "uri": first.feature,
+        "id": slug(first.feature_name or first.feature),
+        "name": first.feature_name,
+        "description": "",
+        "keyword": "Feature",
+        "line": 1,
+        "tags": [],
+        "elements": [],
+    }
+    for result in results:
+        for case, case_result in _pairs(result):
+            element = _element(result.requirement, result, case, case_result, feature["id"])
+            if element["id"] in used_ids:  # report tools key scenarios on id
+                element["id"] += f";{element['line']}"
+            used_ids.add(element["id"])
+            feature["elements"].append(element)
+    return feature
+
+
+def _pairs(result: RequirementResult) -> list[tuple[Case | None, CaseResult | None]]:
+    """Each case with its result; a requirement without cases once, with its first result if any."""
+    if not result.requirement.cases:
+        return [(None, result.cases[0] if result.cases else None)]
+    return list(zip(result.requirement.cases, result.cases, strict=False))
 
 
 def render_data(checklist: Checklist) -> list[FeatureJson]:
