@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from living_checklist.core.attach import Attachment
 from living_checklist.core.escape import html_text as escape
-from living_checklist.core.status import RequirementResult
+from living_checklist.core.inventory import Case
+from living_checklist.core.status import CaseOutcome, RequirementResult
 from living_checklist.reports.results import HookStep, case_steps
 
 STEP_CASES_SHOWN = 20  # cases of an outline whose steps are listed
@@ -38,21 +39,25 @@ def steps(result: RequirementResult) -> str:
     for case, case_result in pairs[:STEP_CASES_SHOWN]:
         if not case.steps:
             continue
-        outcome = case_result.outcome
-        shown = case_steps(outcome, len(case.steps))
-        count = len(case.steps)
-        items = [_hook_items(hook, shown.attachments.get(-1, [])) for hook in shown.before]
-        for index, (step, status) in enumerate(zip(case.steps, shown.steps, strict=True)):
-            nanos = outcome.durations[index] if index < len(outcome.durations) else None
-            items.append(_step_item(status, f"{escape(step.keyword)}{escape(step.text)}", nanos))
-            items += [_attached(a) for a in shown.attachments.get(index, [])]
-        items += [_hook_items(hook, shown.attachments.get(count, [])) for hook in shown.after]
         label = f"Steps of {case_result.nodeid.rsplit('::', 1)[-1]}" if len(pairs) > 1 else "Steps"
-        blocks.append(f'<details class="steps"><summary>{escape(label)}</summary><ol>{"".join(items)}</ol></details>')
+        items = "".join(_case_items(case, case_result.outcome))
+        blocks.append(f'<details class="steps"><summary>{escape(label)}</summary><ol>{items}</ol></details>')
     if len(pairs) > STEP_CASES_SHOWN:
         more = len(pairs) - STEP_CASES_SHOWN
         blocks.append(f'<p class="muted">Steps of {more} more cases are in the JSON report.</p>')
     return "".join(blocks)
+
+
+def _case_items(case: Case, outcome: CaseOutcome) -> list[str]:
+    """One case's items: its Before hook steps, each step with its attachments, its After hook steps."""
+    shown = case_steps(outcome, len(case.steps))
+    count = len(case.steps)
+    items = [_hook_items(hook, shown.attachments.get(-1, [])) for hook in shown.before]
+    for index, (step, status) in enumerate(zip(case.steps, shown.steps, strict=True)):
+        nanos = outcome.durations[index] if index < len(outcome.durations) else None
+        items.append(_step_item(status, f"{escape(step.keyword)}{escape(step.text)}", nanos))
+        items += [_attached(a) for a in shown.attachments.get(index, [])]
+    return items + [_hook_items(hook, shown.attachments.get(count, [])) for hook in shown.after]
 
 
 _HOOK_TEXT = {"before": "(setup)", "after": "(teardown)"}

@@ -35,12 +35,17 @@ def render(checklist: Checklist, verbose: bool = False, quiet: bool = False) -> 
     lines += snippet_lines(checklist, None if verbose else SNIPPETS_SHOWN)
     if checklist.errors:
         lines += ["", "feature file errors:", *(f"  {error}" for error in checklist.errors)]
-    if checklist.findings:
-        failing = sum(1 for f in checklist.findings if f.fails)
-        lines += ["", f"lint: {failing} error(s), {len(checklist.findings) - failing} warning(s)"]
-        lines += [f"  {finding}" for finding in checklist.findings]
+    lines += _lint(checklist)
     lines += evidence.terminal_lines(checklist.results)
     return [*lines, "", seeds_line(checklist), *_quality(checklist, verbose)]
+
+
+def _lint(checklist: Checklist) -> list[str]:
+    if not checklist.findings:
+        return []
+    failing = sum(1 for f in checklist.findings if f.fails)
+    lines = ["", f"lint: {failing} error(s), {len(checklist.findings) - failing} warning(s)"]
+    return lines + [f"  {finding}" for finding in checklist.findings]
 
 
 def _quality(checklist: Checklist, verbose: bool) -> list[str]:
