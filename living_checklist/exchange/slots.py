@@ -19,7 +19,7 @@ from pathlib import Path
 
 from living_checklist.core import imports
 from living_checklist.core.imports import Imported, ImportState
-from living_checklist.core.inventory import Requirement, parse_feature
+from living_checklist.core.inventory import Requirement, Step, parse_feature
 from living_checklist.core.seeds import MANIFEST
 from living_checklist.exchange import manifest, xray_io
 from living_checklist.exchange.model import SourceRequirement
@@ -129,10 +129,14 @@ def is_filled_in(req: Requirement, entry: Imported) -> bool:
     """Whether the slot's steps differ from what the import wrote (an outline, a table, a docstring too)."""
     if len(req.cases) != 1 or req.examples:
         return True
-    steps = req.cases[0].steps
+    return _plain_steps(req.cases[0].steps) != list(entry.steps)
+
+
+def _plain_steps(steps: Sequence[Step]) -> list[str] | None:
+    """The steps as the import writes them, or None when one has a docstring or a table."""
     if any(s.docstring is not None or s.datatable is not None for s in steps):
-        return True
-    return [f"{s.keyword.strip()} {s.text}" for s in steps] != list(entry.steps)
+        return None
+    return [f"{s.keyword.strip()} {s.text}" for s in steps]
 
 
 def _blocks(lines: list[str], reqs: Sequence[Requirement]) -> dict[str, tuple[int, int]]:
