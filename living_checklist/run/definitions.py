@@ -59,10 +59,8 @@ def field_types(fmt: str, extra: dict[str, Any]) -> tuple[str, ...]:
             if field is None:
                 continue
             name, spec = field
-            if name and name[0].isalpha():
-                if name in seen:
-                    continue
-                seen.add(name)
+            if _repeated(name, seen):
+                continue
             kind = str(parse.extract_format(spec, extra)["type"]) if spec else ""
             types.append(kind if kind in extra else "")
     except (AttributeError, ValueError, KeyError):  # parse changed: the names are only a help
@@ -76,6 +74,16 @@ def _field(part: str) -> tuple[str, str] | None:
         return None
     name, _, spec = part[1:-1].partition(":")
     return name, spec
+
+
+def _repeated(name: str, seen: set[str]) -> bool:
+    """Whether a named field repeats one before it (a back reference: no group of its own); notes the name."""
+    if not name or not name[0].isalpha():
+        return False
+    if name in seen:
+        return True
+    seen.add(name)
+    return False
 
 
 def _parameter_type(name: str, converter: Any, rootdir: Path) -> ParameterTypeInfo:

@@ -228,8 +228,7 @@ class _Teardown:
 
 
 def _combined(runs: list[HookRun]) -> HookRun:
-    failed = [r for r in runs if r.status != "passed"]
-    first = failed[0] if failed else runs[0]
+    first = next((r for r in runs if r.status != "passed"), runs[0])
     attachments = tuple(a for r in reversed(runs) for a in r.attachments)
     nanos = sum(r.nanos for r in runs)
     return HookRun(first.type, first.uri, first.line, first.name, first.status, first.message, first.exception,
