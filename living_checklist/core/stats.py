@@ -138,15 +138,19 @@ def outliers(values: Sequence[float], threshold: float = OUTLIER_THRESHOLD) -> t
         return ()
     middle = statistics.median(values)
     deviations = [abs(v - middle) for v in values]
+    scores = _scores(deviations)
+    return tuple(i for i, score in enumerate(scores) if score > threshold)
+
+
+def _scores(deviations: list[float]) -> list[float]:
+    """The modified z-scores of these absolute deviations, none when nothing deviates."""
     mad = statistics.median(deviations)
     if mad > 0:
-        scores = [0.6745 * d / mad for d in deviations]
-    else:
-        mean_ad = math.fsum(deviations) / len(deviations)
-        if mean_ad == 0:
-            return ()
-        scores = [d / (1.253314 * mean_ad) for d in deviations]
-    return tuple(i for i, score in enumerate(scores) if score > threshold)
+        return [0.6745 * d / mad for d in deviations]
+    mean_ad = math.fsum(deviations) / len(deviations)
+    if mean_ad == 0:
+        return []
+    return [d / (1.253314 * mean_ad) for d in deviations]
 
 
 def describe_outliers(values: Sequence[float], unit: str, what: str = "run", shown: int = 5) -> str:
@@ -248,28 +252,38 @@ class Histogram:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Histogram:
-        scale, digits, counts = data.get("scale"), data.get("digits"), data.get("counts")
-        if isinstance(scale, bool) or not isinstance(scale, int | float) or not math.isfinite(scale) or scale <= 0:
-            raise HistogramError(f"histogram scale must be a positive number, found {scale!r}")
-        if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
-            raise HistogramError(f"histogram digits must be a whole number >= 1, found {digits!r}")
+        scale, digits, counts = _read_scale(data.get("scale")), _read_digits(data.get("digits")), data.get("counts")
         if not isinstance(counts, list):
             raise HistogramError(f"histogram counts must be a list of [lower, count], found {counts!r}")
         pairs = _read_counts(counts, digits)
-        return cls(tuple(pairs), float(scale), digits)
+        return cls(tuple(pairs), scale, digits)
+
+
+def _read_scale(scale: object) -> float:
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not math.isfinite(scale) or scale <= 0:
+        raise HistogramError(f"histogram scale must be a positive number, found {scale!r}")
+    return float(scale)
+
+
+def _read_digits(digits: object) -> int:
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+        raise HistogramError(f"histogram digits must be a whole number >= 1, found {digits!r}")
+    return digits
 
 
 def _read_counts(counts: list[object], digits: int) -> list[tuple[int, int]]:
-    pairs = []
-    for pair in counts:
-        if not (isinstance(pair, list) and len(pair) == 2 and all(_whole(v) for v in pair) and pair[1] > 0):
-            raise HistogramError(f"histogram count {pair!r}: expected [lower edge, count >= 1], whole numbers")
-        if _bucket(pair[0], digits)[0] != pair[0]:
-            raise HistogramError(f"histogram bucket {pair[0]} is not a bucket edge at {digits} digits")
-        pairs.append((int(pair[0]), int(pair[1])))
+    pairs = [_read_pair(pair, digits) for pair in counts]
     if [p[0] for p in pairs] != sorted({p[0] for p in pairs}):
         raise HistogramError("histogram buckets must be sorted and each named once")
     return pairs
+
+
+def _read_pair(pair: object, digits: int) -> tuple[int, int]:
+    if not (isinstance(pair, list) and len(pair) == 2 and all(_whole(v) for v in pair) and pair[1] > 0):
+        raise HistogramError(f"histogram count {pair!r}: expected [lower edge, count >= 1], whole numbers")
+    if _bucket(pair[0], digits)[0] != pair[0]:
+        raise HistogramError(f"histogram bucket {pair[0]} is not a bucket edge at {digits} digits")
+    return int(pair[0]), int(pair[1])
 
 
 def _whole(value: object) -> bool:
@@ -332,25 +346,26 @@ def judge(histogram: Histogram, q: float, budget: float, confidence: float, unit
         return Judgement("verified", bounds)
     if bounds.lower is not None and bounds.lower > budget:
         return Judgement("failing", bounds)
+    return _inconclusive(histogram, q, budget, confidence, unit, bounds)
+
+
+def _inconclusive(
+    histogram: Histogram, q: float, budget: float, confidence: float, unit: str, bounds: Bounds
+) -> Judgement:
+    """Why neither bound decides it and how many runs could: more runs could verify it when the
+    runs so far put the quantile within the budget, else more runs could show it failing."""
     n, level, percent = bounds.runs, level_name(q), f"{confidence * 100:g} %"
     unit = f" {unit}" if unit else ""
-    point = histogram.percentile(q * 100)
-    if point <= budget:  # more runs could verify it
-        least = runs_for_upper(q, confidence)
-        estimate = _runs_to_decide(histogram, q, confidence, budget, verify=True)
-        if n < least:
-            why = f"needs at least {least} runs for a {percent} upper confidence bound on the {level} (it has {n})"
-            if estimate is not None and estimate > least:
-                why += f"; about {estimate} if the runs stay as they are"
-            return Judgement("inconclusive", bounds, why, max(least, estimate or least))
-        why = f"its {percent} upper confidence bound {_fmt(bounds.upper)}{unit} over {n} runs is beyond the budget"
-    else:  # more runs could show it failing
-        least = runs_for_lower(q, confidence)
-        estimate = _runs_to_decide(histogram, q, confidence, budget, verify=False)
-        if n < least:
-            why = f"needs at least {least} runs for a {percent} lower confidence bound on the {level} (it has {n})"
-            return Judgement("inconclusive", bounds, why, max(least, estimate or least))
-        why = f"its {percent} lower confidence bound {_fmt(bounds.lower)}{unit} over {n} runs is within the budget"
+    verify = histogram.percentile(q * 100) <= budget
+    least = runs_for_upper(q, confidence) if verify else runs_for_lower(q, confidence)
+    estimate = _runs_to_decide(histogram, q, confidence, budget, verify=verify)
+    side, bound, where = ("upper", bounds.upper, "beyond") if verify else ("lower", bounds.lower, "within")
+    if n < least:
+        why = f"needs at least {least} runs for a {percent} {side} confidence bound on the {level} (it has {n})"
+        if verify and estimate is not None and estimate > least:
+            why += f"; about {estimate} if the runs stay as they are"
+        return Judgement("inconclusive", bounds, why, max(least, estimate or least))
+    why = f"its {percent} {side} confidence bound {_fmt(bound)}{unit} over {n} runs is {where} the budget"
     if estimate is None:
         why += f"; more runs may not decide it: the runs so far put the {level} at the budget itself"
         return Judgement("inconclusive", bounds, why, None)
