@@ -76,6 +76,11 @@ def load(seeds_dir: Path, rootdir: Path) -> tuple[list[SeedState], list[Finding]
     entries = data.get("seed", [])
     if not isinstance(entries, list):
         return [], [Finding(rel, 1, 1, "seeds manifest: expected [[seed]] tables", rule="seed-manifest")]
+    return _states(entries, text, rel, seeds_dir)
+
+
+def _states(entries: list[Any], text: str, rel: str, seeds_dir: Path) -> tuple[list[SeedState], list[Finding]]:
+    """Each well-formed entry, checked on disk (a repeated id kept once), and what is wrong."""
     states: list[SeedState] = []
     findings: list[Finding] = []
     seen: set[str] = set()
@@ -105,28 +110,11 @@ def _toml_line(exc: Exception, text: str) -> int:
 def _seed(entry: Any, line: int) -> tuple[Seed | None, list[str]]:
     if not isinstance(entry, Mapping):
         return None, ["a [[seed]] entry must be a table"]
-    problems = []
-
-    def text(key: str, required: bool = True) -> str:
-        value = entry.get(key, "")
-        if not isinstance(value, str):
-            problems.append(f"seed field {key!r} must be a string, found {type(value).__name__}")
-            return ""
-        if required and not value.strip():
-            problems.append(f"seed field {key!r} is missing")
-        return value.strip()
-
-    seed_id = text("id")
-    if seed_id and not _SEED_ID.match(seed_id):
-        problems.append(f"seed id {seed_id!r} must be lowercase letters, digits and '-' (cited as @seed-<id>)")
-    sha = text("sha256").lower()
-    if sha and not _SHA256.match(sha):
-        problems.append(f"seed {seed_id}: sha256 must be 64 hex digits, found {sha!r}")
-    requirements = entry.get("requirements", [])
-    if not isinstance(requirements, list) or not all(isinstance(r, str) for r in requirements):
-        problems.append(f"seed {seed_id}: requirements must be a list of requirement ids")
-        requirements = []
-    verdict = text("verdict", required=False)
+    problems: list[str] = []
+    seed_id = _seed_id(entry, problems)
+    sha = _sha256(entry, seed_id, problems)
+    requirements = _requirements(entry, seed_id, problems)
+    verdict = _text(entry, "verdict", problems, required=False)
     if not requirements and not verdict:
         problems.append(
             f"seed {seed_id} has neither requirements nor a verdict: list the requirement ids drawn from it, "
@@ -134,12 +122,12 @@ def _seed(entry: Any, line: int) -> tuple[Seed | None, list[str]]:
         )
     seed = Seed(
         id=seed_id,
-        file=text("file"),
+        file=_text(entry, "file", problems),
         sha256=sha,
-        kind=text("kind", required=False),
-        date=text("date", required=False),
-        title=text("title", required=False),
-        digest=text("digest", required=False),
+        kind=_text(entry, "kind", problems, required=False),
+        date=_text(entry, "date", problems, required=False),
+        title=_text(entry, "title", problems, required=False),
+        digest=_text(entry, "digest", problems, required=False),
         requirements=tuple(requirements),
         verdict=verdict,
         line=line,
@@ -147,6 +135,39 @@ def _seed(entry: Any, line: int) -> tuple[Seed | None, list[str]]:
     if not seed_id or not seed.file:
         return None, problems
     return seed, problems
+
+
+def _text(entry: Mapping[str, Any], key: str, problems: list[str], required: bool = True) -> str:
+    """The stripped string field ``key``, "" (with a problem noted) when it is not a string."""
+    value = entry.get(key, "")
+    if not isinstance(value, str):
+        problems.append(f"seed field {key!r} must be a string, found {type(value).__name__}")
+        return ""
+    if required and not value.strip():
+        problems.append(f"seed field {key!r} is missing")
+    return value.strip()
+
+
+def _seed_id(entry: Mapping[str, Any], problems: list[str]) -> str:
+    seed_id = _text(entry, "id", problems)
+    if seed_id and not _SEED_ID.match(seed_id):
+        problems.append(f"seed id {seed_id!r} must be lowercase letters, digits and '-' (cited as @seed-<id>)")
+    return seed_id
+
+
+def _sha256(entry: Mapping[str, Any], seed_id: str, problems: list[str]) -> str:
+    sha = _text(entry, "sha256", problems).lower()
+    if sha and not _SHA256.match(sha):
+        problems.append(f"seed {seed_id}: sha256 must be 64 hex digits, found {sha!r}")
+    return sha
+
+
+def _requirements(entry: Mapping[str, Any], seed_id: str, problems: list[str]) -> list[str]:
+    requirements = entry.get("requirements", [])
+    if not isinstance(requirements, list) or not all(isinstance(r, str) for r in requirements):
+        problems.append(f"seed {seed_id}: requirements must be a list of requirement ids")
+        return []
+    return requirements
 
 
 class _Unusable(Exception):
@@ -187,12 +208,23 @@ def _look_on_disk(seed: Seed, seeds_dir: Path) -> tuple[SeedState, list[str]]:
     if document is None:
         problems.append(f"seed {seed.id}: file {seed.file!r} points outside the seeds folder; refused")
         return SeedState(seed, present=False, verified=None), problems
-    if seed.digest and _inside(seeds_dir, seed.digest) is None:
-        problems.append(f"seed {seed.id}: digest {seed.digest!r} points outside the seeds folder; refused")
-    elif seed.digest and not _exists(seeds_dir / seed.digest):
-        problems.append(f"seed {seed.id}: digest {seed.digest!r} does not exist")
+    if seed.digest:
+        problems.extend(_digest_problems(seed, seeds_dir))
     if not _exists(document, file=True):
         return SeedState(seed, present=False, verified=None), problems
+    return _verify(seed, document, problems)
+
+
+def _digest_problems(seed: Seed, seeds_dir: Path) -> list[str]:
+    if _inside(seeds_dir, seed.digest) is None:
+        return [f"seed {seed.id}: digest {seed.digest!r} points outside the seeds folder; refused"]
+    if not _exists(seeds_dir / seed.digest):
+        return [f"seed {seed.id}: digest {seed.digest!r} does not exist"]
+    return []
+
+
+def _verify(seed: Seed, document: Path, problems: list[str]) -> tuple[SeedState, list[str]]:
+    """The state of a seed whose file is there: verified when its sha256 is the manifest's."""
     try:
         digest = hashlib.sha256(document.read_bytes()).hexdigest()
     except OSError as exc:
