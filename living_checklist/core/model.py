@@ -7,7 +7,7 @@ from gherkin-official's AST and pickles, every other module reads them. No pytes
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -86,9 +86,15 @@ class Step:
     def has_tbd(self) -> bool:
         if "TBD" not in self.text and self.docstring is None and self.datatable is None:
             return False  # the common case, without a regular expression (asked for every step of every run)
-        if TBD.search(self.text) or (self.docstring is not None and TBD.search(self.docstring)):
-            return True
-        return any(TBD.search(cell) for row in self.datatable or () for cell in row)
+        return any(TBD.search(part) for part in self._texts())
+
+    def _texts(self) -> Iterator[str]:
+        """The step's text, its doc string and its table's cells, in that order."""
+        yield self.text
+        if self.docstring is not None:
+            yield self.docstring
+        for row in self.datatable or ():
+            yield from row
 
 
 @dataclass(frozen=True, slots=True)
