@@ -41,34 +41,47 @@ def lint(
     first_seen: dict[str, Requirement] = {}
     for req in inventory.requirements:
         findings.extend(_ids(req, id_re, id_pattern, require_ids))
-        if req.has_id:
-            first = first_seen.setdefault(req.id, req)
-            if first is not req:
-                findings.append(
-                    Finding(
-                        req.feature,
-                        req.line,
-                        req.column,
-                        f"duplicate requirement id {req.id} (first at {first.location}); give each scenario its own id",
-                        rule="duplicate-id",
-                    )
-                )
+        findings.extend(_duplicate_id(req, first_seen))
         if seed_ids is not None:
-            for seed in req.seeds:
-                if seed not in seed_ids:
-                    known = ", ".join(sorted(seed_ids)) or "none"
-                    findings.append(
-                        Finding(
-                            req.feature,
-                            req.line,
-                            req.column,
-                            f"@seed-{seed} cites a seed that is not in the seeds manifest (known: {known})",
-                            rule="unknown-seed",
-                        )
-                    )
+            findings.extend(_unknown_seeds(req, seed_ids))
         findings.extend(_examples(req))
     findings.extend(_shared_names(inventory))
     return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.message))
+
+
+def _duplicate_id(req: Requirement, first_seen: dict[str, Requirement]) -> list[Finding]:
+    """A finding when an earlier requirement (noted in ``first_seen``) has the same id."""
+    if not req.has_id:
+        return []
+    first = first_seen.setdefault(req.id, req)
+    if first is req:
+        return []
+    return [
+        Finding(
+            req.feature,
+            req.line,
+            req.column,
+            f"duplicate requirement id {req.id} (first at {first.location}); give each scenario its own id",
+            rule="duplicate-id",
+        )
+    ]
+
+
+def _unknown_seeds(req: Requirement, seed_ids: Collection[str]) -> list[Finding]:
+    out = []
+    for seed in req.seeds:
+        if seed not in seed_ids:
+            known = ", ".join(sorted(seed_ids)) or "none"
+            out.append(
+                Finding(
+                    req.feature,
+                    req.line,
+                    req.column,
+                    f"@seed-{seed} cites a seed that is not in the seeds manifest (known: {known})",
+                    rule="unknown-seed",
+                )
+            )
+    return out
 
 
 def _ids(req: Requirement, id_re: re.Pattern[str], id_pattern: str, require_ids: bool) -> list[Finding]:
@@ -86,19 +99,7 @@ def _ids(req: Requirement, id_re: re.Pattern[str], id_pattern: str, require_ids:
         )
     if not req.has_id and require_ids:
         # Only when ids are required: then a near-miss tag is the likely id, and saying so helps.
-        own = [t for t in req.own_tags if _ID_LIKE.match(t) and not t.startswith("seed-")]
-        for tag in own:
-            if not id_re.search(tag):
-                out.append(
-                    Finding(
-                        req.feature,
-                        req.line,
-                        req.column,
-                        f"tag @{tag} looks like a requirement id but does not match checklist_id_pattern "
-                        f"{id_pattern} (e.g. @PERF-003)",
-                        rule="id-pattern",
-                    )
-                )
+        out.extend(_near_misses(req, id_re, id_pattern))
         if not out:
             name = req.name or "(unnamed)"
             out.append(
@@ -112,6 +113,23 @@ def _ids(req: Requirement, id_re: re.Pattern[str], id_pattern: str, require_ids:
                 )
             )
     return out
+
+
+def _near_misses(req: Requirement, id_re: re.Pattern[str], id_pattern: str) -> list[Finding]:
+    """The scenario's own tags that look like requirement ids but do not match the pattern."""
+    own = [t for t in req.own_tags if _ID_LIKE.match(t) and not t.startswith("seed-")]
+    return [
+        Finding(
+            req.feature,
+            req.line,
+            req.column,
+            f"tag @{tag} looks like a requirement id but does not match checklist_id_pattern "
+            f"{id_pattern} (e.g. @PERF-003)",
+            rule="id-pattern",
+        )
+        for tag in own
+        if not id_re.search(tag)
+    ]
 
 
 def _examples(req: Requirement) -> list[Finding]:

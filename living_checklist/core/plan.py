@@ -84,8 +84,16 @@ def _ambiguous(req: Requirement, resolutions: Sequence[Resolved]) -> CaseOutcome
         lines.extend(f"    matches {stepdef.describe()}" for stepdef in res.matches)
     lines.append("Make one pattern more specific, or move one definition to a closer conftest.py.")
     # A TBD step is pending, as in a case that is not ambiguous, though its TBD matches no definition.
-    codes = "".join("E" if r.ambiguous else "P" if r.step.has_tbd else "U" if r.undefined else "-" for r in resolutions)
-    return CaseOutcome("error", "ambiguous", "\n".join(lines), steps=codes)
+    return CaseOutcome("error", "ambiguous", "\n".join(lines), steps="".join(map(_ambiguous_code, resolutions)))
+
+
+def _ambiguous_code(res: Resolved) -> str:
+    """A step's code in an ambiguous case: E ambiguous, P TBD, U undefined, - otherwise."""
+    if res.ambiguous:
+        return "E"
+    if res.step.has_tbd:
+        return "P"
+    return "U" if res.undefined else "-"
 
 
 def _tbd(req: Requirement, case: Case) -> CaseOutcome | None:
