@@ -11,7 +11,7 @@ from __future__ import annotations
 import platform
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -46,15 +46,13 @@ def gather(settings: Settings) -> Environment:
     """The environment of this run (called once, on the controller, when the reports are written);
     secrets in the command lines and the URL are masked (``core.redact``)."""
     return {
-        "system": None if settings.system in ("", TBD) else redact_text(settings.system),
-        "systems": {
-            named.name: None if named.command in ("", TBD) else redact_text(named.command) for named in settings.systems
-        },
-        "url": None if settings.url in ("", TBD) else redact_url(settings.url),
+        "system": _given(settings.system, redact_text),
+        "systems": {named.name: _given(named.command, redact_text) for named in settings.systems},
+        "url": _given(settings.url, redact_url),
         "service": " ".join(redact_argv(settings.service)) or None,
         "services": {
             named.name: {
-                "url": None if named.url in ("", TBD) else redact_url(named.url),
+                "url": _given(named.url, redact_url),
                 "service": " ".join(redact_argv(named.argv)) or None,
             }
             for named in settings.services
@@ -69,8 +67,17 @@ def gather(settings: Settings) -> Environment:
     }
 
 
+def _given(value: str, redact: Callable[[str], str]) -> str | None:
+    """``value`` with its secrets masked, or None when it is not set (empty or TBD)."""
+    return None if value in ("", TBD) else redact(value)
+
+
 def cpu_model() -> str | None:
     """The processor's model name (``/proc/cpuinfo`` on Linux, ``platform.processor()`` elsewhere)."""
+    return _cpuinfo_model() or platform.processor() or platform.machine() or None
+
+
+def _cpuinfo_model() -> str | None:
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
             for line in cpuinfo:
@@ -79,7 +86,7 @@ def cpu_model() -> str | None:
                     return value.strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine() or None
+    return None
 
 
 def git_commit(rootdir: Path) -> str | None:
@@ -144,7 +151,9 @@ def _under_test(environment: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows.append(("url", environment["url"] or "TBD"))
     if environment["service"]:
         rows.append(("service", environment["service"]))
-    for name, named in (environment.get("services") or {}).items():
-        started = f", started by {named['service']}" if named.get("service") else ""
-        rows.append((f"service {name}", f"{named.get('url') or 'TBD'}{started}"))
-    return rows
+    return rows + [_service_row(name, named) for name, named in (environment.get("services") or {}).items()]
+
+
+def _service_row(name: str, named: Mapping[str, Any]) -> tuple[str, str]:
+    started = f", started by {named['service']}" if named.get("service") else ""
+    return f"service {name}", f"{named.get('url') or 'TBD'}{started}"
