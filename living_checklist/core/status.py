@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
@@ -84,16 +84,16 @@ class CaseOutcome:
         carried = {"message": self.message, "steps": self.steps}
         if self.durations or self.started:
             carried["timing"] = encode_timing(self.started, self.durations)
-        if self.exception:
-            carried["exception"] = self.exception
-        if self.matches:
-            carried["matches"] = STEP_SEPARATOR.join(self.matches)
-        if self.attachments:
-            carried["attachments"] = encode_attachments(self.attachments)
-        if self.hooks:
-            carried["hooks"] = encode_hooks(self.hooks)
-        if self.run_hooks:
-            carried["run_hooks"] = encode_hooks(self.run_hooks)
+        encoded: tuple[tuple[str, Any, Callable[[Any], str]], ...] = (
+            ("exception", self.exception, str),
+            ("matches", self.matches, STEP_SEPARATOR.join),
+            ("attachments", self.attachments, encode_attachments),
+            ("hooks", self.hooks, encode_hooks),
+            ("run_hooks", self.run_hooks, encode_hooks),
+        )
+        for key, value, encode in encoded:
+            if value:
+                carried[key] = encode(value)
         return carried
 
     @classmethod
@@ -101,18 +101,7 @@ class CaseOutcome:
         cls, properties: Iterable[tuple[str, object]], carried: Mapping[str, object] | None = None
     ) -> CaseOutcome | None:
         """The outcome from a report's ``user_properties`` and its ``CARRIED_ATTRIBUTE`` (None: no status)."""
-        values: dict[str, str] = {}
-        recorded = []  # measurements still in the properties: a case's own, before its report
-        for key, value in properties:
-            if key == MEASUREMENT_PROPERTY:
-                recorded.append(str(value))
-            elif key in ("status", "reason"):
-                values[key] = str(value)
-        for key, value in (carried or {}).items():
-            if key in CARRIED_KEYS:
-                values[key] = str(value)
-        if MEASUREMENTS_KEY in values:  # a report's: moved off its properties (see ``carry_measurements``)
-            recorded = json.loads(values[MEASUREMENTS_KEY])
+        values, recorded = _read_properties(properties, carried)
         measurements = [Measurement.from_json(text) for text in recorded]
         status = values.get("status")
         if status not in STATUSES:
@@ -153,9 +142,24 @@ STEP_SEPARATOR = "\x1d"  # between the steps of one case in the ``matches`` prop
 MATCH_SEPARATOR = "\x1e"  # between the definitions one (ambiguous) step matched
 
 
-def carry_measurements(
-    properties: Sequence[tuple[str, object]], carried: dict[str, str]
-) -> list[tuple[str, object]]:
+def _read_properties(
+    properties: Iterable[tuple[str, object]], carried: Mapping[str, object] | None
+) -> tuple[dict[str, str], list[str]]:
+    """The status, reason and carried values as strings, and the measurements recorded (as JSON)."""
+    values: dict[str, str] = {}
+    recorded = []  # measurements still in the properties: a case's own, before its report
+    for key, value in properties:
+        if key == MEASUREMENT_PROPERTY:
+            recorded.append(str(value))
+        elif key in ("status", "reason"):
+            values[key] = str(value)
+    values.update((key, str(value)) for key, value in (carried or {}).items() if key in CARRIED_KEYS)
+    if MEASUREMENTS_KEY in values:  # a report's: moved off its properties (see ``carry_measurements``)
+        recorded = json.loads(values[MEASUREMENTS_KEY])
+    return values, recorded
+
+
+def carry_measurements(properties: Sequence[tuple[str, object]], carried: dict[str, str]) -> list[tuple[str, object]]:
     """Move the recorded measurements off a report's ``user_properties`` into ``carried``: pytest's
     ``--junitxml`` writes every property, and only the documented ones belong there."""
     recorded = [str(value) for key, value in properties if key == MEASUREMENT_PROPERTY]
