@@ -112,6 +112,10 @@ def parse_feature(
         # gherkin splits lines on LF only: a file saved with CR line endings (classic Mac) would be
         # one line and hold no scenario. Editors show CR, CRLF and LF alike; so do we.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _parse(text, path, area if area is not None else area_of(path, ""), re.compile(id_pattern))
+
+
+def _parse(text: str, path: str, area: str, id_re: re.Pattern[str]) -> FeatureDoc:
     try:
         parsed = Parser().parse(text, token_matcher(path))
     except ParserError as exc:
@@ -124,7 +128,7 @@ def parse_feature(
         pickles = Compiler().compile(document)  # type: ignore[arg-type]
     except ParserError as exc:  # pragma: no cover - the compiler re-validates rarely
         return FeatureDoc(path=path, name="", language="", errors=tuple(_parser_errors(exc, path)))
-    return _build(feature, pickles, text, path, area if area is not None else area_of(path, ""), re.compile(id_pattern))
+    return _build(feature, pickles, text, path, area, id_re)
 
 
 def _tag_names(node: Mapping[str, Any]) -> tuple[str, ...]:
@@ -334,11 +338,12 @@ def _requirement(
     tags = tuple(dict.fromkeys(context.feature_tags + rule_tags + own_tags))
     id_tags = tuple(tag for tag in own_tags if context.id_re.search(tag))
     line = int(scenario["location"]["line"])
-    item_base = names.unique(id_tags[0] if id_tags else f"L{line}", line)
+    req_id, item_start = (id_tags[0], id_tags[0]) if id_tags else (f"{context.path}:{line}", f"L{line}")
+    item_base = names.unique(item_start, line)
     examples_info, rows = _examples(scenario)
     cases = _cases(context, scenario, rows, item_base)
     return Requirement(
-        id=id_tags[0] if id_tags else f"{context.path}:{line}",
+        id=req_id,
         has_id=bool(id_tags),
         id_tags=id_tags,
         name=scenario.get("name", ""),
@@ -351,7 +356,7 @@ def _requirement(
         column=int(scenario["location"]["column"]),
         area=context.area,
         tags=tags,
-        seeds=tuple(tag.removeprefix(SEED_TAG_PREFIX) for tag in tags if tag.startswith(SEED_TAG_PREFIX)),
+        seeds=_seeds(tags),
         cases=tuple(cases),
         text=_scenario_text(context, scenario),
         item_name=item_base,
@@ -363,18 +368,27 @@ def _requirement(
     )
 
 
+def _seeds(tags: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(tag.removeprefix(SEED_TAG_PREFIX) for tag in tags if tag.startswith(SEED_TAG_PREFIX))
+
+
 _PARAMETER = re.compile(r"<([^<>]+)>")
 
 
 def _parameters(scenario: Mapping[str, Any]) -> frozenset[str]:
     texts = [scenario.get("name", "")]
     for step in scenario.get("steps", ()):
-        texts.append(step.get("text", ""))
-        if "docString" in step:
-            texts.append(step["docString"].get("content", ""))
-        for row in (step.get("dataTable") or {}).get("rows", ()):
-            texts.extend(cell.get("value", "") for cell in row.get("cells", ()))
+        texts.extend(_step_texts(step))
     return frozenset(match for text in texts for match in _PARAMETER.findall(text))
+
+
+def _step_texts(step: Mapping[str, Any]) -> Iterator[str]:
+    """An AST step's text, its doc string and its table's cells, in that order."""
+    yield step.get("text", "")
+    if "docString" in step:
+        yield step["docString"].get("content", "")
+    for row in (step.get("dataTable") or {}).get("rows", ()):
+        yield from (cell.get("value", "") for cell in row.get("cells", ()))
 
 
 def _outline_step(step: Mapping[str, Any]) -> Step:
