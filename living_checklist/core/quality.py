@@ -168,12 +168,17 @@ def summary_lines(quality: Quality, *, verbose: bool) -> list[str]:
     ]
     if quality.missing:
         lines.append(f"  uncovered: {', '.join(quality.missing)}")
-    if verbose:
-        for name in SUB_CHARACTERISTICS:
-            if name in quality.covered:
-                lines.append(f"  covered {name}: {', '.join(quality.covered[name])}")
-            elif name in quality.waived:
-                lines.append(f"  waived  {name}: {quality.waived[name]}")
+    return lines + _each(quality) if verbose else lines
+
+
+def _each(quality: Quality) -> list[str]:
+    """A line per sub-characteristic covered or waived, in the standard's order."""
+    lines = []
+    for name in SUB_CHARACTERISTICS:
+        if name in quality.covered:
+            lines.append(f"  covered {name}: {', '.join(quality.covered[name])}")
+        elif name in quality.waived:
+            lines.append(f"  waived  {name}: {quality.waived[name]}")
     return lines
 
 

@@ -105,16 +105,22 @@ def _secret_value(text: str, start: int, end: int) -> tuple[int, int] | None:
     option = name.startswith("-") and (start == 0 or text[start - 1] in " \t\"'")
     if not bare[:1].isalpha() or not is_secret_name(bare, option):
         return None
-    found: re.Match[str] | None = None
-    separator = _SEPARATOR.match(text, end)
-    if separator is not None:
-        found = _VALUE.match(text, separator.end())
-    elif option and len(bare) > 1:
-        gap = _GAP.match(text, end)
-        found = _WORD.match(text, gap.end()) if gap is not None else None
+    found = _value_after(text, end, option and len(bare) > 1)
     if found is None or found.group().strip("\"'") in ("", MASK):
         return None
     return found.span()
+
+
+def _value_after(text: str, end: int, long_option: bool) -> re.Match[str] | None:
+    """The value after a name ending at ``end``: past ``=`` or ``:``, or, for a long enough
+    option, the next word."""
+    separator = _SEPARATOR.match(text, end)
+    if separator is not None:
+        return _VALUE.match(text, separator.end())
+    if not long_option:
+        return None
+    gap = _GAP.match(text, end)
+    return _WORD.match(text, gap.end()) if gap is not None else None
 
 
 def _sub_named(text: str) -> str:
@@ -131,12 +137,16 @@ def _sub_named(text: str) -> str:
         scanned = after.end() if after is not None else hint.end()
         span = _secret_value(text, max(start, position), scanned)
         if span is not None:
-            value = text[span[0] : span[1]]
-            quote = value[0] if value[0] in "\"'" and len(value) > 1 else ""
-            pieces.append(f"{text[position : span[0]]}{quote}{MASK}{quote}")
+            pieces.append(text[position : span[0]] + _masked(text[span[0] : span[1]]))
             position = scanned = span[1]
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def _masked(value: str) -> str:
+    """The mask standing in for ``value``, inside the quotes it had."""
+    quote = value[0] if value[0] in "\"'" and len(value) > 1 else ""
+    return f"{quote}{MASK}{quote}"
 
 
 def _sub_header(text: str) -> str:
