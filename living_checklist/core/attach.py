@@ -92,16 +92,19 @@ def attach(data: str | bytes, media_type: str, name: str | None = None) -> None:
         raise RuntimeError("attach() is for a running scenario: call it in a step, a hook or a fixture of one")
     if not isinstance(media_type, str) or "/" not in media_type:
         raise ValueError(f"attach(): media_type must be a type/subtype string such as 'text/plain', not {media_type!r}")
-    if isinstance(data, str):
-        size, attachment = len(data.encode("utf-8")), Attachment(data, media_type, False, name or "", case.where())
-    elif isinstance(data, bytes | bytearray | memoryview):
-        raw = bytes(data)
-        size = len(raw)
-        attachment = Attachment(base64.b64encode(raw).decode("ascii"), media_type, True, name or "", case.where())
-    else:
-        raise TypeError(f"attach(): data must be str or bytes, not {type(data).__name__}")
+    size, attachment = _attachment(data, media_type, name or "", case.where)
     if size > MAX_BYTES:
         raise ValueError(
             f"attach(): {size} bytes is more than the {MAX_BYTES} an attachment may hold; attach a file path"
         )
     case.attachments.append(attachment)
+
+
+def _attachment(data: object, media_type: str, name: str, where: Callable[[], int]) -> tuple[int, Attachment]:
+    """The attachment of ``data`` (bytes base64-encoded) and its size in bytes."""
+    if isinstance(data, str):
+        return len(data.encode("utf-8")), Attachment(data, media_type, False, name, where())
+    if isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+        return len(raw), Attachment(base64.b64encode(raw).decode("ascii"), media_type, True, name, where())
+    raise TypeError(f"attach(): data must be str or bytes, not {type(data).__name__}")

@@ -60,9 +60,7 @@ def json_safe(value: Any) -> Any:
     """A copy strict JSON can carry: non-finite numbers as the strings ``NaN``, ``Infinity``,
     ``-Infinity``; lone surrogates escaped. Other values are returned as they are."""
     if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+        return _float_safe(value)
     if isinstance(value, str):
         return text_safe(value)
     if isinstance(value, dict):
@@ -70,6 +68,12 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_safe(item) for item in value]
     return value
+
+
+def _float_safe(value: float) -> float | str:
+    if math.isfinite(value):
+        return value
+    return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
 
 
 def json_dumps(data: Any, *, indent: int | None = 2, compact: bool = False) -> str:

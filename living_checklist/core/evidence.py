@@ -80,6 +80,12 @@ def _artifact(data: Mapping[str, Any], folder: Path, rootdir: Path) -> str:
         return ""
     if not _SHA256.match(digest):
         raise _Bad(f"field 'sha256' must be the 64 hex digits of {artifact}'s digest, found {digest!r}")
+    _check_artifact(artifact, digest, folder, rootdir)
+    return f"; artifact {artifact} (sha256 {digest[:12]}…)"
+
+
+def _check_artifact(artifact: str, digest: str, folder: Path, rootdir: Path) -> None:
+    """Raises _Bad unless ``artifact`` is a file (in ``folder`` or the rootdir) with this digest."""
     candidates = [folder / artifact, rootdir / artifact]
     found = next((p for p in candidates if _inside(p, rootdir) and p.is_file()), None)
     if found is None:
@@ -87,7 +93,6 @@ def _artifact(data: Mapping[str, Any], folder: Path, rootdir: Path) -> str:
     actual = hashlib.sha256(found.read_bytes()).hexdigest()
     if actual != digest:
         raise _Bad(f"artifact {artifact} changed since the record: its sha256 is {actual}, the record says {digest}")
-    return f"; artifact {artifact} (sha256 {digest[:12]}…)"
 
 
 def decide(data: Mapping[str, Any], folder: Path, rootdir: Path, today: dt.date) -> tuple[str, str, str]:
@@ -115,25 +120,27 @@ def load(folder: Path, rootdir: Path, today: dt.date | None = None) -> dict[str,
     if not folder.is_dir():
         return verdicts
     for path in sorted(folder.glob("*.toml")):
-        shown = _shown(path, rootdir)
-        stem = path.stem
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            verdicts[stem] = Verdict("error", "evidence", f"{shown}: the record cannot be read ({exc})", shown)
-            continue
-        requirement = data.get("requirement")
-        if not isinstance(requirement, str) or requirement.strip() != stem:
-            message = f"{shown}: field 'requirement' must be {stem!r} (the file's name), found {requirement!r}"
-            verdicts[stem] = Verdict("error", "evidence", message, shown)
-            continue
-        try:
-            status, reason, message = decide(data, folder, rootdir, today)
-        except (_Bad, OSError) as exc:
-            verdicts[stem] = Verdict("error", "evidence", f"{shown}: {exc}", shown)
-            continue
-        verdicts[stem] = Verdict(status, reason, f"{message} ({shown})", shown)
+        verdicts[path.stem] = _verdict(path, folder, rootdir, today)
     return verdicts
+
+
+def _verdict(path: Path, folder: Path, rootdir: Path, today: dt.date) -> Verdict:
+    """What one record decides, or the error that keeps it from counting."""
+    shown = _shown(path, rootdir)
+    stem = path.stem
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return Verdict("error", "evidence", f"{shown}: the record cannot be read ({exc})", shown)
+    requirement = data.get("requirement")
+    if not isinstance(requirement, str) or requirement.strip() != stem:
+        message = f"{shown}: field 'requirement' must be {stem!r} (the file's name), found {requirement!r}"
+        return Verdict("error", "evidence", message, shown)
+    try:
+        status, reason, message = decide(data, folder, rootdir, today)
+    except (_Bad, OSError) as exc:
+        return Verdict("error", "evidence", f"{shown}: {exc}", shown)
+    return Verdict(status, reason, f"{message} ({shown})", shown)
 
 
 def _shown(path: Path, rootdir: Path) -> str:
