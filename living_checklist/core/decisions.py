@@ -29,12 +29,17 @@ class Decisions:
 
     def decide(self, requirement_id: str, status: str, reason: str, message: str) -> tuple[str, str, str]:
         record = self.evidence.get(requirement_id)
-        if record is not None and (record.status == "error" or status not in ("error", "failing")):
+        if record is not None and _record_decides(record, status):
             status, reason, message = record.status, record.reason, record.message
         suspect = self.suspect.get(requirement_id)
         if suspect is not None and status not in ("error", "failing"):
             status, reason, message = "pending", "suspect", suspect
         return status, reason, message
+
+
+def _record_decides(record: evidence.Verdict, status: str) -> bool:
+    """An evidence record decides unless the run erred or failed; an unusable record always does."""
+    return record.status == "error" or status not in ("error", "failing")
 
 
 def load(

@@ -97,25 +97,9 @@ def parse_state(text: str, where: str) -> ImportState:
         raise StateError(f"{where}: not JSON ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("requirements"), list):
         raise StateError(f"{where}: expected an object with a 'requirements' list")
-    requirements = []
-    for index, entry in enumerate(data["requirements"]):
-        at = f"{where}: requirements[{index}]"
-        if not isinstance(entry, dict):
-            raise StateError(f"{at}: expected an object")
-        steps = entry.get("steps", [])
-        if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
-            raise StateError(f"{at}: 'steps' must be a list of strings")
-        requirements.append(
-            Imported(
-                external_id=_text(entry, "external_id", at),
-                id=_text(entry, "id", at),
-                text=_text(entry, "text", at),
-                reviewed=_text(entry, "reviewed", at),
-                title=_text(entry, "title", at),
-                steps=tuple(steps),
-                removed=bool(entry.get("removed", False)),
-            )
-        )
+    requirements = [
+        _imported(entry, f"{where}: requirements[{index}]") for index, entry in enumerate(data["requirements"])
+    ]
     return ImportState(
         seed=_text(data, "seed", where),
         source=_text(data, "source", where),
@@ -123,6 +107,24 @@ def parse_state(text: str, where: str) -> ImportState:
         feature=_text(data, "feature", where),
         requirements=tuple(requirements),
         path=where,
+    )
+
+
+def _imported(entry: object, at: str) -> Imported:
+    """One entry of the state's ``requirements`` list, ``at`` naming it in errors."""
+    if not isinstance(entry, dict):
+        raise StateError(f"{at}: expected an object")
+    steps = entry.get("steps", [])
+    if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+        raise StateError(f"{at}: 'steps' must be a list of strings")
+    return Imported(
+        external_id=_text(entry, "external_id", at),
+        id=_text(entry, "id", at),
+        text=_text(entry, "text", at),
+        reviewed=_text(entry, "reviewed", at),
+        title=_text(entry, "title", at),
+        steps=tuple(steps),
+        removed=bool(entry.get("removed", False)),
     )
 
 

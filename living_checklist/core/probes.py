@@ -114,10 +114,14 @@ def gpu_count(
     except OSError as exc:
         return GpuCount(0, f"nvidia-smi -L could not run: {exc.strerror or exc}")
     if done.returncode != 0:
-        detail = (done.stderr or done.stdout or "").strip().splitlines()
-        why = detail[0] if detail else f"exit status {done.returncode}"
-        return GpuCount(0, f"nvidia-smi -L failed: {why}")
+        return GpuCount(0, f"nvidia-smi -L failed: {_why_failed(done)}")
     return GpuCount(parse_nvidia_smi_list(done.stdout), "nvidia-smi -L")
+
+
+def _why_failed(done: subprocess.CompletedProcess[str]) -> str:
+    """The first line the failed tool wrote (its errors, else its output), else its exit status."""
+    detail = (done.stderr or done.stdout or "").strip().splitlines()
+    return detail[0] if detail else f"exit status {done.returncode}"
 
 
 def canonical_os(name: str) -> str:
