@@ -45,11 +45,7 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> byte
     ``NotRegularFile`` otherwise, other ``OSError`` when it cannot be opened. Never blocks."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegularFile(path, f"is {file_kind(info.st_mode)}, not a regular file; only regular files are read")
-        if limit is not None and info.st_size > limit:
-            raise NotRegularFile(path, f"is {info.st_size} bytes, more than the {limit} bytes read")
+        _check_regular(path, os.fstat(fd), limit)
         with os.fdopen(fd, "rb", closefd=True) as handle:
             fd = -1
             data = handle.read() if limit is None else handle.read(limit + 1)
@@ -59,6 +55,14 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> byte
     if limit is not None and len(data) > limit:
         raise NotRegularFile(path, f"grew past the {limit} bytes read")
     return data
+
+
+def _check_regular(path: str | os.PathLike[str], info: os.stat_result, limit: int | None) -> None:
+    """``NotRegularFile`` unless ``info`` is a regular file's of at most ``limit`` bytes."""
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile(path, f"is {file_kind(info.st_mode)}, not a regular file; only regular files are read")
+    if limit is not None and info.st_size > limit:
+        raise NotRegularFile(path, f"is {info.st_size} bytes, more than the {limit} bytes read")
 
 
 def regular_text(path: Path, limit: int | None = None) -> str:
@@ -86,9 +90,13 @@ def walk_files(folder: Path) -> tuple[list[Path], list[Path]]:
         dirnames.sort()
         for name in filenames:
             path = Path(dirpath, name)
-            try:
-                mode = os.stat(path).st_mode
-            except OSError:
-                mode = 0
-            (regular if stat.S_ISREG(mode) else other).append(path)
+            (regular if stat.S_ISREG(_mode(path)) else other).append(path)
     return sorted(regular), sorted(other)
+
+
+def _mode(path: Path) -> int:
+    """The mode of what ``path`` leads to (links followed); 0 when there is nothing to stat."""
+    try:
+        return os.stat(path).st_mode
+    except OSError:
+        return 0

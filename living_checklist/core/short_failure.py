@@ -31,15 +31,21 @@ def short_form(step: str, message: str) -> str:
     and the command whole, of each output stream its last line (``--tb=long`` shows the rest)."""
     lines = [line if len(line) <= LINE_WIDTH else line[: LINE_WIDTH - 1] + "…" for line in message.split("\n")]
     if len(lines) > KEEP_WHOLE:
-        blocks: list[list[str]] = [[]]
-        for line in lines:
-            if STREAM.match(line):
-                blocks.append([])
-            blocks[-1].append(line)
+        blocks = _blocks(lines)
         lines = _elided(blocks[0], HEAD_LINES, TAIL_LINES)
         for block in blocks[1:]:
             lines += _elided(block, 1, TAIL_LINES)
     return "\n".join([step, *lines]) if step else "\n".join(lines)
+
+
+def _blocks(lines: list[str]) -> list[list[str]]:
+    """The message before the first output stream, then each stream's lines (its header first)."""
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if STREAM.match(line):
+            blocks.append([])
+        blocks[-1].append(line)
+    return blocks
 
 
 def _elided(block: list[str], head: int, tail: int) -> list[str]:
