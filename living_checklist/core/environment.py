@@ -147,11 +147,16 @@ def _machine(environment: Mapping[str, Any]) -> str:
 def _under_test(environment: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The systems and services the checks ran against."""
     rows = [("system", environment["system"] or "TBD")]
-    rows += [(f"system {name}", command or "TBD") for name, command in (environment.get("systems") or {}).items()]
+    rows += [(f"system {name}", command or "TBD") for name, command in _named(environment, "systems")]
     rows.append(("url", environment["url"] or "TBD"))
     if environment["service"]:
         rows.append(("service", environment["service"]))
-    return rows + [_service_row(name, named) for name, named in (environment.get("services") or {}).items()]
+    return rows + [_service_row(name, named) for name, named in _named(environment, "services")]
+
+
+def _named(environment: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:
+    """The (name, value) pairs under ``systems`` or ``services``; none when the key is absent or empty."""
+    return list((environment.get(key) or {}).items())
 
 
 def _service_row(name: str, named: Mapping[str, Any]) -> tuple[str, str]:

@@ -34,6 +34,12 @@ class Measurement:
         self._read_statistics()
         # Checked here, when a step records it, so that a bad one is that case's error (naming the
         # field) and never a report that fails its own schema.
+        problems = self._problems()
+        if problems:
+            raise InvalidValue(f"Measurement {self.name!r}: " + "; ".join(problems))
+
+    def _problems(self) -> list[str]:
+        """What is wrong with the five fields, one text each."""
         problems = []
         if not isinstance(self.name, str) or not self.name.strip():
             problems.append(f"name must be a non-empty text, found {self.name!r}")
@@ -41,28 +47,28 @@ class Measurement:
             problems.append(f"comparison must be one of {', '.join(COMPARISONS)}, found {self.comparison!r}")
         if not isinstance(self.unit, str):
             problems.append(f"unit must be a text, found {self.unit!r}")
-        if isinstance(self.value, bool) or not isinstance(self.value, int | float | str):
+        if not _number_or_text(self.value):
             problems.append(f"value must be a number or a text, found {self.value!r}")
-        if self.required is not None and (
-            isinstance(self.required, bool) or not isinstance(self.required, int | float | str)
-        ):
+        if self.required is not None and not _number_or_text(self.required):
             problems.append(f"required must be a number, a text or None, found {self.required!r}")
-        if problems:
-            raise InvalidValue(f"Measurement {self.name!r}: " + "; ".join(problems))
+        return problems
 
     def _read_statistics(self) -> None:
         """``bounds`` and ``histogram`` as read back from JSON (mappings) become their dataclasses."""
         try:
-            if isinstance(self.bounds, Mapping):
-                object.__setattr__(self, "bounds", Bounds(**self.bounds))
-            if isinstance(self.histogram, Mapping):
-                object.__setattr__(self, "histogram", Histogram.from_dict(self.histogram))
+            self._from_mappings()
         except (TypeError, HistogramError) as exc:
             raise InvalidValue(f"Measurement {self.name!r}: {exc}") from None
         if self.bounds is not None and not isinstance(self.bounds, Bounds):
             raise InvalidValue(f"Measurement {self.name!r}: bounds must be an object, found {self.bounds!r}")
         if self.histogram is not None and not isinstance(self.histogram, Histogram):
             raise InvalidValue(f"Measurement {self.name!r}: histogram must be an object, found {self.histogram!r}")
+
+    def _from_mappings(self) -> None:
+        if isinstance(self.bounds, Mapping):
+            object.__setattr__(self, "bounds", Bounds(**self.bounds))
+        if isinstance(self.histogram, Mapping):
+            object.__setattr__(self, "histogram", Histogram.from_dict(self.histogram))
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form: the five keys always, ``bounds`` and ``histogram`` where there are some."""
@@ -107,6 +113,10 @@ class Measurement:
         if self.required is not None:
             text += f", required {self.comparison} {_fmt(self.required)}"
         return text
+
+
+def _number_or_text(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float | str)
 
 
 def _fmt(value: float | str) -> str:

@@ -40,13 +40,18 @@ def is_tagged(req: Requirement, case: Case | None) -> bool:
     return case.tagged_pending if case is not None else req.tagged_pending
 
 
+def _pending_reason(req: Requirement, case: Case, otherwise: str) -> str:
+    """``tagged`` for a case tagged ``@pending``, else the reason it is pending for."""
+    return "tagged" if is_tagged(req, case) else otherwise
+
+
 def static_outcome(req: Requirement, case: Case | None) -> CaseOutcome | None:
     """What the Gherkin alone decides: no rows or no steps (empty). Nothing else is known without
     the step definitions (a ``TBD`` step that is also ambiguous is an error, see ``known_outcome``)."""
     if case is None:
         return CaseOutcome("pending", "empty", "no cases: the outline's Examples have no rows")
     if not case.steps:
-        reason = "tagged" if is_tagged(req, case) else "empty"
+        reason = _pending_reason(req, case, "empty")
         return CaseOutcome("pending", reason, "no steps: write the steps of this scenario")
     return None
 
@@ -103,7 +108,7 @@ def _tbd(req: Requirement, case: Case) -> CaseOutcome | None:
     where = ", ".join(f"line {step.line}" for step in tbd)
     return CaseOutcome(
         "pending",
-        "tagged" if is_tagged(req, case) else "tbd",
+        _pending_reason(req, case, "tbd"),
         f"TBD at {where}: replace TBD with the required value",
         steps="".join("P" if step.has_tbd else "-" for step in case.steps),
     )
@@ -119,5 +124,5 @@ def _undefined(req: Requirement, case: Case, resolutions: Sequence[Resolved]) ->
     # stored in the JSON report) once per run, not once per case.
     message = f"{count}: {first.keyword}{first.text} ({req.feature}:{first.line})"
     codes = "".join("U" if r.undefined else "-" for r in resolutions)
-    reason = "tagged" if is_tagged(req, case) else "undefined"
+    reason = _pending_reason(req, case, "undefined")
     return CaseOutcome("pending", reason, message, steps=codes)
