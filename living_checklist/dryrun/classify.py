@@ -85,16 +85,21 @@ def classify(req: Requirement, registry: StepRegistry) -> StaticRequirement:
     can only turn that into failing, never verified); only when every case is ready is it ready.
     """
     if not req.cases:
-        known, _ = known_outcome(req, None, registry.resolve_all)
-        assert known is not None  # a requirement without cases is always pending (empty)
-        nodeid = f"{req.feature}::{requirement_item_name(req)}"
-        return StaticRequirement(req, nodeid, "pending", known.reason, (), known=known.message)
+        return _caseless(req, registry)
     cases = tuple(classify_case(req, case, registry) for case in req.cases)
     for status in ("error", "pending"):
         deciding = next((c for c in cases if c.status == status), None)
         if deciding is not None:
             return StaticRequirement(req, cases[0].nodeid, deciding.status, deciding.reason, cases, deciding)
     return StaticRequirement(req, cases[0].nodeid, "ready", "", cases)
+
+
+def _caseless(req: Requirement, registry: StepRegistry) -> StaticRequirement:
+    """A requirement without cases: always pending (empty), on its own item."""
+    known, _ = known_outcome(req, None, registry.resolve_all)
+    assert known is not None  # a requirement without cases is always pending (empty)
+    nodeid = f"{req.feature}::{requirement_item_name(req)}"
+    return StaticRequirement(req, nodeid, "pending", known.reason, (), known=known.message)
 
 
 def classify_all(project: Project) -> list[StaticRequirement]:

@@ -38,9 +38,9 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from living_checklist.core import keys
 
@@ -113,13 +113,10 @@ class Prefetch:
         gc.disable()
         try:
             for line in self.results:
-                try:
-                    path, digest, rel, features_dir, id_pattern, raw = json.loads(line)
-                    if not all(type(v) is str for v in (path, digest, rel, features_dir, id_pattern)):
-                        break
-                    found[path] = (digest, rel, features_dir, id_pattern, decode_doc(raw))
-                except (ValueError, TypeError, RecursionError):  # a record the child did not finish
+                record = _record(line, decode_doc)
+                if record is None:
                     break
+                found[record[0]] = record[1]
         finally:
             if enabled:
                 gc.enable()
@@ -134,15 +131,24 @@ class Prefetch:
             self.results.close()
 
 
+def _record(line: bytes, decode_doc: Callable[[object], FeatureDoc]) -> tuple[str, Prefetched] | None:
+    """A file's path and what the child parsed of it; None for a record the child did not finish."""
+    try:
+        path, digest, rel, features_dir, id_pattern, raw = json.loads(line)
+        if not all(type(v) is str for v in (path, digest, rel, features_dir, id_pattern)):
+            return None
+        return path, (digest, rel, features_dir, id_pattern, decode_doc(raw))
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
 _current: Prefetch | None = None
 
 
 def start(paths: Sequence[str], overrides: Sequence[str]) -> None:
     """Fork the child that parses the feature files this dry run will read (no-op where it cannot)."""
     global _current
-    if _current is not None or not hasattr(os, "fork") or os.environ.get(ENV, "1") == "0":
-        return
-    if Path(INVENTORY_CACHE).is_file():  # the full run's inventory cache (rootdir = cwd) has the documents
+    if not _wanted():
         return
     try:
         shared = mmap.mmap(-1, _SLOTS.size)
@@ -163,14 +169,26 @@ def start(paths: Sequence[str], overrides: Sequence[str]) -> None:
         results.close()
         return
     if pid == 0:  # the child: whatever happens, it ends here, silently
-        try:
-            _child(shared, results, list(paths), list(overrides), parent)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                shared[:8] = struct.pack("=q", GONE)
-        finally:
-            os._exit(0)
+        _child_main(shared, results, list(paths), list(overrides), parent)
     _current = Prefetch(pid, shared, results)
+
+
+def _wanted() -> bool:
+    """Whether to fork a child: none yet, fork exists, not switched off, and no full run's cache."""
+    if _current is not None or not hasattr(os, "fork") or os.environ.get(ENV, "1") == "0":
+        return False
+    return not Path(INVENTORY_CACHE).is_file()  # the full run's inventory cache (rootdir = cwd) has the documents
+
+
+def _child_main(shared: mmap.mmap, results: IO[bytes], paths: list[str], overrides: list[str], parent: int) -> NoReturn:
+    """The forked child's whole life: it parses, says so when it fails, and exits, silently."""
+    try:
+        _child(shared, results, paths, overrides, parent)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            shared[:8] = struct.pack("=q", GONE)
+    finally:
+        os._exit(0)
 
 
 def current() -> Prefetch | None:
@@ -239,23 +257,31 @@ def _quiet_child(parent: int) -> None:
 
 def _project(paths: list[str], overrides: list[str]) -> tuple[Path, str, str, list[Path]]:
     """The rootdir, features folder, id pattern and feature files the dry run will read."""
-    from living_checklist.core.inventory import DEFAULT_ID_PATTERN, discover
+    from living_checklist.core.inventory import discover
     from living_checklist.run._compat import ini_setup
-    from living_checklist.run.settings import INI_FEATURES, INI_ID_PATTERN
 
     cwd = Path.cwd()
     targets = [Path(os.path.abspath(cwd / p)) for p in paths]
     rootdir, ini = ini_setup([str(t) for t in targets], overrides, cwd)
+    features_dir, id_pattern = _checklist_ini(ini, rootdir)
+    if not targets:
+        targets = [rootdir / features_dir]
+    files = sorted({Path(os.path.abspath(p)) for target in targets for p in discover(target)})
+    return rootdir, features_dir, id_pattern, files
+
+
+def _checklist_ini(ini: Mapping[str, str], rootdir: Path) -> tuple[str, str]:
+    """The features folder and id pattern; LookupError when there is nothing for the child to do."""
+    from living_checklist.core.inventory import DEFAULT_ID_PATTERN
+    from living_checklist.run.settings import INI_FEATURES, INI_ID_PATTERN
+
     features_dir = ini.get(INI_FEATURES, "")
     id_pattern = ini.get(INI_ID_PATTERN, "") or DEFAULT_ID_PATTERN
     if not features_dir:
         raise LookupError("not a checklist project")
     if (rootdir / INVENTORY_CACHE).is_file():
         raise LookupError("the full run's inventory cache has the documents")  # the parent reads it
-    if not targets:
-        targets = [rootdir / features_dir]
-    files = sorted({Path(os.path.abspath(p)) for target in targets for p in discover(target)})
-    return rootdir, features_dir, id_pattern, files
+    return features_dir, id_pattern
 
 
 class _Writer:
@@ -287,20 +313,7 @@ def take(files: Sequence[Path], load: Callable[[Path, Prefetched | None], Featur
     if handle is None:
         return [load(path, None) for path in files]
     docs: list[FeatureDoc | None] = [None] * len(files)
-    digest = list_digest(files)
-    slowest = 0.0
-    index = len(files) - 1
-    met = False
-    while index >= 0:
-        handle.publish(index)
-        child, _, child_digest = handle.read()
-        if child_digest == digest and child >= index:
-            met = True
-            break
-        began = time.perf_counter()
-        docs[index] = load(files[index], None)
-        slowest = max(slowest, time.perf_counter() - began)
-        index -= 1
+    met, slowest = _from_the_back(handle, files, docs, load)
     if met:
         # The child has started every file up to ``index``: at most one is still being parsed.
         handle.reap(WAIT_S + 10 * slowest)
@@ -310,3 +323,26 @@ def take(files: Sequence[Path], load: Callable[[Path, Prefetched | None], Featur
         found = {}
     stop()
     return [doc if doc is not None else load(path, found.get(str(path))) for path, doc in zip(files, docs, strict=True)]
+
+
+def _from_the_back(
+    handle: Prefetch,
+    files: Sequence[Path],
+    docs: list[FeatureDoc | None],
+    load: Callable[[Path, Prefetched | None], FeatureDoc],
+) -> tuple[bool, float]:
+    """Load files into ``docs`` from the last one down until the child has started the next one:
+    whether it met the child, and the slowest load here (seconds)."""
+    digest = list_digest(files)
+    slowest = 0.0
+    index = len(files) - 1
+    while index >= 0:
+        handle.publish(index)
+        child, _, child_digest = handle.read()
+        if child_digest == digest and child >= index:
+            return True, slowest
+        began = time.perf_counter()
+        docs[index] = load(files[index], None)
+        slowest = max(slowest, time.perf_counter() - began)
+        index -= 1
+    return False, slowest

@@ -92,11 +92,16 @@ def _targets(paths: Sequence[str], base: Path) -> list[Path]:
     targets = [Path(os.path.abspath(base / p)) for p in paths]
     for given, target in zip(paths, targets, strict=True):
         snapshot.depends_on(target)
-        if not target.exists():
-            raise LoadError(f"{given}: no such file or folder")
-        if target.is_file() and not is_feature_file(target):
-            raise LoadError(f"{given}: not a Gherkin feature file (expected a .feature, a .feature.md or a folder)")
+        _check_target(given, target)
     return targets
+
+
+def _check_target(given: str, target: Path) -> None:
+    """A LoadError unless the path given is a folder or a feature file."""
+    if not target.exists():
+        raise LoadError(f"{given}: no such file or folder")
+    if target.is_file() and not is_feature_file(target):
+        raise LoadError(f"{given}: not a Gherkin feature file (expected a .feature, a .feature.md or a folder)")
 
 
 def _pytest_args(targets: Sequence[Path], overrides: Sequence[str], steps: bool) -> list[str]:
@@ -242,17 +247,7 @@ class _Loader:
 
     def load(self) -> Project:
         settings = settings_of(self.config)
-        targets = self.targets
-        if not targets:
-            features = self.rootdir / settings.features_dir
-            snapshot.depends_on(features)
-            if not features.is_dir():
-                raise LoadError(
-                    f"{relpath(features, self.rootdir)}: the features folder does not exist "
-                    f"({INI_FEATURES} = {settings.features_dir!r}); "
-                    f"create it, or set {INI_FEATURES} in [tool.pytest.ini_options] or with -o {INI_FEATURES}=..."
-                )
-            targets = [features]
+        targets = self.targets or [self.features_folder(settings.features_dir)]
         files = sorted({Path(os.path.abspath(p)) for target in targets for p in discover(target)})
         # The full run's inventory cache: a file it parsed is not parsed again (a dry run only reads
         # it; what `status` saves is its output's snapshot, see living_checklist.dryrun.snapshot).
@@ -263,6 +258,24 @@ class _Loader:
         project = Project(settings, Inventory(tuple(docs)))
         if not self.steps:
             return project
+        self.add_registries(project, files, docs)
+        self.add_stepdefs(project)
+        return project
+
+    def features_folder(self, features_dir: str) -> Path:
+        """The features folder, the target when none is given; a LoadError when it does not exist."""
+        features = self.rootdir / features_dir
+        snapshot.depends_on(features)
+        if not features.is_dir():
+            raise LoadError(
+                f"{relpath(features, self.rootdir)}: the features folder does not exist "
+                f"({INI_FEATURES} = {features_dir!r}); "
+                f"create it, or set {INI_FEATURES} in [tool.pytest.ini_options] or with -o {INI_FEATURES}=..."
+            )
+        return features
+
+    def add_registries(self, project: Project, files: Sequence[Path], docs: Sequence[FeatureDoc]) -> None:
+        """Each feature file's step registry: one per folder node, of the steps visible from there."""
         by_parent: dict[int, StepRegistry] = {}
         for path, doc in zip(files, docs, strict=True):
             node = self.feature_node(path)
@@ -271,13 +284,15 @@ class _Loader:
             if registry is None:
                 registry = by_parent[id(parent)] = StepRegistry(stepdefs_visible_from(node))
             project.registries[doc.path] = registry
+
+    def add_stepdefs(self, project: Project) -> None:
+        """Every step definition visible from the session or a folder, each once."""
         seen: set[int] = set()
         for scope in [self.session, *self.dirs.values()]:
             for stepdef in stepdefs_visible_from(scope):
                 if id(stepdef.context) not in seen:
                     seen.add(id(stepdef.context))
                     project.stepdefs.append(stepdef)
-        return project
 
     def collect(self, node: pytest.Collector) -> list[pytest.Item | pytest.Collector]:
         """The children of a folder node; collecting it loads its conftest.py, as in a real run."""
@@ -300,14 +315,18 @@ class _Loader:
             hook = self.session.gethookproxy(path.parent)
         else:
             parent = self.directory(path.parent)
-            match = [c for c in self.collect(parent) if isinstance(c, pytest.Directory) and c.path == path]
-            if match:
-                self.dirs[path] = match[0]
-                return match[0]
+            listed = self.listed(parent, path)
+            if listed is not None:
+                self.dirs[path] = listed
+                return listed
             hook = parent.ihook  # ignored by the rules (norecursedirs, collect_ignore): named explicitly
         created = hook.pytest_collect_directory(path=path, parent=parent) or pytest.Dir.from_parent(parent, path=path)
         self.dirs[path] = created
         return created
+
+    def listed(self, parent: pytest.Collector, path: Path) -> pytest.Collector | None:
+        """The folder node ``parent`` collects for ``path``, if any."""
+        return next((c for c in self.collect(parent) if isinstance(c, pytest.Directory) and c.path == path), None)
 
     def feature_node(self, path: Path) -> pytest.Collector:
         folder = self.directory(path.parent)
@@ -346,8 +365,7 @@ def describe_exception(exc: BaseException, rootdir: Path) -> str:
     cause = chain[-1]
     what = f"{type(cause).__name__}: {cause}".splitlines()[0]
     if isinstance(cause, SyntaxError) and cause.filename:
-        where = f"{_shown(Path(cause.filename), rootdir)}:{cause.lineno or 1}"
-        return f"{where}: cannot import: SyntaxError: {cause.msg}"
+        return f"{_syntax_error_where(cause, rootdir)}: cannot import: SyntaxError: {cause.msg}"
     frame = _last_project_frame(cause)
     if frame is not None:
         return f"{_shown(Path(frame.filename), rootdir)}:{frame.lineno}: cannot import: {what}"
@@ -355,6 +373,11 @@ def describe_exception(exc: BaseException, rootdir: Path) -> str:
     if conftest is not None:
         return f"{_shown(conftest, rootdir)}: cannot import: {' '.join(str(chain[0]).split()) or what}"
     return f"pytest cannot start: {what}"
+
+
+def _syntax_error_where(cause: SyntaxError, rootdir: Path) -> str:
+    """``path:line`` of the code that does not parse."""
+    return f"{_shown(Path(cause.filename or ''), rootdir)}:{cause.lineno or 1}"
 
 
 def _failed_conftest(chain: list[BaseException], rootdir: Path) -> Path | None:

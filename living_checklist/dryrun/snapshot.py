@@ -45,7 +45,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -146,13 +146,7 @@ def serve(argv: Sequence[str]) -> int | None:
     """Write the output of an earlier identical dry run and return its exit status; None on a miss."""
     key = invocation_key(argv)
     for candidate in _candidates(key):
-        try:
-            with open(candidate, "rb") as handle:
-                loaded = _checked(json.loads(handle.read()), key)
-        except FileNotFoundError:
-            continue
-        except (OSError, ValueError, TypeError, RecursionError):  # torn, foreign or planted: not ours to trust
-            continue
+        loaded = _load(candidate, key)
         if loaded is None:
             continue
         entries, chunks, code = loaded
@@ -164,16 +158,25 @@ def serve(argv: Sequence[str]) -> int | None:
     return None
 
 
+def _load(candidate: Path, key: str) -> Loaded | None:
+    """The snapshot in ``candidate`` for this key; None when there is none, or none to trust."""
+    try:
+        with open(candidate, "rb") as handle:
+            return _checked(json.loads(handle.read()), key)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, RecursionError):  # torn, foreign or planted: not ours to trust
+        return None
+
+
 Loaded = tuple[list[tuple[str, Stat, str | None]], list[tuple[int, str]], int]
 
 
 def _checked(data: Any, key: str) -> Loaded | None:
     """A snapshot exactly as ``Recorder.finish`` writes it, for this key; None for anything else."""
-    if type(data) is not list or len(data) != 5 or data[0] != FORMAT or data[1] != key:
+    if not _is_snapshot(data, key):
         return None
     _, _, raw_entries, raw_chunks, code = data
-    if type(raw_entries) is not list or type(raw_chunks) is not list or type(code) is not int:
-        return None
     entries = [_entry(entry) for entry in raw_entries]
     chunks = [_chunk(chunk) for chunk in raw_chunks]
     if None in entries or None in chunks:
@@ -181,17 +184,33 @@ def _checked(data: Any, key: str) -> Loaded | None:
     return entries, chunks, code  # type: ignore[return-value]  # no None left
 
 
+def _is_snapshot(data: Any, key: str) -> bool:
+    """``[FORMAT, key, entries, chunks, exit status]`` with lists and an integer where they belong."""
+    if type(data) is not list or len(data) != 5 or data[0] != FORMAT or data[1] != key:
+        return False
+    return type(data[2]) is list and type(data[3]) is list and type(data[4]) is int
+
+
 def _entry(entry: Any) -> tuple[str, Stat, str | None] | None:
     if type(entry) is not list or len(entry) != 3:
         return None
     path, found, digest = entry
-    if type(path) is not str or (digest is not None and type(digest) is not str):
+    if type(path) is not str or not _is_digest(digest):
         return None
     if found is None:
         return (path, None, digest)
-    if type(found) is not list or len(found) != 5 or any(type(n) is not int for n in found):
+    if not _is_stat(found):
         return None
     return (path, tuple(found), digest)  # five integers
+
+
+def _is_digest(digest: Any) -> bool:
+    """A feature file's digest (a string) or None (no digest kept)."""
+    return digest is None or type(digest) is str
+
+
+def _is_stat(found: Any) -> bool:
+    return type(found) is list and len(found) == 5 and all(type(n) is int for n in found)
 
 
 def _chunk(chunk: Any) -> tuple[int, str] | None:
@@ -233,13 +252,21 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if recorder is None:  # an audit hook cannot be removed: between recordings it does nothing
         return
     if event == "open":
-        path, mode, flags = args
-        if not isinstance(path, int) and _reads(mode, flags):
-            recorder.saw(path)
+        _saw_open(recorder, *args)
     elif event in ("os.listdir", "os.scandir"):
-        path = args[0]
-        if not isinstance(path, int):
-            recorder.saw("." if path is None else path)
+        _saw_listing(recorder, args[0])
+
+
+def _saw_open(recorder: Recorder, path: Any, mode: str | None, flags: Any) -> None:
+    """A file opened by path (not by descriptor) for reading only."""
+    if not isinstance(path, int) and _reads(mode, flags):
+        recorder.saw(path)
+
+
+def _saw_listing(recorder: Recorder, path: Any) -> None:
+    """A folder listed by path (None: the cwd)."""
+    if not isinstance(path, int):
+        recorder.saw("." if path is None else path)
 
 
 def _reads(mode: str | None, flags: Any) -> bool:
@@ -302,11 +329,8 @@ class Recorder:
         self._ancestry(self.rootdir)
         # Between the cwd and the rootdir (one inside the other), every folder by its modification time.
         for inner, outer in ((Path(self.cwd), rootdir), (rootdir, Path(self.cwd))):
-            if outer in inner.parents:
-                for folder in inner.parents:
-                    if folder == outer:
-                        break
-                    self.saw(folder)
+            for folder in _between(inner, outer):
+                self.saw(folder)
 
     def note_cache(self, cache_folder: Path | None, make_folder: Callable[[], Path]) -> None:
         """Called by the dry run when pytest is done: our folder in pytest's cache (None: no cache)."""
@@ -319,10 +343,12 @@ class Recorder:
         if _active is self:
             _active = None
         out, err = self.streams
-        if isinstance(sys.stdout, _Tee) and sys.stdout._recorder is self:
-            sys.stdout = out
-        if isinstance(sys.stderr, _Tee) and sys.stderr._recorder is self:
-            sys.stderr = err
+        sys.stdout = self._untee(sys.stdout, out)
+        sys.stderr = self._untee(sys.stderr, err)
+
+    def _untee(self, stream: TextIO, original: TextIO) -> TextIO:
+        """``original`` where ``stream`` is this recorder's tee, else ``stream`` as it is."""
+        return original if isinstance(stream, _Tee) and stream._recorder is self else stream
 
     def finish(self, code: int) -> None:
         """Stop recording; write the snapshot when pytest had a cache folder and nothing moved."""
@@ -352,14 +378,17 @@ class Recorder:
         excluded = self.cache_root + os.sep if self.cache_root else None
         entries: list[tuple[str, Stat, str | None]] = []
         for path, found in self.entries.items():
-            if path == self.cache_root or (excluded is not None and path.startswith(excluded)):
+            if path == self.cache_root or _inside(path, excluded):
                 continue
-            racy = found is not None and _racy(found[2], self.started_ns) and path not in self.settled
-            if racy and not path.endswith(".pyc"):
+            if found is not None and self._racy_read(path, found):
                 return None
             digest = _digest(path) if found is not None and is_feature_file(path) else None
             entries.append((path, found, digest))
         return entries
+
+    def _racy_read(self, path: str, found: tuple[int, ...]) -> bool:
+        """Whether ``path`` (not a .pyc, not settled) was modified too close to this run's start."""
+        return _racy(found[2], self.started_ns) and path not in self.settled and not path.endswith(".pyc")
 
     def _settle_cache_parent(self) -> bool:
         """Make pytest's cache folder if needed and, when this run made it, take its parent again.
@@ -379,14 +408,10 @@ class Recorder:
                 self.make_folder()
             if parent not in self.entries or before is None or name in before:
                 return True  # not a dependency, or the cache folder was there from the start
-            now = _stat(parent)
-            if now is not None and _racy(now[2], time.time_ns()):
-                time.sleep(1.2 * RACY_NS / 1e9)
-            after = frozenset(os.listdir(parent))
-            now = _stat(parent)
+            now, after = _restat(parent)
         except Exception:
             return False
-        if now is None or after != before | {name} or _racy(now[2], time.time_ns()) or now[2] % 1_000_000_000 == 0:
+        if not _settled(now, after, before | {name}):
             return False  # another change, or a file system that stamps whole seconds: next run
         self.entries[parent] = now
         self.settled.add(parent)
@@ -409,6 +434,35 @@ class Recorder:
             _prune(folder)
         except Exception:  # a read-only checkout, a full disk: the next run takes the slow path again
             return
+
+
+def _between(inner: Path, outer: Path) -> Iterator[Path]:
+    """The folders above ``inner`` and below ``outer``, nearest first (none unless outer holds inner)."""
+    if outer in inner.parents:
+        for folder in inner.parents:
+            if folder == outer:
+                return
+            yield folder
+
+
+def _inside(path: str, prefix: str | None) -> bool:
+    return prefix is not None and path.startswith(prefix)
+
+
+def _restat(parent: str) -> tuple[Stat, frozenset[str]]:
+    """The folder's stat and names again, once its modification time is older than the margin."""
+    now = _stat(parent)
+    if now is not None and _racy(now[2], time.time_ns()):
+        time.sleep(1.2 * RACY_NS / 1e9)
+    after = frozenset(os.listdir(parent))
+    return _stat(parent), after
+
+
+def _settled(now: Stat, after: frozenset[str], expected: frozenset[str]) -> bool:
+    """Whether the folder holds just the names expected and its stat can be trusted as it is."""
+    if now is None or after != expected:
+        return False
+    return not _racy(now[2], time.time_ns()) and now[2] % 1_000_000_000 != 0
 
 
 def _prune(folder: Path) -> None:
