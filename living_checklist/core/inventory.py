@@ -112,10 +112,10 @@ def parse_feature(
         # gherkin splits lines on LF only: a file saved with CR line endings (classic Mac) would be
         # one line and hold no scenario. Editors show CR, CRLF and LF alike; so do we.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _parse(text, path, area if area is not None else area_of(path, ""), re.compile(id_pattern))
+    return _parse(text, path, area, id_pattern)
 
 
-def _parse(text: str, path: str, area: str, id_re: re.Pattern[str]) -> FeatureDoc:
+def _parse(text: str, path: str, area: str | None, id_pattern: str) -> FeatureDoc:
     try:
         parsed = Parser().parse(text, token_matcher(path))
     except ParserError as exc:
@@ -128,7 +128,7 @@ def _parse(text: str, path: str, area: str, id_re: re.Pattern[str]) -> FeatureDo
         pickles = Compiler().compile(document)  # type: ignore[arg-type]
     except ParserError as exc:  # pragma: no cover - the compiler re-validates rarely
         return FeatureDoc(path=path, name="", language="", errors=tuple(_parser_errors(exc, path)))
-    return _build(feature, pickles, text, path, area, id_re)
+    return _build(feature, pickles, text, path, area if area is not None else area_of(path, ""), re.compile(id_pattern))
 
 
 def _tag_names(node: Mapping[str, Any]) -> tuple[str, ...]:
