@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
-from gherkin.token_matcher import TokenMatcher
-from gherkin.token_matcher_markdown import GherkinInMarkdownTokenMatcher
+if TYPE_CHECKING:
+    from gherkin.token_matcher import TokenMatcher
 
 __all__ = [
     "FEATURE_SUFFIXES",
@@ -63,5 +64,11 @@ def media_type(path: str | os.PathLike[str]) -> str:
 
 
 def token_matcher(path: str | os.PathLike[str], dialect: str = "en") -> TokenMatcher:
-    """A fresh gherkin-official token matcher for the file: Markdown's for ``*.feature.md``."""
+    """A fresh gherkin-official token matcher for the file: Markdown's for ``*.feature.md``.
+
+    gherkin is imported here, not with the module: the dry run's snapshot names feature files by
+    ``is_feature_file`` and is served without importing pytest, pytest-bdd or gherkin."""
+    from gherkin.token_matcher import TokenMatcher
+    from gherkin.token_matcher_markdown import GherkinInMarkdownTokenMatcher
+
     return GherkinInMarkdownTokenMatcher(dialect) if is_markdown(path) else TokenMatcher(dialect)
