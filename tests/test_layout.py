@@ -1,4 +1,5 @@
-"""The package's shape: imports go one way along the data path, and the pure core imports no pytest.
+"""The package's shape: imports go one way along the data path, the pure core imports no pytest, and
+no function is too complex or too long.
 
 Every import of a ``living_checklist`` module counts (at module level or inside a function), except
 those under ``if TYPE_CHECKING:``; importing ``a.b`` is an arrow to ``a.b`` (not to the package ``a``).
@@ -10,6 +11,7 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import living_checklist
 
@@ -117,8 +119,35 @@ def test_no_module_under_core_imports_pytest_or_what_does() -> None:
     assert out.strip() == ""
 
 
-
 def test_no_module_is_over_500_lines() -> None:
     lines = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in MODULES.items()}
     long = {name: n for name, n in lines.items() if n > 500}
     assert not long, long
+
+
+def _blocks() -> list[tuple[str, Any]]:
+    """Every class, function and method of the package, as ``radon cc`` lists them."""
+    from radon.complexity import cc_visit, sorted_results
+
+    return [
+        (name, block)
+        for name, path in MODULES.items()
+        for block in sorted_results(cc_visit(path.read_text(encoding="utf-8")))
+    ]
+
+
+def test_complexity_stays_within_the_layout_targets() -> None:
+    """Issue 19: no function over cyclomatic complexity 15 or 80 lines; the average at most 3.5
+    (the measure of ``radon cc -a living_checklist``: classes, functions and methods alike)."""
+    blocks = _blocks()
+    assert len(blocks) > 1000  # the whole package was read
+    complex_ = {f"{name}.{b.name}": b.complexity for name, b in blocks if b.complexity > 15}
+    assert not complex_, complex_
+    long = {
+        f"{name}.{b.name}": b.endline - b.lineno + 1
+        for name, b in blocks
+        if not hasattr(b, "methods") and b.endline - b.lineno + 1 > 80
+    }
+    assert not long, long
+    average = sum(b.complexity for _, b in blocks) / len(blocks)
+    assert average <= 3.5, f"average cyclomatic complexity {average:.3f} over {len(blocks)} blocks (at most 3.5)"
