@@ -108,6 +108,101 @@ def test_allure_writes_one_result_per_scenario_with_step_statuses(project: pytes
     assert reference["undefined"][0][0] == "broken"
 
 
+def allure_data(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*-result.json"))]
+
+
+def test_allure_gives_outline_rows_their_parameters_and_history_ids_as_under_pytest_bdd(
+    project: pytest.Pytester,
+) -> None:
+    """Each row carries pytest-bdd's parametrization (``item.callspec``), which allure-pytest-bdd
+    reads: the row's parameters and a history id of its own, the same as pytest-bdd's."""
+    pytest.importorskip("allure_pytest_bdd", reason="allure-pytest-bdd is in the test extra")
+    ours(project, "--alluredir", "allure-ours")
+    theirs(project, "--alluredir", "allure-theirs")
+
+    def rows(folder: str) -> list[tuple[str, list[dict[str, Any]], str, str]]:
+        found = allure_data(project.path / folder)
+        chosen = [(r["name"], r["parameters"], r["historyId"], r["status"]) for r in found if r["name"] == "outline"]
+        return sorted(chosen, key=json.dumps)
+
+    mine = rows("allure-ours")
+    assert [(name, params, status) for name, params, _, status in mine] == [
+        ("outline", [{"name": "n", "value": "1"}], "passed"),
+        ("outline", [{"name": "n", "value": "5"}], "passed"),
+    ]
+    assert len({history for _, _, history, _ in mine}) == 2
+    assert mine == rows("allure-theirs")
+    # A scenario that is no outline row has no parameters, as under pytest-bdd.
+    assert all(not r.get("parameters") for r in allure_data(project.path / "allure-ours") if r["name"] != "outline")
+
+
+PENDING_FEATURE = """\
+Feature: Pending work
+  Scenario: undefined
+    Given an empty basket
+    When I juggle
+
+  Scenario: to be decided
+    Given an empty basket
+    When I add TBD apples
+
+  Scenario: raises pending
+    Given an empty basket
+    Then it is not written yet
+
+  @pending
+  Scenario: tagged and failing
+    Given an empty basket
+    Then the basket holds 3 apples
+"""
+
+PENDING_STEPS = (
+    STEPS
+    + """
+import living_checklist
+
+@then("it is not written yet")
+def _():
+    raise living_checklist.Pending("waiting for the spec")
+"""
+)
+
+
+@pytest.mark.parametrize("args", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_allure_shows_a_pending_case_skipped_with_its_reason(pytester: pytest.Pytester, args: tuple[str, ...]) -> None:
+    """The reason is the checklist's (``pending (<reason>): ...``), where allure-pytest-bdd reads it."""
+    pytest.importorskip("allure_pytest_bdd", reason="allure-pytest-bdd is in the test extra")
+    write_files(
+        pytester.path,
+        {
+            "features/pending.feature": PENDING_FEATURE,
+            "conftest.py": PENDING_STEPS,
+            "pyproject.toml": '[tool.pytest.ini_options]\nchecklist_features = "features"\n',
+        },
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--alluredir", "allure", "--checklist-json=c.json", *args)
+    result.assert_outcomes(xfailed=4)
+    found = {r["name"]: r for r in allure_data(pytester.path / "allure")}
+    assert {name: r["status"] for name, r in found.items()} == dict.fromkeys(
+        ("undefined", "to be decided", "raises pending", "tagged and failing"), "skipped"
+    )
+    messages = {name: r["statusDetails"]["message"] for name, r in found.items()}
+    assert "pending (undefined): undefined step: When I juggle" in messages["undefined"]
+    assert "pending (tbd): TBD at line 8" in messages["to be decided"]
+    assert "pending (placeholder): waiting for the spec" in messages["raises pending"]
+    tagged = messages["tagged and failing"]
+    assert tagged.startswith("XFAIL pending (tagged): tagged @pending and fails: assert 0 == 3"), tagged
+    assert "AssertionError" in tagged and found["tagged and failing"]["statusDetails"]["trace"]
+    # The checklist itself says what it said before allure was told.
+    report = json.loads((pytester.path / "c.json").read_text(encoding="utf-8"))
+    reasons = {r["name"]: (r["status"], r["reason"], r["message"].splitlines()[0]) for r in report["requirements"]}
+    assert reasons["tagged and failing"][:2] == ("pending", "tagged")
+    assert reasons["tagged and failing"][2].startswith("tagged @pending and fails: assert 0 == 3")
+    assert reasons["raises pending"][:2] == ("pending", "placeholder")
+    assert reasons["undefined"][:2] == ("pending", "undefined")
+
+
 def test_cucumberjson_lists_our_scenarios(project: pytest.Pytester) -> None:
     ours(project, "--cucumberjson", "ours.json")
     theirs(project, "--cucumberjson", "theirs.json")

@@ -17,7 +17,7 @@ from pytest_bdd.parser import FeatureParser
 from living_checklist.core.inventory import render
 from living_checklist.run import _compat
 
-PROBE = '''
+PROBE = """
 import pytest
 from pytest_bdd import given, parsers
 from living_checklist.run import _compat
@@ -74,7 +74,7 @@ def test_bdd_hooks_and_plugin(request):
         f"pytest-bdd's plugin is no longer registered as {_compat.BDD_PLUGIN_NAME!r}")
     assert _compat.bdd_reporting_enabled(request.config) is False
     assert _compat.apply_tag_hook(request.config) is None, "only pytest-bdd's default apply_tag is installed here"
-'''
+"""
 
 
 def test_internals_on_live_pytest_objects(pytester: pytest.Pytester) -> None:
@@ -248,7 +248,7 @@ def test_ini_setup_finds_what_pytest_finds(pytester: pytest.Pytester) -> None:
 
 # -- the internals the layout moved behind _compat: the collector object, capture, plugin names, protocol
 
-UNRUN_PROBE = '''
+UNRUN_PROBE = """
 import pytest
 from living_checklist.run import _compat
 
@@ -272,7 +272,7 @@ def test_capture_and_plugins(request, capsys):
     names = [name for name, _ in request.config.pluginmanager.list_name_plugin()]
     missing = [name for name in _compat.SESSION_END_PLUGINS if name not in names]
     assert not missing, f"pytest no longer registers its plugins under these names: {missing}"
-'''
+"""
 
 
 def test_report_unrun_capture_and_plugin_names(pytester: pytest.Pytester) -> None:
@@ -309,3 +309,38 @@ def pytest_collect_file(file_path, parent):
     )
     pytester.makefile(".thing", never_imported="raise SystemExit('imported')\n")
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_outline_callspec_is_the_one_pytest_bdd_gives_a_row(pytester: pytest.Pytester) -> None:
+    """allure-pytest-bdd reads ``item.callspec.params["_pytest_bdd_example"]``; pytest reads the
+    scope (function: no reordering) and the index. Ours is pytest-bdd's, field for field."""
+    pytester.makefile(
+        ".feature",
+        rows="Feature: F\n  Scenario Outline: o\n    Given <n>\n\n    Examples:\n      | n |\n      | 1 |\n",
+    )
+    pytester.makepyfile(test_rows='from pytest_bdd import scenarios\n\nscenarios("rows.feature")\n')
+    items, _ = pytester.inline_genitems("-p", "no:living_checklist", "test_rows.py")
+    (theirs,) = [item.callspec for item in items]  # type: ignore[attr-defined]
+    ours = _compat.outline_callspec((("n", "1"),), 0)
+    assert type(ours) is type(theirs), "_pytest.python.CallSpec changed"
+    assert ours.params == theirs.params == {"_pytest_bdd_example": {"n": "1"}}, "pytest-bdd's row parameter changed"
+    assert ours._arg2scope == theirs._arg2scope and ours.indices == theirs.indices
+
+
+def test_parse_bdd_feature_reads_markdown_as_its_plain_twin(tmp_path: Path) -> None:
+    (tmp_path / "md.feature.md").write_text(
+        "# Feature: F\n\n## Scenario: s\n\n* Given a step\n  | a |\n  | 1 |\n* Then done\n", encoding="utf-8"
+    )
+    (tmp_path / "plain.feature").write_text(
+        "Feature: F\n\n  Scenario: s\n\n    Given a step\n      | a |\n      | 1 |\n    Then done\n", encoding="utf-8"
+    )
+    md, plain = (_compat.parse_bdd_feature(tmp_path / name) for name in ("md.feature.md", "plain.feature"))
+
+    def view(parsed: tuple[object, list[object]]) -> list[object]:
+        return [
+            (s.name, [(t.name, t.type, t.line_number, t.datatable and t.datatable.raw()) for t in s.steps])  # type: ignore[attr-defined]
+            for s in parsed[1]
+        ]
+
+    assert view(md) == view(plain)
+    assert md[0].name == plain[0].name == "F"  # type: ignore[attr-defined]

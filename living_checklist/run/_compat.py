@@ -305,14 +305,12 @@ def bdd_reporting_enabled(config: pytest.Config) -> bool:
         raise InternalChanged("pytest-bdd's options --cucumberjson / --gherkin-terminal-reporter", str(exc)) from None
 
 
-def _gherkin_document(abs_filename: str, encoding: str) -> Any:
-    """pytest-bdd's ``get_gherkin_document``, reading ``*.feature.md`` with gherkin-official's Markdown
-    matcher (pytest-bdd reads plain Gherkin only). The inventory parsed the file before: no error here."""
-    if not is_markdown(abs_filename):
-        return _bdd_gherkin.get_gherkin_document(abs_filename, encoding)
-    with open(abs_filename, encoding=encoding) as f:
-        data = _GherkinParser().parse(f.read(), token_matcher(abs_filename))
-    return _bdd_gherkin.GherkinDocument.from_dict(data)
+def _gherkin_document(path: str, encoding: str) -> Any:
+    """``get_gherkin_document``, a ``*.feature.md`` read with the Markdown matcher (the inventory parsed it first)."""
+    if not is_markdown(path):
+        return _bdd_gherkin.get_gherkin_document(path, encoding)
+    with open(path, encoding=encoding) as f:
+        return _bdd_gherkin.GherkinDocument.from_dict(_GherkinParser().parse(f.read(), token_matcher(path)))
 
 
 class _FeatureParser(_bdd_parser.FeatureParser):
@@ -389,6 +387,16 @@ def parse_bdd_feature(path: Path) -> tuple[Any, list[Any]]:
         return _FeatureParser(str(path.parent), path.name).parse_templates()
     except (AttributeError, TypeError) as exc:
         raise InternalChanged("pytest_bdd.parser (FeatureParser, Feature, Rule, Step)", str(exc)) from None
+
+
+def outline_callspec(example: Sequence[tuple[str, str]], row: int) -> Any:
+    """An outline row's ``item.callspec`` as pytest-bdd's: allure-pytest-bdd reads its parameters there."""
+    python, key = importlib.import_module("_pytest.python"), "_pytest_bdd_example"
+    try:
+        spec = getattr(python, "CallSpec", None) or python.CallSpec2
+        return spec(params={key: dict(example)}, indices={key: row}, _arg2scope={key: python.Scope.Function})
+    except (AttributeError, TypeError) as exc:
+        raise InternalChanged("_pytest.python.CallSpec", str(exc)) from None
 
 
 def render_string(text: str, context: Mapping[str, object]) -> str:

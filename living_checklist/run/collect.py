@@ -134,6 +134,8 @@ class CaseItem(pytest.Function):
         super().__init__(**kwargs)
         self.requirement = requirement
         self.case = case
+        if case is not None and case.example:  # allure-pytest-bdd shows the row's parameters, own history id
+            self.callspec = _compat.outline_callspec(case.example, case.line)
         self.pending: CaseOutcome | None = None
         self.current_step: Step | None = None
         self.steps_done = 0

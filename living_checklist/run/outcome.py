@@ -26,6 +26,7 @@ from living_checklist.run.hooks import has_fixture_hooks
 from living_checklist.run.registry import StepDef
 
 STATUS_PROPERTIES = CARRIED_PROPERTIES
+EARLY_XFAIL_KEY = pytest.StashKey[str]()  # why mark_pending made the call an xfail: "lent" an XFailed, "tagged"
 REF_SEPARATOR = "\x1f"  # between the fields of a step definition's key (see reports.messages.StepDefRef)
 
 
@@ -109,17 +110,51 @@ def _may_skip_protocol(item: CaseItem, nextitem: pytest.Item | None) -> bool:
     return not has_fixture_hooks(item)  # its fixtures run as hooks, as Cucumber runs hooks around undefined steps
 
 
-def mark_pending(item: CaseItem, report: pytest.TestReport) -> None:
-    """A call that ended pending (no exception raised) is an xfail, as early as any plugin looks."""
+def mark_pending(item: CaseItem, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """A call that ended pending is an xfail, as early as any plugin looks: the wrappers between this
+    innermost one and the outermost (allure-pytest-bdd) see it skipped with its reason, as after
+    ``pytest.xfail(reason)``. A call that raised nothing gets that XFailed in ``call.excinfo`` (where
+    allure-pytest-bdd reads the reason), taken back by ``finish_report``; a tagged ``@pending``
+    case that failed keeps its exception."""
     pending = item.pending
     if pending is not None and pending.status == "pending" and report.passed:
-        report.outcome = "skipped"
-        report.wasxfail = f"pending ({pending.reason}): {pending.message.splitlines()[0]}"
+        _as_xfail(report, pending)
+        if call.excinfo is None:
+            call.excinfo = _xfailed(report.wasxfail)
+            item.stash[EARLY_XFAIL_KEY] = "lent"
+    elif report.failed and item.tagged and call.excinfo is not None:
+        outcome = call_outcome(item, call)
+        if outcome.status == "pending":
+            _as_xfail(report, outcome)
+            item.stash[EARLY_XFAIL_KEY] = "tagged"
+
+
+def _as_xfail(report: pytest.TestReport, pending: CaseOutcome) -> None:
+    report.outcome = "skipped"
+    report.wasxfail = f"pending ({pending.reason}): {pending.message.splitlines()[0]}"
+
+
+def _xfailed(reason: str) -> pytest.ExceptionInfo[BaseException]:
+    """What ``call.excinfo`` holds after ``pytest.xfail(reason)``."""
+    try:
+        raise pytest.xfail.Exception(reason)
+    except pytest.xfail.Exception:
+        return pytest.ExceptionInfo.from_current()
+
+
+def _early_xfail(item: CaseItem) -> str:
+    """Why ``mark_pending`` made this call an xfail ("" when it did not), forgotten for a next attempt."""
+    early = item.stash.get(EARLY_XFAIL_KEY, "")
+    if early:
+        del item.stash[EARLY_XFAIL_KEY]
+    return early
 
 
 def finish_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
     """Give the report its checklist status; pending becomes xfail without any traceback. Every
     report of a case carries the outcome's data for the reports (``CARRIED_ATTRIBUTE``)."""
+    if item.stash.get(EARLY_XFAIL_KEY, "") == "lent":
+        call.excinfo = None  # the call raised nothing: mark_pending lent the XFailed
     _finish_report(item, call, report)
     carried = item.stash.get(CARRIED_KEY, None)
     if carried is None:
@@ -194,7 +229,7 @@ def _called(item: CaseItem, call: pytest.CallInfo[None], report: pytest.TestRepo
     if call.excinfo is not None and not isinstance(call.excinfo.value, StepError | PendingPassed):
         item.exception = type(call.excinfo.value).__name__
     outcome = call_outcome(item, call)
-    marked = getattr(report, "wasxfail", None)
+    marked = None if _early_xfail(item) else getattr(report, "wasxfail", None)
     if marked is not None and item.pending is None:
         return _xfail_marked(report, marked, outcome)
     if report.failed and outcome.status == "verified":

@@ -323,7 +323,7 @@ class ChecklistSession:
         # pending case already as the xfail it is reported as, not as the passed call it ran as.
         report = yield
         if isinstance(item, CaseItem) and report.when == "call":
-            mark_pending(item, report)
+            mark_pending(item, call, report)
         return report
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
