@@ -117,6 +117,11 @@ def _tbd_after_failure(stop: StepStatus, status: StepStatus) -> bool:
     return stop == "failed" and status == "pending"
 
 
+def duration_at(outcome: CaseOutcome, index: int) -> int | None:
+    """How long the step at ``index`` took (nanoseconds); None when no duration was recorded for it."""
+    return outcome.durations[index] if index < len(outcome.durations) else None
+
+
 def step_statuses(outcome: CaseOutcome, count: int) -> list[StepStatus]:
     """Each pickle step's status as Cucumber shows it (hooks aside)."""
     return list(case_steps(outcome, count).steps)
@@ -142,9 +147,13 @@ def case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
     attachments = attachments_at(outcome, count)
     before, after = _generic_hooks(outcome, shown, attachments, count)
     ran = [HookStep("before" if r.before else "after", r.status, r.message, r) for r in outcome.hooks]
-    before = (*(h for h in ran if h.side == "before"), *before)
-    after = (*(h for h in ran if h.side == "after"), *after)
+    before = (*_on_side(ran, "before"), *before)
+    after = (*_on_side(ran, "after"), *after)
     return CaseSteps(before, shown.steps, after, shown.stopper, shown.message, attachments)
+
+
+def _on_side(hooks: Sequence[HookStep], side: HookSide) -> list[HookStep]:
+    return [h for h in hooks if h.side == side]
 
 
 def _generic_hooks(
@@ -155,11 +164,19 @@ def _generic_hooks(
     before, after = shown.before, shown.after
     if any(run.status != "passed" for run in outcome.hooks):
         before, after = (), ()  # a recorded hook explains the status: no generic hook
-    if -1 in attachments and not before:
-        before = (HookStep("before", "passed", ""),)
-    if count in attachments and not after:
-        after = (HookStep("after", "passed", ""),)
-    return before, after
+    return _holding(before, "before", -1 in attachments), _holding(after, "after", count in attachments)
+
+
+def _holding(hooks: tuple[HookStep, ...], side: HookSide, attached: bool) -> tuple[HookStep, ...]:
+    """The hook steps; when there are none and the setup or teardown attached something, a passed one holding it."""
+    return (HookStep(side, "passed", ""),) if attached and not hooks else hooks
+
+
+def _hook_explains(outcome: CaseOutcome, stopper: int | None) -> bool:
+    """Whether the case's status came from outside its steps: no step stopped it (or it is a
+    reason that comes after the steps), and it is not a reason that needs no hook step."""
+    explained = stopper is not None and outcome.reason not in _AFTER_STEPS_REASONS
+    return not (outcome.reason in _NO_HOOK_REASONS or explained)
 
 
 def _case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
@@ -167,8 +184,7 @@ def _case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
     raw = raw_statuses(outcome.steps, count, outcome.reason)
     statuses, stopper = cucumber_order(raw, len(outcome.steps) if outcome.status == "skipped" else 0)
     hook_status = _CASE_HOOK_STATUS.get(outcome.status)
-    explained = stopper is not None and outcome.reason not in _AFTER_STEPS_REASONS
-    if hook_status is None or outcome.reason in _NO_HOOK_REASONS or explained:
+    if hook_status is None or not _hook_explains(outcome, stopper):
         return CaseSteps((), tuple(statuses), (), stopper, message, {})
     hook = (hook_status, message or f"{outcome.status}: {outcome.reason}")
     if "passed" not in statuses and outcome.reason not in _AFTER_STEPS_REASONS:
