@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import platform
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ from gherkin.parser import Parser
 from gherkin.pickles.compiler import Compiler
 from gherkin.stream.id_generator import IdGenerator
 
+from living_checklist.core.attach import Attachment
 from living_checklist.core.definitions import ParameterTypeInfo, StepDefinitionInfo
 from living_checklist.core.escape import json_dumps
 from living_checklist.core.gherkin_files import media_type, token_matcher
@@ -53,7 +54,7 @@ from living_checklist.reports.messages_steps import (
     test_run_hook_envelopes,
     timestamp,
 )
-from living_checklist.reports.results import CaseSteps, HookStep, case_steps
+from living_checklist.reports.results import CaseSteps, HookStep, case_steps, duration_at
 from living_checklist.run.registry import snippet
 
 PROTOCOL_VERSION = "33.0.4"  # the version the kit's expected samples declare (tests/data/cck)
@@ -142,6 +143,11 @@ def _by_feature(checklist: Checklist) -> dict[str, list[tuple[tuple[Step, ...], 
     return by_feature
 
 
+def _feature_paths(checklist: Checklist, by_feature: Mapping[str, object]) -> list[str]:
+    """Every feature file with cases or errors, in path order."""
+    return sorted(set(by_feature) | {e.path for e in checklist.errors})
+
+
 def _finished(info: RunInfo, run_id: str) -> dict[str, Any]:
     """The testRunFinished envelope: success, and what stopped the run outside any case."""
     finished: dict[str, Any] = {
@@ -164,24 +170,22 @@ def envelopes(
     yield {"meta": meta(info)}
     by_feature = _by_feature(checklist)
     planned: list[_Planned] = []
-    for path in sorted(set(by_feature) | {e.path for e in checklist.errors}):
+    for path in _feature_paths(checklist, by_feature):
         yield from _document(ids, path, read_source(path), by_feature.get(path, []), planned)
     run_hooks = [run for item in planned for run in item.case.outcome.run_hooks]
     before_all, after_all = messages_hooks.test_run_hooks(run_hooks)
     running = [item for item in planned if _runs(item, before_all)]
     definitions: dict[str, _Definition] = {}
     hooks: dict[Any, str] = {}
-    every = [_shown(item, o) for item in running for o in (*info.retried.get(item.case.nodeid, ()), item.case.outcome)]
-    glue = messages_hooks.HookDefinitions(every, run_hooks, hooks)
+    glue = messages_hooks.HookDefinitions(_every_attempt(running, info.retried), run_hooks, hooks)
     yield from _step_definitions(ids, checklist.definitions, planned, definitions, glue)
     yield from glue.rest(ids)
     run_id = ids.get_next_id()
     yield {"testRunStarted": {"id": run_id, "timestamp": timestamp(info.started)}}
     yield from test_run_hook_envelopes(ids, before_all, hooks, run_id)
     ran = attempts.in_order(running, lambda item: item.case, info.retried, info.started)
-    first = {id(item): index for index, (_, item, _) in reversed(list(enumerate(ran)))}
     test_cases: dict[int, _TestCase] = {}
-    for item in sorted(running, key=lambda item: first[id(item)]):  # in the order they ran
+    for item in _in_run_order(running, ran):
         test_cases[id(item)], envelope = _test_case(ids, item, definitions, hooks, run_id, info.retried)
         yield envelope
     yield from attempts.in_time_order(
@@ -189,6 +193,17 @@ def envelopes(
     )
     yield from test_run_hook_envelopes(ids, after_all, hooks, run_id)
     yield _finished(info, run_id)
+
+
+def _every_attempt(running: Sequence[_Planned], retried: Mapping[str, Sequence[CaseOutcome]]) -> list[CaseSteps]:
+    """The hooks and steps of every attempt of every case that ran, earlier attempts first."""
+    return [_shown(item, o) for item in running for o in (*retried.get(item.case.nodeid, ()), item.case.outcome)]
+
+
+def _in_run_order(running: Sequence[_Planned], ran: Sequence[tuple[int, _Planned, CaseOutcome]]) -> list[_Planned]:
+    """The cases in the order their first attempts ran."""
+    first = {id(item): index for index, (_, item, _) in reversed(list(enumerate(ran)))}
+    return sorted(running, key=lambda item: first[id(item)])
 
 
 def _document(
@@ -229,10 +244,14 @@ def _planned(pickles: Sequence[dict[str, Any]], ours: _Ours) -> list[_Planned]:
         return []
     if any(int(p["location"]["line"]) != line for p, (_, line, _) in zip(pickles, ours, strict=True)):
         return []
-    return [
-        _Planned(p["id"], tuple(s["id"] for s in p["steps"]), tuple(s["text"] for s in p["steps"]), steps, c)
-        for p, (steps, _, c) in zip(pickles, ours, strict=True)
-    ]
+    return [_pickle_planned(p, steps, c) for p, (steps, _, c) in zip(pickles, ours, strict=True)]
+
+
+def _pickle_planned(pickle: Mapping[str, Any], steps: tuple[Step, ...], case: CaseResult) -> _Planned:
+    """A case with the ids of its pickle and the pickle's steps, and those steps' texts."""
+    pickle_steps = pickle["steps"]
+    ids = tuple(s["id"] for s in pickle_steps)
+    return _Planned(pickle["id"], ids, tuple(s["text"] for s in pickle_steps), steps, case)
 
 
 @dataclass(frozen=True)
@@ -257,24 +276,32 @@ def _step_definitions(
         refs[key] = ref
         keys.append(key)
         infos.setdefault(key, patterns.info_from_key(ref.kind, ref.pattern, key))
-    kinds: dict[ParameterTypeInfo, None] = {}
-    for key in keys:
-        info = infos.get(key)
-        kinds.update(dict.fromkeys(info.parameter_types if info is not None else ()))
-    for kind in kinds:
+    for kind in _parameter_kinds([infos.get(key) for key in keys]):
         yield {"parameterType": _parameter_type(ids.get_next_id(), kind)}
     for key in keys:
         ref, info = refs[key], infos.get(key)
         yield from glue.until(ids, ref.uri, ref.line)  # hooks are among the definitions in source order
         definitions[key] = _Definition(ids.get_next_id(), info)
-        pattern_type, source = patterns.cucumber_pattern(ref.kind, ref.pattern, info)
-        yield {
-            "stepDefinition": {
-                "id": definitions[key].id,
-                "pattern": {"type": pattern_type, "source": source},
-                "sourceReference": {"uri": ref.uri, "location": {"line": ref.line}},
-            }
+        yield _step_definition(definitions[key].id, ref, info)
+
+
+def _parameter_kinds(infos: Sequence[StepDefinitionInfo | None]) -> dict[ParameterTypeInfo, None]:
+    """The extra types the definitions use, once each, in the order first used."""
+    kinds: dict[ParameterTypeInfo, None] = {}
+    for info in infos:
+        kinds.update(dict.fromkeys(info.parameter_types if info is not None else ()))
+    return kinds
+
+
+def _step_definition(id_: str, ref: StepDefRef, info: StepDefinitionInfo | None) -> dict[str, Any]:
+    pattern_type, source = patterns.cucumber_pattern(ref.kind, ref.pattern, info)
+    return {
+        "stepDefinition": {
+            "id": id_,
+            "pattern": {"type": pattern_type, "source": source},
+            "sourceReference": {"uri": ref.uri, "location": {"line": ref.line}},
         }
+    }
 
 
 def _matched_only(planned: Sequence[_Planned], known: Mapping[str, StepDefRef]) -> Iterator[tuple[str, StepDefRef]]:
@@ -332,7 +359,7 @@ def _test_case(
 ) -> tuple[_TestCase, dict[str, Any]]:
     """The case's testCase envelope (with the hook steps any of its attempts had), and the ids its
     execution refers to."""
-    every = [_shown(item, outcome) for outcome in retried.get(item.case.nodeid, ())] + [_shown(item)]
+    every = _every_attempt([item], retried)
     before_hooks = attempts.union([shown.before for shown in every])
     after_hooks = attempts.union([shown.after for shown in every])
     before, envelope_steps = _hook_test_steps(ids, hooks, before_hooks)
@@ -340,19 +367,23 @@ def _test_case(
     for index, pickle_step_id in enumerate(item.step_ids):
         found = _found(definitions, item.case.outcome.matches, index)
         step_ids.append((ids.get_next_id(), pickle_step_id))
-        envelope_steps.append(
-            {
-                "id": step_ids[-1][0],
-                "pickleStepId": pickle_step_id,
-                "stepDefinitionIds": [d.id for d in found],
-                "stepMatchArgumentsLists": [{"stepMatchArguments": _arguments(d, item.texts[index])} for d in found],
-            }
-        )
+        envelope_steps.append(_test_step(step_ids[-1], found, item.texts[index]))
     after, after_steps = _hook_test_steps(ids, hooks, after_hooks)
     envelope_steps += after_steps
     test_case = _TestCase(ids.get_next_id(), tuple(step_ids), before, after, item, before_hooks, after_hooks)
     body = {"id": test_case.id, "pickleId": item.pickle_id, "testSteps": envelope_steps, "testRunStartedId": run_id}
     return test_case, {"testCase": body}
+
+
+def _test_step(ids: tuple[str, str], found: Sequence[_Definition], text: str) -> dict[str, Any]:
+    """A pickle step's testStep (``ids``: its own and its pickle step's) with what each definition matched."""
+    step_id, pickle_step_id = ids
+    return {
+        "id": step_id,
+        "pickleStepId": pickle_step_id,
+        "stepDefinitionIds": [d.id for d in found],
+        "stepMatchArgumentsLists": [{"stepMatchArguments": _arguments(d, text)} for d in found],
+    }
 
 
 def _hook_test_steps(
@@ -394,24 +425,48 @@ def _execution(
     }
     shown = _shown(item, outcome)
     count = len(test_case.steps)
-    for step_id, hook in zip(test_case.before, attempts.aligned(shown.before, test_case.before_hooks), strict=True):
-        yield from hook_run((started_id, step_id), clock, hook, shown.attachments.get(-1, []), "")
+    before = attempts.aligned(shown.before, test_case.before_hooks)
+    clock = yield from _hook_runs(started_id, test_case.before, before, clock, shown.attachments.get(-1, []), "")
+    clock = yield from _step_runs(ids, started_id, test_case, shown, outcome, clock)
+    after = attempts.aligned(shown.after, test_case.after_hooks)
+    clock = yield from _hook_runs(
+        started_id, test_case.after, after, clock, shown.attachments.get(count, []), outcome.exception
+    )
+    retried = attempt < len(info.retried.get(item.case.nodeid, ()))
+    finished = {"testCaseStartedId": started_id, "timestamp": timestamp(clock), "willBeRetried": retried}
+    yield {"testCaseFinished": finished}
+
+
+def _hook_runs(
+    started_id: str,
+    step_ids: Sequence[str],
+    hooks: Sequence[HookStep],
+    clock: float,
+    generic: Sequence[Attachment],
+    exception: str,
+) -> Generator[dict[str, Any], None, float]:
+    """The hook steps' runs one after another from ``clock``; returns when the last one ended."""
+    for step_id, hook in zip(step_ids, hooks, strict=True):
+        yield from hook_run((started_id, step_id), clock, hook, generic, exception)
         clock = hook_end(clock, hook)
-    stopper = shown.message_step
+    return clock
+
+
+def _step_runs(
+    ids: IdGenerator, started_id: str, test_case: _TestCase, shown: CaseSteps, outcome: CaseOutcome, clock: float
+) -> Generator[dict[str, Any], None, float]:
+    """The test steps' runs one after another from ``clock`` (the message on the one that stopped the
+    case, a suggestion for an undefined one); returns when the last one ended."""
+    item = test_case.planned
     for index, ((step_id, pickle_step_id), status) in enumerate(zip(test_case.steps, shown.steps, strict=True)):
-        nanos = outcome.durations[index] if index < len(outcome.durations) else 0
+        nanos = duration_at(outcome, index) or 0
         suggestion = _suggestion(ids, item, index, pickle_step_id) if status == "undefined" else None
-        message = shown.message if index == stopper else ""
+        message = shown.message if index == shown.message_step else ""
         step_result = result(status, message, outcome.exception, nanos)
         attached = shown.attachments.get(index, [])
         yield from step_run((started_id, step_id), clock, nanos, step_result, attached, suggestion)
         clock += nanos / 1e9
-    for step_id, hook in zip(test_case.after, attempts.aligned(shown.after, test_case.after_hooks), strict=True):
-        yield from hook_run((started_id, step_id), clock, hook, shown.attachments.get(count, []), outcome.exception)
-        clock = hook_end(clock, hook)
-    retried = attempt < len(info.retried.get(item.case.nodeid, ()))
-    finished = {"testCaseStartedId": started_id, "timestamp": timestamp(clock), "willBeRetried": retried}
-    yield {"testCaseFinished": finished}
+    return clock
 
 
 def _suggestion(ids: IdGenerator, item: _Planned, index: int, pickle_step_id: str) -> dict[str, Any] | None:
