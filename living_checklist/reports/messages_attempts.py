@@ -75,10 +75,8 @@ def hook_key(hook: HookStep) -> Any:
 
 def union(sides: Sequence[tuple[HookStep, ...]]) -> tuple[HookStep, ...]:
     """The hook steps of the attempt with the most, then those only another attempt had."""
-    out: list[HookStep] = []
-    for hooks in sides:
-        if len(hooks) > len(out):
-            out = list(hooks)
+    longest: tuple[HookStep, ...] = max([(), *sides], key=len)  # the first of the longest
+    out = list(longest)
     keys = {hook_key(hook) for hook in out}
     for hooks in sides:
         for hook in hooks:
