@@ -45,6 +45,7 @@ _CLASS_SPECIAL = set("\\]^-[")
 # Escapes written another way in JavaScript: \A and \Z anchor outside a class only.
 _ESCAPES = {"A": "^", "Z": "$", "a": "\\x07"}
 _CLASS_ESCAPES = {"a": "\\x07"}
+_UNTRANSLATABLE_GROUPS = {"(?>": "an atomic group", "(?(": "a conditional group"}
 # What cucumber-expressions refuses in a parameter type's name; cfparse's cardinality suffixes are named.
 _ILLEGAL_NAME = re.compile(r"[\[\]()$.|?*+{}\\/]")
 _CARDINALITY = {"+": "_many", "*": "_any", "?": "_optional"}
@@ -117,7 +118,7 @@ class _Scanner:
             special()
         elif ch in "*+?":
             self._quantifier(ch)
-        elif ch == "{" and (repeat := _REPEAT.match(self.pattern, self.pos)) and repeat.group(0) != "{}":
+        elif ch == "{" and (repeat := self._repeat_at()) is not None:
             self._repeat(repeat)
         else:
             self._plain(ch)
@@ -142,6 +143,11 @@ class _Scanner:
             raise Untranslatable("a possessive quantifier")
         # A ? after a quantifier makes it lazy; what follows that is no quantifier of it.
         self._emit(ch, quantifier=not (self.quantified and ch == "?"))
+
+    def _repeat_at(self) -> re.Match[str] | None:
+        """A repetition ``{m,n}`` at ``pos`` (``{}`` is a literal)."""
+        repeat = _REPEAT.match(self.pattern, self.pos)
+        return repeat if repeat is not None and repeat.group(0) != "{}" else None
 
     def _repeat(self, repeat: re.Match[str]) -> None:
         if self.quantified:
@@ -186,13 +192,16 @@ class _Scanner:
             parts.append("\\]")
             self.pos += 1
         while self.pos < len(self.pattern) and self.pattern[self.pos] != "]":
-            if self.pattern[self.pos] == "\\":
-                parts.append(self._escape(in_class=True))
-            else:
-                parts.append(self.pattern[self.pos])
-                self.pos += 1
+            parts.append(self._class_item())
         self.pos += 1
         self._emit("".join(parts) + "]")
+
+    def _class_item(self) -> str:
+        """One character of a class, or one escape sequence, at ``pos``."""
+        if self.pattern[self.pos] == "\\":
+            return self._escape(in_class=True)
+        self.pos += 1
+        return self.pattern[self.pos - 1]
 
     def _open(self) -> None:
         rest = self.pattern[self.pos :]
@@ -201,20 +210,26 @@ class _Scanner:
         elif rest.startswith("(?P<"):
             self._capture("(?<", 4)
         elif rest.startswith("(?P="):
-            end = self.pattern.index(")", self.pos)
-            self._emit(f"\\k<{self.pattern[self.pos + 4 : end]}>")
-            self.pos = end + 1
+            self._backreference()
         elif rest.startswith("(?#"):
             self.pos = self.pattern.index(")", self.pos) + 1
         elif rest.startswith(("(?:", "(?=", "(?!", "(?<=", "(?<!")):
-            width = 4 if rest.startswith("(?<") else 3
-            self._group(rest[:width], width)
-        elif rest.startswith("(?>"):
-            raise Untranslatable("an atomic group")
-        elif rest.startswith("(?("):
-            raise Untranslatable("a conditional group")
+            self._non_capturing(rest)
+        elif rest[:3] in _UNTRANSLATABLE_GROUPS:
+            raise Untranslatable(_UNTRANSLATABLE_GROUPS[rest[:3]])
         else:
             self._scoped_flags(rest)
+
+    def _non_capturing(self, rest: str) -> None:
+        """A non-capturing group or a lookahead or lookbehind: written as it is."""
+        width = 4 if rest.startswith("(?<") else 3
+        self._group(rest[:width], width)
+
+    def _backreference(self) -> None:
+        """``(?P=name)``, JavaScript's ``\\k<name>``."""
+        end = self.pattern.index(")", self.pos)
+        self._emit(f"\\k<{self.pattern[self.pos + 4 : end]}>")
+        self.pos = end + 1
 
     def _scoped_flags(self, rest: str) -> None:
         match = _SCOPED_FLAGS.match(rest)
@@ -263,16 +278,22 @@ def to_python(source: str) -> str:
 def cucumber_pattern(kind: str, pattern: str, info: StepDefinitionInfo | None) -> tuple[str, str]:
     """The stepDefinition's pattern: (type, source)."""
     if kind == "string":
-        literal = not (_EXPRESSION_SPECIALS & set(pattern)) and not pattern.startswith("^")
-        if literal and not pattern.endswith("$"):
-            return CUCUMBER_EXPRESSION, pattern
-        return REGULAR_EXPRESSION, "^" + "".join(_literal(char, in_class=False) for char in pattern) + "$"
+        return _string_pattern(pattern)
     if info is None or not info.regex:
         return CUCUMBER_EXPRESSION, pattern  # a parser of its own: its name as it is
     try:
         return REGULAR_EXPRESSION, translate(info.regex, info.flags).anchored()
     except Untranslatable:
         return REGULAR_EXPRESSION, info.regex
+
+
+def _string_pattern(pattern: str) -> tuple[str, str]:
+    """A ``parsers.string`` text: itself as a Cucumber expression when nothing in it has a meaning
+    there, else the escaped text as an anchored regular expression."""
+    literal = not (_EXPRESSION_SPECIALS & set(pattern)) and not pattern.startswith("^")
+    if literal and not pattern.endswith("$"):
+        return CUCUMBER_EXPRESSION, pattern
+    return REGULAR_EXPRESSION, "^" + "".join(_literal(char, in_class=False) for char in pattern) + "$"
 
 
 def parameter_type_name(name: str) -> str:
@@ -320,14 +341,15 @@ def match_arguments(info: StepDefinitionInfo, text: str) -> list[dict[str, Any]]
     match = compiled.fullmatch(text)
     if match is None:
         return []
-    arguments = []
-    for index, number in enumerate(children[0]):
-        argument: dict[str, Any] = {"group": _group(match, number, children)}
-        name = info.types[index] if index < len(info.types) else ""
-        if name:
-            argument["parameterTypeName"] = parameter_type_name(name)
-        arguments.append(argument)
-    return arguments
+    names = [*info.types, *[""] * (len(children[0]) - len(info.types))]  # the types of the outermost groups
+    return [_argument(_group(match, number, children), name) for number, name in zip(children[0], names, strict=False)]
+
+
+def _argument(group: dict[str, Any], type_name: str) -> dict[str, Any]:
+    argument: dict[str, Any] = {"group": group}
+    if type_name:
+        argument["parameterTypeName"] = parameter_type_name(type_name)
+    return argument
 
 
 def _group(match: re.Match[str], number: int, children: tuple[tuple[int, ...], ...]) -> dict[str, Any]:
