@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypedDict
 
 from living_checklist.core.attach import Attachment
@@ -21,7 +21,7 @@ from living_checklist.core.escape import json_dumps
 from living_checklist.core.inventory import Case, GherkinError, Requirement, Step
 from living_checklist.core.status import CaseOutcome, CaseResult, Checklist, RequirementResult
 from living_checklist.reports.json import stream_json_list
-from living_checklist.reports.results import HookStep, StepStatus, case_steps
+from living_checklist.reports.results import HookStep, StepStatus, case_steps, duration_at
 
 
 class Result(TypedDict, total=False):
@@ -94,19 +94,25 @@ def slug(text: str) -> str:
 def tag_lines(req: Requirement) -> dict[str, int]:
     """Where each tag is written, found in the scenario's source; inherited tags point at line 1."""
     lines = req.text.splitlines()
-    keyword_index = next(
-        (i for i, line in enumerate(lines) if line.strip() and not line.strip().startswith(("@", "#"))), 0
-    )
-    first_line = req.line - keyword_index
+    first_line = req.line - _keyword_index(lines)
     found: dict[str, int] = {}
     for i, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped.startswith("@"):
-            continue
-        for token in stripped.split():
-            if token.startswith("@"):
-                found.setdefault(token[1:], first_line + i)
+        for tag in _tags_on(line):
+            found.setdefault(tag, first_line + i)
     return found
+
+
+def _keyword_index(lines: Sequence[str]) -> int:
+    """The index of the scenario's keyword line: the first that is no tag line, comment or blank."""
+    return next((i for i, line in enumerate(lines) if line.strip() and not line.strip().startswith(("@", "#"))), 0)
+
+
+def _tags_on(line: str) -> list[str]:
+    """The tags a tag line names (none on a line that is not one)."""
+    stripped = line.strip()
+    if not stripped.startswith("@"):
+        return []
+    return [token[1:] for token in stripped.split() if token.startswith("@")]
 
 
 def _step(req: Requirement, step: Step, status: StepStatus, message: str, duration: int | None = None) -> StepJson:
@@ -157,17 +163,21 @@ def _steps_and_hooks(
     shown = case_steps(outcome, len(steps))
     # The message goes on the step that stopped the case, unless a hook carries it.
     stopper = shown.message_step
-    durations = outcome.durations
     json_steps = [
-        _step(req, step, status, shown.message if i == stopper else "", durations[i] if i < len(durations) else None)
+        _step(req, step, status, shown.message if i == stopper else "", duration_at(outcome, i))
         for i, (step, status) in enumerate(zip(steps, shown.steps, strict=True))
     ]
-    for index, json_step in enumerate(json_steps):
-        if shown.attachments.get(index):
-            json_step["embeddings"] = _embeddings(shown.attachments[index])
+    _embed(json_steps, shown.attachments)
     before = [_hook_step(req, hook, shown.attachments.get(-1)) for hook in shown.before]
     after = [_hook_step(req, hook, shown.attachments.get(len(steps))) for hook in shown.after]
     return json_steps, before, after
+
+
+def _embed(json_steps: list[StepJson], attachments: Mapping[int, Sequence[Attachment]]) -> None:
+    """Each step's attachments as its embeddings (a step without any has none)."""
+    for index, json_step in enumerate(json_steps):
+        if attachments.get(index):
+            json_step["embeddings"] = _embeddings(attachments[index])
 
 
 def _hook_step(req: Requirement, hook: HookStep, generic: Sequence[Attachment] | None) -> HookJson:
@@ -192,11 +202,8 @@ def _element(
         else (req.name, req.line, req.tags, req.outline_steps)
     )
     json_steps, before, after = _steps_and_hooks(req, steps, case_result, result)
-    element_id = f"{feature_id};{slug(req.name)}"
-    if case is not None and case.example:
-        element_id += f";{case.line}"
     element: ElementJson = {
-        "id": element_id,
+        "id": _element_id(feature_id, req, case),
         "name": name,
         "description": req.description,
         "keyword": req.keyword,
@@ -210,6 +217,14 @@ def _element(
     if after:
         element["after"] = after
     return element
+
+
+def _element_id(feature_id: str, req: Requirement, case: Case | None) -> str:
+    """The feature's id and the scenario's slug; an outline's example adds its line."""
+    element_id = f"{feature_id};{slug(req.name)}"
+    if case is not None and case.example:
+        element_id += f";{case.line}"
+    return element_id
 
 
 def _error_feature(path: str, errors: Sequence[GherkinError]) -> FeatureJson:
