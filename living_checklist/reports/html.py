@@ -74,13 +74,18 @@ def link_to(element_id: str) -> str:
 
 def bar(counts: Mapping[str, int], total: int, big: bool = False) -> str:
     label = ", ".join(f"{counts.get(key, 0)} {key}" for key in SEGMENTS if counts.get(key, 0)) or "no requirements"
+    cls = "bar big" if big else "bar"
+    return f'<div class="{cls}" role="img" aria-label="{escape(label)}">{_segments(counts, total)}</div>'
+
+
+def _segments(counts: Mapping[str, int], total: int) -> str:
+    """A span per status that has requirements, as wide as its share of ``total``."""
     spans = []
     for key in SEGMENTS:
         n = counts.get(key, 0)
         if n and total:
             spans.append(f'<span class="seg-{key}" style="width:{n * 100 / total:.3f}%" title="{n} {key}"></span>')
-    cls = "bar big" if big else "bar"
-    return f'<div class="{cls}" role="img" aria-label="{escape(label)}">{"".join(spans)}</div>'
+    return "".join(spans)
 
 
 def _counts(t: Totals) -> dict[str, int]:
@@ -272,19 +277,22 @@ def environment_section(environment: Mapping[str, Any] | None) -> str:
 
 def progress_section(progress: history.Progress | None, baseline_lines: Sequence[str] | None) -> str:
     """The burn-up chart of the recorded runs, what changed since the previous one, the baseline delta."""
-    parts: list[str] = []
-    if progress is not None:
-        trend = escape(history.trend_line(progress.entries))
-        parts += ['<section id="progress"><h2>Progress</h2>', f'<p class="trend">{trend}</p>']
-        if progress.entries:
-            parts.append(f'<figure class="chart">{history.chart_svg(progress.entries)}</figure>')
-        if not progress.recorded:
-            parts.append('<p class="muted">This run is incomplete: it is not recorded in the history.</p>')
-        parts += [*_changes(progress), "</section>"]
+    parts = _progress(progress) if progress is not None else []
     if baseline_lines:
         items = "".join(f"<li>{escape(line.strip())}</li>" for line in baseline_lines)
         parts.append(f'<section id="baseline"><h2>Baseline</h2><ul>{items}</ul></section>')
     return "\n".join(parts)
+
+
+def _progress(progress: history.Progress) -> list[str]:
+    """The progress section: the trend line, the burn-up chart, and what changed."""
+    trend = escape(history.trend_line(progress.entries))
+    parts = ['<section id="progress"><h2>Progress</h2>', f'<p class="trend">{trend}</p>']
+    if progress.entries:
+        parts.append(f'<figure class="chart">{history.chart_svg(progress.entries)}</figure>')
+    if not progress.recorded:
+        parts.append('<p class="muted">This run is incomplete: it is not recorded in the history.</p>')
+    return [*parts, *_changes(progress), "</section>"]
 
 
 def _changes(progress: history.Progress) -> list[str]:
@@ -337,18 +345,27 @@ def _head(title: str, t: Totals) -> list[str]:
 
 def _problems(checklist: Checklist) -> list[str]:
     """Feature file errors first (a file that is not Gherkin hides every requirement in it), then lint."""
-    html: list[str] = []
-    if checklist.errors:
-        html.append(f'<section id="errors"><h2>Feature file errors ({len(checklist.errors)})</h2><ul>')
-        html.extend(f"<li><code>{escape(str(error))}</code></li>" for error in checklist.errors)
-        html.append("</ul></section>")
-    if checklist.findings:
-        failing = sum(1 for f in checklist.findings if f.fails)
-        warnings = len(checklist.findings) - failing
-        html.append(f'<section id="lint"><h2>Lint ({failing} errors, {warnings} warnings)</h2><ul>')
-        html.extend(f"<li><code>{escape(str(finding))}</code></li>" for finding in checklist.findings)
-        html.append("</ul></section>")
-    return html
+    failing = sum(1 for f in checklist.findings if f.fails)
+    warnings = len(checklist.findings) - failing
+    errors = _code_list("errors", f"Feature file errors ({len(checklist.errors)})", checklist.errors)
+    return errors + _code_list("lint", f"Lint ({failing} errors, {warnings} warnings)", checklist.findings)
+
+
+def _code_list(section_id: str, heading: str, items: Sequence[object]) -> list[str]:
+    """A section listing each item as code; nothing when there are none."""
+    if not items:
+        return []
+    codes = [f"<li><code>{escape(str(item))}</code></li>" for item in items]
+    return [f'<section id="{section_id}"><h2>{heading}</h2><ul>', *codes, "</ul></section>"]
+
+
+def _area_group(area: str, members: Sequence[RequirementResult], known_seeds: set[str]) -> Iterator[str]:
+    """One area's requirements, a requirement at a time."""
+    yield f'<section class="area-group" data-area="{escape(area)}"><h3>{escape(area)}</h3>\n'
+    for result in members:
+        yield requirement(result, known_seeds)
+        yield "\n"
+    yield "</section>\n"
 
 
 def _lead(checklist: Checklist, generated: str) -> list[str]:
@@ -414,11 +431,7 @@ def stream(
     ]
     yield from (line + "\n" for line in html)
     for area, members in groups.items():
-        yield f'<section class="area-group" data-area="{escape(area)}"><h3>{escape(area)}</h3>\n'
-        for result in members:
-            yield requirement(result, known_seeds)
-            yield "\n"
-        yield "</section>\n"
+        yield from _area_group(area, members, known_seeds)
     html = ['<p id="none-shown" class="muted" hidden>No requirement matches this filter. <a href="#">Show all</a></p>']
     html.append("</section>")
     html += [

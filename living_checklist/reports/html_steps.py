@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from living_checklist.core.attach import Attachment
 from living_checklist.core.escape import html_text as escape
 from living_checklist.core.inventory import Case
 from living_checklist.core.status import CaseOutcome, RequirementResult
-from living_checklist.reports.results import HookStep, case_steps
+from living_checklist.reports.results import HookStep, case_steps, duration_at
 
 STEP_CASES_SHOWN = 20  # cases of an outline whose steps are listed
 
@@ -54,8 +56,7 @@ def _case_items(case: Case, outcome: CaseOutcome) -> list[str]:
     count = len(case.steps)
     items = [_hook_items(hook, shown.attachments.get(-1, [])) for hook in shown.before]
     for index, (step, status) in enumerate(zip(case.steps, shown.steps, strict=True)):
-        nanos = outcome.durations[index] if index < len(outcome.durations) else None
-        items.append(_step_item(status, f"{escape(step.keyword)}{escape(step.text)}", nanos))
+        items.append(_step_item(status, f"{escape(step.keyword)}{escape(step.text)}", duration_at(outcome, index)))
         items += [_attached(a) for a in shown.attachments.get(index, [])]
     return items + [_hook_items(hook, shown.attachments.get(count, [])) for hook in shown.after]
 
@@ -69,12 +70,16 @@ def _hook_items(hook: HookStep, generic: list[Attachment]) -> str:
     message when it did not pass, and its attachments."""
     run = hook.run
     if run is None:
-        return _step_item(hook.status, _HOOK_TEXT[hook.side], None) + "".join(_attached(a) for a in generic)
+        return _step_item(hook.status, _HOOK_TEXT[hook.side], None) + _all_attached(generic)
     text = f"{_HOOK_KIND[hook.side]} hook {escape(run.name)} ({escape(run.uri)}:{run.line})"
     item = _step_item(hook.status, text, run.nanos)
     if hook.status != "passed" and run.message:
         item += f'<li class="attachment"><pre>{escape(run.message)}</pre></li>'
-    return item + "".join(_attached(a) for a in run.attachments)
+    return item + _all_attached(run.attachments)
+
+
+def _all_attached(attachments: Sequence[Attachment]) -> str:
+    return "".join(_attached(a) for a in attachments)
 
 
 ATTACHMENT_CHARS = 4000  # of a text attachment shown in the page (the Messages hold all of it)
@@ -84,9 +89,14 @@ def _attached(attachment: Attachment) -> str:
     """An attachment under its step: name, media type and size; the text of a text one."""
     data = attachment.data()
     label = f"{attachment.name + ' ' if attachment.name else ''}({attachment.media_type}, {len(data)} bytes)"
-    text = ""
-    if not attachment.base64 and (attachment.media_type.startswith("text/") or attachment.media_type.endswith("json")):
-        body = attachment.body
-        shown = body if len(body) <= ATTACHMENT_CHARS else body[:ATTACHMENT_CHARS] + "…"
-        text = f"<pre>{escape(shown)}</pre>"
+    text = _attached_text(attachment)
     return f'<li class="attachment"><span class="muted">attached {escape(label)}</span>{text}</li>'
+
+
+def _attached_text(attachment: Attachment) -> str:
+    """A text attachment's text (its first ``ATTACHMENT_CHARS`` characters); nothing for another."""
+    if attachment.base64 or not (attachment.media_type.startswith("text/") or attachment.media_type.endswith("json")):
+        return ""
+    body = attachment.body
+    shown = body if len(body) <= ATTACHMENT_CHARS else body[:ATTACHMENT_CHARS] + "…"
+    return f"<pre>{escape(shown)}</pre>"
