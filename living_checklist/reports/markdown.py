@@ -130,12 +130,13 @@ def pending(results: Sequence[RequirementResult]) -> list[str]:
         "| id | requirement | reason | what is missing |",
         "|---|---|---|---|",
     ]
-    for r in waiting:
-        first = (r.message.strip().splitlines() or [""])[0]
-        lines.append(
-            f"| {escape(r.requirement.id)} | {escape(r.requirement.name)} | {escape(r.reason)} | {escape(first)} |"
-        )
-    return lines
+    return lines + [_pending_row(r) for r in waiting]
+
+
+def _pending_row(r: RequirementResult) -> str:
+    """A pending requirement: id, name, reason, and the first line of what is missing."""
+    first = (r.message.strip().splitlines() or [""])[0]
+    return f"| {escape(r.requirement.id)} | {escape(r.requirement.name)} | {escape(r.reason)} | {escape(first)} |"
 
 
 def skipped(results: Sequence[RequirementResult]) -> list[str]:
@@ -143,7 +144,7 @@ def skipped(results: Sequence[RequirementResult]) -> list[str]:
 
 
 def _citations(results: Sequence[RequirementResult]) -> dict[str, list[str]]:
-    """The requirement ids citing each seed id, in result order."""
+    """The requirement ids citing each seed id (``@seed-<id>``), in result order."""
     cited: dict[str, list[str]] = {}
     for r in results:
         for seed_id in r.requirement.seeds:
@@ -173,12 +174,17 @@ def seeds_section(results: Sequence[RequirementResult], seeds: Sequence[Mapping[
             "|---|---|---|---|---|---|",
         ]
     lines += [_seed_row(seed, cited.get(str(seed.get("id", "")), [])) for seed in seeds]
+    return lines + _unknown_seeds(cited, seeds)
+
+
+def _unknown_seeds(cited: Mapping[str, Sequence[str]], seeds: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The seeds scenarios cite that the manifest does not list, each with the requirements citing it."""
     known = {str(seed.get("id", "")) for seed in seeds}
     unknown = {seed: ids for seed, ids in cited.items() if seed not in known}
-    if unknown:
-        lines += ["", "Cited but not in the seeds manifest:", ""]
-        lines += [f"- seed-{escape(seed)}: {escape(', '.join(ids))}" for seed, ids in sorted(unknown.items())]
-    return lines
+    if not unknown:
+        return []
+    lines = ["", "Cited but not in the seeds manifest:", ""]
+    return lines + [f"- seed-{escape(seed)}: {escape(', '.join(ids))}" for seed, ids in sorted(unknown.items())]
 
 
 def environment_section(environment: Mapping[str, Any] | None) -> list[str]:
@@ -188,6 +194,14 @@ def environment_section(environment: Mapping[str, Any] | None) -> list[str]:
     lines = ["## Environment", "", "| | |", "|---|---|"]
     lines += [f"| {escape(label)} | {escape(text)} |" for label, text in describe(environment)]
     return lines
+
+
+def _progress(progress: history.Progress) -> list[str]:
+    """The trend line, whether this run is recorded, and what changed."""
+    lines = ["## Progress", "", escape(history.trend_line(progress.entries))]
+    if not progress.recorded:
+        lines += ["", "This run is incomplete: it is not recorded in the history."]
+    return lines + _changes(progress)
 
 
 def _changes(progress: history.Progress) -> list[str]:
@@ -205,12 +219,7 @@ def _changes(progress: history.Progress) -> list[str]:
 
 def progress_section(progress: history.Progress | None, baseline_lines: Sequence[str] | None) -> list[str]:
     """The trend over the recorded runs and what changed since the previous one; the baseline delta."""
-    lines: list[str] = []
-    if progress is not None:
-        lines += ["## Progress", "", escape(history.trend_line(progress.entries))]
-        if not progress.recorded:
-            lines += ["", "This run is incomplete: it is not recorded in the history."]
-        lines += _changes(progress)
+    lines = _progress(progress) if progress is not None else []
     if baseline_lines:
         lines += ["", "## Baseline", ""] if lines else ["## Baseline", ""]
         lines += [f"- {escape(line.strip())}" for line in baseline_lines]
