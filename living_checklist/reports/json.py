@@ -75,8 +75,13 @@ def to_data(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> 
         "seeds": seeds or [],
         "environment": dict(checklist.environment) if checklist.environment is not None else None,
         "quality": checklist.quality.data() if checklist.quality is not None else None,
-        "snippets": [{"id": sid, "code": code, "first": snippets.first_use[sid]} for sid, code in snippets.items()],
+        "snippets": _snippets_data(snippets),
     }
+
+
+def _snippets_data(snippets: SnippetTable) -> list[dict[str, Any]]:
+    """Each distinct snippet once: its id, its code, and the case that first needed it."""
+    return [{"id": sid, "code": code, "first": snippets.first_use[sid]} for sid, code in snippets.items()]
 
 
 def _errors_data(checklist: Checklist) -> list[dict[str, Any]]:
@@ -91,9 +96,18 @@ def _errors_data(checklist: Checklist) -> list[dict[str, Any]]:
 def quality_from_data(data: Any) -> Quality | None:
     if not isinstance(data, dict):
         return None
-    covered = {str(k): tuple(str(i) for i in v) for k, v in dict(data.get("covered") or {}).items()}
-    waived = {str(k): str(v) for k, v in dict(data.get("waived") or {}).items()}
-    return Quality(str(data.get("model", "")), covered, waived, tuple(str(m) for m in data.get("missing") or ()))
+    covered = {str(k): _texts(v) for k, v in _entries(data, "covered")}
+    waived = {str(k): str(v) for k, v in _entries(data, "waived")}
+    return Quality(str(data.get("model", "")), covered, waived, _texts(data.get("missing") or ()))
+
+
+def _texts(values: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(str(value) for value in values)
+
+
+def _entries(data: Mapping[str, Any], key: str) -> list[tuple[Any, Any]]:
+    """The key-value pairs of the object at ``key`` (none when it is missing or null)."""
+    return list(dict(data.get(key) or {}).items())
 
 
 def from_data(data: Mapping[str, Any]) -> Checklist:
@@ -202,7 +216,7 @@ def stream_json_list(items: Iterable[Any]) -> Iterator[str]:
 def _pieces(value: Any, level: int, depth: int) -> Iterator[str]:
     """``value`` as ``json.dumps(indent=2)`` writes it ``level`` levels deep (without the indent of
     its first line); lists and objects taken apart down to ``depth`` more levels."""
-    if depth > 0 and isinstance(value, dict) and value and all(isinstance(key, str) for key in value):
+    if depth > 0 and _named_members(value):
         yield from _object_pieces(value, level, depth)
     elif depth > 0 and isinstance(value, list | tuple) and value:
         yield from _list_pieces(value, level, depth)
@@ -219,6 +233,11 @@ def stream(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> I
 def render(checklist: Checklist, seeds: list[dict[str, Any]] | None = None) -> str:
     """Strict JSON (no NaN or Infinity, no lone surrogates); ``reports.write_report`` writes it."""
     return json_dumps(to_data(checklist, seeds))
+
+
+def _named_members(value: Any) -> bool:
+    """A non-empty object whose keys are all strings: one to take apart (any other is encoded whole)."""
+    return isinstance(value, dict) and bool(value) and all(isinstance(key, str) for key in value)
 
 
 def _object_pieces(value: Mapping[str, Any], level: int, depth: int) -> Iterator[str]:
