@@ -10,8 +10,9 @@ Reports of different feature sets are refused: they are not slices of one checkl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from living_checklist.core.status import (
     NOT_SELECTED,
@@ -25,6 +26,8 @@ from living_checklist.core.status import (
     totals,
 )
 from living_checklist.reports.pool import pool
+
+T = TypeVar("T", bound=Hashable)
 
 PLACEHOLDER_REASONS = frozenset({"not-selected", "not-run"})
 
@@ -56,13 +59,16 @@ def _difference(name: str, first: str, a: Checklist, b: Checklist) -> str | None
     only_first = sorted(set(left) - set(right))
     only_other = sorted(set(right) - set(left))
     changed = sorted(k for k in set(left) & set(right) if left[k] != right[k])
-    parts = []
-    for label, keys in ((f"only in {first}", only_first), (f"only in {name}", only_other), ("differ", changed)):
-        if keys:
-            shown = ", ".join(f"{f}:{line}" for f, line in keys[:3])
-            shown += f" and {len(keys) - 3} more" if len(keys) > 3 else ""
-            parts.append(f"{len(keys)} requirement(s) {label} ({shown})")
+    kinds = ((f"only in {first}", only_first), (f"only in {name}", only_other), ("differ", changed))
+    parts = [_requirements_part(label, keys) for label, keys in kinds if keys]
     return f"{name} covers other feature files than {first}: " + "; ".join(parts)
+
+
+def _requirements_part(label: str, keys: Sequence[tuple[str, int]]) -> str:
+    """``2 requirement(s) differ (a.feature:3, b.feature:9)``: the first three places, the rest counted."""
+    shown = ", ".join(f"{f}:{line}" for f, line in keys[:3])
+    shown += f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+    return f"{len(keys)} requirement(s) {label} ({shown})"
 
 
 def _is_real(outcome: CaseOutcome) -> bool:
@@ -97,8 +103,13 @@ def _case_outcome(outcomes: list[tuple[str, CaseOutcome]]) -> tuple[CaseOutcome,
     real = [o for _, o in outcomes if _is_real(o)]
     if real:
         return min(real, key=lambda o: (_RANK[o.status], o.reason, o.message)), ran, False  # any order: one answer
-    stopped = [o for _, o in outcomes if o.reason == "not-run"]
-    return (stopped[0] if stopped else CaseOutcome("skipped", "not-selected", NOT_SELECTED)), ran, True
+    return _unrun(outcomes), ran, True
+
+
+def _unrun(outcomes: list[tuple[str, CaseOutcome]]) -> CaseOutcome:
+    """A case no shard ran: "not run" where a shard stopped before it, else "not selected"."""
+    unselected = CaseOutcome("skipped", "not-selected", NOT_SELECTED)
+    return next((o for _, o in outcomes if o.reason == "not-run"), unselected)
 
 
 def _merged_result(
@@ -109,13 +120,18 @@ def _merged_result(
         _merged_case(case.nodeid, [(name, r.cases[position].outcome) for name, r in per_shard], merged)
         for position, case in enumerate(base.cases)
     ]
+    status, reason, message = _requirement_status(cases, [r for _, r in per_shard])
+    return replace(base, status=status, reason=reason, message=message, cases=tuple(cases))
+
+
+def _requirement_status(cases: Sequence[CaseResult], per_shard: Sequence[RequirementResult]) -> tuple[Status, str, str]:
+    """The merged requirement's status, reason and message: from its merged cases (and what a shard
+    decided without them); without cases, the worst a shard saw (pending when empty, or an error)."""
     if cases:
         status, reason, message = requirement_status([c.outcome for c in cases])
-        status, reason, message = _decided([r for _, r in per_shard], status, reason, message)
-    else:  # no cases: pending (empty), or an error one shard saw
-        worst = min((r for _, r in per_shard), key=lambda r: _RANK[r.status])
-        status, reason, message = worst.status, worst.reason, worst.message
-    return replace(base, status=status, reason=reason, message=message, cases=tuple(cases))
+        return _decided(per_shard, status, reason, message)
+    worst = min(per_shard, key=lambda r: _RANK[r.status])
+    return worst.status, worst.reason, worst.message
 
 
 def _merged_case(nodeid: str, outcomes: list[tuple[str, CaseOutcome]], merged: _Found) -> CaseResult:
@@ -147,7 +163,7 @@ def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
     if problem:
         raise MergeError(problem)
     found = _Found()
-    indexes = [(name, {(r.requirement.feature, r.requirement.line): r for r in c.results}) for name, c in shards]
+    indexes = [(name, _by_place(c)) for name, c in shards]
     results = []
     for base in first.results:
         key = (base.requirement.feature, base.requirement.line)
@@ -155,19 +171,29 @@ def merge(shards: Sequence[tuple[str, Checklist]]) -> Merged:
     return Merged(_checklist(shards, results), tuple(found.missing), tuple(found.overlapping), tuple(found.pooled))
 
 
+def _by_place(checklist: Checklist) -> dict[tuple[str, int], RequirementResult]:
+    """The requirements by where they are written: feature file and line."""
+    return {(r.requirement.feature, r.requirement.line): r for r in checklist.results}
+
+
 def _checklist(shards: Sequence[tuple[str, Checklist]], results: list[RequirementResult]) -> Checklist:
     """The merged results with every shard's errors and findings (once each); the rest is the first's."""
     first = shards[0][1]
     return Checklist(
         results=tuple(results),
-        errors=tuple(dict.fromkeys(e for _, c in shards for e in c.errors)),
+        errors=_once_each(c.errors for _, c in shards),
         complete=all(c.complete for _, c in shards),
         totals=totals(results),
-        findings=tuple(dict.fromkeys(f for _, c in shards for f in c.findings)),
+        findings=_once_each(c.findings for _, c in shards),
         seeds=first.seeds,
         environment=first.environment,
         quality=first.quality,
     )
+
+
+def _once_each(groups: Iterable[Iterable[T]]) -> tuple[T, ...]:
+    """Every item of the groups once, in the order first seen."""
+    return tuple(dict.fromkeys(item for group in groups for item in group))
 
 
 def describe(merged: Merged, limit: int = 10) -> list[str]:
