@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from living_checklist.core import stats
 from living_checklist.core.measure import Measurement
-from living_checklist.core.status import CaseOutcome
+from living_checklist.core.status import CaseOutcome, Status
 
 _DECIDED = {"verified": "verified", "failing": "failing", "pending": "inconclusive"}
 
@@ -44,11 +44,16 @@ def _explained(outcome: CaseOutcome, bounded: list[Measurement]) -> bool:
     if outcome.status == "pending" and outcome.reason != "inconclusive":
         return False
     want = _DECIDED.get(outcome.status)
-    verdicts = [(m, _judge(m, m.histogram).verdict) for m in bounded if m.histogram is not None]
-    first = next(((m, v) for m, v in verdicts if v != "verified"), None)
+    first = _first_unmet(bounded)
     if want == "verified":
         return first is None
     return first is not None and first[1] == want and outcome.message.startswith(f"{first[0].name}:")
+
+
+def _first_unmet(bounded: list[Measurement]) -> tuple[Measurement, str] | None:
+    """The first measurement (with its runs) its budget does not verify, with its verdict; all are judged."""
+    verdicts = [(m, _judge(m, m.histogram).verdict) for m in bounded if m.histogram is not None]
+    return next(((m, v) for m, v in verdicts if v != "verified"), None)
 
 
 def _complete(outcome: CaseOutcome) -> bool:
@@ -59,10 +64,14 @@ def _complete(outcome: CaseOutcome) -> bool:
 def _poolable(decided: Sequence[CaseOutcome], per_shard: list[list[Measurement]]) -> bool:
     """Every shard has the same budgets (name, required, quantile, confidence, resolution) and was
     decided by them."""
-    keys = [[_key(m) for m in bounded] for bounded in per_shard]
-    if not per_shard[0] or any(k != keys[0] for k in keys):
+    if not per_shard[0] or not _same_budgets(per_shard):
         return False
     return all(_explained(o, b) for o, b in zip(decided, per_shard, strict=True))
+
+
+def _same_budgets(per_shard: list[list[Measurement]]) -> bool:
+    keys = [[_key(m) for m in bounded] for bounded in per_shard]
+    return all(k == keys[0] for k in keys)
 
 
 def pool(outcomes: Sequence[CaseOutcome]) -> CaseOutcome | None:
@@ -88,20 +97,26 @@ def _pooled(shards: Sequence[Measurement]) -> tuple[Measurement, stats.Judgement
     return replace(first, value=value, bounds=bounds, histogram=histogram), judgement
 
 
+def _unmet(m: Measurement, judgement: stats.Judgement, shards: str) -> tuple[Status, str, str] | None:
+    """The status, reason and message of a budget the pooled runs do not verify, or None."""
+    bounds = judgement.bounds
+    head = f"{m.name}: {m.describe()} ({shards})"
+    if judgement.verdict == "failing":
+        why = f"its {bounds.confidence * 100:g} % lower confidence bound {bounds.lower:.4g} {m.unit} over"
+        return "failing", "", f"{head}; {why} {bounds.runs} runs is beyond the budget"
+    if judgement.verdict == "inconclusive":
+        return "pending", "inconclusive", f"{head}; inconclusive: {judgement.why}"
+    return None
+
+
 def _outcome(decided: Sequence[CaseOutcome], judgements: list[tuple[Measurement, stats.Judgement]]) -> CaseOutcome:
     pooled = [m for m, _ in judgements]
     shards = f"pooled over {len(decided)} shards"
     steps = decided[0].steps
     for m, judgement in judgements:
-        bounds = judgement.bounds
-        head = f"{m.name}: {m.describe()} ({shards})"
-        if judgement.verdict == "failing":
-            why = f"its {bounds.confidence * 100:g} % lower confidence bound {bounds.lower:.4g} {m.unit} over"
-            message = f"{head}; {why} {bounds.runs} runs is beyond the budget"
-            return CaseOutcome("failing", "", message, tuple(pooled), steps)
-        if judgement.verdict == "inconclusive":
-            message = f"{head}; inconclusive: {judgement.why}"
-            return CaseOutcome("pending", "inconclusive", message, tuple(pooled), steps)
+        unmet = _unmet(m, judgement, shards)
+        if unmet is not None:
+            return CaseOutcome(*unmet, tuple(pooled), steps)
     if all(_complete(o) for o in decided):
         return CaseOutcome("verified", "", "", tuple(pooled), "." * len(steps))
     message = (
