@@ -189,23 +189,33 @@ def _regression(key: str, old: Mapping[str, Any], new: Mapping[str, Any] | None)
     """How the requirement at ``key`` went backwards (``new`` None: it is gone), or None."""
     was = str(old["status"])
     now = str(new["status"]) if new is not None else MISSING
-    lost_definition = was in DEFINED and now not in DEFINED
-    lost_verification = was == "verified" and now != "verified"
-    if not (lost_definition or lost_verification):
+    if not _went_back(was, now):
         return None
     name = str((new or old).get("name") or "")
     return Regression(str(old["id"]), name, was, now, _detail(key, old, new))
 
 
+def _went_back(was: str, now: str) -> bool:
+    """A defined requirement is no longer defined, or a verified one no longer verified."""
+    lost_definition = was in DEFINED and now not in DEFINED
+    lost_verification = was == "verified" and now != "verified"
+    return lost_definition or lost_verification
+
+
 def _detail(key: str, old: Mapping[str, Any], new: Mapping[str, Any] | None) -> str:
     """Why a regression happened: the reason and first message line, or where the requirement went."""
     if new is None:
-        detail = "not in this run: deleted, renamed, or outside the files run"
-        if ":" in key and not old.get("tags"):
-            detail += "; give it an id tag so moving lines does not lose it"
-        return detail
-    first = str(new.get("message") or "").strip().splitlines()
-    return "; ".join(x for x in (str(new.get("reason") or ""), first[0] if first else "") if x)
+        return _gone(key, old)
+    first = next(iter(str(new.get("message") or "").strip().splitlines()), "")
+    return "; ".join(x for x in (str(new.get("reason") or ""), first) if x)
+
+
+def _gone(key: str, old: Mapping[str, Any]) -> str:
+    """Where a requirement not in this run may have gone; a hint when its key is only its place."""
+    detail = "not in this run: deleted, renamed, or outside the files run"
+    if ":" in key and not old.get("tags"):
+        detail += "; give it an id tag so moving lines does not lose it"
+    return detail
 
 
 def _newly(
@@ -250,14 +260,20 @@ def _ids(ids: Sequence[str], limit: int = 10) -> str:
     return f"{shown} and {len(ids) - limit} more" if len(ids) > limit else shown
 
 
-def render(delta: Delta, path: str) -> list[str]:
-    """Lines for the terminal section: the change line, then each regression by name."""
-    lines = [f"baseline {path}: {delta.summary()}"]
+def _newly_lines(delta: Delta) -> list[str]:
+    """The ids newly verified, then those newly defined (and not verified too)."""
+    lines = []
     if delta.newly_verified:
         lines.append(f"  newly verified: {_ids(delta.newly_verified)}")
     newly_defined = [rid for rid in delta.newly_defined if rid not in delta.newly_verified]
     if newly_defined:
         lines.append(f"  newly defined: {_ids(newly_defined)}")
+    return lines
+
+
+def render(delta: Delta, path: str) -> list[str]:
+    """Lines for the terminal section: the change line, then each regression by name."""
+    lines = [f"baseline {path}: {delta.summary()}", *_newly_lines(delta)]
     if delta.regressions:
         lines.append(f"baseline regressions ({len(delta.regressions)}): the run fails until these are back")
         lines.extend(f"  {regression.describe()}" for regression in delta.regressions)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from html import escape
 from pathlib import Path
@@ -103,12 +103,16 @@ def _shape_problem(data: object) -> str | None:
     missing = [key for key in ("time", "totals", "statuses") if key not in data]
     if missing:
         return f"missing {', '.join(missing)}; is this a --checklist-history file?"
-    totals = data["totals"]
-    if not isinstance(totals, dict) or not all(isinstance(totals.get(k), int) for k, _ in SERIES):
+    if not _integer_totals(data["totals"]):
         return "totals must hold integer requirements, defined and verified"
     if not isinstance(data["statuses"], dict):
         return "statuses must be an object of requirement id to status"
     return None
+
+
+def _integer_totals(totals: object) -> bool:
+    """An object holding an integer for each series the chart draws."""
+    return isinstance(totals, dict) and all(isinstance(totals.get(k), int) for k, _ in SERIES)
 
 
 def append(path: Path, item: Mapping[str, Any]) -> None:
@@ -149,14 +153,18 @@ def trend_line(entries: Sequence[Mapping[str, Any]], last: int = 8) -> str:
     if not entries:
         return "history: no complete run recorded yet"
     shown = entries[-last:]
-    defined = " → ".join(str(e["totals"]["defined"]) for e in shown)
-    verified = " → ".join(str(e["totals"]["verified"]) for e in shown)
+    defined, verified = _series(shown, "defined"), _series(shown, "verified")
     line = f"defined {defined}; verified {verified} (last {len(shown)} of {len(entries)} runs)"
     if len(entries) > 1:
         a, b = entries[-2]["totals"], entries[-1]["totals"]
         deltas = ", ".join(f"{_signed(b[k] - a[k])} {k}" for k, _ in SERIES)
         line += f"; since the previous run: {deltas}"
     return line
+
+
+def _series(entries: Sequence[Mapping[str, Any]], key: str) -> str:
+    """``3 → 5 → 8``: one total over the runs."""
+    return " → ".join(str(e["totals"][key]) for e in entries)
 
 
 def _signed(n: int) -> str:
@@ -184,12 +192,7 @@ def chart_svg(entries: Sequence[Mapping[str, Any]], *, width: int = 640, height:
         f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="11">{top_value}</text>',
         f'<text x="{left - 6}" y="{top + plot_h + 4}" text-anchor="end" font-size="11">0</text>',
     ]
-    for i, e in enumerate(entries):
-        if count <= 12 or i in (0, count - 1):
-            label = str(e.get("time", ""))[:10]
-            parts.append(
-                f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" font-size="10">{escape(label)}</text>'
-            )
+    parts += _date_labels(entries, x, height - 12)
     for n, (key, colour) in enumerate(SERIES):
         points = " ".join(f"{x(i):.1f},{y(int(e['totals'][key])):.1f}" for i, e in enumerate(entries))
         parts.append(
@@ -203,6 +206,17 @@ def chart_svg(entries: Sequence[Mapping[str, Any]], *, width: int = 640, height:
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _date_labels(entries: Sequence[Mapping[str, Any]], x: Callable[[int], float], y: int) -> list[str]:
+    """Each run's date under the chart; of more than 12 runs only the first's and the last's."""
+    count = len(entries)
+    labels = []
+    for i, e in enumerate(entries):
+        if count <= 12 or i in (0, count - 1):
+            label = str(e.get("time", ""))[:10]
+            labels.append(f'<text x="{x(i):.1f}" y="{y}" text-anchor="middle" font-size="10">{escape(label)}</text>')
+    return labels
 
 
 def _point(key: str, colour: str, entry: Mapping[str, Any], cx: float, cy: float) -> str:
