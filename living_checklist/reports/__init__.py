@@ -11,6 +11,7 @@ import contextlib
 import os
 import stat
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -236,26 +237,35 @@ def _write(state: OutputsState, report: Report, rendering: registry.Rendering) -
     path = state.paths.get(option)
     if path is None or report.render is None:
         return None
-    try:
-        text = report.render(rendering)
-    except Exception as exc:  # a defect in one renderer must not cost the other reports
-        problem = f"{option} {path}: could not render the report ({type(exc).__name__}: {exc})"
-        state.notes.append(problem)
-        return problem
-    try:
-        write_report(path, text)
-    except OSError as exc:
-        problem = f"{option} {path}: could not write the report ({exc.strerror or exc})"
-        state.notes.append(problem)
-        return problem
-    except Exception as exc:  # a streamed renderer failed while its report was written
-        problem = f"{option} {path}: could not render the report ({type(exc).__name__}: {exc})"
+    text, problem = _rendered_and_written(option, path, report.render, rendering)
+    if problem is not None:
         state.notes.append(problem)
         return problem
     state.written.append(str(path))
     if report.github_summary and isinstance(text, str):
         _append_github_summary(state, text)
     return None
+
+
+def _rendered_and_written(
+    option: str, path: Path, render: Callable[[registry.Rendering], registry.Text], rendering: registry.Rendering
+) -> tuple[registry.Text | None, str | None]:
+    """Render one report and write it: the text, and why it could not be rendered or written."""
+    try:
+        text = render(rendering)
+    except Exception as exc:  # a defect in one renderer must not cost the other reports
+        return None, _not_rendered(option, path, exc)
+    try:
+        write_report(path, text)
+    except OSError as exc:
+        return text, f"{option} {path}: could not write the report ({exc.strerror or exc})"
+    except Exception as exc:  # a streamed renderer failed while its report was written
+        return text, _not_rendered(option, path, exc)
+    return text, None
+
+
+def _not_rendered(option: str, path: Path, exc: Exception) -> str:
+    return f"{option} {path}: could not render the report ({type(exc).__name__}: {exc})"
 
 
 def _append_github_summary(state: OutputsState, text: str) -> None:
@@ -347,13 +357,7 @@ def _rendering(
 ) -> registry.Rendering:
     """What every renderer reads. The big reports stream: written piece by piece as they are
     made, so that all of them together add little to a run's peak memory."""
-    from living_checklist.reports import baseline
-
-    baseline_lines = (
-        baseline.render(state.delta, _shown(config, state.baseline_path))
-        if state.delta is not None and state.baseline_path is not None
-        else None
-    )
+    baseline_lines = _baseline_lines(config, state)
     return registry.Rendering(
         checklist=checklist,
         seeds=seeds,
@@ -379,23 +383,35 @@ def _version() -> str:
 
 def terminal_lines(config: pytest.Config, checklist: Checklist, *, quiet: bool = False) -> list[str]:
     """Extra lines for the terminal section (e.g. the change since the baseline); ``quiet``: problems only."""
-    from living_checklist.reports import baseline, history
+    from living_checklist.reports import history
 
     state = config.stash.get(OUTPUTS_KEY, None)
     if state is None:
         return []
     if quiet:
         return _problem_lines(state)
+    trend = ["history: " + history.trend_line(state.progress.entries)] if state.progress is not None else []
     lines: list[str] = []
-    if state.delta is not None and state.baseline_path is not None:
-        lines += ["", *baseline.render(state.delta, _shown(config, state.baseline_path))]
-    if state.progress is not None:
-        lines += ["", "history: " + history.trend_line(state.progress.entries)]
-    if state.notes:
-        lines += ["", *state.notes]
-    if state.written:
-        lines += ["", "reports: " + ", ".join(_shown(config, Path(p)) for p in state.written)]
+    for section in (_baseline_lines(config, state), trend, state.notes, _written_line(config, state)):
+        if section:
+            lines += ["", *section]
     return lines
+
+
+def _written_line(config: pytest.Config, state: OutputsState) -> list[str]:
+    """The reports this run wrote, relative to where pytest was started."""
+    if not state.written:
+        return []
+    return ["reports: " + ", ".join(_shown(config, Path(p)) for p in state.written)]
+
+
+def _baseline_lines(config: pytest.Config, state: OutputsState) -> list[str] | None:
+    """The change since the baseline and its regressions, when a baseline was compared."""
+    if state.delta is None or state.baseline_path is None:
+        return None
+    from living_checklist.reports import baseline
+
+    return baseline.render(state.delta, _shown(config, state.baseline_path))
 
 
 def _problem_lines(state: OutputsState) -> list[str]:
@@ -426,8 +442,7 @@ def check_two_word_paths(config: pytest.Config) -> None:
     args = list(config.invocation_params.args)
     options = {report.option for report in registry.REPORTS}
     base = Path(config.invocation_params.dir)
-    positional = [Path(base, arg.split("::", 1)[0]) for arg in config.args]
-    anchor = Path(os.path.commonpath([str(p) for p in positional])) if positional else base
+    anchor = _start_folder(config.args, base)
     for option, value in zip(args, args[1:], strict=False):
         if option in options and not value.startswith("-") and _moves_rootdir(Path(base, value), anchor):
             raise pytest.UsageError(
@@ -435,6 +450,12 @@ def check_two_word_paths(config: pytest.Config) -> None:
                 f"{value} for a test path when it chooses its rootdir (here {config.rootpath}) before it "
                 "knows this option."
             )
+
+
+def _start_folder(args: Sequence[str], base: Path) -> Path:
+    """The folder the run would start from: the common parent of the test paths given, else ``base``."""
+    positional = [Path(base, arg.split("::", 1)[0]) for arg in args]
+    return Path(os.path.commonpath([str(p) for p in positional])) if positional else base
 
 
 def _moves_rootdir(path: Path, anchor: Path) -> bool:

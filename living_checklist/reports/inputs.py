@@ -49,7 +49,7 @@ def input_problem(option: str, value: str, path: Path, inputs: Inputs) -> str | 
     """Why ``path`` (followed through symbolic links) names an input of the run, or None."""
     target = _resolved(path)
     where = f"{option} {value}"
-    if target.suffix in INPUT_SUFFIXES or is_feature_file(target) or target.name in CONFIG_NAMES:
+    if _read_by_name(target):
         return f"{where}: names {_kind(target)} ({target.name}), which the run reads and a report would replace"
     for folder in inputs.folders:
         if target.is_relative_to(folder):
@@ -60,6 +60,11 @@ def input_problem(option: str, value: str, path: Path, inputs: Inputs) -> str | 
     return None
 
 
+def _read_by_name(target: Path) -> bool:
+    """A file the run reads by its name alone: a feature file, a step module, a configuration file."""
+    return target.suffix in INPUT_SUFFIXES or is_feature_file(target) or target.name in CONFIG_NAMES
+
+
 def command_files(argvs: Iterable[Sequence[str]], folders: Iterable[Path]) -> tuple[Path, ...]:
     """The existing files the command lines name: the program and every argument that is a file
     (``sh bin/tool.sh``, ``python -m app --config app.toml``), looked up from each folder the
@@ -68,8 +73,13 @@ def command_files(argvs: Iterable[Sequence[str]], folders: Iterable[Path]) -> tu
     places = tuple(folders)
     for argv in argvs:
         for word in argv:
-            found += [path for path in (Path(word), *(place / word for place in places)) if _is_file(path)]
+            found += _files_named(word, places)
     return tuple(dict.fromkeys(_resolved(path) for path in found))
+
+
+def _files_named(word: str, places: Sequence[Path]) -> list[Path]:
+    """The existing files a command line's word names: as it is, and from each folder."""
+    return [path for path in (Path(word), *(place / word for place in places)) if _is_file(path)]
 
 
 def _is_file(path: Path) -> bool:

@@ -119,9 +119,13 @@ def snippet_lines(checklist: Checklist, limit: int | None) -> list[str]:
         if limit is not None and number >= limit:
             lines.append(f"  ... and {len(table) - limit} more: run `living-checklist snippets` (or pytest -v)")
             break
-        lines.append(f"  # for {table.first_use[sid]}")
-        lines += [f"  {line}" if line else "" for line in code.rstrip("\n").splitlines()]
+        lines += [f"  # for {table.first_use[sid]}", *_indented(code.rstrip("\n"))]
     return lines
+
+
+def _indented(code: str) -> list[str]:
+    """The code's lines indented two spaces (an empty line stays empty)."""
+    return [f"  {line}" if line else "" for line in code.splitlines()]
 
 
 def seeds_line(checklist: Checklist) -> str:
