@@ -248,10 +248,18 @@ def _planned(pickles: Sequence[dict[str, Any]], ours: _Ours) -> list[_Planned]:
 
 
 def _pickle_planned(pickle: Mapping[str, Any], steps: tuple[Step, ...], case: CaseResult) -> _Planned:
-    """A case with the ids of its pickle and the pickle's steps, and those steps' texts."""
+    """A case with the ids of its pickle and the pickle's steps, and those steps' texts.
+
+    A text equal to our step's is kept as our step's string, which the checklist holds anyway:
+    the pickles' own copies go with their envelopes, so the report holds one file's share."""
     pickle_steps = pickle["steps"]
     ids = tuple(s["id"] for s in pickle_steps)
-    return _Planned(pickle["id"], ids, tuple(s["text"] for s in pickle_steps), steps, case)
+    texts = tuple(_same_text(s["text"], steps, index) for index, s in enumerate(pickle_steps))
+    return _Planned(pickle["id"], ids, texts, steps, case)
+
+
+def _same_text(text: str, steps: tuple[Step, ...], index: int) -> str:
+    return steps[index].text if index < len(steps) and steps[index].text == text else text
 
 
 @dataclass(frozen=True)
