@@ -47,6 +47,7 @@ SAMPLES = (
     "cdata",
     "multiple-features-reversed",
     "markdown",
+    "backgrounds",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {"hooks-attachment": ("cucumber.svg",)}
