@@ -48,6 +48,7 @@ SAMPLES = (
     "multiple-features-reversed",
     "markdown",
     "backgrounds",
+    "rules-backgrounds",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {"hooks-attachment": ("cucumber.svg",)}
