@@ -49,6 +49,7 @@ SAMPLES = (
     "markdown",
     "backgrounds",
     "rules-backgrounds",
+    "multiple-features",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {"hooks-attachment": ("cucumber.svg",)}
@@ -163,7 +164,9 @@ def by_attempt(envelopes: list[dict[str, Any]]) -> tuple[list[str], list[list[st
     return outside, [attempts[key] for key in sorted(attempts, key=lambda key: order[key])]
 
 
-@pytest.mark.parametrize("name", ["undefined", "examples-tables", "rules", "multiple-features-reversed", "markdown"])
+@pytest.mark.parametrize(
+    "name", ["undefined", "examples-tables", "rules", "multiple-features", "multiple-features-reversed", "markdown"]
+)
 def test_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) -> None:
     """The same envelopes and statuses, attempt by attempt; attempts that ran at the same time on
     two workers interleave in time order (as a parallel Cucumber run writes them)."""
