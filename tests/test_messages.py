@@ -50,6 +50,7 @@ SAMPLES = (
     "backgrounds",
     "rules-backgrounds",
     "multiple-features",
+    "examples-tables-undefined",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {"hooks-attachment": ("cucumber.svg",)}
@@ -165,7 +166,16 @@ def by_attempt(envelopes: list[dict[str, Any]]) -> tuple[list[str], list[list[st
 
 
 @pytest.mark.parametrize(
-    "name", ["undefined", "examples-tables", "rules", "multiple-features", "multiple-features-reversed", "markdown"]
+    "name",
+    [
+        "undefined",
+        "examples-tables",
+        "examples-tables-undefined",
+        "rules",
+        "multiple-features",
+        "multiple-features-reversed",
+        "markdown",
+    ],
 )
 def test_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) -> None:
     """The same envelopes and statuses, attempt by attempt; attempts that ran at the same time on
