@@ -51,6 +51,7 @@ SAMPLES = (
     "rules-backgrounds",
     "multiple-features",
     "examples-tables-undefined",
+    "examples-tables-undefined-multiple",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {"hooks-attachment": ("cucumber.svg",)}
@@ -171,6 +172,7 @@ def by_attempt(envelopes: list[dict[str, Any]]) -> tuple[list[str], list[list[st
         "undefined",
         "examples-tables",
         "examples-tables-undefined",
+        "examples-tables-undefined-multiple",
         "rules",
         "multiple-features",
         "multiple-features-reversed",
