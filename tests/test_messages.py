@@ -52,9 +52,10 @@ SAMPLES = (
     "multiple-features",
     "examples-tables-undefined",
     "examples-tables-undefined-multiple",
+    "attachments",
 )
 # Files a sample's step definitions read, copied beside them.
-ASSETS = {"hooks-attachment": ("cucumber.svg",)}
+ASSETS = {"hooks-attachment": ("cucumber.svg",), "attachments": ("document.pdf",)}
 
 
 def read_envelopes(path: Path) -> list[dict[str, Any]]:
@@ -177,15 +178,17 @@ def by_attempt(envelopes: list[dict[str, Any]]) -> tuple[list[str], list[list[st
         "multiple-features",
         "multiple-features-reversed",
         "markdown",
+        "attachments",
     ],
 )
 def test_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) -> None:
-    """The same envelopes and statuses, attempt by attempt; attempts that ran at the same time on
-    two workers interleave in time order (as a parallel Cucumber run writes them)."""
+    """The same envelopes, statuses and attachments, attempt by attempt; attempts that ran at the
+    same time on two workers interleave in time order (as a parallel Cucumber run writes them)."""
     expected = read_envelopes(CCK / f"{name}.ndjson")
     got = run_sample(project, name, "-n", "2")
     assert by_attempt(got) == by_attempt(expected)
     assert sorted(step_statuses(got)) == sorted(step_statuses(expected))
+    assert sorted(attachments(got)) == sorted(attachments(expected))
 
 
 @pytest.mark.parametrize(
