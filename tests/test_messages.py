@@ -53,9 +53,14 @@ SAMPLES = (
     "examples-tables-undefined",
     "examples-tables-undefined-multiple",
     "attachments",
+    "examples-tables-attachment",
 )
 # Files a sample's step definitions read, copied beside them.
-ASSETS = {"hooks-attachment": ("cucumber.svg",), "attachments": ("document.pdf",)}
+ASSETS = {
+    "hooks-attachment": ("cucumber.svg",),
+    "attachments": ("document.pdf",),
+    "examples-tables-attachment": ("cucumber.jpeg", "cucumber.png"),
+}
 
 
 def read_envelopes(path: Path) -> list[dict[str, Any]]:
@@ -179,6 +184,7 @@ def by_attempt(envelopes: list[dict[str, Any]]) -> tuple[list[str], list[list[st
         "multiple-features-reversed",
         "markdown",
         "attachments",
+        "examples-tables-attachment",
     ],
 )
 def test_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) -> None:
