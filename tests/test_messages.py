@@ -54,6 +54,7 @@ SAMPLES = (
     "examples-tables-undefined-multiple",
     "attachments",
     "examples-tables-attachment",
+    "pending-exception",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {
