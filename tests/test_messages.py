@@ -55,6 +55,7 @@ SAMPLES = (
     "attachments",
     "examples-tables-attachment",
     "pending-exception",
+    "skipped-exception",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {
