@@ -56,6 +56,7 @@ SAMPLES = (
     "examples-tables-attachment",
     "pending-exception",
     "skipped-exception",
+    "stack-traces",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {
@@ -302,6 +303,17 @@ def _ids(node: Any) -> set[str]:
         for value in node:
             found |= _ids(value)
     return found
+
+
+def test_a_failed_steps_message_names_its_feature_file_line(project: pytest.Pytester) -> None:
+    """The kit's stack-traces sample: what failed points at the step in the feature file (the kit
+    writes it in ``exception.stackTrace``, which this harness leaves out; README)."""
+    got = run_sample(project, "stack-traces", "-p", "no:xdist")
+    (failed,) = [e["testStepFinished"]["testStepResult"] for e in got if "testStepFinished" in e]
+    assert failed["status"] == "FAILED"
+    assert failed["exception"]["type"] == "Exception"
+    assert failed["message"].startswith("Exception: BOOM")
+    assert "features/stack-traces.feature:10" in failed["message"]
 
 
 def test_failed_step_carries_message_exception_and_durations(project: pytest.Pytester) -> None:
