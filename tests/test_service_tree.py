@@ -303,3 +303,27 @@ def test_software_the_machine_also_runs_ends_with_its_whole_tree(pytester: pytes
     assert "cannot be started" in reqs["O-002"]["message"] or "could not be started" in reqs["O-002"]["message"]
     pid, held = (int(x) for x in (pytester.path / "other.txt").read_text().split())
     assert held == port and not _alive(pid) and _port_free(port)
+
+
+def test_an_exit_reported_just_before_the_launcher_ended_is_not_missed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The launcher reports the exit and ends; the reader may get to the report after that.
+    How it ended is still the service's own exit, never 'could not be started'."""
+    from living_checklist.live import service
+
+    slow = service.Service._reported
+
+    def late(self: service.Service, data: bytes) -> bytes:
+        time.sleep(0.3)  # the launcher has long ended when the report is applied
+        return slow(self, data)
+
+    monkeypatch.setattr(service.Service, "_reported", late)
+    for _ in range(3):
+        other = service.Service((sys.executable, "-c", "raise SystemExit(3)"), "", Path.cwd(), grace=0.0)
+        other.launch()
+        try:
+            assert other.process is not None
+            other.process.wait(10)
+            assert other.ended() == "exited with status 3"
+            assert other.peak_memory()[0] > 0
+        finally:
+            other.stop()

@@ -38,6 +38,7 @@ OUTPUT_KEEP = 1 << 20  # bytes kept of the start and of the end of the service's
 OUTPUT_TAIL = 4000  # characters of the service's output shown when it fails to start
 _POLL = 0.05
 _STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
+_REPORT_DRAIN = 5.0  # seconds to wait for the launcher's last report lines once it ended
 
 # argv[1]: the test process's pid; argv[2]: the report fd; argv[3]: grace seconds; argv[4:]: the service.
 _LAUNCHER = r"""
@@ -197,6 +198,7 @@ class Service:
     _reader: threading.Thread | None = None
     _report: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _reports_read: threading.Event = field(default_factory=threading.Event)  # the report pipe reached its end
 
     @property
     def command(self) -> str:
@@ -279,6 +281,8 @@ class Service:
         data = os.read(key.fd, 1 << 16)
         if not data:
             selector.unregister(key.fd)
+            if key.data == "report":
+                self._reports_read.set()
         elif key.data == "output":
             with self._lock:
                 self.output.add(data)
@@ -317,16 +321,30 @@ class Service:
         with self._lock:
             if self.leader is not None or self.spawn_error:
                 return True
-        return self.process is not None and self.process.poll() is not None
+        return self._launcher_done()
+
+    def _launcher_done(self) -> bool:
+        """Whether the launcher ended; if so, once every line it reported has been read.
+
+        Only the launcher holds the report pipe, so its end comes soon after the launcher's:
+        without this wait an exit reported just before the launcher ended could be missed.
+        """
+        process = self.process
+        if process is None or process.poll() is None:
+            return False
+        if self._reader is not None and self._reader.is_alive():
+            self._reports_read.wait(_REPORT_DRAIN)
+        return True
 
     def ended(self) -> str | None:
         """How the service's first process ended, or None while it runs (or forked and left a daemon)."""
         process = self.process
         assert process is not None
+        done = self._launcher_done()
         with self._lock:
             leader = self.leader
             status = self.exited.get(leader) if leader is not None else None
-        if status is None and process.poll() is not None:
+        if status is None and done:
             with self._lock:
                 why = self.spawn_error or f"launcher exit status {process.returncode}"
             return f"could not be started ({why})"
@@ -349,7 +367,8 @@ class Service:
         launcher held before the service's first process started).
         """
         process = self.process
-        best, who = running_peak(process.pid) if process is not None and process.returncode is None else (0, "")
+        running = process is not None and not self._launcher_done()
+        best, who = running_peak(process.pid) if process is not None and running else (0, "")
         with self._lock:
             ended = dict(self.exited)
         for pid, (_, maxrss) in ended.items():
