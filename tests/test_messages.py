@@ -57,6 +57,8 @@ SAMPLES = (
     "pending-exception",
     "skipped-exception",
     "stack-traces",
+    "skipped-failing-hook",
+    "failedish-combinations",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {
@@ -188,6 +190,7 @@ def by_attempt(envelopes: list[dict[str, Any]]) -> tuple[list[str], list[list[st
         "markdown",
         "attachments",
         "examples-tables-attachment",
+        "failedish-combinations",
     ],
 )
 def test_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) -> None:
@@ -208,6 +211,7 @@ def test_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) 
         "global-hooks",
         "global-hooks-attachments",
         "global-hooks-afterall-error",
+        "skipped-failing-hook",
     ],
 )
 def test_hook_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) -> None:

@@ -485,6 +485,22 @@ def test_case_steps_follow_cucumber(
         assert shown.before or shown.after or shown.stopper is not None
 
 
+
+@pytest.mark.parametrize(
+    ("codes", "ran", "expected"),
+    [
+        # A step before an ambiguous one skipped itself: no pickle step follows it (failedish-combinations).
+        ("-UE", 1, ["skipped", "skipped", "skipped"]),
+        (".-UE", 2, ["passed", "skipped", "skipped", "skipped"]),
+        # Not run at all (its setup stopped it): the ambiguous and undefined steps keep their status.
+        ("-UE", 0, ["skipped", "undefined", "ambiguous"]),
+        ("PUE", 1, ["pending", "undefined", "ambiguous"]),
+    ],
+)
+def test_a_step_that_skipped_itself_skips_every_later_step(codes: str, ran: int, expected: list[str]) -> None:
+    outcome = CaseOutcome("error", "ambiguous", "why", steps=codes, durations=(1000,) * ran)
+    assert list(report_results.case_steps(outcome, len(codes)).steps) == expected
+
 @settings(max_examples=50)  # each example renders a whole checklist
 @given(checklists())
 def test_cucumber_lists_every_scenario_in_the_standard_shape(checklist: Checklist) -> None:

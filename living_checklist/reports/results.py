@@ -179,10 +179,17 @@ def _hook_explains(outcome: CaseOutcome, stopper: int | None) -> bool:
     return not (outcome.reason in _NO_HOOK_REASONS or explained)
 
 
+def _self_skip(outcome: CaseOutcome) -> int:
+    """Below which index a ``skipped`` code is a step that skipped itself: the steps that started
+    (a duration was recorded for each), and every coded step of a skipped case. A step before an
+    ambiguous or undefined one may skip itself too: after it every step is ``skipped``."""
+    return max(len(outcome.durations), len(outcome.steps) if outcome.status == "skipped" else 0)
+
+
 def _case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
     message = outcome.message.strip()
     raw = raw_statuses(outcome.steps, count, outcome.reason)
-    statuses, stopper = cucumber_order(raw, len(outcome.steps) if outcome.status == "skipped" else 0)
+    statuses, stopper = cucumber_order(raw, _self_skip(outcome))
     hook_status = _CASE_HOOK_STATUS.get(outcome.status)
     if hook_status is None or not _hook_explains(outcome, stopper):
         return CaseSteps((), tuple(statuses), (), stopper, message, {})
