@@ -59,6 +59,7 @@ SAMPLES = (
     "stack-traces",
     "skipped-failing-hook",
     "failedish-combinations",
+    "test-run-exception",
 )
 # Files a sample's step definitions read, copied beside them.
 ASSETS = {

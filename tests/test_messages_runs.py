@@ -195,6 +195,19 @@ def test_a_collection_error_is_the_run_finished_exception(project: pytest.Pytest
     assert "no_such_module_here" in finished["exception"]["message"], finished
 
 
+@pytest.mark.parametrize("args", [("-p", "no:xdist"), ("-n", "2")])
+def test_the_kits_test_run_exception_ends_the_run_with_it(project: pytest.Pytester, args: tuple[str, ...]) -> None:
+    """The kit's test-run-exception: no test case, the exception in testRunFinished. Under -n the
+    workers, which find the step definitions, never started: the stream lists none (README)."""
+    expected = read_envelopes(CCK / "test-run-exception.ndjson")
+    got = run_sample(project, "test-run-exception", *args)
+    listed = kinds(expected) if "no:xdist" in args else [k for k in kinds(expected) if k != "stepDefinition"]
+    assert kinds(got) == listed
+    finished = got[-1]["testRunFinished"]
+    assert finished["success"] is False
+    assert finished["message"] == expected[-1]["testRunFinished"]["message"] == "Whoops!"
+    assert finished["exception"] == {"type": "RuntimeError", "message": "Whoops!"}
+
 def test_a_run_that_ends_well_has_no_exception(project: pytest.Pytester) -> None:
     got = run_sample(project, "minimal", "-p", "no:xdist")
     assert "exception" not in got[-1]["testRunFinished"]
