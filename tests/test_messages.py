@@ -178,48 +178,14 @@ def by_attempt(envelopes: list[dict[str, Any]]) -> tuple[list[str], list[list[st
     return outside, [attempts[key] for key in sorted(attempts, key=lambda key: order[key])]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "undefined",
-        "examples-tables",
-        "examples-tables-undefined",
-        "examples-tables-undefined-multiple",
-        "rules",
-        "multiple-features",
-        "multiple-features-reversed",
-        "markdown",
-        "attachments",
-        "examples-tables-attachment",
-        "failedish-combinations",
-    ],
-)
+# test-run-exception under -n: tests/test_messages_runs.py (the workers never start).
+@pytest.mark.parametrize("name", [name for name in SAMPLES if name != "test-run-exception"])
 def test_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) -> None:
     """The same envelopes, statuses and attachments, attempt by attempt; attempts that ran at the
-    same time on two workers interleave in time order (as a parallel Cucumber run writes them)."""
+    same time on two workers interleave in time order (as a parallel Cucumber run writes them).
+    Every worker runs the session fixtures: each BeforeAll and AfterAll is still written once."""
     expected = read_envelopes(CCK / f"{name}.ndjson")
     got = run_sample(project, name, "-n", "2")
-    assert by_attempt(got) == by_attempt(expected)
-    assert sorted(step_statuses(got)) == sorted(step_statuses(expected))
-    assert sorted(attachments(got)) == sorted(attachments(expected))
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "hooks-conditional",
-        "hooks-attachment",
-        "global-hooks",
-        "global-hooks-attachments",
-        "global-hooks-afterall-error",
-        "skipped-failing-hook",
-    ],
-)
-def test_hook_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) -> None:
-    """Every worker runs the session fixtures: each BeforeAll and AfterAll is still written once.
-    Cases compared attempt by attempt: two that ran at the same time interleave in time order."""
-    got = run_sample(project, name, "-n", "2")
-    expected = read_envelopes(CCK / f"{name}.ndjson")
     assert by_attempt(got) == by_attempt(expected)
     assert sorted(step_statuses(got)) == sorted(step_statuses(expected))
     assert hook_statuses(got) == hook_statuses(expected)
