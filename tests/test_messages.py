@@ -81,6 +81,32 @@ def read_envelopes(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def as_the_checklist_counts(name: str, expected: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The kit's stream with README's one difference in step order: in failedish-combinations, a
+    case whose step skipped itself before an undefined or ambiguous step stays pending or error (the
+    checklist counts it as not defined), so those steps keep their status (an undefined one its
+    suggestion) where Cucumber shows them skipped."""
+    if name != "failedish-combinations":
+        return expected
+    matched = {
+        step["id"]: len(step.get("stepDefinitionIds", []))
+        for e in expected
+        if "testCase" in e
+        for step in e["testCase"]["testSteps"]
+        if "pickleStepId" in step
+    }
+    out: list[dict[str, Any]] = []
+    for envelope in expected:
+        finished = envelope.get("testStepFinished")
+        skipped = finished is not None and finished["testStepResult"]["status"] == "SKIPPED"
+        if finished is not None and skipped and matched.get(finished["testStepId"], 1) != 1:
+            status = "UNDEFINED" if matched[finished["testStepId"]] == 0 else "AMBIGUOUS"
+            if status == "UNDEFINED":
+                out.append({"suggestion": {}})
+            envelope = {"testStepFinished": {**finished, "testStepResult": {"status": status}}}
+        out.append(envelope)
+    return out
+
 def kinds(envelopes: list[dict[str, Any]]) -> list[str]:
     return [next(iter(e)) for e in envelopes]
 
@@ -148,7 +174,7 @@ def test_meta_declares_the_kits_protocol_version(project: pytest.Pytester) -> No
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_sample_gives_the_kits_envelopes_and_step_statuses(project: pytest.Pytester, name: str) -> None:
-    expected = read_envelopes(CCK / f"{name}.ndjson")
+    expected = as_the_checklist_counts(name, read_envelopes(CCK / f"{name}.ndjson"))
     got = run_sample(project, name, "-p", "no:xdist")
     assert_like_the_kit(got, expected)
 
@@ -184,7 +210,7 @@ def test_sample_under_xdist_gives_the_same(project: pytest.Pytester, name: str) 
     """The same envelopes, statuses and attachments, attempt by attempt; attempts that ran at the
     same time on two workers interleave in time order (as a parallel Cucumber run writes them).
     Every worker runs the session fixtures: each BeforeAll and AfterAll is still written once."""
-    expected = read_envelopes(CCK / f"{name}.ndjson")
+    expected = as_the_checklist_counts(name, read_envelopes(CCK / f"{name}.ndjson"))
     got = run_sample(project, name, "-n", "2")
     assert by_attempt(got) == by_attempt(expected)
     assert sorted(step_statuses(got)) == sorted(step_statuses(expected))

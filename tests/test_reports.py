@@ -487,19 +487,21 @@ def test_case_steps_follow_cucumber(
 
 
 @pytest.mark.parametrize(
-    ("codes", "ran", "expected"),
+    ("status", "reason", "codes", "expected"),
     [
-        # A step before an ambiguous one skipped itself: no pickle step follows it (failedish-combinations).
-        ("-UE", 1, ["skipped", "skipped", "skipped"]),
-        (".-UE", 2, ["passed", "skipped", "skipped", "skipped"]),
-        # Not run at all (its setup stopped it): the ambiguous and undefined steps keep their status.
-        ("-UE", 0, ["skipped", "undefined", "ambiguous"]),
-        ("PUE", 1, ["pending", "undefined", "ambiguous"]),
+        # A skipped case: no pickle step follows the step that skipped itself (failedish-combinations).
+        ("skipped", "skipped", "-UE", ["skipped", "skipped", "skipped"]),
+        ("skipped", "skipped", ".-UU", ["passed", "skipped", "skipped", "skipped"]),
+        # A case that stays error or pending after a step before its stop skipped: the steps that
+        # make it so keep their statuses (they carry the case's), where Cucumber skips them.
+        ("error", "ambiguous", "-UE", ["skipped", "undefined", "ambiguous"]),
+        ("pending", "undefined", ".-U", ["passed", "skipped", "undefined"]),
     ],
 )
-def test_a_step_that_skipped_itself_skips_every_later_step(codes: str, ran: int, expected: list[str]) -> None:
-    outcome = CaseOutcome("error", "ambiguous", "why", steps=codes, durations=(1000,) * ran)
+def test_after_a_step_that_skipped_itself(status: str, reason: str, codes: str, expected: list[str]) -> None:
+    outcome = CaseOutcome(status, reason, "why", steps=codes, durations=(1000,) * len(codes))  # type: ignore[arg-type]
     assert list(report_results.case_steps(outcome, len(codes)).steps) == expected
+
 
 @settings(max_examples=50)  # each example renders a whole checklist
 @given(checklists())

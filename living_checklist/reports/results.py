@@ -7,7 +7,10 @@ HTML), so that they cannot disagree with each other or with the case's status:
   in an ambiguous case and ``failed`` otherwise.
 - Cucumber's order: after the first step that did not pass, defined steps are ``skipped``; an
   undefined or ambiguous step (and a ``TBD`` after a failed step) keeps its status unless a step
-  skipped itself, after which every step is ``skipped`` (the kit's ``failedish-combinations`` sample).
+  skipped itself in a skipped case, after which every step is ``skipped`` (the kit's
+  ``failedish-combinations`` sample). A case that stays pending or error after a step before its
+  undefined, ambiguous or ``TBD`` step skipped keeps those steps' statuses: they carry the case's
+  status, which the checklist counts as not defined (README, "Cucumber Messages").
 - A ``F`` or ``-`` code is only ever on a step that started (the run writes no code for a step
   that a failure before it kept from starting). A status that no step explains came from outside
   the steps: before any step passed (a failed setup, pytest-bdd's before-scenario hook) it is a
@@ -179,17 +182,10 @@ def _hook_explains(outcome: CaseOutcome, stopper: int | None) -> bool:
     return not (outcome.reason in _NO_HOOK_REASONS or explained)
 
 
-def _self_skip(outcome: CaseOutcome) -> int:
-    """Below which index a ``skipped`` code is a step that skipped itself: the steps that started
-    (a duration was recorded for each), and every coded step of a skipped case. A step before an
-    ambiguous or undefined one may skip itself too: after it every step is ``skipped``."""
-    return max(len(outcome.durations), len(outcome.steps) if outcome.status == "skipped" else 0)
-
-
 def _case_steps(outcome: CaseOutcome, count: int) -> CaseSteps:
     message = outcome.message.strip()
     raw = raw_statuses(outcome.steps, count, outcome.reason)
-    statuses, stopper = cucumber_order(raw, _self_skip(outcome))
+    statuses, stopper = cucumber_order(raw, len(outcome.steps) if outcome.status == "skipped" else 0)
     hook_status = _CASE_HOOK_STATUS.get(outcome.status)
     if hook_status is None or not _hook_explains(outcome, stopper):
         return CaseSteps((), tuple(statuses), (), stopper, message, {})
