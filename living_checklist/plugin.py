@@ -9,14 +9,17 @@ where pytest-xdist is installed). The data path: ``core`` (pure), ``run`` (pytes
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from living_checklist import reports
 from living_checklist.reports import JSON_OPTION as JSON_OPTION
 from living_checklist.run import settings
-from living_checklist.run.session import CHECKLIST_KEY, ChecklistSession
 from living_checklist.run.settings import INI_FEATURES
-from living_checklist.run.xdist import XdistHooks
+
+# The run's session (living_checklist.run.session) is imported when a run starts one: a dry run
+# (`living-checklist status`) and a project without a checklist never need it.
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,18 +38,29 @@ def pytest_configure(config: pytest.Config) -> None:
                 "feature files) in [tool.pytest.ini_options], or run `living-checklist init`"
             )
         return
+    if config.stash.get(settings.DRY_RUN_KEY, False):
+        reports.validate(config)  # a bad option is the same usage error as in the run
+        return
+    from living_checklist.run.session import CHECKLIST_KEY, ChecklistSession
+
     state = config.stash[CHECKLIST_KEY] = ChecklistSession(config, current)
     config.pluginmanager.register(state, "checklist-session")
     reports.validate(config)
     state.carry_matches = reports.wants_messages(config)
     state.terminate.install()
     if config.pluginmanager.hasplugin("xdist"):
+        from living_checklist.run.xdist import XdistHooks
+
         config.pluginmanager.register(XdistHooks(config), "checklist-xdist")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    state = config.stash.get(CHECKLIST_KEY, None)
+    session = sys.modules.get("living_checklist.run.session")
+    if session is None:
+        return  # no run started a session
+    key = session.CHECKLIST_KEY
+    state = config.stash.get(key, None)
     if state is not None:
         state.terminate.uninstall()
         config.pluginmanager.unregister(state)
-        del config.stash[CHECKLIST_KEY]
+        del config.stash[key]

@@ -35,7 +35,7 @@ from living_checklist.dryrun import prefetch, snapshot
 from living_checklist.run import _compat
 from living_checklist.run.cache import InventoryCache, cache_folder, make_cache_folder
 from living_checklist.run.registry import StepDef, StepRegistry, stepdefs_visible_from
-from living_checklist.run.settings import INI_FEATURES, Settings
+from living_checklist.run.settings import DRY_RUN_KEY, INI_FEATURES, Settings
 
 ReadyStatus = Literal["error", "pending", "ready"]
 READY_STATUSES: tuple[ReadyStatus, ...] = ("error", "pending", "ready")
@@ -162,6 +162,7 @@ class _DryRun:
         # The rootdir conftest.py and its pytest_plugins step modules are imported here; keep the
         # exception itself, pytest only prints it with a traceback.
         self.rootdir = early_config.rootpath
+        early_config.stash[DRY_RUN_KEY] = True  # the checklist plugin starts no run (living_checklist.plugin)
         recorder = snapshot.recording()
         if recorder is not None:
             recorder.note_rootdir(early_config.rootpath)
@@ -170,6 +171,15 @@ class _DryRun:
         except Exception as exc:
             self.startup_error = exc
             raise
+
+    @pytest.hookimpl(trylast=True)  # once the cache provider is set up
+    def pytest_configure(self, config: pytest.Config) -> None:
+        # `status` saves its output in pytest's cache folder at the end; made now, not then, the
+        # folder's parent has long stopped changing by the end, and the snapshot is taken without
+        # waiting for the file system's clock margin (see living_checklist.dryrun.snapshot).
+        if snapshot.recording() is not None and cache_folder(config) is not None:
+            with contextlib.suppress(OSError):
+                make_cache_folder(config)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_cmdline_main(self, config: pytest.Config) -> Generator[None, object, object]:

@@ -42,7 +42,12 @@ from living_checklist.core.keys import (
     TBD,
 )
 
+# Set by `living-checklist status` (living_checklist.dryrun.run) before pytest configures: the
+# plugin then checks its options and starts no run (a dry run collects and writes nothing).
+DRY_RUN_KEY = pytest.StashKey[bool]()
+
 __all__ = [
+    "DRY_RUN_KEY",
     "DEFAULT_EVIDENCE",
     "DEFAULT_ID_PATTERN",
     "DEFAULT_SEEDS",
