@@ -692,3 +692,17 @@ def test_a_truncated_repr_of_a_url_with_a_password_is_masked() -> None:
     assert redact_text("url='http://admin:s3cretpw...ombine AUTH'") == "url='http://admin:***...ombine AUTH'"
     assert redact_text("http://host:8080...") == "http://host:8080..."  # a port stays
     assert redact_text("http://example.com...") == "http://example.com..."
+
+
+@given(
+    st.lists(
+        st.sampled_from(["pass", "PWD", "Token", "secret", "KEY", "credential", "Auth", "=", ": ", " ", "x1", "ſ", "K"])
+        | st.text(max_size=8),
+        max_size=8,
+    ).map("".join)
+)
+def test_the_fast_hint_finds_what_the_secret_names_regex_finds(text: str) -> None:
+    """The substring pre-check masks exactly what the case-insensitive regex alone would."""
+    from living_checklist.core import redact
+
+    assert redact._hinted(text, text.lower()) == (redact._HINT.search(text) is not None)
