@@ -349,3 +349,17 @@ def test_snippet_defines_a_step_that_matches(text: str, step_type: str) -> None:
     context = define_from_snippet(snippet(step))
     assert context.type == step_type
     assert context.parser.is_matching(text), snippet(step)
+
+
+@given(st.text(alphabet="ab{}:d 0", max_size=24))
+@example("a {{b}} {c:d}")
+@example("}}}{x}")
+def test_a_format_is_cut_before_its_first_field_as_parse_reads_it(fmt: str) -> None:
+    """The literal text before the first field, escapes ({{ and }}) read as parse reads them."""
+    from living_checklist.run.registry import split_format
+
+    literal, rest = split_format(fmt)
+    assert not rest or (rest.startswith("{") and not rest.startswith("{{"))
+    head = fmt[: len(fmt) - len(rest)]
+    assert re.fullmatch(r"(?:\{\{|\}\}|[^{])*", head), (fmt, head)
+    assert literal == re.sub(r"\{\{|\}\}", lambda m: m.group()[0], head)

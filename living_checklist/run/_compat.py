@@ -118,9 +118,25 @@ def fixture_names(fm: Any) -> list[str]:
         raise InternalChanged("pytest's FixtureManager fixture registry", str(exc)) from None
 
 
+if _PYTEST_RELEASE >= (9, 2):
+
+    def _fixture_count(fm: Any) -> int:
+        by_node, by_nodeid = fm._arg2node2fixturedefs, fm._arg2nodeid2fixturedefs
+        return len(by_node) if not by_nodeid else len(by_node.keys() | by_nodeid.keys())
+
+else:
+
+    def _fixture_count(fm: Any) -> int:
+        return len(fm._arg2fixturedefs)
+
+
 def fixture_count(config: pytest.Config) -> int:
-    """How many fixture names pytest knows: it grows when a conftest loads more definitions."""
-    return len(fixture_names(fixture_manager(config)))
+    """How many fixture names pytest knows: it grows when a conftest loads more definitions.
+    Asked once a case: counted without listing the names (thousands of step definitions)."""
+    try:
+        return _fixture_count(fixture_manager(config))
+    except AttributeError as exc:
+        raise InternalChanged("pytest's FixtureManager fixture registry", str(exc)) from None
 
 
 if _PYTEST_RELEASE >= (9, 2):

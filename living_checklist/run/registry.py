@@ -147,6 +147,9 @@ def _fold_char(ch: str) -> str:
 
 def split_format(fmt: str) -> tuple[str, str]:
     """A parse format cut before its first field: (literal text, the rest of the format)."""
+    if "{{" not in fmt and "}}" not in fmt:  # nothing escaped: the first brace starts the first field
+        brace = fmt.find("{")
+        return (fmt, "") if brace < 0 else (fmt[:brace], fmt[brace:])
     out = []
     i = 0
     while i < len(fmt):
