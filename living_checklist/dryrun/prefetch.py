@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from living_checklist.core import keys
+from living_checklist.dryrun import snapshot
 
 if TYPE_CHECKING:
     from living_checklist.core.inventory import FeatureDoc
@@ -183,7 +184,8 @@ def _wanted() -> bool:
 def _child_main(shared: mmap.mmap, results: IO[bytes], paths: list[str], overrides: list[str], parent: int) -> NoReturn:
     """The forked child's whole life: it parses, says so when it fails, and exits, silently."""
     try:
-        _child(shared, results, paths, overrides, parent)
+        with snapshot.paused():  # the parent records what the dry run reads; the child's reads are its own
+            _child(shared, results, paths, overrides, parent)
     except BaseException:
         with contextlib.suppress(Exception):
             shared[:8] = struct.pack("=q", GONE)
@@ -249,9 +251,6 @@ def _quiet_child(parent: int) -> None:
     # Help, never compete: on a busy machine the parent (starting pytest) goes first.
     with contextlib.suppress(OSError):
         os.nice(NICE)
-    from living_checklist.dryrun import snapshot
-
-    snapshot.detach()  # the parent records what the dry run reads; the child's reads are its own
     gc.disable()
 
 

@@ -178,7 +178,7 @@ class _DryRun:
         # folder's parent has long stopped changing by the end, and the snapshot is taken without
         # waiting for the file system's clock margin (see living_checklist.dryrun.snapshot).
         if snapshot.recording() is not None and cache_folder(config) is not None:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError), snapshot.paused():
                 make_cache_folder(config)
 
     @pytest.hookimpl(wrapper=True)

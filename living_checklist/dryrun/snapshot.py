@@ -378,7 +378,7 @@ class Recorder:
         excluded = self.cache_root + os.sep if self.cache_root else None
         entries: list[tuple[str, Stat, str | None]] = []
         for path, found in self.entries.items():
-            if path == self.cache_root or _inside(path, excluded):
+            if path == self.cache_root or (excluded is not None and path.startswith(excluded)):
                 continue
             if found is not None and self._racy_read(path, found):
                 return None
@@ -445,10 +445,6 @@ def _between(inner: Path, outer: Path) -> Iterator[Path]:
             yield folder
 
 
-def _inside(path: str, prefix: str | None) -> bool:
-    return prefix is not None and path.startswith(prefix)
-
-
 def _restat(parent: str) -> tuple[Stat, frozenset[str]]:
     """The folder's stat and names again, once its modification time is older than the margin."""
     now = _stat(parent)
@@ -484,10 +480,16 @@ def depends_on(path: Path) -> None:
         _active.saw(path)
 
 
-def detach() -> None:
-    """In a forked child (the prefetch): stop recording, leave the parent's streams alone."""
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """Nothing done inside is recorded (the parent's streams stay as they are): a forked prefetch
+    child's reads, or pytest making its cache folder (under a temporary name beside it, renamed)."""
     global _active
-    _active = None
+    recorder, _active = _active, None
+    try:
+        yield
+    finally:
+        _active = recorder
 
 
 def volatile() -> None:

@@ -98,45 +98,27 @@ def fixture_manager(config: pytest.Config) -> Any:
     return fm
 
 
-if _PYTEST_RELEASE >= (9, 2):
-
-    def _fixture_names(fm: Any) -> list[str]:
-        # name -> {node -> [FixtureDef]}, plus the registry of the deprecated nodeid-based API.
-        return list(dict.fromkeys([*fm._arg2node2fixturedefs, *fm._arg2nodeid2fixturedefs]))
-
-else:
-
-    def _fixture_names(fm: Any) -> list[str]:
-        return list(fm._arg2fixturedefs)
-
-
-def fixture_names(fm: Any) -> list[str]:
-    """Every fixture name registered, visible or not (pytest has no public listing)."""
+def _fixture_registries(fm: Any) -> tuple[dict[str, Any], ...]:
+    """pytest's fixture registries by name: name -> {node -> [FixtureDef]} and the deprecated
+    nodeid-based API's (pytest 9.2), or name -> [FixtureDef] before."""
     try:
-        return _fixture_names(fm)
+        if _PYTEST_RELEASE < (9, 2):
+            return (fm._arg2fixturedefs,)
+        return fm._arg2node2fixturedefs, fm._arg2nodeid2fixturedefs
     except AttributeError as exc:
         raise InternalChanged("pytest's FixtureManager fixture registry", str(exc)) from None
 
 
-if _PYTEST_RELEASE >= (9, 2):
-
-    def _fixture_count(fm: Any) -> int:
-        by_node, by_nodeid = fm._arg2node2fixturedefs, fm._arg2nodeid2fixturedefs
-        return len(by_node) if not by_nodeid else len(by_node.keys() | by_nodeid.keys())
-
-else:
-
-    def _fixture_count(fm: Any) -> int:
-        return len(fm._arg2fixturedefs)
+def fixture_names(fm: Any) -> list[str]:
+    """Every fixture name registered, visible or not (pytest has no public listing)."""
+    return list(dict.fromkeys(name for registry in _fixture_registries(fm) for name in registry))
 
 
 def fixture_count(config: pytest.Config) -> int:
     """How many fixture names pytest knows: it grows when a conftest loads more definitions.
     Asked once a case: counted without listing the names (thousands of step definitions)."""
-    try:
-        return _fixture_count(fixture_manager(config))
-    except AttributeError as exc:
-        raise InternalChanged("pytest's FixtureManager fixture registry", str(exc)) from None
+    first, *others = _fixture_registries(fixture_manager(config))
+    return len(first) if not any(others) else len(first.keys() | {name for other in others for name in other})
 
 
 if _PYTEST_RELEASE >= (9, 2):
